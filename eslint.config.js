@@ -39,6 +39,8 @@ export default tseslint.config(
   },
   {
     files: ['packages/protocol/src/**/*.ts', 'packages/policy/src/**/*.ts'],
+    // Tests and their fixtures may use node (to cross-check against node:crypto and openssl).
+    ignores: ['**/*.test.ts', '**/__fixtures__/**'],
     rules: {
       'no-restricted-imports': [
         'error',

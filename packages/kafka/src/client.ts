@@ -1,0 +1,26 @@
+import { Kafka, logLevel } from 'kafkajs';
+import type { LogEntry } from 'kafkajs';
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  /** Receives kafkajs' warnings and errors; defaults to one JSON line on stderr. */
+  log?: (entry: { level: 'warn' | 'error'; namespace: string; message: string }) => void;
+}
+
+/** A kafkajs client with quiet, structured logging. */
+export function createKafka(options: KafkaClientOptions): Kafka {
+  const sink =
+    options.log ??
+    ((e) => process.stderr.write(JSON.stringify({ level: e.level, source: 'kafkajs', namespace: e.namespace, msg: e.message }) + '\n'));
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.ERROR,
+    retry: { initialRetryTime: 100, retries: 10 },
+    logCreator:
+      () =>
+      ({ namespace, level, log }: LogEntry) =>
+        sink({ level: level <= logLevel.ERROR ? 'error' : 'warn', namespace, message: log.message }),
+  });
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { LineageKafkaError } from './errors.js';
+
+/**
+ * Reads the given partitions of a topic, each from its start offset to the end it had when the call
+ * began, read_committed, handing every record to `onMessage` in offset order. Used to rebuild state
+ * from the ledger after fencing, when no other writer can append to these partitions.
+ *
+ * kafkajs never hands a batch that holds only transaction markers to `eachBatch`, so "reached the
+ * end" is decided from the committed position (which does advance past markers), not from records.
+ * @throws LineageKafkaError RESTORE_TIMEOUT.
+ */
+export async function readToEnd(
+  kafka: Kafka,
+  topic: string,
+  from: ReadonlyMap<number, bigint>,
+  onMessage: (partition: number, message: KafkaMessage) => void,
+  timeoutMs = 300_000,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let ends: Map<number, bigint>;
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+  const targets = new Map<number, bigint>();
+  for (const [p, start] of from) if ((ends.get(p) ?? 0n) > start) targets.set(p, ends.get(p)!);
+  if (targets.size === 0) return;
+
+  const groupId = `lineage-restore-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, readUncommitted: false, sessionTimeout: 30_000, maxBytes: 16 << 20 });
+  const remaining = new Set(targets.keys());
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
+    for (const t of payload.topics) {
+      for (const p of t.partitions) {
+        const end = targets.get(p.partition);
+        if (end !== undefined && BigInt(p.offset) >= end) remaining.delete(p.partition);
+      }
+    }
+    if (remaining.size === 0) finish();
+  });
+  await consumer.connect();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      autoCommitThreshold: 1,
+      eachBatch: async ({ batch }) => {
+        const end = targets.get(batch.partition);
+        const start = from.get(batch.partition) ?? 0n;
+        if (end === undefined) return;
+        for (const m of batch.messages) {
+          const offset = BigInt(m.offset);
+          if (offset >= start && offset < end) onMessage(batch.partition, m);
+        }
+      },
+    });
+    for (const [p, start] of from) if (targets.has(p) && start > 0n) consumer.seek({ topic, partition: p, offset: start.toString() });
+    const others = [...ends.keys()].filter((p) => !targets.has(p));
+    if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+    await Promise.race([
+      done,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new LineageKafkaError('RESTORE_TIMEOUT', `reading ${topic} to its end took over ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    await cleanup.deleteGroups([groupId]).catch(() => undefined);
+    await cleanup.disconnect();
+  }
+}

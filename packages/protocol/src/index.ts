@@ -1,0 +1,30 @@
+export { canonicalize, canonicalBytes, parseCanonical, DEFAULT_LIMITS } from './canonical.js';
+export type { JsonValue, CanonicalLimits } from './canonical.js';
+export { utf8, fromUtf8, toBase64, fromBase64, toHex, fromHex, concatBytes, bytesEqual } from './bytes.js';
+export { sha256Hex, sha256Bytes, digestOf } from './digest.js';
+export { isExecutionId, isDigest, isKeyId, newExecutionId } from './ids.js';
+export type { ExecutionId, Digest, KeyId } from './ids.js';
+export { nobleEd25519, nobleSigner, noblePublicKey } from './ed25519.js';
+export type { Ed25519Verifier, Signer } from './ed25519.js';
+export { pae, signEnvelope, toDsse, fromDsse } from './dsse.js';
+export type { RawEnvelope, DsseEnvelope } from './dsse.js';
+export { loadTrustStore, keyIdOf, keyUnusableAt, requireKey, KEY_ROLES } from './trust.js';
+export type { KeyRole, TrustedKey, TrustStore, TrustStoreDocument } from './trust.js';
+export { parseIntent, IntentError, INTENT_PAYLOAD_TYPE, INTENT_TYPE, MAX_PARENTS } from './intent.js';
+export type { IntentBody, ParentRef, RuntimeRef, DependencyRef } from './intent.js';
+export {
+  buildStatement,
+  encodeStatement,
+  parseStatement,
+  ATTESTATION_PAYLOAD_TYPE,
+  STATEMENT_TYPE,
+  PREDICATE_TYPE,
+} from './statement.js';
+export type { Statement, Predicate, PolicyRef, Decision, AttestationKind } from './statement.js';
+export { executionFingerprint } from './fingerprint.js';
+export { verifyAttestation, verifyEnvelopeSignature, attestationDigest } from './verify.js';
+export type { VerifyContext, VerifiedAttestation } from './verify.js';
+export { DENY_REASONS, DEAD_LETTER_REASONS } from './reasons.js';
+export type { DenyReason, DeadLetterReason } from './reasons.js';
+export { ProtocolError, EncodingError, VerificationError } from './errors.js';
+export type { EncodingErrorCode, VerificationErrorCode } from './errors.js';

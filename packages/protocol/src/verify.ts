@@ -1,0 +1,109 @@
+import { fromBase64 } from './bytes.js';
+import { sha256Hex } from './digest.js';
+import type { RawEnvelope } from './dsse.js';
+import { pae } from './dsse.js';
+import type { Ed25519Verifier } from './ed25519.js';
+import { VerificationError } from './errors.js';
+import type { ProtocolError } from './errors.js';
+import type { Digest } from './ids.js';
+import type { Predicate, Statement } from './statement.js';
+import { ATTESTATION_PAYLOAD_TYPE, parseStatement } from './statement.js';
+import type { KeyRole, TrustStore, TrustedKey } from './trust.js';
+import { keyUnusableAt, requireKey } from './trust.js';
+
+/** What verification needs: trust material and the Ed25519 primitive, loaded once by the caller. */
+export interface VerifyContext {
+  trust: TrustStore;
+  ed25519: Ed25519Verifier;
+  /** Runtime hashes from a signed release manifest; absent means none are known. */
+  knownRuntimes?: ReadonlySet<string>;
+}
+
+/** A verified attestation. */
+export interface VerifiedAttestation {
+  statement: Statement;
+  predicate: Predicate;
+  /** The attestation digest: SHA-256 of the DSSE payload (the canonical statement). */
+  digest: Digest;
+  signer: TrustedKey;
+  /** False for a runtime hash not in the known set: reported, not invalid (ARCHITECTURE.md §3). */
+  runtimeVerified: boolean;
+}
+
+/** The attestation digest used for parent links and the partition chain: SHA-256 of the payload. */
+export function attestationDigest(envelope: RawEnvelope): Digest {
+  return sha256Hex(envelope.payload);
+}
+
+/**
+ * Checks one envelope signature by a trusted key holding `role`, without parsing the payload.
+ * Returns the key; validity at a time is checked by the caller once the payload says when.
+ * @throws VerificationError SIGNATURE_MISSING, KEY_UNKNOWN, KEY_ROLE_MISMATCH, SIGNATURE_INVALID.
+ */
+export function verifyEnvelopeSignature(
+  envelope: RawEnvelope,
+  role: KeyRole,
+  trust: TrustStore,
+  ed25519: Ed25519Verifier,
+): TrustedKey {
+  // The envelope must carry at least one signature.
+  if (envelope.signatures.length === 0) throw new VerificationError('SIGNATURE_MISSING', 'envelope has no signature');
+  const message = pae(envelope.payload_type, envelope.payload);
+  let firstError: VerificationError | undefined;
+  for (const { keyid, sig } of envelope.signatures) {
+    try {
+      // The signing key must be trusted and hold the role.
+      const { key, publicKey } = requireKey(trust, keyid, role);
+      // The Ed25519 signature must verify over PAE(payloadType, payload).
+      if (sig.length === 64 && ed25519.verify(sig, message, publicKey)) return key;
+      throw new VerificationError('SIGNATURE_INVALID', `signature by ${keyid} does not verify`);
+    } catch (e) {
+      if (!(e instanceof VerificationError)) throw e;
+      firstError ??= e;
+    }
+  }
+  throw firstError!;
+}
+
+/**
+ * Verifies a governance attestation: payload type, governance signature, statement shape, that the
+ * signing key was valid when the attestation was issued and is its issuer, and that an embedded
+ * intent matches the subject digest. Pure and synchronous.
+ * @throws VerificationError with the code of the first check that fails.
+ */
+export function verifyAttestation(envelope: RawEnvelope, ctx: VerifyContext): VerifiedAttestation {
+  // The payload must be an in-toto statement.
+  if (envelope.payload_type !== ATTESTATION_PAYLOAD_TYPE) {
+    throw new VerificationError('PAYLOAD_TYPE_UNSUPPORTED', `payload type ${envelope.payload_type}`);
+  }
+  // A trusted governance key must have signed exactly these bytes.
+  const signer = verifyEnvelopeSignature(envelope, 'governance', ctx.trust, ctx.ed25519);
+  // The signed bytes must be a well-formed canonical statement with our predicate.
+  const statement = parseStatement(envelope.payload);
+  const { predicate } = statement;
+  // The key that signed must be the issuer named inside, and valid at the issue time.
+  if (predicate.issuer !== signer.keyid) {
+    throw new VerificationError('KEY_ROLE_MISMATCH', 'attestation issuer is not the signing key');
+  }
+  const unusable = keyUnusableAt(signer, predicate.issued_at);
+  if (unusable) throw new VerificationError('KEY_NOT_VALID_AT', `governance key ${unusable} at ${predicate.issued_at}`);
+  // An embedded intent must be the one the subject digest names.
+  if (predicate.intent !== null) {
+    let payload: Uint8Array;
+    try {
+      payload = fromBase64(predicate.intent.payload);
+    } catch (cause) {
+      throw new VerificationError('STATEMENT_MALFORMED', 'embedded intent payload is not base64', { cause: cause as ProtocolError });
+    }
+    if (sha256Hex(payload) !== statement.subject[0].digest.sha256) {
+      throw new VerificationError('SUBJECT_MISMATCH', 'embedded intent does not match the subject digest');
+    }
+  }
+  return {
+    statement,
+    predicate,
+    digest: attestationDigest(envelope),
+    signer,
+    runtimeVerified: ctx.knownRuntimes?.has(predicate.runtime_hash) ?? false,
+  };
+}

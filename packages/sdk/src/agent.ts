@@ -1,0 +1,87 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { sha256Hex } from '@lineage/protocol';
+import type { RuntimeRef, Signer, VerifyContext } from '@lineage/protocol';
+import { intentCodec } from '@lineage/schemas';
+import type { TopicNames } from '@lineage/kafka';
+import { LineageSdkError } from './errors.js';
+import { signIntent } from './intent.js';
+import type { IntentDraft, SignedIntent } from './intent.js';
+import { AttestationWatcher } from './watcher.js';
+import type { ReceivedAttestation } from './watcher.js';
+
+export interface AgentOptions {
+  kafka: Kafka;
+  topics: TopicNames;
+  /** The agent's own key: it signs every intent. */
+  signer: Signer;
+  /** Trust material to verify governance's answers with. */
+  verify: VerifyContext;
+  runtime: RuntimeRef;
+  timeoutMs?: number;
+}
+
+/** An agent connected to Lineage. */
+export interface LineageAgent {
+  /**
+   * Signs and publishes an intent, then waits for governance's attestation and verifies it.
+   * Resolves with the allowed attestation.
+   * @throws LineageSdkError INTENT_DENIED (with the signed denial) or INTENT_TIMEOUT.
+   */
+  publishIntent(draft: IntentDraft): Promise<ReceivedAttestation>;
+  /** Publishes an already signed intent (e.g. a retry) and waits as {@link publishIntent}. */
+  publishSigned(intent: SignedIntent): Promise<ReceivedAttestation>;
+  close(): Promise<void>;
+}
+
+/** Connects an agent: an idempotent producer for intents and a watcher for attestations. */
+export async function connectAgent(options: AgentOptions): Promise<LineageAgent> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const watcher = new AttestationWatcher(options.kafka, options.topics.attestations, options.verify);
+  await Promise.all([producer.connect(), watcher.start()]);
+  let closed = false;
+
+  const publishSigned = async (intent: SignedIntent): Promise<ReceivedAttestation> => {
+    if (closed) throw new LineageSdkError('CLIENT_CLOSED', 'agent is closed');
+    const digest = sha256Hex(intent.envelope.payload);
+    const answer = watcher.waitFor(digest, timeoutMs);
+    await producer.send({
+      topic: options.topics.intents,
+      acks: -1,
+      messages: [
+        {
+          key: intent.body.execution_id,
+          value: intentCodec.encode({
+            execution_id: intent.body.execution_id,
+            envelope: toRecord(intent.envelope),
+            parent_attestations: intent.parents.map(toRecord),
+          }),
+        },
+      ],
+    });
+    const received = await answer;
+    if (!received) throw new LineageSdkError('INTENT_TIMEOUT', `no attestation for ${intent.body.execution_id} within ${timeoutMs} ms`);
+    const { predicate } = received.verified;
+    if (predicate.decision !== 'allow') {
+      throw new LineageSdkError('INTENT_DENIED', `${predicate.kind} ${predicate.decision}: ${predicate.reasons.join(', ')}`, received.verified);
+    }
+    return received;
+  };
+
+  return {
+    publishSigned,
+    publishIntent: (draft) => publishSigned(signIntent(draft, options.signer, options.runtime)),
+    close: async () => {
+      closed = true;
+      await Promise.all([producer.disconnect(), watcher.stop()]);
+    },
+  };
+}
+
+function toRecord(env: { payload_type: string; payload: Uint8Array; signatures: { keyid: string; sig: Uint8Array }[] }) {
+  return {
+    payload_type: env.payload_type,
+    payload: Buffer.from(env.payload),
+    signatures: env.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })),
+  };
+}

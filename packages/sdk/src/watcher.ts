@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer, Kafka } from 'kafkajs';
+import { verifyAttestation } from '@lineage/protocol';
+import type { Digest, RawEnvelope, VerifiedAttestation, VerifyContext } from '@lineage/protocol';
+import { attestationCodec } from '@lineage/schemas';
+
+/** A verified attestation with the envelope it came in. */
+export interface ReceivedAttestation {
+  envelope: RawEnvelope;
+  verified: VerifiedAttestation;
+}
+
+/**
+ * Follows the attestations topic from the moment it starts, verifying each record, and hands each
+ * to whoever waits for that intent (by intent digest). Keeps the most recent ones so a retried
+ * identical intent — which governance answers with the attestation it already issued — resolves.
+ */
+export class AttestationWatcher {
+  private readonly consumer: Consumer;
+  private readonly waiters = new Map<string, (a: ReceivedAttestation) => void>();
+  private readonly recent = new Map<string, ReceivedAttestation>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly verify: VerifyContext,
+    private readonly keep = 10_000,
+  ) {
+    this.consumer = kafka.consumer({ groupId: `lineage-sdk-${randomUUID()}`, readUncommitted: false });
+  }
+
+  /** Starts following from the topic's current end; resolves once nothing published later can be missed. */
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(this.topic).finally(() => admin.disconnect());
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: false });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        if (!message.value) return;
+        let received: ReceivedAttestation;
+        // Only verified attestations are ever handed on; anything else is ignored here.
+        try {
+          const record = attestationCodec.decode(message.value);
+          received = { envelope: record.envelope, verified: verifyAttestation(record.envelope, this.verify) };
+        } catch {
+          return;
+        }
+        const key = received.verified.statement.subject[0].digest.sha256;
+        this.recent.set(key, received);
+        if (this.recent.size > this.keep) this.recent.delete(this.recent.keys().next().value!);
+        this.waiters.get(key)?.(received);
+        this.waiters.delete(key);
+      },
+    });
+    // Pin the start to the ends read before publishing could begin.
+    for (const e of ends) this.consumer.seek({ topic: this.topic, partition: e.partition, offset: e.high });
+  }
+
+  /** Resolves with the attestation for the intent with this digest, or rejects after `timeoutMs`. */
+  waitFor(intentDigest: Digest, timeoutMs: number): Promise<ReceivedAttestation | undefined> {
+    const cached = this.recent.get(intentDigest);
+    if (cached) return Promise.resolve(cached);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(intentDigest);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiters.set(intentDigest, (a) => {
+        clearTimeout(timer);
+        resolve(a);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}

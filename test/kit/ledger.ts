@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { loadTrustStore, nobleEd25519 } from '@lineage/protocol';
+import type { TrustStore, TrustStoreDocument, VerifyContext } from '@lineage/protocol';
+import { createKafka, topicNames } from '@lineage/kafka';
+import type { TopicNames } from '@lineage/kafka';
+import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
+import type { KeyPair } from '@lineage/keys';
+import { loadPolicy } from '@lineage/policy';
+import type { LoadedPolicy } from '@lineage/policy';
+import { loadRuntimeManifest, runtimeHash, startGovernance } from '@lineage/governance';
+import type { GovernanceService } from '@lineage/governance';
+import { connectAgent } from '@lineage/sdk';
+import type { LineageAgent } from '@lineage/sdk';
+
+/** The policy tests run under: agents may read and plan; nobody deletes under prod/. */
+export const TEST_POLICY = {
+  id: 'test',
+  version: 1,
+  allow: [{ id: 'agents-read', agents: ['*'], actions: ['read.*', 'plan.*', 'summarize', 'delete.*'] }],
+  deny: [{ id: 'no-prod-delete', actions: ['delete.*'], resource_prefix: 'prod/' }],
+};
+
+export const TEST_RUNTIME = { name: 'test-agent', version: '1.0.0', digest: 'sha256:' + '0'.repeat(64) };
+
+/** A ledger under test: its own topics, keys and trust store on the real broker. */
+export interface TestLedger {
+  kafka: Kafka;
+  topics: TopicNames;
+  governanceKey: KeyPair;
+  agentKeys: KeyPair[];
+  trustDocument: TrustStoreDocument;
+  trust: TrustStore;
+  policy: LoadedPolicy;
+  verify: VerifyContext;
+  groupId: string;
+  startGovernance(): Promise<GovernanceService>;
+  agent(index: number): Promise<LineageAgent>;
+  close(): Promise<void>;
+}
+
+/** Creates keys, a trust store and unique topics; governance and agents start on demand. */
+export async function createTestLedger(brokers: string[], options: { agents?: number; partitions?: number } = {}): Promise<TestLedger> {
+  const prefix = `t-${randomUUID().slice(0, 8)}-`;
+  const kafka = createKafka({ brokers, clientId: `test-${prefix}` });
+  const topics = topicNames(prefix);
+  const governanceKey = generateKeyPair();
+  const agentKeys = Array.from({ length: options.agents ?? 3 }, () => generateKeyPair());
+  const trustDocument: TrustStoreDocument = {
+    version: 1,
+    keys: [
+      trustedKey(governanceKey, ['governance'], { name: 'governance' }),
+      ...agentKeys.map((k, i) => trustedKey(k, ['agent'], { name: `agent-${i}` })),
+    ],
+  };
+  const trust = loadTrustStore(trustDocument);
+  const policy = loadPolicy(TEST_POLICY);
+  const hash = runtimeHash(await loadRuntimeManifest());
+  const services: GovernanceService[] = [];
+  const agents: LineageAgent[] = [];
+  const groupId = `${prefix}governance`;
+  const ledger: TestLedger = {
+    kafka,
+    topics,
+    governanceKey,
+    agentKeys,
+    trustDocument,
+    trust,
+    policy,
+    groupId,
+    verify: { trust, ed25519: nobleEd25519 },
+    async startGovernance() {
+      const s = await startGovernance({
+        kafka,
+        topics,
+        groupId,
+        key: governanceKey,
+        trust,
+        policy,
+        ed25519: nodeEd25519(),
+        runtimeHash: hash,
+        partitions: options.partitions ?? 3,
+      });
+      services.push(s);
+      return s;
+    },
+    async agent(index) {
+      const a = await connectAgent({
+        kafka,
+        topics,
+        signer: agentKeys[index]!.signer,
+        verify: { trust, ed25519: nodeEd25519() },
+        runtime: TEST_RUNTIME,
+        timeoutMs: 60_000,
+      });
+      agents.push(a);
+      return a;
+    },
+    async close() {
+      await Promise.all(agents.map((a) => a.close()));
+      await Promise.all(services.map((s) => s.stop().catch(() => undefined)));
+    },
+  };
+  return ledger;
+}
