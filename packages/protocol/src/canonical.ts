@@ -32,7 +32,12 @@ function assertSigned(value: unknown, depth: number, limits: CanonicalLimits, pa
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => assertSigned(v, depth + 1, limits, `${path}[${i}]`));
+    // Plain arrays only: a toJSON property would make the library sign something else.
+    if (Object.getPrototypeOf(value) !== Array.prototype || 'toJSON' in value) {
+      throw new EncodingError('UNSUPPORTED_VALUE', `array at ${path} is not a plain array`);
+    }
+    // Indexed loop, not forEach: holes in sparse arrays must be visited (and rejected) too.
+    for (let i = 0; i < value.length; i++) assertSigned(value[i], depth + 1, limits, `${path}[${i}]`);
     return;
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {

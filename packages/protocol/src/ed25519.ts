@@ -19,12 +19,12 @@ export interface Signer {
   sign(message: Uint8Array): Uint8Array;
 }
 
-/** Pure-JS Ed25519 verification (RFC 8032, strict ZIP-215-off mode as noble defaults). */
+/** Pure-JS Ed25519 verification in strict RFC 8032 mode (zip215 off), matching node:crypto. */
 export const nobleEd25519: Ed25519Verifier = {
   verify(signature, message, publicKey) {
     // Malformed points or lengths make noble throw; for a verifier that is simply "invalid".
     try {
-      return ed.verify(signature, message, publicKey);
+      return ed.verify(signature, message, publicKey, { zip215: false });
     } catch {
       return false;
     }
@@ -39,4 +39,16 @@ export function nobleSigner(seed: Uint8Array, keyid: string): Signer {
 /** The raw 32-byte public key of a 32-byte Ed25519 seed. */
 export function noblePublicKey(seed: Uint8Array): Uint8Array {
   return ed.getPublicKey(seed);
+}
+
+/**
+ * False for encodings that are not points or are small-order points: with such a "public key",
+ * signatures can be made without any private key, so a trust store must never hold one.
+ */
+export function isStrongPublicKey(raw: Uint8Array): boolean {
+  try {
+    return !ed.Point.fromBytes(raw, false).isSmallOrder();
+  } catch {
+    return false;
+  }
 }

@@ -4,7 +4,7 @@ export { utf8, fromUtf8, toBase64, fromBase64, toHex, fromHex, concatBytes, byte
 export { sha256Hex, sha256Bytes, digestOf } from './digest.js';
 export { isExecutionId, isDigest, isKeyId, newExecutionId } from './ids.js';
 export type { ExecutionId, Digest, KeyId } from './ids.js';
-export { nobleEd25519, nobleSigner, noblePublicKey } from './ed25519.js';
+export { nobleEd25519, nobleSigner, noblePublicKey, isStrongPublicKey } from './ed25519.js';
 export type { Ed25519Verifier, Signer } from './ed25519.js';
 export { pae, signEnvelope, toDsse, fromDsse } from './dsse.js';
 export type { RawEnvelope, DsseEnvelope } from './dsse.js';
@@ -28,3 +28,5 @@ export { DENY_REASONS, DEAD_LETTER_REASONS } from './reasons.js';
 export type { DenyReason, DeadLetterReason } from './reasons.js';
 export { ProtocolError, EncodingError, VerificationError } from './errors.js';
 export type { EncodingErrorCode, VerificationErrorCode } from './errors.js';
+export { buildBundle, verifyBundle, isBundle, BundleError, BUNDLE_MEDIA_TYPE } from './bundle.js';
+export type { EvidenceBundle, BundledPolicy, VerifiedBundle, BundleErrorCode } from './bundle.js';

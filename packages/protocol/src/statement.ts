@@ -106,7 +106,9 @@ export function parseStatement(payload: Uint8Array): Statement {
     return v;
   };
   const policy = asObject(p.policy, 'policy', fail);
+  onlyKeys(policy, ['id', 'version', 'hash'], 'policy', fail);
   const auth = asObject(p.authorization, 'authorization', fail);
+  onlyKeys(auth, ['grant', 'inherited_from'], 'authorization', fail);
   if (!DECISIONS.includes(p.decision as Decision)) throw fail('unknown decision');
   if (!KINDS.includes(p.kind as AttestationKind)) throw fail('unknown kind');
   if (!isKeyId(p.issuer)) throw fail('issuer is not a key id');
@@ -123,6 +125,7 @@ export function parseStatement(payload: Uint8Array): Statement {
     runtime_hash: digest(p.runtime_hash, 'runtime_hash'),
     parents: asArray(p.parents, 'parents', fail, 64).map((x, i) => {
       const po = asObject(x, `parents[${i}]`, fail);
+      onlyKeys(po, ['execution_id', 'attestation'], `parents[${i}]`, fail);
       if (!isExecutionId(po.execution_id)) throw fail(`parents[${i}].execution_id`);
       return { execution_id: po.execution_id as ExecutionId, attestation: digest(po.attestation, `parents[${i}].attestation`) };
     }),
@@ -149,6 +152,7 @@ function parseDsseShape(v: unknown, fail: (what: string) => Error): DsseEnvelope
     payload: asString(o.payload, 'intent.payload', fail, 1 << 20),
     signatures: asArray(o.signatures, 'intent.signatures', fail, 16).map((s) => {
       const so = asObject(s, 'intent.signature', fail);
+      onlyKeys(so, ['keyid', 'sig'], 'intent.signature', fail);
       return { keyid: asString(so.keyid, 'keyid', fail, 256), sig: asString(so.sig, 'sig', fail, 256) };
     }),
   };

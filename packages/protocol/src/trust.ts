@@ -1,5 +1,6 @@
 import { fromBase64 } from './bytes.js';
 import { sha256Hex } from './digest.js';
+import { isStrongPublicKey } from './ed25519.js';
 import { VerificationError } from './errors.js';
 import type { KeyId } from './ids.js';
 import { asArray, asNullableString, asObject, asString, asTimestamp, onlyKeys } from './shape.js';
@@ -58,6 +59,7 @@ export function loadTrustStore(value: unknown): TrustStore {
       throw fail(`keys[${i}].public_key is not base64`);
     }
     if (raw.length !== 32) throw fail(`keys[${i}].public_key is not 32 bytes`);
+    if (!isStrongPublicKey(raw)) throw fail(`keys[${i}].public_key is not a usable Ed25519 key`);
     const keyid = asString(ko.keyid, 'keyid', fail, 64);
     if (keyid !== keyIdOf(raw)) throw fail(`keys[${i}].keyid is not the SHA-256 of its key`);
     const roles = asArray(ko.roles, 'roles', fail, 4).map((r) => {

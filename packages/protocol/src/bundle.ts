@@ -1,0 +1,186 @@
+import type { JsonValue } from './canonical.js';
+import { digestOf } from './digest.js';
+import type { DsseEnvelope, RawEnvelope } from './dsse.js';
+import { fromDsse, toDsse } from './dsse.js';
+import type { Ed25519Verifier } from './ed25519.js';
+import { ProtocolError, VerificationError } from './errors.js';
+import type { VerificationErrorCode } from './errors.js';
+import type { Digest } from './ids.js';
+import { asArray, asObject, asString } from './shape.js';
+import type { TrustStore, TrustedKey } from './trust.js';
+import { loadTrustStore } from './trust.js';
+import { verifyAttestation } from './verify.js';
+import type { VerifiedAttestation } from './verify.js';
+
+export const BUNDLE_MEDIA_TYPE = 'application/vnd.lineage.bundle.v1+json';
+
+/** A policy document carried by content hash. */
+export interface BundledPolicy {
+  hash: Digest;
+  document: JsonValue;
+}
+
+/** A self-contained evidence bundle: verifiable offline with only what is inside (and, optionally, a trust store). */
+export interface EvidenceBundle {
+  mediaType: typeof BUNDLE_MEDIA_TYPE;
+  execution_id: string;
+  /** The execution's attestation first, then its ancestors'. */
+  attestations: DsseEnvelope[];
+  keys: TrustedKey[];
+  policies: BundledPolicy[];
+}
+
+export type BundleErrorCode =
+  | 'BUNDLE_MALFORMED'
+  | 'BUNDLE_TARGET_MISSING'
+  | 'ANCESTOR_MISSING'
+  | 'ANCESTOR_NOT_ALLOWED'
+  | 'POLICY_MISSING'
+  | 'POLICY_HASH_MISMATCH'
+  | 'KEY_MISMATCH';
+
+/** A bundle that does not prove what it claims; `executionId` names the offending execution. */
+export class BundleError extends ProtocolError<BundleErrorCode | VerificationErrorCode> {
+  constructor(
+    code: BundleErrorCode | VerificationErrorCode,
+    message: string,
+    readonly executionId: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** What a verified bundle proves. */
+export interface VerifiedBundle {
+  target: VerifiedAttestation;
+  attestations: VerifiedAttestation[];
+}
+
+/** Assembles a bundle from envelopes (target first), the keys that signed them and the policies. */
+export function buildBundle(
+  executionId: string,
+  envelopes: readonly RawEnvelope[],
+  keys: readonly TrustedKey[],
+  policies: readonly JsonValue[],
+): EvidenceBundle {
+  return {
+    mediaType: BUNDLE_MEDIA_TYPE,
+    execution_id: executionId,
+    attestations: envelopes.map(toDsse),
+    keys: [...keys],
+    policies: policies.map((document) => ({ hash: digestOf(document), document })),
+  };
+}
+
+/** True when a JSON value looks like a bundle rather than a single envelope. */
+export function isBundle(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { mediaType?: unknown }).mediaType === BUNDLE_MEDIA_TYPE;
+}
+
+/**
+ * Verifies an evidence bundle offline: every attestation's signature under the bundle's keys (or,
+ * when given, a trust store that every bundled key must agree with), that the target execution is
+ * there, that every parent link of every attestation is present and was allowed, and that each
+ * pinned policy hash has a bundled document that hashes to it.
+ * @throws BundleError with the code of the first failing check and the execution it concerns.
+ */
+export function verifyBundle(value: unknown, ctx: { ed25519: Ed25519Verifier; trust?: TrustStore }): VerifiedBundle {
+  const fail = (what: string) => new BundleError('BUNDLE_MALFORMED', what, null);
+  // The bundle must have the documented shape.
+  const o = asObject(value, 'bundle', fail);
+  if (o.mediaType !== BUNDLE_MEDIA_TYPE) throw fail(`mediaType is not ${BUNDLE_MEDIA_TYPE}`);
+  const target = asString(o.execution_id, 'execution_id', fail, 256);
+  const envelopes = asArray(o.attestations, 'attestations', fail, 100_000);
+  const policies = new Map<string, JsonValue>();
+  for (const p of asArray(o.policies, 'policies', fail, 10_000)) {
+    const po = asObject(p, 'policy', fail);
+    policies.set(asString(po.hash, 'policy.hash', fail, 64), po.document as JsonValue);
+  }
+  let bundledTrust: TrustStore;
+  try {
+    bundledTrust = loadTrustStore({ version: 1, keys: o.keys });
+  } catch (e) {
+    throw new BundleError('BUNDLE_MALFORMED', `keys: ${(e as Error).message}`, null, { cause: e });
+  }
+  // With an outside trust store, every bundled key must be the very key it names there.
+  if (ctx.trust) {
+    for (const k of bundledTrust.document.keys) {
+      const known = ctx.trust.get(k.keyid);
+      if (!known || known.key.public_key !== k.public_key) {
+        throw new BundleError('KEY_MISMATCH', `bundled key ${k.keyid} is not in the trust store`, null);
+      }
+    }
+  }
+  const trust = ctx.trust ?? bundledTrust;
+
+  // Every attestation must verify on its own.
+  const verified: VerifiedAttestation[] = envelopes.map((e) => {
+    let env: RawEnvelope;
+    try {
+      env = fromDsse(e);
+      return verifyAttestation(env, { trust, ed25519: ctx.ed25519 });
+    } catch (error) {
+      if (error instanceof VerificationError) {
+        throw new BundleError(error.code, error.message, executionIdOf(e), { cause: error });
+      }
+      throw error;
+    }
+  });
+  const byDigest = new Map(verified.map((v) => [v.digest, v]));
+
+  // The execution the bundle is for must be decided in it.
+  const head = verified.find((v) => v.predicate.execution_id === target && v.predicate.kind === 'decision');
+  if (!head) throw new BundleError('BUNDLE_TARGET_MISSING', `no decision for ${target} in the bundle`, target);
+
+  // Every ancestor link must be present, and an allowed execution may only descend from allowed ones.
+  const pending = [head];
+  const seen = new Set<string>([head.digest]);
+  while (pending.length > 0) {
+    const v = pending.pop()!;
+    for (const ref of v.predicate.parents) {
+      const parent = byDigest.get(ref.attestation);
+      if (!parent || parent.predicate.execution_id !== ref.execution_id) {
+        throw new BundleError('ANCESTOR_MISSING', `parent ${ref.execution_id} of ${v.predicate.execution_id} is not in the bundle`, v.predicate.execution_id);
+      }
+      if (v.predicate.decision === 'allow' && parent.predicate.decision !== 'allow') {
+        throw new BundleError('ANCESTOR_NOT_ALLOWED', `parent ${ref.execution_id} was not allowed`, ref.execution_id);
+      }
+      if (!seen.has(parent.digest)) {
+        seen.add(parent.digest);
+        pending.push(parent);
+      }
+    }
+  }
+
+  // Each pinned policy must be bundled, and the document must hash to the pinned hash.
+  for (const v of verified) {
+    const doc = policies.get(v.predicate.policy.hash);
+    if (doc === undefined) throw new BundleError('POLICY_MISSING', `policy ${v.predicate.policy.hash} is not bundled`, v.predicate.execution_id);
+    let hash: string;
+    try {
+      hash = digestOf(doc);
+    } catch {
+      hash = '';
+    }
+    if (hash !== v.predicate.policy.hash) {
+      throw new BundleError('POLICY_HASH_MISMATCH', `bundled policy does not hash to ${v.predicate.policy.hash}`, v.predicate.execution_id);
+    }
+  }
+  return { target: head, attestations: verified };
+}
+
+function executionIdOf(envelope: unknown): string | null {
+  try {
+    return verifyFreeExecutionId(fromDsse(envelope));
+  } catch {
+    return null;
+  }
+}
+
+// Best effort, unverified: only used to name the execution in an error message.
+function verifyFreeExecutionId(env: RawEnvelope): string | null {
+  const text = new TextDecoder().decode(env.payload);
+  const m = /"execution_id":"([^"]{1,128})"/.exec(text);
+  return m ? m[1]! : null;
+}
