@@ -1,0 +1,43 @@
+/** Why an infrastructure step failed; tests assert these, never the message text. */
+export type InfraErrorCode =
+  /** No `java` on PATH (or JAVA_HOME): the local broker needs a JDK. */
+  | 'JAVA_MISSING'
+  /** `java` is older than the broker supports. */
+  | 'JAVA_TOO_OLD'
+  /** The broker jars are not cached and there is no `mvn` to fetch them. */
+  | 'MAVEN_MISSING'
+  /** `mvn dependency:copy-dependencies` failed (see .lineage/kafka/maven.log). */
+  | 'MAVEN_FAILED'
+  /** A port the broker needs is used by another process. */
+  | 'PORT_TAKEN'
+  /** KAFKA_PORT / KAFKA_CONTROLLER_PORT (or an option) is not a TCP port number. */
+  | 'INVALID_PORT'
+  /** Our broker already runs, but on another port than the one asked for. */
+  | 'KAFKA_RUNNING_ELSEWHERE'
+  /** `kafka.tools.StorageTool format` failed. */
+  | 'KAFKA_FORMAT_FAILED'
+  /** The broker process exited while starting. */
+  | 'KAFKA_START_FAILED'
+  /** The broker did not answer metadata requests in time. */
+  | 'KAFKA_START_TIMEOUT'
+  /** KAFKA_BROKERS is set but those brokers do not answer. */
+  | 'KAFKA_UNREACHABLE'
+  /** The Postgres server does not accept connections. */
+  | 'POSTGRES_UNREACHABLE'
+  /** Postgres answered but refused (authentication, permissions, ...). */
+  | 'POSTGRES_FAILED'
+  /** The CLI was called with arguments it does not understand. */
+  | 'USAGE';
+
+/** Base error of `@lineage/infra`. Its message is always one line, fit to print as is. */
+export class InfraError extends Error {
+  override readonly name = 'InfraError';
+
+  constructor(
+    readonly code: InfraErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

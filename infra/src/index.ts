@@ -1,0 +1,13 @@
+export { InfraError } from './errors.js';
+export type { InfraErrorCode } from './errors.js';
+export {
+  DEFAULT_CONTROLLER_PORT,
+  DEFAULT_KAFKA_PORT,
+  kafkaBrokers,
+  kafkaStatus,
+  startKafka,
+  stopKafka,
+} from './kafka.js';
+export type { KafkaHandle, KafkaOptions, KafkaStatus } from './kafka.js';
+export { BROKER_SETTINGS } from './broker-config.js';
+export { DEFAULT_POSTGRES, databaseUrl, ensureDatabase } from './postgres.js';

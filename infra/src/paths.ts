@@ -1,0 +1,47 @@
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where the local broker keeps its jars, data, logs and pid file (all under the git-ignored `.lineage/`). */
+export interface KafkaPaths {
+  readonly root: string;
+  readonly home: string;
+  readonly pom: string;
+  readonly libs: string;
+  readonly data: string;
+  readonly serverProperties: string;
+  readonly log4jProperties: string;
+  readonly logFile: string;
+  readonly outFile: string;
+  readonly mavenLog: string;
+  readonly pidFile: string;
+  readonly lockFile: string;
+}
+
+/** The repository root, found from this file's location so the current directory does not matter. */
+export function repoRoot(): string {
+  return fileURLToPath(new URL('../../', import.meta.url));
+}
+
+/** The broker's file layout under `<root>/.lineage/kafka`. */
+export function kafkaPaths(root: string = repoRoot()): KafkaPaths {
+  const home = join(root, '.lineage', 'kafka');
+  return {
+    root,
+    home,
+    pom: join(root, 'infra', 'kafka', 'pom.xml'),
+    libs: join(home, 'libs'),
+    data: join(home, 'data'),
+    serverProperties: join(home, 'server.properties'),
+    log4jProperties: join(home, 'log4j.properties'),
+    logFile: join(home, 'broker.log'),
+    outFile: join(home, 'broker.out'),
+    mavenLog: join(home, 'maven.log'),
+    pidFile: join(home, 'broker.pid'),
+    lockFile: join(home, 'start.lock'),
+  };
+}
+
+/** `file` relative to the repository root, for messages. */
+export function shown(paths: KafkaPaths, file: string): string {
+  return relative(paths.root, file) || '.';
+}
