@@ -1,0 +1,25 @@
+/**
+ * Why a store operation failed. Tests assert these, never the message text.
+ *
+ * - `INVALID_IDENTIFIER`: a schema or table name does not match `^[a-z_][a-z0-9_]{0,40}$` (schemas
+ *   also must not start with `pg_`, which Postgres reserves).
+ * - `INVALID_MIGRATIONS`: the migration list is malformed (versions not positive, unique, ascending).
+ * - `MIGRATIONS_DIVERGED`: the database holds a migration this code does not know, or under another
+ *   name: it was migrated by newer or different code.
+ * - `MIGRATION_FAILED`: a migration's SQL failed; it was rolled back, earlier ones stay applied.
+ */
+export type StoreErrorCode =
+  'INVALID_IDENTIFIER' | 'INVALID_MIGRATIONS' | 'MIGRATIONS_DIVERGED' | 'MIGRATION_FAILED';
+
+/** Base error of `@lineage/store`. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Why the projector refused a request. Tests assert these, never the message text.
+ *
+ * - `INVALID_ARGUMENT`: an argument is out of range (e.g. `maxDepth`) or a command-line flag is malformed.
+ */
+export type ProjectorErrorCode = 'INVALID_ARGUMENT';
+
+/** Base error of `@lineage/projector`. */
+export class ProjectorError extends Error {
+  override readonly name = 'ProjectorError';
+
+  constructor(
+    readonly code: ProjectorErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,11 @@
+export { startProjector } from './service.js';
+export type { Projector, ProjectorOptions } from './service.js';
+export { ancestors, MAX_ANCESTRY_DEPTH } from './ancestry.js';
+export type { AncestorRow } from './ancestry.js';
+export { projectAttestations } from './project.js';
+export type { OnSkip } from './project.js';
+export { decodeAttestation } from './decode.js';
+export type { Decoded, EdgeRow, ExecutionRow, SkipReason } from './decode.js';
+export { PROJECTOR_MIGRATIONS } from './migrations.js';
+export { ProjectorError } from './errors.js';
+export type { ProjectorErrorCode } from './errors.js';

@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { databaseUrl, ensureDatabase } from '@lineage/infra';
+import { createKafka, topicNames } from '@lineage/kafka';
+import { createPool, isIdentifier } from '@lineage/store';
+import { ProjectorError } from './errors.js';
+import { startProjector } from './service.js';
+
+// Entry point: `tsx services/projector/src/main.ts [--brokers h:p,...] [--database-url url] [--schema lineage]`.
+const { values } = parseArgs({
+  options: {
+    brokers: {
+      type: 'string',
+      default: process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`,
+    },
+    'database-url': { type: 'string', default: databaseUrl() },
+    schema: { type: 'string', default: process.env.LINEAGE_SCHEMA ?? 'lineage' },
+    'topic-prefix': { type: 'string', default: process.env.LINEAGE_TOPIC_PREFIX ?? '' },
+    group: { type: 'string', default: process.env.LINEAGE_PROJECTOR_GROUP ?? 'lineage-projector' },
+    partitions: { type: 'string', default: process.env.LINEAGE_PARTITIONS ?? '6' },
+  },
+});
+
+const logger = pino({ name: 'projector' });
+const partitions = Number(values.partitions);
+if (!isIdentifier(values.schema))
+  throw new ProjectorError('INVALID_ARGUMENT', `--schema must match ^[a-z_][a-z0-9_]{0,40}$`);
+if (!Number.isInteger(partitions) || partitions < 1)
+  throw new ProjectorError('INVALID_ARGUMENT', '--partitions must be a positive integer');
+
+const url = values['database-url'];
+await ensureDatabase(url);
+const pool = createPool(url, {
+  onIdleError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost'),
+});
+const projector = await startProjector({
+  kafka: createKafka({ brokers: values.brokers.split(','), clientId: 'lineage-projector' }),
+  pool,
+  schema: values.schema,
+  topics: topicNames(values['topic-prefix']),
+  groupId: values.group,
+  partitions,
+  log: (msg, fields) =>
+    msg === 'record skipped' ? logger.warn(fields ?? {}, msg) : logger.info(fields ?? {}, msg),
+  onCrash: (error) => {
+    logger.error({ err: error }, 'projection crashed');
+    void pool.end().finally(() => process.exit(1));
+  },
+});
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping');
+  projector
+    .stop()
+    .then(() => pool.end())
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
