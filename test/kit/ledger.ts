@@ -80,6 +80,7 @@ export async function createTestLedger(brokers: string[], options: { agents?: nu
         ed25519: nodeEd25519(),
         runtimeHash: hash,
         partitions: options.partitions ?? 3,
+        log: process.env.LINEAGE_TEST_LOG ? (m, f) => console.log(m, JSON.stringify(f)) : undefined,
       });
       services.push(s);
       return s;

@@ -39,8 +39,10 @@ export async function readToEnd(
   consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
     for (const t of payload.topics) {
       for (const p of t.partitions) {
-        const end = targets.get(p.partition);
-        if (end !== undefined && BigInt(p.offset) >= end) remaining.delete(p.partition);
+        // kafkajs reports the partition of a commit as a string despite its typings.
+        const partition = Number(p.partition);
+        const end = targets.get(partition);
+        if (end !== undefined && BigInt(p.offset) >= end) remaining.delete(partition);
       }
     }
     if (remaining.size === 0) finish();

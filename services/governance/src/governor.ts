@@ -80,7 +80,8 @@ export class Governor {
     const stagedDecided = new Set<string>();
     let sequence = ledger.nextSequence;
     let prev = ledger.prev;
-    const tally = { ...this.stats };
+    // Deltas, added on commit: batches of different partitions commit concurrently.
+    const tally: GovernorStats = { intents: 0, attestations: 0, deadLetters: 0, redeliveries: 0, allowed: 0, denied: 0, replayRejections: 0 };
 
     for (const message of messages) {
       tally.intents++;
@@ -127,7 +128,7 @@ export class Governor {
       sends: [attestations, deadLetters],
       onCommit: () => {
         for (const s of staged) ledger.apply(s.predicate, s.subjectDigest, s.digest);
-        Object.assign(this.stats, tally);
+        for (const k of Object.keys(tally) as (keyof GovernorStats)[]) this.stats[k] += tally[k];
       },
     };
   }

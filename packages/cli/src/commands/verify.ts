@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { BundleError, ProtocolError, fromDsse, isBundle, nobleEd25519, verifyAttestation, verifyBundle } from '@lineage/protocol';
+import type { TrustStore } from '@lineage/protocol';
+import { readTrustStore } from '@lineage/keys';
+import { CliExit } from '../exit.js';
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new CliExit(2, `cannot read ${path}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliExit(1, `ENVELOPE_MALFORMED: ${path} is not JSON`);
+  }
+}
+
+/**
+ * Verifies an envelope or a bundle with the pure verifier (noble Ed25519: no node crypto, exactly
+ * what a browser or an auditor's tool runs). Prints `valid …` or `invalid <CODE> …`.
+ */
+export async function verifyFile(path: string, trustPath: string | undefined): Promise<string> {
+  const value = await readJson(path);
+  let trust: TrustStore | undefined;
+  if (trustPath) {
+    try {
+      trust = await readTrustStore(trustPath);
+    } catch (e) {
+      throw new CliExit(2, `trust store ${trustPath}: ${(e as Error).message}`);
+    }
+  }
+  try {
+    if (isBundle(value)) {
+      const { target, attestations } = verifyBundle(value, { ed25519: nobleEd25519, trust });
+      const p = target.predicate;
+      const keys = trust ? 'keys pinned by the trust store' : 'keys taken from the bundle itself (pass --trust to pin them)';
+      return `valid bundle: execution ${p.execution_id} ${p.decision} (${p.reasons.join(', ')}); ${attestations.length} attestations, every ancestor present and allowed, policies match; ${keys}`;
+    }
+    if (!trust) throw new CliExit(2, 'verifying a single envelope needs --trust <truststore.json>');
+    const v = verifyAttestation(fromDsse(value), { trust, ed25519: nobleEd25519 });
+    const p = v.predicate;
+    return `valid: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}) policy ${p.policy.id}@${p.policy.version} signed by ${v.signer.name ?? v.signer.keyid} at ${p.issued_at}; runtime_verified: ${v.runtimeVerified}`;
+  } catch (e) {
+    if (e instanceof BundleError) throw new CliExit(1, `invalid ${e.code}${e.executionId ? ` execution ${e.executionId}` : ''}: ${e.message}`);
+    if (e instanceof ProtocolError) throw new CliExit(1, `invalid ${e.code}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** `lineage verify <file> [--trust <truststore.json>]`: exit 0 valid, 1 invalid, 2 usage or I/O. */
+export function registerVerify(program: Command): void {
+  program
+    .command('verify <file>')
+    .description('verify an attestation envelope or an evidence bundle offline')
+    .option('--trust <truststore>', 'trust store JSON (required for a single envelope)')
+    .action(async (file: string, opts: { trust?: string }) => {
+      console.log(await verifyFile(file, opts.trust));
+    });
+}

@@ -1,0 +1,54 @@
+import type { Kafka } from 'kafkajs';
+import { attestationDigest, parseStatement } from '@lineage/protocol';
+import type { Digest, Predicate, RawEnvelope } from '@lineage/protocol';
+import { attestationCodec, deadLetterCodec } from '@lineage/schemas';
+import type { DeadLetterRecord } from '@lineage/schemas';
+import { readToEnd } from '@lineage/kafka';
+import type { TopicNames } from '@lineage/kafka';
+
+export interface LedgerEntry {
+  partition: number;
+  offset: string;
+  envelope: RawEnvelope;
+  predicate: Predicate;
+  subjectDigest: Digest;
+  digest: Digest;
+}
+
+async function partitionsOf(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, 0n]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every attestation on the ledger, in partition order. */
+export async function readLedger(kafka: Kafka, topics: TopicNames): Promise<LedgerEntry[]> {
+  const out: LedgerEntry[] = [];
+  await readToEnd(kafka, topics.attestations, await partitionsOf(kafka, topics.attestations), (partition, m) => {
+    const envelope = attestationCodec.decode(m.value!).envelope;
+    const statement = parseStatement(envelope.payload);
+    out.push({ partition, offset: m.offset, envelope, predicate: statement.predicate, subjectDigest: statement.subject[0].digest.sha256, digest: attestationDigest(envelope) });
+  });
+  return out;
+}
+
+/** Every dead letter. */
+export async function readDeadLetters(kafka: Kafka, topics: TopicNames): Promise<DeadLetterRecord[]> {
+  const out: DeadLetterRecord[] = [];
+  await readToEnd(kafka, topics.deadLetters, await partitionsOf(kafka, topics.deadLetters), (_p, m) => out.push(deadLetterCodec.decode(m.value!)));
+  return out;
+}
+
+/** Polls until `check` is true. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
