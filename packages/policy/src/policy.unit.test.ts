@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from './evaluate.js';
 import { loadPolicy, policyHash } from './document.js';
-import { PolicyError } from './errors.js';
+import type { PolicyError } from './errors.js';
 
 const doc = {
   id: 'p',

@@ -63,7 +63,7 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
     if (!received) throw new LineageSdkError('INTENT_TIMEOUT', `no attestation for ${intent.body.execution_id} within ${timeoutMs} ms`);
     const { predicate } = received.verified;
     if (predicate.decision !== 'allow') {
-      throw new LineageSdkError('INTENT_DENIED', `${predicate.kind} ${predicate.decision}: ${predicate.reasons.join(', ')}`, received.verified);
+      throw new LineageSdkError('INTENT_DENIED', `${predicate.kind} ${predicate.decision}: ${predicate.reasons.join(', ')}`, received);
     }
     return received;
   };

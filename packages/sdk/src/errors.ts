@@ -1,13 +1,13 @@
-import type { VerifiedAttestation } from '@lineage/protocol';
+import type { ReceivedAttestation } from './watcher.js';
 
 export type SdkErrorCode = 'INTENT_DENIED' | 'INTENT_TIMEOUT' | 'CLIENT_CLOSED';
 
 /** A publish that did not end in an allowed, verified attestation. */
 export class LineageSdkError extends Error {
   readonly code: SdkErrorCode;
-  /** The signed attestation, when the failure is a signed denial. */
-  readonly attestation: VerifiedAttestation | undefined;
-  constructor(code: SdkErrorCode, message: string, attestation?: VerifiedAttestation) {
+  /** The signed, verified attestation, when the failure is a signed denial. */
+  readonly attestation: ReceivedAttestation | undefined;
+  constructor(code: SdkErrorCode, message: string, attestation?: ReceivedAttestation) {
     super(message);
     this.code = code;
     this.attestation = attestation;

@@ -2,7 +2,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
-  attestationDigest,
   buildBundle,
   loadTrustStore,
   nobleEd25519,
