@@ -4,7 +4,10 @@ import importX from 'eslint-plugin-import-x';
 
 const pureBoundary = {
   patterns: [
-    { group: ['node:*'], message: 'Pure packages must not import node built-ins (ARCHITECTURE.md §3.7).' },
+    {
+      group: ['node:*'],
+      message: 'Pure packages must not import node built-ins (ARCHITECTURE.md §3.7).',
+    },
     { group: ['kafkajs', 'pg', 'avsc'], message: 'Pure packages do no I/O.' },
   ],
   paths: ['fs', 'path', 'crypto', 'os', 'buffer', 'stream', 'util', 'events', 'child_process'].map(
@@ -14,7 +17,10 @@ const pureBoundary = {
 const noDeepImports = {
   patterns: [
     { group: ['@lineage/*/src/*', '@lineage/*/src'], message: 'Import the package, not its src/.' },
-    { group: ['../../packages/*', '../../../packages/*', '../../services/*'], message: 'Import the package by name.' },
+    {
+      group: ['../../packages/*', '../../../packages/*', '../../services/*'],
+      message: 'Import the package by name.',
+    },
   ],
 };
 
@@ -32,7 +38,10 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/consistent-type-exports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       'import-x/no-cycle': 'error',
       'no-restricted-imports': ['error', noDeepImports],
     },
@@ -44,7 +53,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...pureBoundary.patterns, ...noDeepImports.patterns], paths: pureBoundary.paths },
+        {
+          patterns: [...pureBoundary.patterns, ...noDeepImports.patterns],
+          paths: pureBoundary.paths,
+        },
       ],
     },
   },

@@ -12,7 +12,9 @@ const CLI = ['tsx', 'packages/cli/src/main.ts'];
 
 async function lineage(...args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await run('npx', [...CLI, ...args], { env: { ...process.env, KAFKA_BROKERS: inject('brokers').join(',') } });
+    const { stdout, stderr } = await run('npx', [...CLI, ...args], {
+      env: { ...process.env, KAFKA_BROKERS: inject('brokers').join(',') },
+    });
     return { code: 0, out: stdout + stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -31,7 +33,8 @@ async function tampered(name: string, edit: (b: EvidenceBundle) => void): Promis
   await writeFile(path, JSON.stringify(copy));
   return path;
 }
-const payloadOf = (b: EvidenceBundle, i: number) => JSON.parse(new TextDecoder().decode(fromBase64(b.attestations[i]!.payload)));
+const payloadOf = (b: EvidenceBundle, i: number) =>
+  JSON.parse(new TextDecoder().decode(fromBase64(b.attestations[i]!.payload)));
 
 describe('the demo, end to end, and its evidence', () => {
   beforeAll(async () => {
@@ -46,35 +49,66 @@ describe('the demo, end to end, and its evidence', () => {
 
   it('accepts the untouched bundle and the single envelope (exit 0)', async () => {
     expect((await lineage('verify', '.lineage/demo/evidence.json', '--trust', TRUST)).code).toBe(0);
-    expect((await lineage('verify', '.lineage/demo/attestation.json', '--trust', TRUST)).code).toBe(0);
+    expect((await lineage('verify', '.lineage/demo/attestation.json', '--trust', TRUST)).code).toBe(
+      0,
+    );
   });
 
   it.each([
-    ['a payload byte flipped', (b: EvidenceBundle) => {
-      const p = fromBase64(b.attestations[0]!.payload);
-      p[40]! ^= 1;
-      b.attestations[0]!.payload = toBase64(p);
-    }, 'SIGNATURE_INVALID'],
-    ['a signature swapped for another attestation\'s', (b: EvidenceBundle) => {
-      b.attestations[0]!.signatures = b.attestations[1]!.signatures;
-    }, 'SIGNATURE_INVALID'],
-    ['an ancestor removed', (b: EvidenceBundle) => {
-      b.attestations.splice(2, 1);
-    }, 'ANCESTOR_MISSING'],
-    ['a key replaced', (b: EvidenceBundle) => {
-      const k = b.keys.find((x) => x.roles.includes('governance'))!;
-      k.public_key = b.keys.find((x) => x.roles.includes('agent'))!.public_key;
-    }, 'BUNDLE_MALFORMED'],
-    ['a decision changed', (b: EvidenceBundle) => {
-      const s = payloadOf(b, 0);
-      s.predicate.decision = 'deny';
-      b.attestations[0]!.payload = toBase64(new TextEncoder().encode(JSON.stringify(s)));
-    }, 'SIGNATURE_INVALID'],
-    ['the policy document edited', (b: EvidenceBundle) => {
-      (b.policies[0]!.document as { version: number }).version = 99;
-    }, 'POLICY_HASH_MISMATCH'],
+    [
+      'a payload byte flipped',
+      (b: EvidenceBundle) => {
+        const p = fromBase64(b.attestations[0]!.payload);
+        p[40]! ^= 1;
+        b.attestations[0]!.payload = toBase64(p);
+      },
+      'SIGNATURE_INVALID',
+    ],
+    [
+      "a signature swapped for another attestation's",
+      (b: EvidenceBundle) => {
+        b.attestations[0]!.signatures = b.attestations[1]!.signatures;
+      },
+      'SIGNATURE_INVALID',
+    ],
+    [
+      'an ancestor removed',
+      (b: EvidenceBundle) => {
+        b.attestations.splice(2, 1);
+      },
+      'ANCESTOR_MISSING',
+    ],
+    [
+      'a key replaced',
+      (b: EvidenceBundle) => {
+        const k = b.keys.find((x) => x.roles.includes('governance'))!;
+        k.public_key = b.keys.find((x) => x.roles.includes('agent'))!.public_key;
+      },
+      'BUNDLE_MALFORMED',
+    ],
+    [
+      'a decision changed',
+      (b: EvidenceBundle) => {
+        const s = payloadOf(b, 0);
+        s.predicate.decision = 'deny';
+        b.attestations[0]!.payload = toBase64(new TextEncoder().encode(JSON.stringify(s)));
+      },
+      'SIGNATURE_INVALID',
+    ],
+    [
+      'the policy document edited',
+      (b: EvidenceBundle) => {
+        (b.policies[0]!.document as { version: number }).version = 99;
+      },
+      'POLICY_HASH_MISMATCH',
+    ],
   ])('rejects the bundle with %s (exit 1 and the reason code)', async (name, edit, code) => {
-    const result = await lineage('verify', await tampered(name.replace(/\W+/g, '-'), edit), '--trust', TRUST);
+    const result = await lineage(
+      'verify',
+      await tampered(name.replace(/\W+/g, '-'), edit),
+      '--trust',
+      TRUST,
+    );
     expect(result.code, result.out).toBe(1);
     expect(result.out).toContain(code);
   });

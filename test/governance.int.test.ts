@@ -23,10 +23,24 @@ describe('governance on a real broker', () => {
     const agentKey = ledger.agentKeys[0]!;
 
     // Ten roots, allowed first; then 990 children, each naming one or two of the roots as parents.
-    const roots = Array.from({ length: 10 }, (_, i) => intent(agentKey.signer, { action: 'plan.batch', resource: `batch/${i}` }));
-    await sendRaw(producer, ledger.topics.intents, roots.map((r) => ({ key: r.body.execution_id, value: encodeIntent(r.body.execution_id, r.envelope) })));
+    const roots = Array.from({ length: 10 }, (_, i) =>
+      intent(agentKey.signer, { action: 'plan.batch', resource: `batch/${i}` }),
+    );
+    await sendRaw(
+      producer,
+      ledger.topics.intents,
+      roots.map((r) => ({
+        key: r.body.execution_id,
+        value: encodeIntent(r.body.execution_id, r.envelope),
+      })),
+    );
     await waitUntil(() => governance.stats.attestations === 10, 60_000, 'root attestations');
-    const rootAttestations = new Map((await readLedger(ledger.kafka, ledger.topics)).map((e) => [e.predicate.execution_id, e.envelope]));
+    const rootAttestations = new Map(
+      (await readLedger(ledger.kafka, ledger.topics)).map((e) => [
+        e.predicate.execution_id,
+        e.envelope,
+      ]),
+    );
     const children = Array.from({ length: 990 }, (_, i) => {
       const parents: RawEnvelope[] = [rootAttestations.get(roots[i % 10]!.body.execution_id)!];
       if (i % 3 === 0) parents.push(rootAttestations.get(roots[(i + 1) % 10]!.body.execution_id)!);
@@ -36,7 +50,10 @@ describe('governance on a real broker', () => {
       await sendRaw(
         producer,
         ledger.topics.intents,
-        children.slice(i, i + 100).map((c) => ({ key: c.body.execution_id, value: encodeIntent(c.body.execution_id, c.envelope, c.parents) })),
+        children.slice(i, i + 100).map((c) => ({
+          key: c.body.execution_id,
+          value: encodeIntent(c.body.execution_id, c.envelope, c.parents),
+        })),
       );
     }
     await waitUntil(() => governance.stats.intents === 1000, 120_000, '1,000 intents decided');
@@ -47,7 +64,13 @@ describe('governance on a real broker', () => {
     expect(new Set(entries.map((e) => e.predicate.execution_id)).size).toBe(1000);
     expect(entries.every((e) => e.predicate.decision === 'allow')).toBe(true);
     expect(entries.filter((e) => e.predicate.parents.length === 2)).toHaveLength(330);
-    const verify = { trust: loadTrustStore({ version: 1, keys: [trustedKey(ledger.governanceKey, ['governance'])] }), ed25519: nobleEd25519 };
+    const verify = {
+      trust: loadTrustStore({
+        version: 1,
+        keys: [trustedKey(ledger.governanceKey, ['governance'])],
+      }),
+      ed25519: nobleEd25519,
+    };
     for (const e of entries) {
       // Only the governance public key is needed.
       expect(verifyAttestation(e.envelope, verify).digest).toBe(e.digest);
@@ -58,7 +81,12 @@ describe('governance on a real broker', () => {
       expect(() => verifyAttestation({ ...e.envelope, payload }, verify)).toThrow();
       const sig = Uint8Array.from(e.envelope.signatures[0]!.sig);
       sig[at % 64]! ^= 0x80;
-      expect(() => verifyAttestation({ ...e.envelope, signatures: [{ keyid: e.envelope.signatures[0]!.keyid, sig }] }, verify)).toThrow();
+      expect(() =>
+        verifyAttestation(
+          { ...e.envelope, signatures: [{ keyid: e.envelope.signatures[0]!.keyid, sig }] },
+          verify,
+        ),
+      ).toThrow();
     }
     // Each partition is a gap-free chain.
     for (const p of [0, 1, 2]) {
@@ -81,42 +109,181 @@ describe('governance on a real broker', () => {
 
     const allowedParent = intent(agent.signer, { action: 'read.parent', resource: 'p/1' });
     const deniedParent = intent(agent.signer, { action: 'delete.all', resource: 'prod/db' });
-    await sendRaw(producer, ledger.topics.intents, [allowedParent, deniedParent].map((i) => ({ key: i.body.execution_id, value: encodeIntent(i.body.execution_id, i.envelope) })));
+    await sendRaw(
+      producer,
+      ledger.topics.intents,
+      [allowedParent, deniedParent].map((i) => ({
+        key: i.body.execution_id,
+        value: encodeIntent(i.body.execution_id, i.envelope),
+      })),
+    );
     await waitUntil(() => governance.stats.attestations === 2, 60_000, 'parents');
-    const parents = new Map((await readLedger(ledger.kafka, ledger.topics)).map((e) => [e.predicate.execution_id, e]));
+    const parents = new Map(
+      (await readLedger(ledger.kafka, ledger.topics)).map((e) => [e.predicate.execution_id, e]),
+    );
     const okParent = parents.get(allowedParent.body.execution_id)!;
     const badParent = parents.get(deniedParent.body.execution_id)!;
     expect(badParent.predicate.reasons).toEqual(['POLICY_DENIED', 'rule:no-prod-delete']);
 
     // A parent attestation re-signed by a key governance does not trust.
-    const forged: RawEnvelope = { ...okParent.envelope, signatures: [{ keyid: rogueGovernance.keyid, sig: rogueGovernance.signer.sign(new Uint8Array(1)) }] };
+    const forged: RawEnvelope = {
+      ...okParent.envelope,
+      signatures: [
+        { keyid: rogueGovernance.keyid, sig: rogueGovernance.signer.sign(new Uint8Array(1)) },
+      ],
+    };
 
     const base = intent(agent.signer, { action: 'read.x', resource: 'r/1' }).body;
-    const cases: { name: string; key: string; value: Buffer | null; expect: string[] | 'dead-letter' }[] = [];
-    const add = (name: string, id: string, env: RawEnvelope, expected: string[], carried: RawEnvelope[] = []) =>
-      cases.push({ name, key: id, value: encodeIntent(id, env, carried), expect: expected });
+    const cases: {
+      name: string;
+      key: string;
+      value: Buffer | null;
+      expect: string[] | 'dead-letter';
+    }[] = [];
+    const add = (
+      name: string,
+      id: string,
+      env: RawEnvelope,
+      expected: string[],
+      carried: RawEnvelope[] = [],
+    ) => cases.push({ name, key: id, value: encodeIntent(id, env, carried), expect: expected });
     const fresh = () => ({ ...base, execution_id: newExecutionId() });
 
-    cases.push({ name: 'undecodable bytes', key: 'junk', value: Buffer.from('not avro at all'), expect: 'dead-letter' });
+    cases.push({
+      name: 'undecodable bytes',
+      key: 'junk',
+      value: Buffer.from('not avro at all'),
+      expect: 'dead-letter',
+    });
     cases.push({ name: 'empty record', key: 'empty', value: null, expect: 'dead-letter' });
-    cases.push({ name: 'wrong schema', key: 'wrong', value: Buffer.from(okParent.envelope.payload.length ? encodeWrongSchema(okParent.envelope) : []), expect: 'dead-letter' });
-    { const { execution_id: _, ...rest } = fresh(); add('missing execution_id', '', signBody(agent.signer, rest), ['EXECUTION_ID_MISSING']); }
-    { const b = { ...fresh(), execution_id: 'not-a-uuid' }; add('malformed execution_id', 'not-a-uuid', signBody(agent.signer, b), ['EXECUTION_ID_MALFORMED']); }
-    { const b = { ...fresh(), execution_id: '3b241101-e2bb-4255-8caf-4136c566a962' }; add('UUIDv4 execution_id', b.execution_id, signBody(agent.signer, b), ['EXECUTION_ID_MALFORMED']); }
-    { const b = fresh(); add('routing id differs from the signed id', newExecutionId(), signBody(agent.signer, b), ['INTENT_MALFORMED']); }
-    { const b = { ...fresh(), _type: 'something-else' }; add('wrong intent type', b.execution_id, signBody(agent.signer, b), ['INTENT_MALFORMED']); }
-    { const b = fresh(); add('unsigned', b.execution_id, { ...signBody(agent.signer, b), signatures: [] }, ['AGENT_SIGNATURE_MISSING']); }
-    { const b = fresh(); const env = signBody(agent.signer, b); const sig = Uint8Array.from(env.signatures[0]!.sig); sig[5]! ^= 1; add('bad signature', b.execution_id, { ...env, signatures: [{ keyid: agent.keyid, sig }] }, ['AGENT_SIGNATURE_INVALID']); }
-    { const b = { ...fresh(), agent: stranger.keyid }; add('unknown agent', b.execution_id, signBody(stranger.signer, b), ['AGENT_KEY_UNKNOWN']); }
-    { const b = { ...fresh(), agent: ledger.governanceKey.keyid }; add('governance key used as an agent', b.execution_id, signBody(ledger.governanceKey.signer, b), ['AGENT_KEY_UNKNOWN']); }
-    { const c = intent(agent.signer, { action: 'read.child', resource: 'c/1', parents: [okParent.envelope] }); add('parent not carried', c.body.execution_id, c.envelope, ['PARENT_MISSING'], []); }
-    { const b = { ...fresh(), parents: [{ execution_id: okParent.predicate.execution_id, attestation: okParent.digest }] }; add('parent signed by an untrusted key', b.execution_id, signBody(agent.signer, b), ['PARENT_INVALID'], [forged]); }
-    { const c = intent(agent.signer, { action: 'read.child', resource: 'c/2', parents: [badParent.envelope] }); add('parent denied', c.body.execution_id, c.envelope, ['PARENT_NOT_ALLOWED'], c.parents.slice()); }
-    { const c = intent(agent.signer, { action: 'delete.rows', resource: 'prod/orders' }); add('policy deny rule', c.body.execution_id, c.envelope, ['POLICY_DENIED', 'rule:no-prod-delete']); }
-    { const c = intent(agent.signer, { action: 'launch.rocket', resource: 'pad/39a' }); add('no policy rule matches', c.body.execution_id, c.envelope, ['POLICY_NO_MATCH']); }
-    { const c = intent(agent.signer, { action: 'read.ok', resource: 'fine', parents: [okParent.envelope] }); add('allowed child', c.body.execution_id, c.envelope, ['rule:agents-read'], c.parents.slice()); }
+    cases.push({
+      name: 'wrong schema',
+      key: 'wrong',
+      value: Buffer.from(
+        okParent.envelope.payload.length ? encodeWrongSchema(okParent.envelope) : [],
+      ),
+      expect: 'dead-letter',
+    });
+    {
+      const { execution_id: _, ...rest } = fresh();
+      add('missing execution_id', '', signBody(agent.signer, rest), ['EXECUTION_ID_MISSING']);
+    }
+    {
+      const b = { ...fresh(), execution_id: 'not-a-uuid' };
+      add('malformed execution_id', 'not-a-uuid', signBody(agent.signer, b), [
+        'EXECUTION_ID_MALFORMED',
+      ]);
+    }
+    {
+      const b = { ...fresh(), execution_id: '3b241101-e2bb-4255-8caf-4136c566a962' };
+      add('UUIDv4 execution_id', b.execution_id, signBody(agent.signer, b), [
+        'EXECUTION_ID_MALFORMED',
+      ]);
+    }
+    {
+      const b = fresh();
+      add('routing id differs from the signed id', newExecutionId(), signBody(agent.signer, b), [
+        'INTENT_MALFORMED',
+      ]);
+    }
+    {
+      const b = { ...fresh(), _type: 'something-else' };
+      add('wrong intent type', b.execution_id, signBody(agent.signer, b), ['INTENT_MALFORMED']);
+    }
+    {
+      const b = fresh();
+      add('unsigned', b.execution_id, { ...signBody(agent.signer, b), signatures: [] }, [
+        'AGENT_SIGNATURE_MISSING',
+      ]);
+    }
+    {
+      const b = fresh();
+      const env = signBody(agent.signer, b);
+      const sig = Uint8Array.from(env.signatures[0]!.sig);
+      sig[5]! ^= 1;
+      add('bad signature', b.execution_id, { ...env, signatures: [{ keyid: agent.keyid, sig }] }, [
+        'AGENT_SIGNATURE_INVALID',
+      ]);
+    }
+    {
+      const b = { ...fresh(), agent: stranger.keyid };
+      add('unknown agent', b.execution_id, signBody(stranger.signer, b), ['AGENT_KEY_UNKNOWN']);
+    }
+    {
+      const b = { ...fresh(), agent: ledger.governanceKey.keyid };
+      add(
+        'governance key used as an agent',
+        b.execution_id,
+        signBody(ledger.governanceKey.signer, b),
+        ['AGENT_KEY_UNKNOWN'],
+      );
+    }
+    {
+      const c = intent(agent.signer, {
+        action: 'read.child',
+        resource: 'c/1',
+        parents: [okParent.envelope],
+      });
+      add('parent not carried', c.body.execution_id, c.envelope, ['PARENT_MISSING'], []);
+    }
+    {
+      const b = {
+        ...fresh(),
+        parents: [{ execution_id: okParent.predicate.execution_id, attestation: okParent.digest }],
+      };
+      add(
+        'parent signed by an untrusted key',
+        b.execution_id,
+        signBody(agent.signer, b),
+        ['PARENT_INVALID'],
+        [forged],
+      );
+    }
+    {
+      const c = intent(agent.signer, {
+        action: 'read.child',
+        resource: 'c/2',
+        parents: [badParent.envelope],
+      });
+      add(
+        'parent denied',
+        c.body.execution_id,
+        c.envelope,
+        ['PARENT_NOT_ALLOWED'],
+        c.parents.slice(),
+      );
+    }
+    {
+      const c = intent(agent.signer, { action: 'delete.rows', resource: 'prod/orders' });
+      add('policy deny rule', c.body.execution_id, c.envelope, [
+        'POLICY_DENIED',
+        'rule:no-prod-delete',
+      ]);
+    }
+    {
+      const c = intent(agent.signer, { action: 'launch.rocket', resource: 'pad/39a' });
+      add('no policy rule matches', c.body.execution_id, c.envelope, ['POLICY_NO_MATCH']);
+    }
+    {
+      const c = intent(agent.signer, {
+        action: 'read.ok',
+        resource: 'fine',
+        parents: [okParent.envelope],
+      });
+      add(
+        'allowed child',
+        c.body.execution_id,
+        c.envelope,
+        ['rule:agents-read'],
+        c.parents.slice(),
+      );
+    }
 
-    await sendRaw(producer, ledger.topics.intents, cases.map((c) => ({ key: c.key, value: c.value })));
+    await sendRaw(
+      producer,
+      ledger.topics.intents,
+      cases.map((c) => ({ key: c.key, value: c.value })),
+    );
     const total = 2 + cases.length;
     await waitUntil(() => governance.stats.intents === total, 60_000, 'all bad inputs decided');
     await producer.disconnect();
@@ -124,11 +291,17 @@ describe('governance on a real broker', () => {
     const entries = await readLedger(ledger.kafka, ledger.topics);
     const deadLetters = await readDeadLetters(ledger.kafka, ledger.topics);
     expect(entries.length + deadLetters.length).toBe(total);
-    expect(deadLetters.map((d) => d.reason).sort()).toEqual(['EMPTY_RECORD', 'UNDECODABLE', 'UNDECODABLE']);
+    expect(deadLetters.map((d) => d.reason).sort()).toEqual([
+      'EMPTY_RECORD',
+      'UNDECODABLE',
+      'UNDECODABLE',
+    ]);
     expect(deadLetters.find((d) => d.raw_value?.toString() === 'not avro at all')).toBeDefined();
     const verify = { trust: ledger.trust, ed25519: nobleEd25519 };
     for (const c of cases.filter((x) => x.expect !== 'dead-letter')) {
-      const found = entries.filter((e) => e.predicate.execution_id === c.key && e.predicate.kind === 'decision');
+      const found = entries.filter(
+        (e) => e.predicate.execution_id === c.key && e.predicate.kind === 'decision',
+      );
       expect(found, c.name).toHaveLength(1);
       // Every outcome is signed and verifies.
       const v = verifyAttestation(found[0]!.envelope, verify);
@@ -145,28 +318,57 @@ describe('governance on a real broker', () => {
     await producer.connect();
     const agent = ledger.agentKeys[1]!;
     const first = intent(agent.signer, { action: 'read.once', resource: 'r/once' });
-    const record = { key: first.body.execution_id, value: encodeIntent(first.body.execution_id, first.envelope) };
+    const record = {
+      key: first.body.execution_id,
+      value: encodeIntent(first.body.execution_id, first.envelope),
+    };
     await sendRaw(producer, ledger.topics.intents, [record, record]);
     await waitUntil(() => governance.stats.intents === 2, 60_000, 'two deliveries');
     expect(governance.stats).toMatchObject({ attestations: 1, redeliveries: 1 });
 
-    const reuse = intent(agent.signer, { action: 'delete.everything', resource: 'r/once', executionId: first.body.execution_id });
-    await sendRaw(producer, ledger.topics.intents, [{ key: reuse.body.execution_id, value: encodeIntent(reuse.body.execution_id, reuse.envelope) }]);
+    const reuse = intent(agent.signer, {
+      action: 'delete.everything',
+      resource: 'r/once',
+      executionId: first.body.execution_id,
+    });
+    await sendRaw(producer, ledger.topics.intents, [
+      {
+        key: reuse.body.execution_id,
+        value: encodeIntent(reuse.body.execution_id, reuse.envelope),
+      },
+    ]);
     await waitUntil(() => governance.stats.intents === 3, 60_000, 'replay');
     await governance.stop();
 
     // A new instance rebuilds its state from the ledger alone.
     governance = await ledger.startGovernance();
-    const other = intent(agent.signer, { action: 'read.twice', resource: 'r/once', executionId: first.body.execution_id });
+    const other = intent(agent.signer, {
+      action: 'read.twice',
+      resource: 'r/once',
+      executionId: first.body.execution_id,
+    });
     const fresh = intent(agent.signer, { action: 'read.new', resource: 'r/new' });
     await sendRaw(producer, ledger.topics.intents, [
       record,
-      { key: reuse.body.execution_id, value: encodeIntent(reuse.body.execution_id, reuse.envelope) },
-      { key: other.body.execution_id, value: encodeIntent(other.body.execution_id, other.envelope) },
-      { key: fresh.body.execution_id, value: encodeIntent(fresh.body.execution_id, fresh.envelope) },
+      {
+        key: reuse.body.execution_id,
+        value: encodeIntent(reuse.body.execution_id, reuse.envelope),
+      },
+      {
+        key: other.body.execution_id,
+        value: encodeIntent(other.body.execution_id, other.envelope),
+      },
+      {
+        key: fresh.body.execution_id,
+        value: encodeIntent(fresh.body.execution_id, fresh.envelope),
+      },
     ]);
     await waitUntil(() => governance.stats.intents === 4, 90_000, 'after restart');
-    expect(governance.stats).toMatchObject({ redeliveries: 2, replayRejections: 1, attestations: 2 });
+    expect(governance.stats).toMatchObject({
+      redeliveries: 2,
+      replayRejections: 1,
+      attestations: 2,
+    });
     await producer.disconnect();
 
     const entries = await readLedger(ledger.kafka, ledger.topics);
@@ -181,7 +383,12 @@ describe('governance on a real broker', () => {
     // The chain continued across the restart without a gap or a fork.
     for (const p of new Set(entries.map((e) => e.partition))) {
       const chain = entries.filter((e) => e.partition === p);
-      chain.forEach((e, i) => expect([e.predicate.sequence, e.predicate.prev]).toEqual([i, i === 0 ? null : chain[i - 1]!.digest]));
+      chain.forEach((e, i) =>
+        expect([e.predicate.sequence, e.predicate.prev]).toEqual([
+          i,
+          i === 0 ? null : chain[i - 1]!.digest,
+        ]),
+      );
     }
   });
 });
@@ -194,6 +401,10 @@ import { attestationCodec } from '@lineage/schemas';
 function attestationCodecEncode(envelope: RawEnvelope): Buffer {
   return attestationCodec.encode({
     execution_id: 'x',
-    envelope: { payload_type: envelope.payload_type, payload: Buffer.from(envelope.payload), signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })) },
+    envelope: {
+      payload_type: envelope.payload_type,
+      payload: Buffer.from(envelope.payload),
+      signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })),
+    },
   });
 }

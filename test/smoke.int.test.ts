@@ -8,7 +8,11 @@ it('smoke: an intent becomes a verified allow', async () => {
     const agent = await ledger.agent(0);
     const root = await agent.publishIntent({ action: 'read.docs', resource: 'docs/a' });
     expect(root.verified.predicate.decision).toBe('allow');
-    const child = await agent.publishIntent({ action: 'summarize', resource: 'docs/a', parents: [root.envelope] });
+    const child = await agent.publishIntent({
+      action: 'summarize',
+      resource: 'docs/a',
+      parents: [root.envelope],
+    });
     expect(child.verified.predicate.parents[0]!.attestation).toBe(root.verified.digest);
   } finally {
     await ledger.close();

@@ -23,11 +23,23 @@ export function signBody(signer: Signer, body: unknown): RawEnvelope {
 }
 
 /** The wire bytes of an intent record. */
-export function encodeIntent(executionId: string, envelope: RawEnvelope, parents: readonly RawEnvelope[] = []): Buffer {
-  return intentCodec.encode({ execution_id: executionId, envelope: buf(envelope), parent_attestations: parents.map(buf) });
+export function encodeIntent(
+  executionId: string,
+  envelope: RawEnvelope,
+  parents: readonly RawEnvelope[] = [],
+): Buffer {
+  return intentCodec.encode({
+    execution_id: executionId,
+    envelope: buf(envelope),
+    parent_attestations: parents.map(buf),
+  });
 }
 
 /** Publishes raw records to the intents topic, keyed as given. */
-export async function sendRaw(producer: Producer, topic: string, records: { key: string; value: Buffer | null }[]): Promise<void> {
+export async function sendRaw(
+  producer: Producer,
+  topic: string,
+  records: { key: string; value: Buffer | null }[],
+): Promise<void> {
   await producer.send({ topic, acks: -1, messages: records });
 }

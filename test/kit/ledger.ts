@@ -17,11 +17,17 @@ import type { LineageAgent } from '@lineage/sdk';
 export const TEST_POLICY = {
   id: 'test',
   version: 1,
-  allow: [{ id: 'agents-read', agents: ['*'], actions: ['read.*', 'plan.*', 'summarize', 'delete.*'] }],
+  allow: [
+    { id: 'agents-read', agents: ['*'], actions: ['read.*', 'plan.*', 'summarize', 'delete.*'] },
+  ],
   deny: [{ id: 'no-prod-delete', actions: ['delete.*'], resource_prefix: 'prod/' }],
 };
 
-export const TEST_RUNTIME = { name: 'test-agent', version: '1.0.0', digest: 'sha256:' + '0'.repeat(64) };
+export const TEST_RUNTIME = {
+  name: 'test-agent',
+  version: '1.0.0',
+  digest: 'sha256:' + '0'.repeat(64),
+};
 
 /** A ledger under test: its own topics, keys and trust store on the real broker. */
 export interface TestLedger {
@@ -40,7 +46,10 @@ export interface TestLedger {
 }
 
 /** Creates keys, a trust store and unique topics; governance and agents start on demand. */
-export async function createTestLedger(brokers: string[], options: { agents?: number; partitions?: number } = {}): Promise<TestLedger> {
+export async function createTestLedger(
+  brokers: string[],
+  options: { agents?: number; partitions?: number } = {},
+): Promise<TestLedger> {
   const prefix = `t-${randomUUID().slice(0, 8)}-`;
   const kafka = createKafka({ brokers, clientId: `test-${prefix}` });
   const topics = topicNames(prefix);

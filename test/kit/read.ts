@@ -29,23 +29,47 @@ async function partitionsOf(kafka: Kafka, topic: string): Promise<Map<number, bi
 /** Every attestation on the ledger, in partition order. */
 export async function readLedger(kafka: Kafka, topics: TopicNames): Promise<LedgerEntry[]> {
   const out: LedgerEntry[] = [];
-  await readToEnd(kafka, topics.attestations, await partitionsOf(kafka, topics.attestations), (partition, m) => {
-    const envelope = attestationCodec.decode(m.value!).envelope;
-    const statement = parseStatement(envelope.payload);
-    out.push({ partition, offset: m.offset, envelope, predicate: statement.predicate, subjectDigest: statement.subject[0].digest.sha256, digest: attestationDigest(envelope) });
-  });
+  await readToEnd(
+    kafka,
+    topics.attestations,
+    await partitionsOf(kafka, topics.attestations),
+    (partition, m) => {
+      const envelope = attestationCodec.decode(m.value!).envelope;
+      const statement = parseStatement(envelope.payload);
+      out.push({
+        partition,
+        offset: m.offset,
+        envelope,
+        predicate: statement.predicate,
+        subjectDigest: statement.subject[0].digest.sha256,
+        digest: attestationDigest(envelope),
+      });
+    },
+  );
   return out;
 }
 
 /** Every dead letter. */
-export async function readDeadLetters(kafka: Kafka, topics: TopicNames): Promise<DeadLetterRecord[]> {
+export async function readDeadLetters(
+  kafka: Kafka,
+  topics: TopicNames,
+): Promise<DeadLetterRecord[]> {
   const out: DeadLetterRecord[] = [];
-  await readToEnd(kafka, topics.deadLetters, await partitionsOf(kafka, topics.deadLetters), (_p, m) => out.push(deadLetterCodec.decode(m.value!)));
+  await readToEnd(
+    kafka,
+    topics.deadLetters,
+    await partitionsOf(kafka, topics.deadLetters),
+    (_p, m) => out.push(deadLetterCodec.decode(m.value!)),
+  );
   return out;
 }
 
 /** Polls until `check` is true. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -12,7 +12,15 @@ export interface KafkaClientOptions {
 export function createKafka(options: KafkaClientOptions): Kafka {
   const sink =
     options.log ??
-    ((e) => process.stderr.write(JSON.stringify({ level: e.level, source: 'kafkajs', namespace: e.namespace, msg: e.message }) + '\n'));
+    ((e) =>
+      process.stderr.write(
+        JSON.stringify({
+          level: e.level,
+          source: 'kafkajs',
+          namespace: e.namespace,
+          msg: e.message,
+        }) + '\n',
+      ));
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
@@ -21,6 +29,10 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     logCreator:
       () =>
       ({ namespace, level, log }: LogEntry) =>
-        sink({ level: level <= logLevel.ERROR ? 'error' : 'warn', namespace, message: log.message }),
+        sink({
+          level: level <= logLevel.ERROR ? 'error' : 'warn',
+          namespace,
+          message: log.message,
+        }),
   });
 }

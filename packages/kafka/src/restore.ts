@@ -32,7 +32,12 @@ export async function readToEnd(
   if (targets.size === 0) return;
 
   const groupId = `lineage-restore-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, readUncommitted: false, sessionTimeout: 30_000, maxBytes: 16 << 20 });
+  const consumer = kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    sessionTimeout: 30_000,
+    maxBytes: 16 << 20,
+  });
   const remaining = new Set(targets.keys());
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -64,14 +69,22 @@ export async function readToEnd(
         }
       },
     });
-    for (const [p, start] of from) if (targets.has(p) && start > 0n) consumer.seek({ topic, partition: p, offset: start.toString() });
+    for (const [p, start] of from)
+      if (targets.has(p) && start > 0n)
+        consumer.seek({ topic, partition: p, offset: start.toString() });
     const others = [...ends.keys()].filter((p) => !targets.has(p));
     if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
     await Promise.race([
       done,
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new LineageKafkaError('RESTORE_TIMEOUT', `reading ${topic} to its end took over ${timeoutMs} ms`)),
+          () =>
+            reject(
+              new LineageKafkaError(
+                'RESTORE_TIMEOUT',
+                `reading ${topic} to its end took over ${timeoutMs} ms`,
+              ),
+            ),
           timeoutMs,
         );
       }),

@@ -28,7 +28,11 @@ export interface TopicOptions {
  * owns intent partition p and attestation partition p.
  * @throws LineageKafkaError TOPICS_NOT_COPARTITIONED when existing topics disagree.
  */
-export async function ensureTopics(kafka: Kafka, names: TopicNames, options: TopicOptions = {}): Promise<number> {
+export async function ensureTopics(
+  kafka: Kafka,
+  names: TopicNames,
+  options: TopicOptions = {},
+): Promise<number> {
   const partitions = options.partitions ?? 6;
   const replicationFactor = options.replicationFactor ?? 1;
   const admin = kafka.admin();
@@ -42,11 +46,18 @@ export async function ensureTopics(kafka: Kafka, names: TopicNames, options: Top
       { name: 'max.message.bytes', value: String(8 << 20) },
     ];
     const existing = new Set(await admin.listTopics());
-    const wanted = [names.intents, names.attestations, names.deadLetters].filter((t) => !existing.has(t));
+    const wanted = [names.intents, names.attestations, names.deadLetters].filter(
+      (t) => !existing.has(t),
+    );
     if (wanted.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: wanted.map((topic) => ({ topic, numPartitions: partitions, replicationFactor, configEntries })),
+        topics: wanted.map((topic) => ({
+          topic,
+          numPartitions: partitions,
+          replicationFactor,
+          configEntries,
+        })),
       });
     }
     const meta = await admin.fetchTopicMetadata({ topics: [names.intents, names.attestations] });

@@ -67,15 +67,27 @@ export class TransactionalProcessor<S> {
       partitionsConsumedConcurrently: 64,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const worker = await (this.workers.get(batch.partition) ?? this.acquire([batch.partition])[0]!);
-        const { sends, onCommit } = this.options.process(worker.state, batch.partition, batch.messages);
+        const worker = await (this.workers.get(batch.partition) ??
+          this.acquire([batch.partition])[0]!);
+        const { sends, onCommit } = this.options.process(
+          worker.state,
+          batch.partition,
+          batch.messages,
+        );
         const last = batch.messages[batch.messages.length - 1]!.offset;
         const txn = await worker.producer.transaction();
         try {
           for (const s of sends) if (s.messages.length > 0) await txn.send({ ...s, acks: -1 });
           await txn.sendOffsets({
             consumerGroupId: this.options.groupId,
-            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
+            topics: [
+              {
+                topic: batch.topic,
+                partitions: [
+                  { partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+                ],
+              },
+            ],
           });
           await txn.commit();
         } catch (error) {
@@ -114,7 +126,9 @@ export class TransactionalProcessor<S> {
     );
     // Connecting a transactional producer runs InitProducerId: it fences the partition's previous
     // owner and completes its open transaction before we read the ledger.
-    const restored = Promise.all(producers.map((pr) => pr.connect())).then(() => this.options.restore(partitions));
+    const restored = Promise.all(producers.map((pr) => pr.connect())).then(() =>
+      this.options.restore(partitions),
+    );
     const promises = partitions.map((p, i) =>
       restored.then((states) => ({ producer: producers[i]!, state: states.get(p)! })),
     );

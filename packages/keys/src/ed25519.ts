@@ -12,7 +12,11 @@ export function publicKeyObject(raw: Uint8Array): KeyObject {
 
 /** A node:crypto KeyObject for a raw 32-byte Ed25519 seed. */
 export function privateKeyObject(seed: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  return createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
 }
 
 /** The raw 32-byte public key of a private KeyObject. */

@@ -1,4 +1,5 @@
-export type KeyFileErrorCode = 'KEY_FILE_UNREADABLE' | 'KEY_FILE_MALFORMED' | 'TRUST_STORE_UNREADABLE';
+export type KeyFileErrorCode =
+  'KEY_FILE_UNREADABLE' | 'KEY_FILE_MALFORMED' | 'TRUST_STORE_UNREADABLE';
 
 /** A key or trust-store file that cannot be read or is not what it claims to be. */
 export class KeyFileError extends Error {

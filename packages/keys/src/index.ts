@@ -1,4 +1,10 @@
-export { nodeEd25519, nodeSigner, publicKeyObject, privateKeyObject, rawPublicKey } from './ed25519.js';
+export {
+  nodeEd25519,
+  nodeSigner,
+  publicKeyObject,
+  privateKeyObject,
+  rawPublicKey,
+} from './ed25519.js';
 export { generateKeyPair, writeKeyFile, readKeyFile, trustedKey } from './keyfile.js';
 export type { KeyPair } from './keyfile.js';
 export { readTrustStore, writeTrustStore } from './truststore.js';

@@ -47,10 +47,13 @@ export async function readKeyFile(path: string): Promise<KeyPair> {
   }
   try {
     const key = createPrivateKey(pem);
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`not an Ed25519 key: ${key.asymmetricKeyType}`);
+    if (key.asymmetricKeyType !== 'ed25519')
+      throw new Error(`not an Ed25519 key: ${key.asymmetricKeyType}`);
     return pairOf(key);
   } catch (cause) {
-    throw new KeyFileError('KEY_FILE_MALFORMED', `${path} is not an Ed25519 PKCS#8 private key`, { cause });
+    throw new KeyFileError('KEY_FILE_MALFORMED', `${path} is not an Ed25519 PKCS#8 private key`, {
+      cause,
+    });
   }
 }
 

@@ -9,7 +9,14 @@ import {
   sha256Hex,
   verifyAttestation,
 } from '@lineage/protocol';
-import type { Digest, Ed25519Verifier, IntentBody, ParentRef, RawEnvelope, TrustStore } from '@lineage/protocol';
+import type {
+  Digest,
+  Ed25519Verifier,
+  IntentBody,
+  ParentRef,
+  RawEnvelope,
+  TrustStore,
+} from '@lineage/protocol';
 import type { LoadedPolicy } from './document.js';
 import { evaluatePolicy } from './evaluate.js';
 
@@ -72,11 +79,18 @@ export function decide(input: IntentInput, ctx: DecideContext): DecisionOutcome 
   const agentSig = input.envelope.signatures.find((s) => s.keyid === intent.agent);
   if (!agentSig) return deny(['AGENT_SIGNATURE_MISSING'], intent);
   const agentKey = ctx.trust.get(intent.agent);
-  if (!agentKey || !agentKey.key.roles.includes('agent')) return deny(['AGENT_KEY_UNKNOWN'], intent);
+  if (!agentKey || !agentKey.key.roles.includes('agent'))
+    return deny(['AGENT_KEY_UNKNOWN'], intent);
   const unusable = keyUnusableAt(agentKey.key, intent.requested_at);
   if (unusable === 'revoked') return deny(['AGENT_KEY_REVOKED'], intent);
   if (unusable === 'expired') return deny(['AGENT_KEY_EXPIRED'], intent);
-  if (!ctx.ed25519.verify(agentSig.sig, pae(input.envelope.payload_type, input.envelope.payload), agentKey.publicKey)) {
+  if (
+    !ctx.ed25519.verify(
+      agentSig.sig,
+      pae(input.envelope.payload_type, input.envelope.payload),
+      agentKey.publicKey,
+    )
+  ) {
     return deny(['AGENT_SIGNATURE_INVALID'], intent);
   }
 
@@ -92,7 +106,8 @@ export function decide(input: IntentInput, ctx: DecideContext): DecisionOutcome 
     try {
       const parent = verifyAttestation(env, ctx);
       if (parent.predicate.execution_id !== ref.execution_id) parentReasons.add('PARENT_INVALID');
-      else if (parent.predicate.decision === 'pending_override') parentReasons.add('PARENT_PENDING_OVERRIDE');
+      else if (parent.predicate.decision === 'pending_override')
+        parentReasons.add('PARENT_PENDING_OVERRIDE');
       else if (parent.predicate.decision !== 'allow') parentReasons.add('PARENT_NOT_ALLOWED');
     } catch (e) {
       if (!(e instanceof VerificationError)) throw e;
@@ -102,7 +117,11 @@ export function decide(input: IntentInput, ctx: DecideContext): DecisionOutcome 
   if (parentReasons.size > 0) return deny([...parentReasons].sort(), intent);
 
   // The policy decides what is left.
-  const verdict = evaluatePolicy(ctx.policy.document, { agent: intent.agent, action: intent.action, resource: intent.resource });
+  const verdict = evaluatePolicy(ctx.policy.document, {
+    agent: intent.agent,
+    action: intent.action,
+    resource: intent.resource,
+  });
   return {
     decision: verdict.decision,
     reasons: verdict.reasons,

@@ -29,7 +29,11 @@ function key(seedByte: number) {
 const gov = key(1);
 const agent = key(2);
 const stranger = key(3);
-const entry = (k: ReturnType<typeof key>, roles: KeyRole[], extra: Record<string, string> = {}) => ({
+const entry = (
+  k: ReturnType<typeof key>,
+  roles: KeyRole[],
+  extra: Record<string, string> = {},
+) => ({
   keyid: k.keyid,
   name: null,
   public_key: toBase64(k.pub),
@@ -50,7 +54,12 @@ const trust = loadTrustStore({
     entry(expired, ['agent'], { valid_until: '2024-01-01T00:00:00Z' }),
   ],
 });
-const policy = loadPolicy({ id: 'p', version: 1, allow: [{ id: 'all-read', agents: ['*'], actions: ['read.*'] }], deny: [{ id: 'no-prod', resource_prefix: 'prod/' }] });
+const policy = loadPolicy({
+  id: 'p',
+  version: 1,
+  allow: [{ id: 'all-read', agents: ['*'], actions: ['read.*'] }],
+  deny: [{ id: 'no-prod', resource_prefix: 'prod/' }],
+});
 const ctx = { policy, trust, ed25519: nobleEd25519 };
 
 function body(signerKeyid: string, over: Record<string, unknown> = {}) {
@@ -73,7 +82,11 @@ function body(signerKeyid: string, over: Record<string, unknown> = {}) {
 function signed(signer: Signer, b: Record<string, unknown>): RawEnvelope {
   return signEnvelope(INTENT_PAYLOAD_TYPE, canonicalBytes(b), signer);
 }
-function attestation(executionId: string, decision: Decision, signer: Signer = gov.signer): RawEnvelope {
+function attestation(
+  executionId: string,
+  decision: Decision,
+  signer: Signer = gov.signer,
+): RawEnvelope {
   const digest = '0'.repeat(64) as Digest;
   const statement = buildStatement(
     {
@@ -101,7 +114,14 @@ function attestation(executionId: string, decision: Decision, signer: Signer = g
   return signEnvelope(ATTESTATION_PAYLOAD_TYPE, encodeStatement(statement), signer);
 }
 const run = (b: Record<string, unknown>, env?: RawEnvelope, parents: RawEnvelope[] = []) =>
-  decide({ executionId: b.execution_id as string, envelope: env ?? signed(agent.signer, b), parentAttestations: parents }, ctx);
+  decide(
+    {
+      executionId: b.execution_id as string,
+      envelope: env ?? signed(agent.signer, b),
+      parentAttestations: parents,
+    },
+    ctx,
+  );
 
 describe('decide: given an intent and its parents, then one decision with its reason', () => {
   it('allows a well-formed root intent under a matching rule', () => {
@@ -110,9 +130,24 @@ describe('decide: given an intent and its parents, then one decision with its re
   });
 
   it.each([
-    ['a payload of another type', (b: Record<string, unknown>) => ({ ...signed(agent.signer, b), payload_type: 'text/plain' }), 'INTENT_MALFORMED'],
-    ['an unsigned intent', (b: Record<string, unknown>) => ({ ...signed(agent.signer, b), signatures: [] }), 'AGENT_SIGNATURE_MISSING'],
-    ['a signature by someone else under the agent key id', (b: Record<string, unknown>) => ({ ...signed(stranger.signer, b), signatures: [{ keyid: agent.keyid, sig: stranger.signer.sign(new Uint8Array(3)) }] }), 'AGENT_SIGNATURE_INVALID'],
+    [
+      'a payload of another type',
+      (b: Record<string, unknown>) => ({ ...signed(agent.signer, b), payload_type: 'text/plain' }),
+      'INTENT_MALFORMED',
+    ],
+    [
+      'an unsigned intent',
+      (b: Record<string, unknown>) => ({ ...signed(agent.signer, b), signatures: [] }),
+      'AGENT_SIGNATURE_MISSING',
+    ],
+    [
+      'a signature by someone else under the agent key id',
+      (b: Record<string, unknown>) => ({
+        ...signed(stranger.signer, b),
+        signatures: [{ keyid: agent.keyid, sig: stranger.signer.sign(new Uint8Array(3)) }],
+      }),
+      'AGENT_SIGNATURE_INVALID',
+    ],
   ])('denies %s', (_n, make, code) => {
     const b = body(agent.keyid);
     expect(run(b, make(b)).reasons).toEqual([code]);
@@ -136,36 +171,69 @@ describe('decide: given an intent and its parents, then one decision with its re
 
   it('denies when the routing id is not the signed id', () => {
     const b = body(agent.keyid);
-    expect(decide({ executionId: newExecutionId(), envelope: signed(agent.signer, b), parentAttestations: [] }, ctx).reasons).toEqual(['INTENT_MALFORMED']);
+    expect(
+      decide(
+        {
+          executionId: newExecutionId(),
+          envelope: signed(agent.signer, b),
+          parentAttestations: [],
+        },
+        ctx,
+      ).reasons,
+    ).toEqual(['INTENT_MALFORMED']);
   });
 
   it('checks each parent: present, verifying, naming that execution, allowed', () => {
     const pid = newExecutionId();
     const ok = attestation(pid, 'allow');
-    const ref = (env: RawEnvelope, id = pid) => ({ execution_id: id, attestation: attestationDigest(env) });
+    const ref = (env: RawEnvelope, id = pid) => ({
+      execution_id: id,
+      attestation: attestationDigest(env),
+    });
     expect(run(body(agent.keyid, { parents: [ref(ok)] }), undefined, [ok]).decision).toBe('allow');
-    expect(run(body(agent.keyid, { parents: [ref(ok)] }), undefined, []).reasons).toEqual(['PARENT_MISSING']);
+    expect(run(body(agent.keyid, { parents: [ref(ok)] }), undefined, []).reasons).toEqual([
+      'PARENT_MISSING',
+    ]);
     const forged = attestation(pid, 'allow', stranger.signer);
-    expect(run(body(agent.keyid, { parents: [ref(forged)] }), undefined, [forged]).reasons).toEqual(['PARENT_INVALID']);
-    expect(run(body(agent.keyid, { parents: [ref(ok, newExecutionId())] }), undefined, [ok]).reasons).toEqual(['PARENT_INVALID']);
+    expect(run(body(agent.keyid, { parents: [ref(forged)] }), undefined, [forged]).reasons).toEqual(
+      ['PARENT_INVALID'],
+    );
+    expect(
+      run(body(agent.keyid, { parents: [ref(ok, newExecutionId())] }), undefined, [ok]).reasons,
+    ).toEqual(['PARENT_INVALID']);
     const denied = attestation(pid, 'deny');
-    expect(run(body(agent.keyid, { parents: [ref(denied)] }), undefined, [denied]).reasons).toEqual(['PARENT_NOT_ALLOWED']);
+    expect(run(body(agent.keyid, { parents: [ref(denied)] }), undefined, [denied]).reasons).toEqual(
+      ['PARENT_NOT_ALLOWED'],
+    );
     const pending = attestation(pid, 'pending_override');
-    expect(run(body(agent.keyid, { parents: [ref(pending)] }), undefined, [pending]).reasons).toEqual(['PARENT_PENDING_OVERRIDE']);
+    expect(
+      run(body(agent.keyid, { parents: [ref(pending)] }), undefined, [pending]).reasons,
+    ).toEqual(['PARENT_PENDING_OVERRIDE']);
     // Several failing parents report every distinct reason, sorted.
-    const both = run(body(agent.keyid, { parents: [ref(denied), ref(ok, newExecutionId())] }), undefined, [denied]);
+    const both = run(
+      body(agent.keyid, { parents: [ref(denied), ref(ok, newExecutionId())] }),
+      undefined,
+      [denied],
+    );
     expect(both.reasons).toEqual(['PARENT_MISSING', 'PARENT_NOT_ALLOWED']);
   });
 
   it('records inherited authority as the parent attestation digests', () => {
     const pid = newExecutionId();
     const ok = attestation(pid, 'allow');
-    const out = run(body(agent.keyid, { parents: [{ execution_id: pid, attestation: attestationDigest(ok) }] }), undefined, [ok]);
+    const out = run(
+      body(agent.keyid, { parents: [{ execution_id: pid, attestation: attestationDigest(ok) }] }),
+      undefined,
+      [ok],
+    );
     expect(out.inheritedFrom).toEqual([attestationDigest(ok)]);
   });
 
   it('lets the policy deny what passes every lineage check', () => {
-    expect(run(body(agent.keyid, { resource: 'prod/db' })).reasons).toEqual(['POLICY_DENIED', 'rule:no-prod']);
+    expect(run(body(agent.keyid, { resource: 'prod/db' })).reasons).toEqual([
+      'POLICY_DENIED',
+      'rule:no-prod',
+    ]);
     expect(run(body(agent.keyid, { action: 'write.x' })).reasons).toEqual(['POLICY_NO_MATCH']);
   });
 

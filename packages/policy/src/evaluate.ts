@@ -28,9 +28,12 @@ export function evaluatePolicy(policy: PolicyDocument, subject: PolicySubject): 
       (r.actions === undefined || r.actions.some((a) => actionMatches(a, subject.action))) &&
       (r.resource_prefix === undefined || subject.resource.startsWith(r.resource_prefix)),
   );
-  if (denied.length > 0) return { decision: 'deny', reasons: ['POLICY_DENIED', ...denied.map((r) => `rule:${r.id}`)] };
+  if (denied.length > 0)
+    return { decision: 'deny', reasons: ['POLICY_DENIED', ...denied.map((r) => `rule:${r.id}`)] };
   const allowed = policy.allow.find(
-    (r) => (r.agents.includes('*') || r.agents.includes(subject.agent)) && r.actions.some((a) => actionMatches(a, subject.action)),
+    (r) =>
+      (r.agents.includes('*') || r.agents.includes(subject.agent)) &&
+      r.actions.some((a) => actionMatches(a, subject.action)),
   );
   if (allowed) return { decision: 'allow', reasons: [`rule:${allowed.id}`] };
   return { decision: 'deny', reasons: ['POLICY_NO_MATCH'] };

@@ -10,7 +10,10 @@ const doc = {
     { id: 'readers', agents: ['*'], actions: ['read.*'] },
     { id: 'alice-writes', agents: ['alice'], actions: ['write.file'] },
   ],
-  deny: [{ id: 'no-prod-delete', actions: ['delete.*'], resource_prefix: 'prod/' }, { id: 'no-secrets', resource_prefix: 'secrets/' }],
+  deny: [
+    { id: 'no-prod-delete', actions: ['delete.*'], resource_prefix: 'prod/' },
+    { id: 'no-secrets', resource_prefix: 'secrets/' },
+  ],
 };
 
 function codeOf(f: () => unknown): string | undefined {
@@ -49,20 +52,36 @@ describe('loadPolicy', () => {
 describe('evaluatePolicy', () => {
   const policy = loadPolicy(doc).document;
   it('allows by the first matching allow rule', () => {
-    expect(evaluatePolicy(policy, { agent: 'bob', action: 'read.docs', resource: 'a' })).toEqual({ decision: 'allow', reasons: ['rule:readers'] });
-    expect(evaluatePolicy(policy, { agent: 'alice', action: 'write.file', resource: 'a' })).toEqual({ decision: 'allow', reasons: ['rule:alice-writes'] });
+    expect(evaluatePolicy(policy, { agent: 'bob', action: 'read.docs', resource: 'a' })).toEqual({
+      decision: 'allow',
+      reasons: ['rule:readers'],
+    });
+    expect(evaluatePolicy(policy, { agent: 'alice', action: 'write.file', resource: 'a' })).toEqual(
+      { decision: 'allow', reasons: ['rule:alice-writes'] },
+    );
   });
   it('denies when nothing matches (fail closed)', () => {
-    expect(evaluatePolicy(policy, { agent: 'bob', action: 'write.file', resource: 'a' })).toEqual({ decision: 'deny', reasons: ['POLICY_NO_MATCH'] });
+    expect(evaluatePolicy(policy, { agent: 'bob', action: 'write.file', resource: 'a' })).toEqual({
+      decision: 'deny',
+      reasons: ['POLICY_NO_MATCH'],
+    });
     // A prefix pattern does not match the bare prefix word.
-    expect(evaluatePolicy(policy, { agent: 'bob', action: 'read', resource: 'a' }).decision).toBe('deny');
+    expect(evaluatePolicy(policy, { agent: 'bob', action: 'read', resource: 'a' }).decision).toBe(
+      'deny',
+    );
   });
   it('lets deny rules win over allow rules, naming every rule that denied', () => {
-    expect(evaluatePolicy(policy, { agent: 'bob', action: 'read.keys', resource: 'secrets/k' })).toEqual({
+    expect(
+      evaluatePolicy(policy, { agent: 'bob', action: 'read.keys', resource: 'secrets/k' }),
+    ).toEqual({
       decision: 'deny',
       reasons: ['POLICY_DENIED', 'rule:no-secrets'],
     });
-    expect(evaluatePolicy(policy, { agent: 'bob', action: 'delete.db', resource: 'prod/x' }).reasons).toEqual(['POLICY_DENIED', 'rule:no-prod-delete']);
-    expect(evaluatePolicy(policy, { agent: 'bob', action: 'delete.db', resource: 'staging/x' }).reasons).toEqual(['POLICY_NO_MATCH']);
+    expect(
+      evaluatePolicy(policy, { agent: 'bob', action: 'delete.db', resource: 'prod/x' }).reasons,
+    ).toEqual(['POLICY_DENIED', 'rule:no-prod-delete']);
+    expect(
+      evaluatePolicy(policy, { agent: 'bob', action: 'delete.db', resource: 'staging/x' }).reasons,
+    ).toEqual(['POLICY_NO_MATCH']);
   });
 });

@@ -75,7 +75,11 @@ export function buildBundle(
 
 /** True when a JSON value looks like a bundle rather than a single envelope. */
 export function isBundle(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as { mediaType?: unknown }).mediaType === BUNDLE_MEDIA_TYPE;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { mediaType?: unknown }).mediaType === BUNDLE_MEDIA_TYPE
+  );
 }
 
 /**
@@ -85,7 +89,10 @@ export function isBundle(value: unknown): boolean {
  * pinned policy hash has a bundled document that hashes to it.
  * @throws BundleError with the code of the first failing check and the execution it concerns.
  */
-export function verifyBundle(value: unknown, ctx: { ed25519: Ed25519Verifier; trust?: TrustStore }): VerifiedBundle {
+export function verifyBundle(
+  value: unknown,
+  ctx: { ed25519: Ed25519Verifier; trust?: TrustStore },
+): VerifiedBundle {
   const fail = (what: string) => new BundleError('BUNDLE_MALFORMED', what, null);
   // The bundle must have the documented shape.
   const o = asObject(value, 'bundle', fail);
@@ -108,7 +115,11 @@ export function verifyBundle(value: unknown, ctx: { ed25519: Ed25519Verifier; tr
     for (const k of bundledTrust.document.keys) {
       const known = ctx.trust.get(k.keyid);
       if (!known || known.key.public_key !== k.public_key) {
-        throw new BundleError('KEY_MISMATCH', `bundled key ${k.keyid} is not in the trust store`, null);
+        throw new BundleError(
+          'KEY_MISMATCH',
+          `bundled key ${k.keyid} is not in the trust store`,
+          null,
+        );
       }
     }
   }
@@ -130,8 +141,15 @@ export function verifyBundle(value: unknown, ctx: { ed25519: Ed25519Verifier; tr
   const byDigest = new Map(verified.map((v) => [v.digest, v]));
 
   // The execution the bundle is for must be decided in it.
-  const head = verified.find((v) => v.predicate.execution_id === target && v.predicate.kind === 'decision');
-  if (!head) throw new BundleError('BUNDLE_TARGET_MISSING', `no decision for ${target} in the bundle`, target);
+  const head = verified.find(
+    (v) => v.predicate.execution_id === target && v.predicate.kind === 'decision',
+  );
+  if (!head)
+    throw new BundleError(
+      'BUNDLE_TARGET_MISSING',
+      `no decision for ${target} in the bundle`,
+      target,
+    );
 
   // Every ancestor link must be present, and an allowed execution may only descend from allowed ones.
   const pending = [head];
@@ -141,10 +159,18 @@ export function verifyBundle(value: unknown, ctx: { ed25519: Ed25519Verifier; tr
     for (const ref of v.predicate.parents) {
       const parent = byDigest.get(ref.attestation);
       if (!parent || parent.predicate.execution_id !== ref.execution_id) {
-        throw new BundleError('ANCESTOR_MISSING', `parent ${ref.execution_id} of ${v.predicate.execution_id} is not in the bundle`, v.predicate.execution_id);
+        throw new BundleError(
+          'ANCESTOR_MISSING',
+          `parent ${ref.execution_id} of ${v.predicate.execution_id} is not in the bundle`,
+          v.predicate.execution_id,
+        );
       }
       if (v.predicate.decision === 'allow' && parent.predicate.decision !== 'allow') {
-        throw new BundleError('ANCESTOR_NOT_ALLOWED', `parent ${ref.execution_id} was not allowed`, ref.execution_id);
+        throw new BundleError(
+          'ANCESTOR_NOT_ALLOWED',
+          `parent ${ref.execution_id} was not allowed`,
+          ref.execution_id,
+        );
       }
       if (!seen.has(parent.digest)) {
         seen.add(parent.digest);
@@ -156,7 +182,12 @@ export function verifyBundle(value: unknown, ctx: { ed25519: Ed25519Verifier; tr
   // Each pinned policy must be bundled, and the document must hash to the pinned hash.
   for (const v of verified) {
     const doc = policies.get(v.predicate.policy.hash);
-    if (doc === undefined) throw new BundleError('POLICY_MISSING', `policy ${v.predicate.policy.hash} is not bundled`, v.predicate.execution_id);
+    if (doc === undefined)
+      throw new BundleError(
+        'POLICY_MISSING',
+        `policy ${v.predicate.policy.hash} is not bundled`,
+        v.predicate.execution_id,
+      );
     let hash: string;
     try {
       hash = digestOf(doc);
@@ -164,7 +195,11 @@ export function verifyBundle(value: unknown, ctx: { ed25519: Ed25519Verifier; tr
       hash = '';
     }
     if (hash !== v.predicate.policy.hash) {
-      throw new BundleError('POLICY_HASH_MISMATCH', `bundled policy does not hash to ${v.predicate.policy.hash}`, v.predicate.execution_id);
+      throw new BundleError(
+        'POLICY_HASH_MISMATCH',
+        `bundled policy does not hash to ${v.predicate.policy.hash}`,
+        v.predicate.execution_id,
+      );
     }
   }
   return { target: head, attestations: verified };

@@ -1,6 +1,15 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, concatBytes, fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8 } from './index.js';
+import {
+  bytesEqual,
+  concatBytes,
+  fromBase64,
+  fromHex,
+  fromUtf8,
+  toBase64,
+  toHex,
+  utf8,
+} from './index.js';
 import { errorOf } from './__fixtures__/attestation.js';
 
 const BAD_BASE64 = { type: 'EncodingError', code: 'BAD_BASE64' };
@@ -26,7 +35,15 @@ describe('base64 (RFC 4648 §4, padded)', () => {
   });
 
   it('RFC 4648 §10 test vectors', () => {
-    const vectors: [string, string][] = [['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']];
+    const vectors: [string, string][] = [
+      ['', ''],
+      ['f', 'Zg=='],
+      ['fo', 'Zm8='],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg=='],
+      ['fooba', 'Zm9vYmE='],
+      ['foobar', 'Zm9vYmFy'],
+    ];
     for (const [plain, encoded] of vectors) {
       expect(toBase64(utf8(plain))).toBe(encoded);
       expect(fromUtf8(fromBase64(encoded))).toBe(plain);
@@ -111,15 +128,26 @@ describe('utf8 / fromUtf8', () => {
   });
 
   it('refuses invalid UTF-8 (NOT_UTF8) instead of substituting U+FFFD', () => {
-    for (const bad of [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]]) {
-      expect(errorOf(() => fromUtf8(new Uint8Array(bad)))).toEqual({ type: 'EncodingError', code: 'NOT_UTF8' });
+    for (const bad of [
+      [0xff],
+      [0xc0, 0x80],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xe2, 0x82],
+    ]) {
+      expect(errorOf(() => fromUtf8(new Uint8Array(bad)))).toEqual({
+        type: 'EncodingError',
+        code: 'NOT_UTF8',
+      });
     }
   });
 });
 
 describe('concatBytes / bytesEqual', () => {
   it('concatenates in order', () => {
-    expect(Array.from(concatBytes(new Uint8Array([1]), new Uint8Array(0), new Uint8Array([2, 3])))).toEqual([1, 2, 3]);
+    expect(
+      Array.from(concatBytes(new Uint8Array([1]), new Uint8Array(0), new Uint8Array([2, 3]))),
+    ).toEqual([1, 2, 3]);
     expect(concatBytes().length).toBe(0);
   });
 

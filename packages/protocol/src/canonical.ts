@@ -3,7 +3,8 @@ import { fromUtf8, utf8 } from './bytes.js';
 import { EncodingError } from './errors.js';
 
 /** A value that may appear in signed content: no floats, no 64-bit numbers, no undefined. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** Limits applied when reading canonical JSON from untrusted bytes. */
 export interface CanonicalLimits {
@@ -18,7 +19,8 @@ export const DEFAULT_LIMITS: CanonicalLimits = { maxBytes: 1 << 20, maxDepth: 32
 // canonicalize 4.x emits invalid JSON for functions and throws a bare Error on BigInt (ARCHITECTURE.md
 // §6), so every value is checked against this narrower model before it reaches the library.
 function assertSigned(value: unknown, depth: number, limits: CanonicalLimits, path: string): void {
-  if (depth > limits.maxDepth) throw new EncodingError('TOO_DEEP', `nesting deeper than ${limits.maxDepth} at ${path}`);
+  if (depth > limits.maxDepth)
+    throw new EncodingError('TOO_DEEP', `nesting deeper than ${limits.maxDepth} at ${path}`);
   if (value === null || typeof value === 'string' || typeof value === 'boolean') {
     if (typeof value === 'string' && hasLoneSurrogate(value)) {
       throw new EncodingError('UNSUPPORTED_VALUE', `lone surrogate in string at ${path}`);
@@ -27,7 +29,10 @@ function assertSigned(value: unknown, depth: number, limits: CanonicalLimits, pa
   }
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || Object.is(value, -0)) {
-      throw new EncodingError('UNSUPPORTED_VALUE', `number at ${path} is not a safe integer (use a string)`);
+      throw new EncodingError(
+        'UNSUPPORTED_VALUE',
+        `number at ${path} is not a safe integer (use a string)`,
+      );
     }
     return;
   }
@@ -37,17 +42,22 @@ function assertSigned(value: unknown, depth: number, limits: CanonicalLimits, pa
       throw new EncodingError('UNSUPPORTED_VALUE', `array at ${path} is not a plain array`);
     }
     // Indexed loop, not forEach: holes in sparse arrays must be visited (and rejected) too.
-    for (let i = 0; i < value.length; i++) assertSigned(value[i], depth + 1, limits, `${path}[${i}]`);
+    for (let i = 0; i < value.length; i++)
+      assertSigned(value[i], depth + 1, limits, `${path}[${i}]`);
     return;
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [k, v] of Object.entries(value)) {
-      if (hasLoneSurrogate(k)) throw new EncodingError('UNSUPPORTED_VALUE', `lone surrogate in key at ${path}`);
+      if (hasLoneSurrogate(k))
+        throw new EncodingError('UNSUPPORTED_VALUE', `lone surrogate in key at ${path}`);
       assertSigned(v, depth + 1, limits, `${path}.${k}`);
     }
     return;
   }
-  throw new EncodingError('UNSUPPORTED_VALUE', `value of type ${typeof value} at ${path} cannot be signed`);
+  throw new EncodingError(
+    'UNSUPPORTED_VALUE',
+    `value of type ${typeof value} at ${path} cannot be signed`,
+  );
 }
 
 function hasLoneSurrogate(s: string): boolean {
@@ -67,7 +77,10 @@ export function canonicalize(value: unknown, limits: CanonicalLimits = DEFAULT_L
 }
 
 /** RFC 8785 canonical JSON as UTF-8 bytes. Throws as {@link canonicalize}. */
-export function canonicalBytes(value: unknown, limits: CanonicalLimits = DEFAULT_LIMITS): Uint8Array {
+export function canonicalBytes(
+  value: unknown,
+  limits: CanonicalLimits = DEFAULT_LIMITS,
+): Uint8Array {
   return utf8(canonicalize(value, limits));
 }
 
@@ -77,9 +90,15 @@ export function canonicalBytes(value: unknown, limits: CanonicalLimits = DEFAULT
  * so one signed value has exactly one byte form.
  * @throws EncodingError TOO_LARGE, NOT_UTF8, NOT_JSON, NOT_CANONICAL, UNSUPPORTED_VALUE, TOO_DEEP.
  */
-export function parseCanonical(bytes: Uint8Array, limits: CanonicalLimits = DEFAULT_LIMITS): JsonValue {
+export function parseCanonical(
+  bytes: Uint8Array,
+  limits: CanonicalLimits = DEFAULT_LIMITS,
+): JsonValue {
   if (bytes.length > limits.maxBytes) {
-    throw new EncodingError('TOO_LARGE', `payload of ${bytes.length} bytes exceeds ${limits.maxBytes}`);
+    throw new EncodingError(
+      'TOO_LARGE',
+      `payload of ${bytes.length} bytes exceeds ${limits.maxBytes}`,
+    );
   }
   const text = fromUtf8(bytes);
   let value: unknown;

@@ -1,7 +1,16 @@
 import crypto from 'node:crypto';
 import canonicalizeLib from 'canonicalize';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, EncodingError, canonicalBytes, canonicalize, digestOf, parseCanonical, toHex, utf8 } from './index.js';
+import {
+  DEFAULT_LIMITS,
+  EncodingError,
+  canonicalBytes,
+  canonicalize,
+  digestOf,
+  parseCanonical,
+  toHex,
+  utf8,
+} from './index.js';
 import { errorOf, readVector } from './__fixtures__/attestation.js';
 
 interface JcsSample {
@@ -71,8 +80,34 @@ function prng(seed: number): () => number {
   };
 }
 
-const ALPHABET = ['a', 'B', '1', ' ', '"', '\\', '/', '\u0000', '\u0008', '\t', '\n', '\u000b', '\f', '\r', '\u001f', '\u007f',
-  '\u0080', '\u00f6', '\u2028', '\u20ac', '\ufb33', '\uffff', '\ud83d\ude00', '\udbff\udfff', 'é', 'e\u0301'];
+const ALPHABET = [
+  'a',
+  'B',
+  '1',
+  ' ',
+  '"',
+  '\\',
+  '/',
+  '\u0000',
+  '\u0008',
+  '\t',
+  '\n',
+  '\u000b',
+  '\f',
+  '\r',
+  '\u001f',
+  '\u007f',
+  '\u0080',
+  '\u00f6',
+  '\u2028',
+  '\u20ac',
+  '\ufb33',
+  '\uffff',
+  '\ud83d\ude00',
+  '\udbff\udfff',
+  'é',
+  'e\u0301',
+];
 
 function randomValue(rand: () => number, depth = 0): unknown {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -82,7 +117,17 @@ function randomValue(rand: () => number, depth = 0): unknown {
     case 0:
       return pick([null, true, false]);
     case 1:
-      return pick([0, 1, -1, 10, 100, 1e15, -(2 ** 53 - 1), 2 ** 53 - 1, Math.floor((rand() - 0.5) * 2 ** 40)]);
+      return pick([
+        0,
+        1,
+        -1,
+        10,
+        100,
+        1e15,
+        -(2 ** 53 - 1),
+        2 ** 53 - 1,
+        Math.floor((rand() - 0.5) * 2 ** 40),
+      ]);
     case 2:
     case 3:
       return str();
@@ -113,11 +158,17 @@ describe('RFC 8785 examples (test/vectors/rfc8785-jcs.json)', () => {
 
     it('our canonicalize refuses it: non-integer numbers are not signable (UNSUPPORTED_VALUE)', () => {
       expect(s.ours).toBe('UNSUPPORTED_VALUE');
-      expect(errorOf(() => canonicalize(JSON.parse(s.input)))).toEqual({ type: 'EncodingError', code: 'UNSUPPORTED_VALUE' });
+      expect(errorOf(() => canonicalize(JSON.parse(s.input)))).toEqual({
+        type: 'EncodingError',
+        code: 'UNSUPPORTED_VALUE',
+      });
     });
 
     it('parseCanonical refuses even the RFC canonical bytes (UNSUPPORTED_VALUE)', () => {
-      expect(errorOf(() => parseCanonical(enc(s.rfc_output!)))).toEqual({ type: 'EncodingError', code: 'UNSUPPORTED_VALUE' });
+      expect(errorOf(() => parseCanonical(enc(s.rfc_output!)))).toEqual({
+        type: 'EncodingError',
+        code: 'UNSUPPORTED_VALUE',
+      });
     });
   });
 
@@ -135,7 +186,10 @@ describe('RFC 8785 examples (test/vectors/rfc8785-jcs.json)', () => {
 
     it('parseCanonical accepts the canonical bytes and refuses the pretty, escaped input', () => {
       expect(parseCanonical(enc(s.expected!))).toEqual(JSON.parse(s.input));
-      expect(errorOf(() => parseCanonical(enc(s.input)))).toEqual({ type: 'EncodingError', code: 'NOT_CANONICAL' });
+      expect(errorOf(() => parseCanonical(enc(s.input)))).toEqual({
+        type: 'EncodingError',
+        code: 'NOT_CANONICAL',
+      });
     });
   });
 
@@ -153,7 +207,9 @@ describe('RFC 8785 examples (test/vectors/rfc8785-jcs.json)', () => {
 
     it('the expected text follows from the rule, computed independently', () => {
       expect(jcs(input)).toBe(s.expected);
-      const byCodeUnit = Object.keys(input).sort(compareUtf16).map((k) => input[k]);
+      const byCodeUnit = Object.keys(input)
+        .sort(compareUtf16)
+        .map((k) => input[k]);
       expect(byCodeUnit).toEqual(s.expected_value_order);
     });
 
@@ -189,7 +245,10 @@ describe('canonicalize / parseCanonical round trip', () => {
       const value = randomValue(rand);
       const pretty = JSON.stringify(value, null, 1);
       if (pretty !== canonicalize(value)) {
-        expect(errorOf(() => parseCanonical(utf8(pretty)))).toEqual({ type: 'EncodingError', code: 'NOT_CANONICAL' });
+        expect(errorOf(() => parseCanonical(utf8(pretty)))).toEqual({
+          type: 'EncodingError',
+          code: 'NOT_CANONICAL',
+        });
         refused++;
       }
     }
@@ -198,12 +257,27 @@ describe('canonicalize / parseCanonical round trip', () => {
 
   it('digestOf is SHA-256 of the canonical UTF-8 bytes', () => {
     const value = { b: [1, 'é'], a: { d: null, c: true } };
-    const expected = crypto.createHash('sha256').update('{"a":{"c":true,"d":null},"b":[1,"é"]}', 'utf8').digest('hex');
+    const expected = crypto
+      .createHash('sha256')
+      .update('{"a":{"c":true,"d":null},"b":[1,"é"]}', 'utf8')
+      .digest('hex');
     expect(digestOf(value)).toBe(expected);
   });
 
   it('accepts the integer boundaries and the smallest containers', () => {
-    for (const text of ['9007199254740991', '-9007199254740991', '0', '[]', '{}', '""', 'null', 'true', '"\\u001f"', '"\u2028"', '"😀"']) {
+    for (const text of [
+      '9007199254740991',
+      '-9007199254740991',
+      '0',
+      '[]',
+      '{}',
+      '""',
+      'null',
+      'true',
+      '"\\u001f"',
+      '"\u2028"',
+      '"😀"',
+    ]) {
       expect(canonicalize(parseCanonical(enc(text)))).toBe(text);
     }
   });
@@ -287,31 +361,55 @@ describe('size and depth limits', () => {
   it('TOO_LARGE above maxBytes, before any parsing (even of invalid UTF-8)', () => {
     const limits = { maxBytes: 10, maxDepth: 32 };
     expect(parseCanonical(enc('"12345678"'), limits)).toBe('12345678');
-    expect(errorOf(() => parseCanonical(enc('"123456789"'), limits))).toEqual({ type: 'EncodingError', code: 'TOO_LARGE' });
-    expect(errorOf(() => parseCanonical(new Uint8Array(11).fill(0xff), limits))).toEqual({ type: 'EncodingError', code: 'TOO_LARGE' });
+    expect(errorOf(() => parseCanonical(enc('"123456789"'), limits))).toEqual({
+      type: 'EncodingError',
+      code: 'TOO_LARGE',
+    });
+    expect(errorOf(() => parseCanonical(new Uint8Array(11).fill(0xff), limits))).toEqual({
+      type: 'EncodingError',
+      code: 'TOO_LARGE',
+    });
   });
 
   it('the default limit is 1 MiB', () => {
     expect(DEFAULT_LIMITS.maxBytes).toBe(1 << 20);
     const big = enc(`"${'a'.repeat((1 << 20) - 1)}"`);
-    expect(errorOf(() => parseCanonical(big))).toEqual({ type: 'EncodingError', code: 'TOO_LARGE' });
+    expect(errorOf(() => parseCanonical(big))).toEqual({
+      type: 'EncodingError',
+      code: 'TOO_LARGE',
+    });
   });
 
   it('TOO_DEEP: a value may sit at most maxDepth containers deep', () => {
     expect(DEFAULT_LIMITS.maxDepth).toBe(32);
     expect(parseCanonical(enc(nested(32)))).toBeInstanceOf(Array);
-    expect(errorOf(() => parseCanonical(enc(nested(33))))).toEqual({ type: 'EncodingError', code: 'TOO_DEEP' });
-    expect(errorOf(() => parseCanonical(enc(nested(3)), { maxBytes: 100, maxDepth: 2 }))).toEqual({ type: 'EncodingError', code: 'TOO_DEEP' });
+    expect(errorOf(() => parseCanonical(enc(nested(33))))).toEqual({
+      type: 'EncodingError',
+      code: 'TOO_DEEP',
+    });
+    expect(errorOf(() => parseCanonical(enc(nested(3)), { maxBytes: 100, maxDepth: 2 }))).toEqual({
+      type: 'EncodingError',
+      code: 'TOO_DEEP',
+    });
     const deepObject = '{"a":'.repeat(40) + '1' + '}'.repeat(40);
-    expect(errorOf(() => parseCanonical(enc(deepObject)))).toEqual({ type: 'EncodingError', code: 'TOO_DEEP' });
+    expect(errorOf(() => parseCanonical(enc(deepObject)))).toEqual({
+      type: 'EncodingError',
+      code: 'TOO_DEEP',
+    });
   });
 
   it('100,000 unclosed "[" give a typed error, not a RangeError', () => {
-    expect(errorOf(() => parseCanonical(enc('['.repeat(100_000))))).toEqual({ type: 'EncodingError', code: 'NOT_JSON' });
+    expect(errorOf(() => parseCanonical(enc('['.repeat(100_000))))).toEqual({
+      type: 'EncodingError',
+      code: 'NOT_JSON',
+    });
   });
 
   it('100,000 nested, closed arrays give TOO_DEEP, not a RangeError', () => {
-    expect(errorOf(() => parseCanonical(enc(nested(100_000, ''))))).toEqual({ type: 'EncodingError', code: 'TOO_DEEP' });
+    expect(errorOf(() => parseCanonical(enc(nested(100_000, ''))))).toEqual({
+      type: 'EncodingError',
+      code: 'TOO_DEEP',
+    });
   });
 
   it('canonicalize of a 100,000-deep value or a cycle gives TOO_DEEP, not a RangeError', () => {
@@ -359,7 +457,10 @@ describe('canonicalize refuses values that have no signable JSON form (UNSUPPORT
   ];
 
   it.each(cases)('%s', (_what, make) => {
-    expect(errorOf(() => canonicalize(make()))).toEqual({ type: 'EncodingError', code: 'UNSUPPORTED_VALUE' });
+    expect(errorOf(() => canonicalize(make()))).toEqual({
+      type: 'EncodingError',
+      code: 'UNSUPPORTED_VALUE',
+    });
   });
 
   // BUG (canonical.ts, assertSigned): `value.forEach` skips the holes of a sparse array, so they
@@ -368,8 +469,14 @@ describe('canonicalize refuses values that have no signable JSON form (UNSUPPORT
   // the final `throw` as `undefined`:
   //   for (let i = 0; i < value.length; i++) assertSigned(value[i], depth + 1, limits, `${path}[${i}]`);
   it('a sparse array (holes are not values)', () => {
-    expect(errorOf(() => canonicalize([, 1]))).toEqual({ type: 'EncodingError', code: 'UNSUPPORTED_VALUE' });
-    expect(errorOf(() => canonicalize({ a: new Array(2) }))).toEqual({ type: 'EncodingError', code: 'UNSUPPORTED_VALUE' });
+    expect(errorOf(() => canonicalize([, 1]))).toEqual({
+      type: 'EncodingError',
+      code: 'UNSUPPORTED_VALUE',
+    });
+    expect(errorOf(() => canonicalize({ a: new Array(2) }))).toEqual({
+      type: 'EncodingError',
+      code: 'UNSUPPORTED_VALUE',
+    });
   });
 
   // BUG (canonical.ts, assertSigned): an array is only checked element by element, but
@@ -379,7 +486,10 @@ describe('canonicalize refuses values that have no signable JSON form (UNSUPPORT
   // 'toJSON' in value) throw new EncodingError('UNSUPPORTED_VALUE', ...)`.
   it('an array with a toJSON property', () => {
     const a = Object.assign([1], { toJSON: () => 1.5 });
-    expect(errorOf(() => canonicalize(a))).toEqual({ type: 'EncodingError', code: 'UNSUPPORTED_VALUE' });
+    expect(errorOf(() => canonicalize(a))).toEqual({
+      type: 'EncodingError',
+      code: 'UNSUPPORTED_VALUE',
+    });
   });
 
   it('errors are EncodingError with the documented shape', () => {

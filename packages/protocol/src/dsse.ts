@@ -27,8 +27,16 @@ export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
 }
 
 /** Signs a payload into a one-signature envelope. */
-export function signEnvelope(payloadType: string, payload: Uint8Array, signer: Signer): RawEnvelope {
-  return { payload_type: payloadType, payload, signatures: [{ keyid: signer.keyid, sig: signer.sign(pae(payloadType, payload)) }] };
+export function signEnvelope(
+  payloadType: string,
+  payload: Uint8Array,
+  signer: Signer,
+): RawEnvelope {
+  return {
+    payload_type: payloadType,
+    payload,
+    signatures: [{ keyid: signer.keyid, sig: signer.sign(pae(payloadType, payload)) }],
+  };
 }
 
 /** Converts a wire envelope to the DSSE JSON form. */
@@ -50,7 +58,10 @@ export function fromDsse(value: unknown): RawEnvelope {
     const o = asObject(value, 'envelope', fail);
     const sigs = asArray(o.signatures, 'signatures', fail, 16).map((s, i) => {
       const so = asObject(s, `signatures[${i}]`, fail);
-      return { keyid: asString(so.keyid, 'keyid', fail, 256), sig: fromBase64(asString(so.sig, 'sig', fail, 256)) };
+      return {
+        keyid: asString(so.keyid, 'keyid', fail, 256),
+        sig: fromBase64(asString(so.sig, 'sig', fail, 256)),
+      };
     });
     return {
       payload_type: asString(o.payloadType, 'payloadType', fail, 256),
@@ -59,6 +70,10 @@ export function fromDsse(value: unknown): RawEnvelope {
     };
   } catch (e) {
     if (e instanceof VerificationError) throw e;
-    throw new VerificationError('ENVELOPE_MALFORMED', e instanceof ProtocolError ? e.message : 'malformed envelope', { cause: e });
+    throw new VerificationError(
+      'ENVELOPE_MALFORMED',
+      e instanceof ProtocolError ? e.message : 'malformed envelope',
+      { cause: e },
+    );
   }
 }

@@ -1,6 +1,14 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ATTESTATION_PAYLOAD_TYPE, fromDsse, fromUtf8, pae, signEnvelope, toDsse, utf8 } from './index.js';
+import {
+  ATTESTATION_PAYLOAD_TYPE,
+  fromDsse,
+  fromUtf8,
+  pae,
+  signEnvelope,
+  toDsse,
+  utf8,
+} from './index.js';
 import type { DsseEnvelope, RawEnvelope } from './index.js';
 import { errorOf, nodePublicKey, readVector, testKey } from './__fixtures__/attestation.js';
 
@@ -24,24 +32,45 @@ describe('DSSE PAE (test/vectors/dsse-pae.json)', () => {
     expect(fromUtf8(pae(v.payload_type, utf8(v.payload_utf8)))).toBe(v.pae_utf8);
   });
 
-  it.each(dsse.vectors)('the spec example signature verifies over our PAE bytes (ECDSA P-256, node:crypto)', (v) => {
-    const b64url = (n: string) => Buffer.from(BigInt(n).toString(16).padStart(64, '0'), 'hex').toString('base64url');
-    const key = crypto.createPublicKey({
-      key: { kty: 'EC', crv: 'P-256', x: b64url(v.ecdsa_p256_public_key.x), y: b64url(v.ecdsa_p256_public_key.y) },
-      format: 'jwk',
-    });
-    const sig = Buffer.from(v.envelope.signatures[0]!.sig, 'base64');
-    const message = pae(v.envelope.payloadType, new Uint8Array(Buffer.from(v.envelope.payload, 'base64')));
-    expect(crypto.verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, sig)).toBe(true);
-    expect(crypto.verify('sha256', pae(v.envelope.payloadType, utf8('hello world!')), { key, dsaEncoding: 'ieee-p1363' }, sig)).toBe(false);
-  });
+  it.each(dsse.vectors)(
+    'the spec example signature verifies over our PAE bytes (ECDSA P-256, node:crypto)',
+    (v) => {
+      const b64url = (n: string) =>
+        Buffer.from(BigInt(n).toString(16).padStart(64, '0'), 'hex').toString('base64url');
+      const key = crypto.createPublicKey({
+        key: {
+          kty: 'EC',
+          crv: 'P-256',
+          x: b64url(v.ecdsa_p256_public_key.x),
+          y: b64url(v.ecdsa_p256_public_key.y),
+        },
+        format: 'jwk',
+      });
+      const sig = Buffer.from(v.envelope.signatures[0]!.sig, 'base64');
+      const message = pae(
+        v.envelope.payloadType,
+        new Uint8Array(Buffer.from(v.envelope.payload, 'base64')),
+      );
+      expect(crypto.verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, sig)).toBe(true);
+      expect(
+        crypto.verify(
+          'sha256',
+          pae(v.envelope.payloadType, utf8('hello world!')),
+          { key, dsaEncoding: 'ieee-p1363' },
+          sig,
+        ),
+      ).toBe(false);
+    },
+  );
 
   it('lengths are byte counts of the UTF-8, not character counts', () => {
     expect(fromUtf8(pae('é', utf8('€😀')))).toBe('DSSEv1 2 é 7 €😀');
   });
 
   it('an empty payload', () => {
-    expect(fromUtf8(pae(ATTESTATION_PAYLOAD_TYPE, new Uint8Array(0)))).toBe('DSSEv1 28 application/vnd.in-toto+json 0 ');
+    expect(fromUtf8(pae(ATTESTATION_PAYLOAD_TYPE, new Uint8Array(0)))).toBe(
+      'DSSEv1 28 application/vnd.in-toto+json 0 ',
+    );
   });
 
   it('binary payload bytes are carried verbatim', () => {
@@ -67,7 +96,9 @@ describe('signEnvelope', () => {
     expect(env.signatures).toHaveLength(1);
     expect(env.signatures[0]!.keyid).toBe(key.keyid);
     const pub = nodePublicKey(key.publicKey);
-    expect(crypto.verify(null, pae('application/x-test', utf8('{"a":1}')), pub, env.signatures[0]!.sig)).toBe(true);
+    expect(
+      crypto.verify(null, pae('application/x-test', utf8('{"a":1}')), pub, env.signatures[0]!.sig),
+    ).toBe(true);
     expect(crypto.verify(null, utf8('{"a":1}'), pub, env.signatures[0]!.sig)).toBe(false);
   });
 });
@@ -76,7 +107,10 @@ describe('toDsse / fromDsse', () => {
   const sample = (n: number): RawEnvelope => ({
     payload_type: ATTESTATION_PAYLOAD_TYPE,
     payload: new Uint8Array(crypto.randomBytes(n)),
-    signatures: Array.from({ length: (n % 3) + 1 }, (_, i) => ({ keyid: `key-${i}`, sig: new Uint8Array(crypto.randomBytes(64)) })),
+    signatures: Array.from({ length: (n % 3) + 1 }, (_, i) => ({
+      keyid: `key-${i}`,
+      sig: new Uint8Array(crypto.randomBytes(64)),
+    })),
   });
 
   it('round-trips through JSON text for payloads of 0..40 bytes', () => {
@@ -93,19 +127,34 @@ describe('toDsse / fromDsse', () => {
   });
 
   it('uses the DSSE JSON field names and standard base64', () => {
-    const env: RawEnvelope = { payload_type: 't', payload: utf8('hello world'), signatures: [{ keyid: 'k', sig: new Uint8Array([0xfb, 0xff]) }] };
-    expect(toDsse(env)).toEqual({ payloadType: 't', payload: 'aGVsbG8gd29ybGQ=', signatures: [{ keyid: 'k', sig: '+/8=' }] });
+    const env: RawEnvelope = {
+      payload_type: 't',
+      payload: utf8('hello world'),
+      signatures: [{ keyid: 'k', sig: new Uint8Array([0xfb, 0xff]) }],
+    };
+    expect(toDsse(env)).toEqual({
+      payloadType: 't',
+      payload: 'aGVsbG8gd29ybGQ=',
+      signatures: [{ keyid: 'k', sig: '+/8=' }],
+    });
   });
 
   it('reads the DSSE spec example envelope once it carries a keyid', () => {
     const spec = dsse.vectors[0]!.envelope;
-    const env = fromDsse({ ...spec, signatures: spec.signatures.map((s) => ({ ...s, keyid: '' })) });
+    const env = fromDsse({
+      ...spec,
+      signatures: spec.signatures.map((s) => ({ ...s, keyid: '' })),
+    });
     expect(fromUtf8(env.payload)).toBe('hello world');
     expect(env.payload_type).toBe('http://example.com/HelloWorld');
     expect(env.signatures[0]!.sig.length).toBe(64);
   });
 
-  const good: DsseEnvelope = { payloadType: 't', payload: 'aGVsbG8=', signatures: [{ keyid: 'k', sig: 'AAAA' }] };
+  const good: DsseEnvelope = {
+    payloadType: 't',
+    payload: 'aGVsbG8=',
+    signatures: [{ keyid: 'k', sig: 'AAAA' }],
+  };
   const junk: [string, unknown][] = [
     ['null', null],
     ['a string', 'envelope'],
@@ -127,7 +176,10 @@ describe('toDsse / fromDsse', () => {
     ['a numeric keyid', { ...good, signatures: [{ keyid: 7, sig: 'AAAA' }] }],
     ['an over-long keyid', { ...good, signatures: [{ keyid: 'k'.repeat(257), sig: 'AAAA' }] }],
     ['an over-long signature', { ...good, signatures: [{ keyid: 'k', sig: 'A'.repeat(260) }] }],
-    ['17 signatures', { ...good, signatures: Array.from({ length: 17 }, () => ({ keyid: 'k', sig: 'AAAA' })) }],
+    [
+      '17 signatures',
+      { ...good, signatures: Array.from({ length: 17 }, () => ({ keyid: 'k', sig: 'AAAA' })) },
+    ],
   ];
 
   it('accepts the well-formed base case the junk is derived from', () => {

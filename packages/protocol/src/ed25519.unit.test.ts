@@ -3,7 +3,15 @@ import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { nobleEd25519, noblePublicKey, nobleSigner, toHex } from './index.js';
-import { hex, nodeEd25519Verifier, nodePrivateKey, nodePublicKey, nodeSign, rawPublicKeyOf, readVector } from './__fixtures__/attestation.js';
+import {
+  hex,
+  nodeEd25519Verifier,
+  nodePrivateKey,
+  nodePublicKey,
+  nodeSign,
+  rawPublicKeyOf,
+  readVector,
+} from './__fixtures__/attestation.js';
 
 interface Rfc8032Vector {
   name: string;
@@ -18,7 +26,13 @@ const rfc8032 = readVector<{ source: string; vectors: Rfc8032Vector[] }>('rfc803
 describe('RFC 8032 §7.1 Ed25519 test vectors', () => {
   it('the vector file cites its source and holds the five vectors', () => {
     expect(rfc8032.source).toMatch(/RFC 8032.*7\.1/);
-    expect(rfc8032.vectors.map((v) => v.name)).toEqual(['TEST 1', 'TEST 2', 'TEST 3', 'TEST 1024', 'TEST SHA(abc)']);
+    expect(rfc8032.vectors.map((v) => v.name)).toEqual([
+      'TEST 1',
+      'TEST 2',
+      'TEST 3',
+      'TEST 1024',
+      'TEST SHA(abc)',
+    ]);
     for (const v of rfc8032.vectors) expect(v.message.length).toBe(v.message_length * 2);
   });
 
@@ -63,7 +77,9 @@ describe('noble and node:crypto agree (ARCHITECTURE.md §3.7: Ed25519 is determi
     const node = nodeEd25519Verifier();
     for (let i = 0; i < 200; i++) {
       const seed = new Uint8Array(crypto.randomBytes(32));
-      const message = new Uint8Array(crypto.randomBytes(i % 7 === 0 ? 0 : crypto.randomInt(1, 2048)));
+      const message = new Uint8Array(
+        crypto.randomBytes(i % 7 === 0 ? 0 : crypto.randomInt(1, 2048)),
+      );
       const privateKey = nodePrivateKey(seed);
       const publicKey = noblePublicKey(seed);
       expect(toHex(rawPublicKeyOf(privateKey))).toBe(toHex(publicKey));
@@ -132,7 +148,11 @@ function bigToLe(n: bigint): Uint8Array {
  * canonical encoding is y = 1), nonce r = 0, S = k·a mod L. It satisfies the verification equation,
  * so only the canonical-encoding rule (RFC 8032 §5.1.3 decoding step 1: y must be < p) rejects it.
  */
-function nonCanonicalRSignature(seed: Uint8Array): { publicKey: Uint8Array; signature: Uint8Array; message: Uint8Array } {
+function nonCanonicalRSignature(seed: Uint8Array): {
+  publicKey: Uint8Array;
+  signature: Uint8Array;
+  message: Uint8Array;
+} {
   const publicKey = noblePublicKey(seed);
   const h = sha512(seed);
   const a0 = h.slice(0, 32);

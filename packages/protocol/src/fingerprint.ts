@@ -12,5 +12,8 @@ import type { PolicyRef } from './statement.js';
  * same fingerprint; any change to either changes it.
  */
 export function executionFingerprint(intentDigest: Digest, policy: PolicyRef): Digest {
-  return digestOf({ intent: intentDigest, policy: { hash: policy.hash, id: policy.id, version: policy.version } });
+  return digestOf({
+    intent: intentDigest,
+    policy: { hash: policy.hash, id: policy.id, version: policy.version },
+  });
 }

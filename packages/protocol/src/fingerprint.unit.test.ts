@@ -10,9 +10,15 @@ interface FingerprintVector {
   canonical: string;
   fingerprint: string;
 }
-const file = readVector<{ source: string; formula: string; vectors: FingerprintVector[] }>('fingerprint.json');
+const file = readVector<{ source: string; formula: string; vectors: FingerprintVector[] }>(
+  'fingerprint.json',
+);
 const v = file.vectors[0]!;
-const policy: PolicyRef = { id: v.policy.id, version: v.policy.version, hash: v.policy.hash as Digest };
+const policy: PolicyRef = {
+  id: v.policy.id,
+  version: v.policy.version,
+  hash: v.policy.hash as Digest,
+};
 const intent = v.intent_digest as Digest;
 
 describe('executionFingerprint (test/vectors/fingerprint.json)', () => {
@@ -32,14 +38,25 @@ describe('executionFingerprint (test/vectors/fingerprint.json)', () => {
   });
 
   it('ignores extra properties of the policy object and its key order', () => {
-    const reordered = { version: policy.version, hash: policy.hash, id: policy.id, name: 'ignored' } as PolicyRef;
+    const reordered = {
+      version: policy.version,
+      hash: policy.hash,
+      id: policy.id,
+      name: 'ignored',
+    } as PolicyRef;
     expect(executionFingerprint(intent, reordered)).toBe(v.fingerprint);
   });
 
   it.each([
     ['the intent digest', () => executionFingerprint(sha256Hex(utf8('another intent')), policy)],
-    ['the policy hash', () => executionFingerprint(intent, { ...policy, hash: sha256Hex(utf8('another policy')) })],
-    ['the policy version', () => executionFingerprint(intent, { ...policy, version: policy.version + 1 })],
+    [
+      'the policy hash',
+      () => executionFingerprint(intent, { ...policy, hash: sha256Hex(utf8('another policy')) }),
+    ],
+    [
+      'the policy version',
+      () => executionFingerprint(intent, { ...policy, version: policy.version + 1 }),
+    ],
     ['the policy id', () => executionFingerprint(intent, { ...policy, id: `${policy.id}-2` })],
   ])('changing %s changes it', (_what, compute) => {
     const other = compute();
@@ -48,6 +65,11 @@ describe('executionFingerprint (test/vectors/fingerprint.json)', () => {
   });
 
   it('a version given as a string is not the same policy (and cannot collide with the integer)', () => {
-    expect(executionFingerprint(intent, { ...policy, version: String(policy.version) as unknown as number })).not.toBe(v.fingerprint);
+    expect(
+      executionFingerprint(intent, {
+        ...policy,
+        version: String(policy.version) as unknown as number,
+      }),
+    ).not.toBe(v.fingerprint);
   });
 });

@@ -1,6 +1,15 @@
 export { canonicalize, canonicalBytes, parseCanonical, DEFAULT_LIMITS } from './canonical.js';
 export type { JsonValue, CanonicalLimits } from './canonical.js';
-export { utf8, fromUtf8, toBase64, fromBase64, toHex, fromHex, concatBytes, bytesEqual } from './bytes.js';
+export {
+  utf8,
+  fromUtf8,
+  toBase64,
+  fromBase64,
+  toHex,
+  fromHex,
+  concatBytes,
+  bytesEqual,
+} from './bytes.js';
 export { sha256Hex, sha256Bytes, digestOf } from './digest.js';
 export { isExecutionId, isDigest, isKeyId, newExecutionId } from './ids.js';
 export type { ExecutionId, Digest, KeyId } from './ids.js';
@@ -10,7 +19,13 @@ export { pae, signEnvelope, toDsse, fromDsse } from './dsse.js';
 export type { RawEnvelope, DsseEnvelope } from './dsse.js';
 export { loadTrustStore, keyIdOf, keyUnusableAt, requireKey, KEY_ROLES } from './trust.js';
 export type { KeyRole, TrustedKey, TrustStore, TrustStoreDocument } from './trust.js';
-export { parseIntent, IntentError, INTENT_PAYLOAD_TYPE, INTENT_TYPE, MAX_PARENTS } from './intent.js';
+export {
+  parseIntent,
+  IntentError,
+  INTENT_PAYLOAD_TYPE,
+  INTENT_TYPE,
+  MAX_PARENTS,
+} from './intent.js';
 export type { IntentBody, ParentRef, RuntimeRef, DependencyRef } from './intent.js';
 export {
   buildStatement,

@@ -48,7 +48,20 @@ export interface IntentBody {
 /** An intent that cannot be decided on its content; `code` is the deny reason. */
 export class IntentError extends ProtocolError<DenyReason> {}
 
-const FIELDS = ['_type', 'execution_id', 'agent', 'action', 'resource', 'inputs', 'parents', 'grant', 'runtime', 'dependencies', 'requested_at', 'trace'];
+const FIELDS = [
+  '_type',
+  'execution_id',
+  'agent',
+  'action',
+  'resource',
+  'inputs',
+  'parents',
+  'grant',
+  'runtime',
+  'dependencies',
+  'requested_at',
+  'trace',
+];
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 export const MAX_PARENTS = 64;
 
@@ -62,14 +75,17 @@ export function parseIntent(payload: Uint8Array): IntentBody {
   try {
     value = parseCanonical(payload, { maxBytes: 256 * 1024, maxDepth: 16 });
   } catch (cause) {
-    throw new IntentError('INTENT_MALFORMED', `intent payload: ${(cause as Error).message}`, { cause });
+    throw new IntentError('INTENT_MALFORMED', `intent payload: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   const o = asObject(value, 'intent', fail);
   // The execution id is checked first so a bad id gets its own reason code.
   if (o.execution_id === undefined || o.execution_id === null || o.execution_id === '') {
     throw new IntentError('EXECUTION_ID_MISSING', 'intent has no execution_id');
   }
-  if (!isExecutionId(o.execution_id)) throw new IntentError('EXECUTION_ID_MALFORMED', 'execution_id is not a lowercase UUIDv7');
+  if (!isExecutionId(o.execution_id))
+    throw new IntentError('EXECUTION_ID_MALFORMED', 'execution_id is not a lowercase UUIDv7');
   onlyKeys(o, FIELDS, 'intent', fail);
   if (o._type !== INTENT_TYPE) throw fail('intent _type is not ' + INTENT_TYPE);
   if (!isKeyId(o.agent)) throw fail('agent is not a key id');
@@ -80,17 +96,23 @@ export function parseIntent(payload: Uint8Array): IntentBody {
     if (!isDigest(po.attestation)) throw fail(`parents[${i}].attestation is not a digest`);
     return { execution_id: po.execution_id, attestation: po.attestation };
   });
-  if (new Set(parents.map((p) => p.execution_id)).size !== parents.length) throw fail('duplicate parent');
+  if (new Set(parents.map((p) => p.execution_id)).size !== parents.length)
+    throw fail('duplicate parent');
   const runtime = asObject(o.runtime, 'runtime', fail);
   onlyKeys(runtime, ['name', 'version', 'digest'], 'runtime', fail);
   const dependencies = asArray(o.dependencies, 'dependencies', fail, 256).map((d, i) => {
     const dobj = asObject(d, `dependencies[${i}]`, fail);
     onlyKeys(dobj, ['kind', 'name', 'digest'], `dependencies[${i}]`, fail);
-    return { kind: asString(dobj.kind, 'kind', fail, 64), name: asString(dobj.name, 'name', fail, 512), digest: asString(dobj.digest, 'digest', fail, 256) };
+    return {
+      kind: asString(dobj.kind, 'kind', fail, 64),
+      name: asString(dobj.name, 'name', fail, 512),
+      digest: asString(dobj.digest, 'digest', fail, 256),
+    };
   });
   const trace = asNullableString(o.trace, 'trace', fail, 55);
   if (trace !== null && !TRACEPARENT.test(trace)) throw fail('trace is not a W3C traceparent');
-  if (o.grant !== null && (typeof o.grant !== 'object' || Array.isArray(o.grant))) throw fail('grant is not an object or null');
+  if (o.grant !== null && (typeof o.grant !== 'object' || Array.isArray(o.grant)))
+    throw fail('grant is not an object or null');
   return {
     _type: INTENT_TYPE,
     execution_id: o.execution_id,
@@ -100,7 +122,11 @@ export function parseIntent(payload: Uint8Array): IntentBody {
     inputs: asObject(o.inputs, 'inputs', fail) as { [key: string]: JsonValue },
     parents,
     grant: o.grant as JsonValue | null,
-    runtime: { name: asString(runtime.name, 'runtime.name', fail, 256), version: asString(runtime.version, 'runtime.version', fail, 128), digest: asString(runtime.digest, 'runtime.digest', fail, 256) },
+    runtime: {
+      name: asString(runtime.name, 'runtime.name', fail, 256),
+      version: asString(runtime.version, 'runtime.version', fail, 128),
+      digest: asString(runtime.digest, 'runtime.digest', fail, 256),
+    },
     dependencies,
     requested_at: asTimestamp(o.requested_at, 'requested_at', fail),
     trace,

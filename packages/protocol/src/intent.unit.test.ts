@@ -35,7 +35,11 @@ describe('parseIntent', () => {
 
   it('accepts a root intent without trace, grant null, exactly MAX_PARENTS parents', () => {
     expect(MAX_PARENTS).toBe(64);
-    const body = intentBody(agent, { trace: null, grant: null, parents: Array.from({ length: 64 }, (_, i) => parent(i)) });
+    const body = intentBody(agent, {
+      trace: null,
+      grant: null,
+      parents: Array.from({ length: 64 }, (_, i) => parent(i)),
+    });
     expect(parse(body).parents).toHaveLength(64);
   });
 
@@ -45,7 +49,9 @@ describe('parseIntent', () => {
       ['null', null],
       ['empty', ''],
     ])('%s → EXECUTION_ID_MISSING', (_what, id) => {
-      expect(errorOf(() => parse(intentBody(agent, { execution_id: id })))).toEqual(intentError('EXECUTION_ID_MISSING'));
+      expect(errorOf(() => parse(intentBody(agent, { execution_id: id })))).toEqual(
+        intentError('EXECUTION_ID_MISSING'),
+      );
     });
 
     it.each([
@@ -57,13 +63,15 @@ describe('parseIntent', () => {
       ['a number', 7],
       ['an object', { id: newExecutionId() }],
     ])('%s → EXECUTION_ID_MALFORMED', (_what, id) => {
-      expect(errorOf(() => parse(intentBody(agent, { execution_id: id })))).toEqual(intentError('EXECUTION_ID_MALFORMED'));
+      expect(errorOf(() => parse(intentBody(agent, { execution_id: id })))).toEqual(
+        intentError('EXECUTION_ID_MALFORMED'),
+      );
     });
 
     it('a malformed id wins over other defects in the same intent', () => {
-      expect(errorOf(() => parse(intentBody(agent, { execution_id: 'x', _type: 'other', extra: 1 })))).toEqual(
-        intentError('EXECUTION_ID_MALFORMED'),
-      );
+      expect(
+        errorOf(() => parse(intentBody(agent, { execution_id: 'x', _type: 'other', extra: 1 }))),
+      ).toEqual(intentError('EXECUTION_ID_MALFORMED'));
     });
   });
 
@@ -73,31 +81,57 @@ describe('parseIntent', () => {
     ['another _type', { _type: 'https://lineage.dev/ExecutionIntent/v2' }],
     ['an agent that is not a key id', { agent: 'agent-1' }],
     ['a duplicate parent', { parents: [parent(1), parent(1)] }],
-    ['two parents with the same execution id', { parents: [parent(1), { ...parent(1), attestation: sha256Hex(utf8('x')) }] }],
+    [
+      'two parents with the same execution id',
+      { parents: [parent(1), { ...parent(1), attestation: sha256Hex(utf8('x')) }] },
+    ],
     ['more than 64 parents', { parents: tooManyParents }],
     ['a parent with an unknown field', { parents: [{ ...parent(1), extra: 1 }] }],
     ['a parent with a v4 id', { parents: [{ ...parent(1), execution_id: crypto.randomUUID() }] }],
-    ['a parent attestation that is not a digest', { parents: [{ ...parent(1), attestation: 'abc' }] }],
+    [
+      'a parent attestation that is not a digest',
+      { parents: [{ ...parent(1), attestation: 'abc' }] },
+    ],
     ['parents that are not an array', { parents: parent(1) }],
-    ['a traceparent with upper-case hex', { trace: '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01' }],
-    ['a traceparent with a short trace id', { trace: '00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01' }],
-    ['a traceparent with extra text', { trace: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x' }],
+    [
+      'a traceparent with upper-case hex',
+      { trace: '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01' },
+    ],
+    [
+      'a traceparent with a short trace id',
+      { trace: '00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01' },
+    ],
+    [
+      'a traceparent with extra text',
+      { trace: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x' },
+    ],
     ['a traceparent that is not a string', { trace: 1 }],
     ['a missing trace', { trace: undefined }],
     ['a grant that is an array', { grant: [] }],
     ['a grant that is a string', { grant: 'alice' }],
     ['a missing grant', { grant: undefined }],
-    ['a runtime with an unknown field', { runtime: { name: 'r', version: '1', digest: 'd', extra: 1 } }],
+    [
+      'a runtime with an unknown field',
+      { runtime: { name: 'r', version: '1', digest: 'd', extra: 1 } },
+    ],
     ['a runtime without a version', { runtime: { name: 'r', digest: 'd' } }],
-    ['a dependency with an unknown field', { dependencies: [{ kind: 'model', name: 'm', digest: 'd', extra: 1 }] }],
+    [
+      'a dependency with an unknown field',
+      { dependencies: [{ kind: 'model', name: 'm', digest: 'd', extra: 1 }] },
+    ],
     ['inputs that are an array', { inputs: [] }],
     ['a requested_at that is not RFC 3339 UTC', { requested_at: '2024-06-01 11:59:59' }],
     ['a numeric action', { action: 1 }],
     ['an over-long resource', { resource: 'r'.repeat(1025) }],
-    ['inputs nested deeper than 16', { inputs: { a: JSON.parse('['.repeat(16) + ']'.repeat(16)) as unknown } }],
+    [
+      'inputs nested deeper than 16',
+      { inputs: { a: JSON.parse('['.repeat(16) + ']'.repeat(16)) as unknown } },
+    ],
   ];
   it.each(malformed)('%s → INTENT_MALFORMED', (_what, overrides) => {
-    expect(errorOf(() => parse(intentBody(agent, overrides)))).toEqual(intentError('INTENT_MALFORMED'));
+    expect(errorOf(() => parse(intentBody(agent, overrides)))).toEqual(
+      intentError('INTENT_MALFORMED'),
+    );
   });
 
   it.each([
@@ -107,8 +141,18 @@ describe('parseIntent', () => {
     ['not JSON', utf8('{"execution_id":')],
     ['an array', utf8('[]')],
     ['a string', utf8('"intent"')],
-    ['a float inside inputs', utf8(new TextDecoder().decode(canonicalBytes(intentBody(agent))).replace('"amount":"100.00"', '"amount":100.5'))],
-    ['more than 256 KiB', canonicalBytes(intentBody(agent, { inputs: { blob: 'x'.repeat(256 * 1024) } }))],
+    [
+      'a float inside inputs',
+      utf8(
+        new TextDecoder()
+          .decode(canonicalBytes(intentBody(agent)))
+          .replace('"amount":"100.00"', '"amount":100.5'),
+      ),
+    ],
+    [
+      'more than 256 KiB',
+      canonicalBytes(intentBody(agent, { inputs: { blob: 'x'.repeat(256 * 1024) } })),
+    ],
     ['empty bytes', new Uint8Array(0)],
   ])('%s → INTENT_MALFORMED', (_what, bytes) => {
     expect(errorOf(() => parseIntent(bytes))).toEqual(intentError('INTENT_MALFORMED'));
@@ -152,7 +196,9 @@ describe('newExecutionId (RFC 9562 §5.7 UUIDv7)', () => {
     expect([...ids].sort()).toEqual(ids);
     // Even across a byte boundary of the timestamp and far in the future.
     expect(newExecutionId(0xff) < newExecutionId(0x100)).toBe(true);
-    expect(newExecutionId(Date.parse('2100-01-01T00:00:00Z')) > newExecutionId(Date.now())).toBe(true);
+    expect(newExecutionId(Date.parse('2100-01-01T00:00:00Z')) > newExecutionId(Date.now())).toBe(
+      true,
+    );
   });
 
   it('ids made in the same millisecond differ', () => {

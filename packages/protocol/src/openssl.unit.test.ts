@@ -22,20 +22,41 @@ beforeAll(() => {
   const seed = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32));
   governance = testKey(seed);
   attestation = makeAttestation({ governance, agent: testKey() });
-  writeFileSync(join(dir, 'pub.pem'), crypto.createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }));
+  writeFileSync(
+    join(dir, 'pub.pem'),
+    crypto.createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }),
+  );
 });
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function opensslVerify(paeBytes: Uint8Array, sig: Uint8Array): { status: number | null; out: string } {
+function opensslVerify(
+  paeBytes: Uint8Array,
+  sig: Uint8Array,
+): { status: number | null; out: string } {
   writeFileSync(join(dir, 'pae.bin'), paeBytes);
   writeFileSync(join(dir, 'sig.bin'), sig);
-  const r = spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'pae.bin', '-sigfile', 'sig.bin'], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'openssl',
+    [
+      'pkeyutl',
+      '-verify',
+      '-pubin',
+      '-inkey',
+      'pub.pem',
+      '-rawin',
+      '-in',
+      'pae.bin',
+      '-sigfile',
+      'sig.bin',
+    ],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
   if (r.error) throw r.error;
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
@@ -50,21 +71,30 @@ describe('openssl verifies a Lineage attestation without any project code', () =
   it('accepts the signature over PAE(application/vnd.in-toto+json, canonical statement)', () => {
     const { envelope } = attestation;
     expect(envelope.payload_type).toBe(ATTESTATION_PAYLOAD_TYPE);
-    const r = opensslVerify(pae(envelope.payload_type, envelope.payload), envelope.signatures[0]!.sig);
+    const r = opensslVerify(
+      pae(envelope.payload_type, envelope.payload),
+      envelope.signatures[0]!.sig,
+    );
     expect(r.out).toContain('Signature Verified Successfully');
     expect(r.status).toBe(0);
   });
 
   it('refuses it when one payload byte is flipped', () => {
     const { envelope } = attestation;
-    const r = opensslVerify(pae(envelope.payload_type, flipped(envelope.payload, 100)), envelope.signatures[0]!.sig);
+    const r = opensslVerify(
+      pae(envelope.payload_type, flipped(envelope.payload, 100)),
+      envelope.signatures[0]!.sig,
+    );
     expect(r.status).not.toBe(0);
     expect(r.out).not.toContain('Signature Verified Successfully');
   });
 
   it('refuses it when one signature byte is flipped', () => {
     const { envelope } = attestation;
-    const r = opensslVerify(pae(envelope.payload_type, envelope.payload), flipped(envelope.signatures[0]!.sig, 5));
+    const r = opensslVerify(
+      pae(envelope.payload_type, envelope.payload),
+      flipped(envelope.signatures[0]!.sig, 5),
+    );
     expect(r.status).not.toBe(0);
   });
 

@@ -72,7 +72,26 @@ export function encodeStatement(statement: Statement): Uint8Array {
   return canonicalBytes(statement, { maxBytes: 1 << 20, maxDepth: 32 });
 }
 
-const PREDICATE_FIELDS = ['execution_id', 'execution_fingerprint', 'kind', 'decision', 'reasons', 'agent', 'action', 'resource', 'policy', 'runtime_hash', 'parents', 'authorization', 'partition', 'sequence', 'prev', 'issued_at', 'issuer', 'intent'];
+const PREDICATE_FIELDS = [
+  'execution_id',
+  'execution_fingerprint',
+  'kind',
+  'decision',
+  'reasons',
+  'agent',
+  'action',
+  'resource',
+  'policy',
+  'runtime_hash',
+  'parents',
+  'authorization',
+  'partition',
+  'sequence',
+  'prev',
+  'issued_at',
+  'issuer',
+  'intent',
+];
 const DECISIONS: Decision[] = ['allow', 'deny', 'pending_override'];
 const KINDS: AttestationKind[] = ['decision', 'override', 'replay_rejection'];
 
@@ -86,18 +105,24 @@ export function parseStatement(payload: Uint8Array): Statement {
   try {
     value = parseCanonical(payload, { maxBytes: 1 << 20, maxDepth: 32 });
   } catch (cause) {
-    throw new VerificationError('STATEMENT_MALFORMED', `statement: ${(cause as Error).message}`, { cause });
+    throw new VerificationError('STATEMENT_MALFORMED', `statement: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   const s = asObject(value, 'statement', fail);
   onlyKeys(s, ['_type', 'subject', 'predicateType', 'predicate'], 'statement', fail);
   if (s._type !== STATEMENT_TYPE) throw fail('not an in-toto Statement v1');
   if (s.predicateType !== PREDICATE_TYPE) {
-    throw new VerificationError('PREDICATE_TYPE_UNSUPPORTED', `predicateType ${String(s.predicateType)}`);
+    throw new VerificationError(
+      'PREDICATE_TYPE_UNSUPPORTED',
+      `predicateType ${String(s.predicateType)}`,
+    );
   }
   const subjects = asArray(s.subject, 'subject', fail, 1);
   const subject = asObject(subjects[0], 'subject[0]', fail);
   const sd = asObject(subject.digest, 'subject.digest', fail);
-  if (!isDigest(sd.sha256) || Object.keys(sd).length !== 1) throw fail('subject digest is not one sha256');
+  if (!isDigest(sd.sha256) || Object.keys(sd).length !== 1)
+    throw fail('subject digest is not one sha256');
   const name = asString(subject.name, 'subject.name', fail, 256);
   const p = asObject(s.predicate, 'predicate', fail);
   onlyKeys(p, PREDICATE_FIELDS, 'predicate', fail);
@@ -121,17 +146,26 @@ export function parseStatement(payload: Uint8Array): Statement {
     agent: asString(p.agent, 'agent', fail, 256),
     action: asString(p.action, 'action', fail, 256),
     resource: asString(p.resource, 'resource', fail, 1024),
-    policy: { id: asString(policy.id, 'policy.id', fail, 256), version: asInt(policy.version, 'policy.version', fail), hash: digest(policy.hash, 'policy.hash') },
+    policy: {
+      id: asString(policy.id, 'policy.id', fail, 256),
+      version: asInt(policy.version, 'policy.version', fail),
+      hash: digest(policy.hash, 'policy.hash'),
+    },
     runtime_hash: digest(p.runtime_hash, 'runtime_hash'),
     parents: asArray(p.parents, 'parents', fail, 64).map((x, i) => {
       const po = asObject(x, `parents[${i}]`, fail);
       onlyKeys(po, ['execution_id', 'attestation'], `parents[${i}]`, fail);
       if (!isExecutionId(po.execution_id)) throw fail(`parents[${i}].execution_id`);
-      return { execution_id: po.execution_id as ExecutionId, attestation: digest(po.attestation, `parents[${i}].attestation`) };
+      return {
+        execution_id: po.execution_id as ExecutionId,
+        attestation: digest(po.attestation, `parents[${i}].attestation`),
+      };
     }),
     authorization: {
       grant: auth.grant === null ? null : digest(auth.grant, 'authorization.grant'),
-      inherited_from: asArray(auth.inherited_from, 'inherited_from', fail, 64).map((d) => digest(d, 'inherited_from')),
+      inherited_from: asArray(auth.inherited_from, 'inherited_from', fail, 64).map((d) =>
+        digest(d, 'inherited_from'),
+      ),
     },
     partition: asInt(p.partition, 'partition', fail),
     sequence: asInt(p.sequence, 'sequence', fail),
@@ -140,8 +174,14 @@ export function parseStatement(payload: Uint8Array): Statement {
     issuer: p.issuer as KeyId,
     intent: p.intent === null ? null : parseDsseShape(p.intent, fail),
   };
-  if (name !== predicate.execution_id) throw new VerificationError('SUBJECT_MISMATCH', 'subject name is not the execution id');
-  return { _type: STATEMENT_TYPE, subject: [{ name, digest: { sha256: sd.sha256 } }], predicateType: PREDICATE_TYPE, predicate };
+  if (name !== predicate.execution_id)
+    throw new VerificationError('SUBJECT_MISMATCH', 'subject name is not the execution id');
+  return {
+    _type: STATEMENT_TYPE,
+    subject: [{ name, digest: { sha256: sd.sha256 } }],
+    predicateType: PREDICATE_TYPE,
+    predicate,
+  };
 }
 
 function parseDsseShape(v: unknown, fail: (what: string) => Error): DsseEnvelope {
@@ -153,7 +193,10 @@ function parseDsseShape(v: unknown, fail: (what: string) => Error): DsseEnvelope
     signatures: asArray(o.signatures, 'intent.signatures', fail, 16).map((s) => {
       const so = asObject(s, 'intent.signature', fail);
       onlyKeys(so, ['keyid', 'sig'], 'intent.signature', fail);
-      return { keyid: asString(so.keyid, 'keyid', fail, 256), sig: asString(so.sig, 'sig', fail, 256) };
+      return {
+        keyid: asString(so.keyid, 'keyid', fail, 256),
+        sig: asString(so.sig, 'sig', fail, 256),
+      };
     }),
   };
 }

@@ -30,7 +30,9 @@ describe('statements', () => {
 
   it('buildStatement names the execution and the intent digest as the one subject', () => {
     const s = buildStatement(att.statement.predicate, att.intentDigest);
-    expect(s.subject).toEqual([{ name: att.statement.predicate.execution_id, digest: { sha256: att.intentDigest } }]);
+    expect(s.subject).toEqual([
+      { name: att.statement.predicate.execution_id, digest: { sha256: att.intentDigest } },
+    ]);
   });
 
   it('encodeStatement is canonical JSON that parseStatement reads back unchanged', () => {
@@ -52,15 +54,26 @@ describe('statements', () => {
     for (const decision of ['allow', 'deny', 'pending_override'] as const) {
       for (const kind of ['decision', 'override', 'replay_rejection'] as const) {
         const reasons = decision === 'deny' ? ['POLICY_DENIED', 'rule:max-amount'] : [];
-        const s = makeAttestation({ governance, agent, predicate: { decision, kind, reasons } }).statement;
-        expect(parseStatement(encodeStatement(s)).predicate).toMatchObject({ decision, kind, reasons });
+        const s = makeAttestation({
+          governance,
+          agent,
+          predicate: { decision, kind, reasons },
+        }).statement;
+        expect(parseStatement(encodeStatement(s)).predicate).toMatchObject({
+          decision,
+          kind,
+          reasons,
+        });
       }
     }
   });
 
   it('parseStatement refuses oversized payloads (STATEMENT_MALFORMED)', () => {
     const big = utf8(`{"_type":"${'x'.repeat(1 << 20)}"}`);
-    expect(errorOf(() => parseStatement(big))).toEqual({ type: 'VerificationError', code: 'STATEMENT_MALFORMED' });
+    expect(errorOf(() => parseStatement(big))).toEqual({
+      type: 'VerificationError',
+      code: 'STATEMENT_MALFORMED',
+    });
   });
 
   it('subject digests are SHA-256 hex of the intent payload', () => {
@@ -72,7 +85,13 @@ describe('reason codes are a closed protocol list', () => {
   it('deny reasons are unique UPPER_SNAKE codes and include the intent and replay codes', () => {
     expect(new Set(DENY_REASONS).size).toBe(DENY_REASONS.length);
     for (const r of DENY_REASONS) expect(r).toMatch(/^[A-Z][A-Z0-9_]*$/);
-    for (const r of ['EXECUTION_ID_MISSING', 'EXECUTION_ID_MALFORMED', 'INTENT_MALFORMED', 'REPLAY_EXECUTION_ID', 'POLICY_DENIED']) {
+    for (const r of [
+      'EXECUTION_ID_MISSING',
+      'EXECUTION_ID_MALFORMED',
+      'INTENT_MALFORMED',
+      'REPLAY_EXECUTION_ID',
+      'POLICY_DENIED',
+    ]) {
       expect(DENY_REASONS).toContain(r);
     }
   });

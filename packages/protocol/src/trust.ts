@@ -50,7 +50,12 @@ export function loadTrustStore(value: unknown): TrustStore {
   const index = new Map<string, { key: TrustedKey; publicKey: Uint8Array }>();
   const keys = asArray(o.keys, 'keys', fail).map((k, i) => {
     const ko = asObject(k, `keys[${i}]`, fail);
-    onlyKeys(ko, ['keyid', 'name', 'public_key', 'roles', 'valid_from', 'valid_until', 'revoked_at'], `keys[${i}]`, fail);
+    onlyKeys(
+      ko,
+      ['keyid', 'name', 'public_key', 'roles', 'valid_from', 'valid_until', 'revoked_at'],
+      `keys[${i}]`,
+      fail,
+    );
     const b64 = asString(ko.public_key, 'public_key', fail, 64);
     let raw: Uint8Array;
     try {
@@ -96,7 +101,11 @@ export function keyUnusableAt(key: TrustedKey, at: string): 'expired' | 'revoked
  * Finds the trusted key for `keyid` that holds `role`.
  * @throws VerificationError KEY_UNKNOWN or KEY_ROLE_MISMATCH.
  */
-export function requireKey(trust: TrustStore, keyid: string, role: KeyRole): { key: TrustedKey; publicKey: Uint8Array } {
+export function requireKey(
+  trust: TrustStore,
+  keyid: string,
+  role: KeyRole,
+): { key: TrustedKey; publicKey: Uint8Array } {
   const entry = trust.get(keyid);
   if (!entry) throw new VerificationError('KEY_UNKNOWN', `key ${keyid} is not in the trust store`);
   if (!entry.key.roles.includes(role)) {

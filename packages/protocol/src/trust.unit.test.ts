@@ -1,8 +1,23 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { KEY_ROLES, VerificationError, keyIdOf, keyUnusableAt, loadTrustStore, requireKey, sha256Hex, toHex } from './index.js';
+import {
+  KEY_ROLES,
+  VerificationError,
+  keyIdOf,
+  keyUnusableAt,
+  loadTrustStore,
+  requireKey,
+  sha256Hex,
+  toHex,
+} from './index.js';
 import type { TrustedKey } from './index.js';
-import { errorOf, nodePublicKey, testKey, trustStoreDocument, trustedKey } from './__fixtures__/attestation.js';
+import {
+  errorOf,
+  nodePublicKey,
+  testKey,
+  trustStoreDocument,
+  trustedKey,
+} from './__fixtures__/attestation.js';
 
 const MALFORMED = { type: 'VerificationError', code: 'TRUST_STORE_MALFORMED' };
 const governance = testKey();
@@ -13,13 +28,19 @@ const asFile = (doc: unknown): unknown => JSON.parse(JSON.stringify(doc));
 
 describe('keyIdOf', () => {
   it('is the SHA-256 (hex) of the raw 32-byte public key', () => {
-    expect(keyIdOf(governance.publicKey)).toBe(crypto.createHash('sha256').update(governance.publicKey).digest('hex'));
+    expect(keyIdOf(governance.publicKey)).toBe(
+      crypto.createHash('sha256').update(governance.publicKey).digest('hex'),
+    );
     expect(keyIdOf(governance.publicKey)).not.toBe(keyIdOf(agent.publicKey));
   });
 });
 
 describe('loadTrustStore', () => {
-  const valid = () => trustStoreDocument(trustedKey(governance, ['governance']), trustedKey(agent, ['agent', 'principal']));
+  const valid = () =>
+    trustStoreDocument(
+      trustedKey(governance, ['governance']),
+      trustedKey(agent, ['agent', 'principal']),
+    );
 
   it('indexes a valid document by key id, with the raw key bytes', () => {
     const store = loadTrustStore(asFile(valid()));
@@ -30,31 +51,51 @@ describe('loadTrustStore', () => {
   });
 
   it('defaults a missing name to null and keeps timestamps as given', () => {
-    const k = trustedKey(governance, ['governance'], { valid_until: '2030-01-01T00:00:00.123Z' }) as Partial<TrustedKey>;
+    const k = trustedKey(governance, ['governance'], {
+      valid_until: '2030-01-01T00:00:00.123Z',
+    }) as Partial<TrustedKey>;
     delete k.name;
     const store = loadTrustStore(asFile(trustStoreDocument(k as TrustedKey)));
     expect(store.get(governance.keyid)!.key.name).toBeNull();
     expect(store.get(governance.keyid)!.key.valid_until).toBe('2030-01-01T00:00:00.123Z');
   });
 
-  it('the loaded raw key verifies the owner\'s signatures (it is the right 32 bytes)', () => {
+  it("the loaded raw key verifies the owner's signatures (it is the right 32 bytes)", () => {
     const store = loadTrustStore(asFile(valid()));
     const msg = new TextEncoder().encode('m');
-    expect(crypto.verify(null, msg, nodePublicKey(store.get(agent.keyid)!.publicKey), agent.signer.sign(msg))).toBe(true);
+    expect(
+      crypto.verify(
+        null,
+        msg,
+        nodePublicKey(store.get(agent.keyid)!.publicKey),
+        agent.signer.sign(msg),
+      ),
+    ).toBe(true);
   });
 
-  const key = (overrides: Record<string, unknown>) => ({ ...trustedKey(governance, ['governance']), ...overrides });
+  const key = (overrides: Record<string, unknown>) => ({
+    ...trustedKey(governance, ['governance']),
+    ...overrides,
+  });
   const b64 = (n: number) => Buffer.from(crypto.randomBytes(n)).toString('base64');
   const refusals: [string, unknown][] = [
-    ['a keyid that is another key\'s SHA-256', trustStoreDocument(key({ keyid: agent.keyid }))],
+    ["a keyid that is another key's SHA-256", trustStoreDocument(key({ keyid: agent.keyid }))],
     ['a keyid in upper case', trustStoreDocument(key({ keyid: governance.keyid.toUpperCase() }))],
     ['an unknown role', trustStoreDocument(key({ roles: ['governance', 'admin'] }))],
     ['roles that are not an array', trustStoreDocument(key({ roles: 'governance' }))],
-    ['more than four roles', trustStoreDocument(key({ roles: ['agent', 'agent', 'agent', 'agent', 'agent'] }))],
-    ['a 31-byte key', (() => {
-      const raw = new Uint8Array(crypto.randomBytes(31));
-      return trustStoreDocument(key({ public_key: Buffer.from(raw).toString('base64'), keyid: sha256Hex(raw) }));
-    })()],
+    [
+      'more than four roles',
+      trustStoreDocument(key({ roles: ['agent', 'agent', 'agent', 'agent', 'agent'] })),
+    ],
+    [
+      'a 31-byte key',
+      (() => {
+        const raw = new Uint8Array(crypto.randomBytes(31));
+        return trustStoreDocument(
+          key({ public_key: Buffer.from(raw).toString('base64'), keyid: sha256Hex(raw) }),
+        );
+      })(),
+    ],
     ['a 33-byte key', trustStoreDocument(key({ public_key: b64(33) }))],
     ['a key that is not base64', trustStoreDocument(key({ public_key: '!'.repeat(44) }))],
     ['a key in URL-safe base64', trustStoreDocument(key({ public_key: '-'.repeat(43) + '=' }))],
@@ -62,7 +103,10 @@ describe('loadTrustStore', () => {
     ['an unknown field in a key', trustStoreDocument(key({ comment: 'x' }))],
     ['a missing valid_from', trustStoreDocument(key({ valid_from: undefined }))],
     ['a valid_from that is a date only', trustStoreDocument(key({ valid_from: '2020-01-01' }))],
-    ['a valid_from with an offset', trustStoreDocument(key({ valid_from: '2020-01-01T00:00:00+01:00' }))],
+    [
+      'a valid_from with an offset',
+      trustStoreDocument(key({ valid_from: '2020-01-01T00:00:00+01:00' })),
+    ],
     ['an impossible revoked_at', trustStoreDocument(key({ revoked_at: '2020-13-01T00:00:00Z' }))],
     ['a numeric valid_until', trustStoreDocument(key({ valid_until: 1700000000 }))],
     ['an over-long name', trustStoreDocument(key({ name: 'n'.repeat(201) }))],
@@ -102,17 +146,38 @@ describe('loadTrustStore', () => {
     // Why it matters: with no private key, one of two fixed signatures (R = the identity or the
     // order-2 point, S = 0) passes node:crypto for every message under the identity key and for
     // about 3 messages in 4 under the order-2 key.
-    const forgeries = [IDENTITY, ORDER_2].map((r) => new Uint8Array([...Buffer.from(r, 'hex'), ...new Uint8Array(32)]));
-    const messages = ['pay alice', 'pay mallory', 'rotate keys', 'delete ledger', 'a', 'b', 'c', 'd'];
-    const forgeable = messages.filter((m) => forgeries.some((sig) => crypto.verify(null, Buffer.from(m), nodePublicKey(raw), sig)));
+    const forgeries = [IDENTITY, ORDER_2].map(
+      (r) => new Uint8Array([...Buffer.from(r, 'hex'), ...new Uint8Array(32)]),
+    );
+    const messages = [
+      'pay alice',
+      'pay mallory',
+      'rotate keys',
+      'delete ledger',
+      'a',
+      'b',
+      'c',
+      'd',
+    ];
+    const forgeable = messages.filter((m) =>
+      forgeries.some((sig) => crypto.verify(null, Buffer.from(m), nodePublicKey(raw), sig)),
+    );
     expect(forgeable.length).toBeGreaterThanOrEqual(messages.length / 2);
-    const doc = trustStoreDocument({ ...trustedKey(governance, ['agent']), keyid: keyIdOf(raw), public_key: Buffer.from(raw).toString('base64') });
+    const doc = trustStoreDocument({
+      ...trustedKey(governance, ['agent']),
+      keyid: keyIdOf(raw),
+      public_key: Buffer.from(raw).toString('base64'),
+    });
     expect(errorOf(() => loadTrustStore(asFile(doc)))).toEqual(MALFORMED);
   });
 });
 
 describe('requireKey', () => {
-  const store = loadTrustStore(asFile(trustStoreDocument(trustedKey(governance, ['governance']), trustedKey(agent, ['agent']))));
+  const store = loadTrustStore(
+    asFile(
+      trustStoreDocument(trustedKey(governance, ['governance']), trustedKey(agent, ['agent'])),
+    ),
+  );
 
   it('returns the entry when the key holds the role', () => {
     expect(requireKey(store, governance.keyid, 'governance').key.keyid).toBe(governance.keyid);
@@ -120,12 +185,18 @@ describe('requireKey', () => {
   });
 
   it('KEY_UNKNOWN for a key id not in the store', () => {
-    expect(errorOf(() => requireKey(store, testKey().keyid, 'agent'))).toEqual({ type: 'VerificationError', code: 'KEY_UNKNOWN' });
+    expect(errorOf(() => requireKey(store, testKey().keyid, 'agent'))).toEqual({
+      type: 'VerificationError',
+      code: 'KEY_UNKNOWN',
+    });
   });
 
   it('KEY_ROLE_MISMATCH for each role the key does not hold', () => {
     for (const role of KEY_ROLES.filter((r) => r !== 'agent')) {
-      expect(errorOf(() => requireKey(store, agent.keyid, role))).toEqual({ type: 'VerificationError', code: 'KEY_ROLE_MISMATCH' });
+      expect(errorOf(() => requireKey(store, agent.keyid, role))).toEqual({
+        type: 'VerificationError',
+        code: 'KEY_ROLE_MISMATCH',
+      });
     }
   });
 

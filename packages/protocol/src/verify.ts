@@ -47,7 +47,8 @@ export function verifyEnvelopeSignature(
   ed25519: Ed25519Verifier,
 ): TrustedKey {
   // The envelope must carry at least one signature.
-  if (envelope.signatures.length === 0) throw new VerificationError('SIGNATURE_MISSING', 'envelope has no signature');
+  if (envelope.signatures.length === 0)
+    throw new VerificationError('SIGNATURE_MISSING', 'envelope has no signature');
   const message = pae(envelope.payload_type, envelope.payload);
   let firstError: VerificationError | undefined;
   for (const { keyid, sig } of envelope.signatures) {
@@ -74,7 +75,10 @@ export function verifyEnvelopeSignature(
 export function verifyAttestation(envelope: RawEnvelope, ctx: VerifyContext): VerifiedAttestation {
   // The payload must be an in-toto statement.
   if (envelope.payload_type !== ATTESTATION_PAYLOAD_TYPE) {
-    throw new VerificationError('PAYLOAD_TYPE_UNSUPPORTED', `payload type ${envelope.payload_type}`);
+    throw new VerificationError(
+      'PAYLOAD_TYPE_UNSUPPORTED',
+      `payload type ${envelope.payload_type}`,
+    );
   }
   // A trusted governance key must have signed exactly these bytes.
   const signer = verifyEnvelopeSignature(envelope, 'governance', ctx.trust, ctx.ed25519);
@@ -86,17 +90,26 @@ export function verifyAttestation(envelope: RawEnvelope, ctx: VerifyContext): Ve
     throw new VerificationError('KEY_ROLE_MISMATCH', 'attestation issuer is not the signing key');
   }
   const unusable = keyUnusableAt(signer, predicate.issued_at);
-  if (unusable) throw new VerificationError('KEY_NOT_VALID_AT', `governance key ${unusable} at ${predicate.issued_at}`);
+  if (unusable)
+    throw new VerificationError(
+      'KEY_NOT_VALID_AT',
+      `governance key ${unusable} at ${predicate.issued_at}`,
+    );
   // An embedded intent must be the one the subject digest names.
   if (predicate.intent !== null) {
     let payload: Uint8Array;
     try {
       payload = fromBase64(predicate.intent.payload);
     } catch (cause) {
-      throw new VerificationError('STATEMENT_MALFORMED', 'embedded intent payload is not base64', { cause: cause as ProtocolError });
+      throw new VerificationError('STATEMENT_MALFORMED', 'embedded intent payload is not base64', {
+        cause: cause as ProtocolError,
+      });
     }
     if (sha256Hex(payload) !== statement.subject[0].digest.sha256) {
-      throw new VerificationError('SUBJECT_MISMATCH', 'embedded intent does not match the subject digest');
+      throw new VerificationError(
+        'SUBJECT_MISMATCH',
+        'embedded intent does not match the subject digest',
+      );
     }
   }
   return {

@@ -16,7 +16,13 @@ import {
   verifyAttestation,
   verifyEnvelopeSignature,
 } from './index.js';
-import type { Ed25519Verifier, RawEnvelope, TrustStore, TrustedKey, VerifyContext } from './index.js';
+import type {
+  Ed25519Verifier,
+  RawEnvelope,
+  TrustStore,
+  TrustedKey,
+  VerifyContext,
+} from './index.js';
 import {
   ISSUED_AT,
   RUNTIME_HASH,
@@ -97,7 +103,9 @@ describe('a valid attestation', () => {
   it('its subject is the execution and the digest of the agent-signed intent', () => {
     const subject = att.statement.subject[0];
     expect(subject.name).toBe(att.statement.predicate.execution_id);
-    expect(subject.digest.sha256).toBe(crypto.createHash('sha256').update(att.intentPayload).digest('hex'));
+    expect(subject.digest.sha256).toBe(
+      crypto.createHash('sha256').update(att.intentPayload).digest('hex'),
+    );
   });
 
   it('also verifies without an embedded intent', () => {
@@ -107,9 +115,17 @@ describe('a valid attestation', () => {
 
   it('runtimeVerified is true only for a known runtime hash (ARCHITECTURE.md §3.3)', () => {
     expect(verifyAttestation(att.envelope, ctx()).runtimeVerified).toBe(false);
-    expect(verifyAttestation(att.envelope, ctx({ knownRuntimes: new Set() })).runtimeVerified).toBe(false);
-    expect(verifyAttestation(att.envelope, ctx({ knownRuntimes: new Set([sha256Hex(utf8('other'))]) })).runtimeVerified).toBe(false);
-    expect(verifyAttestation(att.envelope, ctx({ knownRuntimes: new Set([RUNTIME_HASH]) })).runtimeVerified).toBe(true);
+    expect(verifyAttestation(att.envelope, ctx({ knownRuntimes: new Set() })).runtimeVerified).toBe(
+      false,
+    );
+    expect(
+      verifyAttestation(att.envelope, ctx({ knownRuntimes: new Set([sha256Hex(utf8('other'))]) }))
+        .runtimeVerified,
+    ).toBe(false);
+    expect(
+      verifyAttestation(att.envelope, ctx({ knownRuntimes: new Set([RUNTIME_HASH]) }))
+        .runtimeVerified,
+    ).toBe(true);
   });
 });
 
@@ -127,19 +143,29 @@ describe('tampering with the signed bytes', () => {
     const { payload } = att.envelope;
     for (const i of positions(payload.length, 300)) {
       const env = { ...att.envelope, payload: flipped(payload, i, 0x80) };
-      expect(errorOf(() => verifyAttestation(env, ctx({ ed25519: nobleEd25519 })))).toEqual(fails('SIGNATURE_INVALID'));
+      expect(errorOf(() => verifyAttestation(env, ctx({ ed25519: nobleEd25519 })))).toEqual(
+        fails('SIGNATURE_INVALID'),
+      );
     }
   });
 
-  it.each(verifiers)('flipping any bit pattern of any signature byte fails (%s)', (_name, ed25519) => {
-    const sig = att.envelope.signatures[0]!.sig;
-    for (let i = 0; i < sig.length; i++) {
-      for (const mask of [0x01, 0x80, 0xff]) {
-        const env = { ...att.envelope, signatures: [{ keyid: governance.keyid, sig: flipped(sig, i, mask) }] };
-        expect(errorOf(() => verifyAttestation(env, { trust, ed25519 }))).toEqual(fails('SIGNATURE_INVALID'));
+  it.each(verifiers)(
+    'flipping any bit pattern of any signature byte fails (%s)',
+    (_name, ed25519) => {
+      const sig = att.envelope.signatures[0]!.sig;
+      for (let i = 0; i < sig.length; i++) {
+        for (const mask of [0x01, 0x80, 0xff]) {
+          const env = {
+            ...att.envelope,
+            signatures: [{ keyid: governance.keyid, sig: flipped(sig, i, mask) }],
+          };
+          expect(errorOf(() => verifyAttestation(env, { trust, ed25519 }))).toEqual(
+            fails('SIGNATURE_INVALID'),
+          );
+        }
       }
-    }
-  });
+    },
+  );
 
   it('a truncated or extended signature fails', () => {
     const sig = att.envelope.signatures[0]!.sig;
@@ -153,13 +179,19 @@ describe('tampering with the signed bytes', () => {
 describe('each check has its own code', () => {
   it('wrong payload type → PAYLOAD_TYPE_UNSUPPORTED (even when validly signed)', () => {
     const relabelled = { ...att.envelope, payload_type: 'application/vnd.in-toto+jsoN' };
-    expect(errorOf(() => verifyAttestation(relabelled, ctx()))).toEqual(fails('PAYLOAD_TYPE_UNSUPPORTED'));
+    expect(errorOf(() => verifyAttestation(relabelled, ctx()))).toEqual(
+      fails('PAYLOAD_TYPE_UNSUPPORTED'),
+    );
     const signedAsIntent = signRaw(governance, INTENT_PAYLOAD_TYPE, att.envelope.payload);
-    expect(errorOf(() => verifyAttestation(signedAsIntent, ctx()))).toEqual(fails('PAYLOAD_TYPE_UNSUPPORTED'));
+    expect(errorOf(() => verifyAttestation(signedAsIntent, ctx()))).toEqual(
+      fails('PAYLOAD_TYPE_UNSUPPORTED'),
+    );
   });
 
   it('no signatures → SIGNATURE_MISSING', () => {
-    expect(errorOf(() => verifyAttestation({ ...att.envelope, signatures: [] }, ctx()))).toEqual(fails('SIGNATURE_MISSING'));
+    expect(errorOf(() => verifyAttestation({ ...att.envelope, signatures: [] }, ctx()))).toEqual(
+      fails('SIGNATURE_MISSING'),
+    );
   });
 
   it('a key the trust store does not hold → KEY_UNKNOWN', () => {
@@ -169,7 +201,10 @@ describe('each check has its own code', () => {
   });
 
   it('a governance signature filed under an unknown keyid → KEY_UNKNOWN', () => {
-    const env = { ...att.envelope, signatures: [{ keyid: sha256Hex(utf8('nobody')), sig: att.envelope.signatures[0]!.sig }] };
+    const env = {
+      ...att.envelope,
+      signatures: [{ keyid: sha256Hex(utf8('nobody')), sig: att.envelope.signatures[0]!.sig }],
+    };
     expect(errorOf(() => verifyAttestation(env, ctx()))).toEqual(fails('KEY_UNKNOWN'));
   });
 
@@ -180,65 +215,94 @@ describe('each check has its own code', () => {
 
   it('the agent signature filed under the governance keyid → SIGNATURE_INVALID', () => {
     const byAgent = makeAttestation({ governance: agent, agent }).envelope;
-    const env = { ...byAgent, signatures: [{ keyid: governance.keyid, sig: byAgent.signatures[0]!.sig }] };
+    const env = {
+      ...byAgent,
+      signatures: [{ keyid: governance.keyid, sig: byAgent.signatures[0]!.sig }],
+    };
     expect(errorOf(() => verifyAttestation(env, ctx()))).toEqual(fails('SIGNATURE_INVALID'));
   });
 
   it('signed by one governance key but naming another as issuer → KEY_ROLE_MISMATCH', () => {
     const other = testKey();
-    const store = storeWith(trustedKey(governance, ['governance']), trustedKey(other, ['governance']));
+    const store = storeWith(
+      trustedKey(governance, ['governance']),
+      trustedKey(other, ['governance']),
+    );
     const env = makeAttestation({ governance, agent, predicate: { issuer: other.keyid } }).envelope;
-    expect(errorOf(() => verifyAttestation(env, ctx({ trust: store })))).toEqual(fails('KEY_ROLE_MISMATCH'));
+    expect(errorOf(() => verifyAttestation(env, ctx({ trust: store })))).toEqual(
+      fails('KEY_ROLE_MISMATCH'),
+    );
   });
 
   it('subject name ≠ execution_id → SUBJECT_MISMATCH', () => {
     const s = statementWith('subject.0.name', '01900000-0000-7000-8000-000000000000');
-    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(fails('SUBJECT_MISMATCH'));
+    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(
+      fails('SUBJECT_MISMATCH'),
+    );
   });
 
   it('an embedded intent whose digest is not the subject digest → SUBJECT_MISMATCH', () => {
-    const env = makeAttestation({ governance, agent, subjectDigest: sha256Hex(utf8('another intent')) }).envelope;
+    const env = makeAttestation({
+      governance,
+      agent,
+      subjectDigest: sha256Hex(utf8('another intent')),
+    }).envelope;
     expect(errorOf(() => verifyAttestation(env, ctx()))).toEqual(fails('SUBJECT_MISMATCH'));
   });
 
   it('an embedded intent swapped for another validly signed intent → SUBJECT_MISMATCH', () => {
     const other = makeAttestation({ governance, agent });
     const s = statementWith('predicate.intent', toDsse(other.intentEnvelope));
-    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(fails('SUBJECT_MISMATCH'));
+    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(
+      fails('SUBJECT_MISMATCH'),
+    );
   });
 
   it('an embedded intent payload that is not base64 → STATEMENT_MALFORMED', () => {
     const s = statementWith('predicate.intent.payload', 'not base64');
-    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(fails('STATEMENT_MALFORMED'));
+    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(
+      fails('STATEMENT_MALFORMED'),
+    );
   });
 
   it('a validly signed but non-canonical payload → STATEMENT_MALFORMED', () => {
     const pretty = utf8(JSON.stringify(att.statement, null, 2));
-    expect(errorOf(() => verifyAttestation(signRaw(governance, ATTESTATION_PAYLOAD_TYPE, pretty), ctx()))).toEqual(
-      fails('STATEMENT_MALFORMED'),
-    );
+    expect(
+      errorOf(() =>
+        verifyAttestation(signRaw(governance, ATTESTATION_PAYLOAD_TYPE, pretty), ctx()),
+      ),
+    ).toEqual(fails('STATEMENT_MALFORMED'));
     const text = new TextDecoder().decode(att.envelope.payload);
     const withDuplicate = utf8(text.replace('{"_type":', '{"_type":"x","_type":'));
-    expect(errorOf(() => verifyAttestation(signRaw(governance, ATTESTATION_PAYLOAD_TYPE, withDuplicate), ctx()))).toEqual(
-      fails('STATEMENT_MALFORMED'),
-    );
+    expect(
+      errorOf(() =>
+        verifyAttestation(signRaw(governance, ATTESTATION_PAYLOAD_TYPE, withDuplicate), ctx()),
+      ),
+    ).toEqual(fails('STATEMENT_MALFORMED'));
   });
 
   it('validly signed bytes that are not JSON → STATEMENT_MALFORMED', () => {
     for (const payload of [utf8('not json'), new Uint8Array([0xff, 0xfe]), new Uint8Array(0)]) {
-      expect(errorOf(() => verifyAttestation(signRaw(governance, ATTESTATION_PAYLOAD_TYPE, payload), ctx()))).toEqual(
-        fails('STATEMENT_MALFORMED'),
-      );
+      expect(
+        errorOf(() =>
+          verifyAttestation(signRaw(governance, ATTESTATION_PAYLOAD_TYPE, payload), ctx()),
+        ),
+      ).toEqual(fails('STATEMENT_MALFORMED'));
     }
   });
 
   it('another predicate type → PREDICATE_TYPE_UNSUPPORTED', () => {
     const s = statementWith('predicateType', 'https://slsa.dev/provenance/v1');
-    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(fails('PREDICATE_TYPE_UNSUPPORTED'));
+    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(
+      fails('PREDICATE_TYPE_UNSUPPORTED'),
+    );
     expect(PREDICATE_TYPE).toBe(att.statement.predicateType);
   });
 
-  const parentRef = { execution_id: '01900000-0000-7000-8000-000000000001', attestation: sha256Hex(utf8('parent')) };
+  const parentRef = {
+    execution_id: '01900000-0000-7000-8000-000000000001',
+    attestation: sha256Hex(utf8('parent')),
+  };
   const malformed: [string, string, unknown][] = [
     ['another statement _type', '_type', 'https://in-toto.io/Statement/v0.1'],
     ['an unknown top-level field', 'extra', 1],
@@ -257,13 +321,19 @@ describe('each check has its own code', () => {
     ['a fingerprint that is not a digest', 'predicate.execution_fingerprint', 'x'],
     ['a prev that is not a digest', 'predicate.prev', ''],
     ['an issued_at with an offset', 'predicate.issued_at', '2024-06-01T14:00:00+02:00'],
-    ['a parent with a v4 execution id', 'predicate.parents.0', { ...parentRef, execution_id: crypto.randomUUID() }],
+    [
+      'a parent with a v4 execution id',
+      'predicate.parents.0',
+      { ...parentRef, execution_id: crypto.randomUUID() },
+    ],
     ['more than 64 reasons', 'predicate.reasons', Array.from({ length: 65 }, () => 'r')],
     ['an embedded intent with an unknown field', 'predicate.intent.extra', 1],
   ];
   it.each(malformed)('%s → STATEMENT_MALFORMED', (_what, path, value) => {
     const s = statementWith(path, value);
-    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(fails('STATEMENT_MALFORMED'));
+    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(
+      fails('STATEMENT_MALFORMED'),
+    );
   });
 
   // BUG (statement.ts, parseStatement): the predicate's nested records are not closed, unlike the
@@ -280,10 +350,15 @@ describe('each check has its own code', () => {
     ['parents[0]', 'predicate.parents.0', { ...parentRef, extra: 'x' }],
     ['intent.signatures[0]', 'predicate.intent.signatures.0.extra', 'x'],
   ];
-  it.each(unclosed)('an unknown field in predicate %s → STATEMENT_MALFORMED', (_what, path, value) => {
-    const s = statementWith(path, value);
-    expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(fails('STATEMENT_MALFORMED'));
-  });
+  it.each(unclosed)(
+    'an unknown field in predicate %s → STATEMENT_MALFORMED',
+    (_what, path, value) => {
+      const s = statementWith(path, value);
+      expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(
+        fails('STATEMENT_MALFORMED'),
+      );
+    },
+  );
 });
 
 describe('key validity at issued_at (the governance key window)', () => {
@@ -292,7 +367,11 @@ describe('key validity at issued_at (the governance key window)', () => {
   const cases: [string, Partial<TrustedKey>, string | null][] = [
     ['revoked before issued_at', { revoked_at: iso(at - 1000) }, 'KEY_NOT_VALID_AT'],
     ['revoked exactly at issued_at', { revoked_at: ISSUED_AT }, 'KEY_NOT_VALID_AT'],
-    ['revoked after issued_at (rotation keeps old attestations valid)', { revoked_at: iso(at + 1000) }, null],
+    [
+      'revoked after issued_at (rotation keeps old attestations valid)',
+      { revoked_at: iso(at + 1000) },
+      null,
+    ],
     ['valid_from after issued_at', { valid_from: iso(at + 1000) }, 'KEY_NOT_VALID_AT'],
     ['valid_from exactly at issued_at', { valid_from: ISSUED_AT }, null],
     ['valid_until before issued_at', { valid_until: iso(at - 1000) }, 'KEY_NOT_VALID_AT'],
@@ -300,7 +379,10 @@ describe('key validity at issued_at (the governance key window)', () => {
     ['valid_until after issued_at', { valid_until: iso(at + 1000) }, null],
   ];
   it.each(cases)('%s', (_what, window, code) => {
-    const store = storeWith(trustedKey(governance, ['governance'], window), trustedKey(agent, ['agent']));
+    const store = storeWith(
+      trustedKey(governance, ['governance'], window),
+      trustedKey(agent, ['agent']),
+    );
     const run = () => verifyAttestation(att.envelope, ctx({ trust: store }));
     if (code === null) expect(run().signer.keyid).toBe(governance.keyid);
     else expect(errorOf(run)).toEqual(fails(code));
@@ -332,9 +414,11 @@ describe('several signatures', () => {
       ],
     };
     expect(errorOf(() => verifyAttestation(env, ctx()))).toEqual(fails('KEY_UNKNOWN'));
-    expect(errorOf(() => verifyAttestation({ ...env, signatures: [...env.signatures].reverse() }, ctx()))).toEqual(
-      fails('SIGNATURE_INVALID'),
-    );
+    expect(
+      errorOf(() =>
+        verifyAttestation({ ...env, signatures: [...env.signatures].reverse() }, ctx()),
+      ),
+    ).toEqual(fails('SIGNATURE_INVALID'));
   });
 });
 
@@ -342,15 +426,26 @@ describe('verifyEnvelopeSignature', () => {
   it('checks the signature and role without parsing the payload', () => {
     const env = signRaw(agent, INTENT_PAYLOAD_TYPE, utf8('not even json'));
     expect(verifyEnvelopeSignature(env, 'agent', trust, node).keyid).toBe(agent.keyid);
-    expect(errorOf(() => verifyEnvelopeSignature(env, 'governance', trust, node))).toEqual(fails('KEY_ROLE_MISMATCH'));
-    expect(errorOf(() => verifyEnvelopeSignature({ ...env, payload_type: 'x' }, 'agent', trust, node))).toEqual(fails('SIGNATURE_INVALID'));
+    expect(errorOf(() => verifyEnvelopeSignature(env, 'governance', trust, node))).toEqual(
+      fails('KEY_ROLE_MISMATCH'),
+    );
+    expect(
+      errorOf(() => verifyEnvelopeSignature({ ...env, payload_type: 'x' }, 'agent', trust, node)),
+    ).toEqual(fails('SIGNATURE_INVALID'));
   });
 
   it('never calls the Ed25519 primitive for an unknown key or a wrong role', () => {
     const counting = nodeEd25519Verifier();
     const env = signRaw(agent, INTENT_PAYLOAD_TYPE, utf8('x'));
     errorOf(() => verifyEnvelopeSignature(env, 'governance', trust, counting));
-    errorOf(() => verifyEnvelopeSignature({ ...env, signatures: [{ keyid: 'unknown', sig: env.signatures[0]!.sig }] }, 'agent', trust, counting));
+    errorOf(() =>
+      verifyEnvelopeSignature(
+        { ...env, signatures: [{ keyid: 'unknown', sig: env.signatures[0]!.sig }] },
+        'agent',
+        trust,
+        counting,
+      ),
+    );
     expect(counting.calls).toBe(0);
     verifyEnvelopeSignature(env, 'agent', trust, counting);
     expect(counting.calls).toBe(1);

@@ -36,8 +36,16 @@ export interface LineageAgent {
 /** Connects an agent: an idempotent producer for intents and a watcher for attestations. */
 export async function connectAgent(options: AgentOptions): Promise<LineageAgent> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  const watcher = new AttestationWatcher(options.kafka, options.topics.attestations, options.verify);
+  const producer: Producer = options.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  const watcher = new AttestationWatcher(
+    options.kafka,
+    options.topics.attestations,
+    options.verify,
+  );
   await Promise.all([producer.connect(), watcher.start()]);
   let closed = false;
 
@@ -60,10 +68,18 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
       ],
     });
     const received = await answer;
-    if (!received) throw new LineageSdkError('INTENT_TIMEOUT', `no attestation for ${intent.body.execution_id} within ${timeoutMs} ms`);
+    if (!received)
+      throw new LineageSdkError(
+        'INTENT_TIMEOUT',
+        `no attestation for ${intent.body.execution_id} within ${timeoutMs} ms`,
+      );
     const { predicate } = received.verified;
     if (predicate.decision !== 'allow') {
-      throw new LineageSdkError('INTENT_DENIED', `${predicate.kind} ${predicate.decision}: ${predicate.reasons.join(', ')}`, received);
+      throw new LineageSdkError(
+        'INTENT_DENIED',
+        `${predicate.kind} ${predicate.decision}: ${predicate.reasons.join(', ')}`,
+        received,
+      );
     }
     return received;
   };
@@ -78,7 +94,11 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
   };
 }
 
-function toRecord(env: { payload_type: string; payload: Uint8Array; signatures: { keyid: string; sig: Uint8Array }[] }) {
+function toRecord(env: {
+  payload_type: string;
+  payload: Uint8Array;
+  signatures: { keyid: string; sig: Uint8Array }[];
+}) {
   return {
     payload_type: env.payload_type,
     payload: Buffer.from(env.payload),

@@ -1,5 +1,22 @@
-import { INTENT_PAYLOAD_TYPE, INTENT_TYPE, attestationDigest, canonicalBytes, newExecutionId, parseStatement, signEnvelope } from '@lineage/protocol';
-import type { DependencyRef, ExecutionId, IntentBody, JsonValue, KeyId, RawEnvelope, RuntimeRef, Signer } from '@lineage/protocol';
+import {
+  INTENT_PAYLOAD_TYPE,
+  INTENT_TYPE,
+  attestationDigest,
+  canonicalBytes,
+  newExecutionId,
+  parseStatement,
+  signEnvelope,
+} from '@lineage/protocol';
+import type {
+  DependencyRef,
+  ExecutionId,
+  IntentBody,
+  JsonValue,
+  KeyId,
+  RawEnvelope,
+  RuntimeRef,
+  Signer,
+} from '@lineage/protocol';
 
 /** What an agent asks to do. Parents are the attestations (envelopes) of the executions it builds on. */
 export interface IntentDraft {
@@ -41,5 +58,9 @@ export function signIntent(draft: IntentDraft, signer: Signer, runtime: RuntimeR
     requested_at: (draft.requestedAt ?? new Date()).toISOString(),
     trace: draft.trace ?? null,
   };
-  return { body, envelope: signEnvelope(INTENT_PAYLOAD_TYPE, canonicalBytes(body), signer), parents };
+  return {
+    body,
+    envelope: signEnvelope(INTENT_PAYLOAD_TYPE, canonicalBytes(body), signer),
+    parents,
+  };
 }

@@ -20,7 +20,9 @@ export interface SubscribeOptions {
  * Subscribes a downstream service to attestations: every record is decoded and verified before
  * the handler sees it; unverifiable records go to `onInvalid` and are skipped.
  */
-export async function subscribeAttestations(options: SubscribeOptions): Promise<{ stop(): Promise<void> }> {
+export async function subscribeAttestations(
+  options: SubscribeOptions,
+): Promise<{ stop(): Promise<void> }> {
   const consumer = options.kafka.consumer({ groupId: options.groupId, readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
@@ -31,7 +33,10 @@ export async function subscribeAttestations(options: SubscribeOptions): Promise<
       try {
         if (!message.value) throw new Error('empty record');
         const record = attestationCodec.decode(message.value);
-        received = { envelope: record.envelope, verified: verifyAttestation(record.envelope, options.verify) };
+        received = {
+          envelope: record.envelope,
+          verified: verifyAttestation(record.envelope, options.verify),
+        };
       } catch (error) {
         options.onInvalid?.(error as Error, message);
         return;

@@ -26,7 +26,10 @@ export class AttestationWatcher {
     private readonly verify: VerifyContext,
     private readonly keep = 10_000,
   ) {
-    this.consumer = kafka.consumer({ groupId: `lineage-sdk-${randomUUID()}`, readUncommitted: false });
+    this.consumer = kafka.consumer({
+      groupId: `lineage-sdk-${randomUUID()}`,
+      readUncommitted: false,
+    });
   }
 
   /** Starts following from the topic's current end; resolves once nothing published later can be missed. */
@@ -43,7 +46,10 @@ export class AttestationWatcher {
         // Only verified attestations are ever handed on; anything else is ignored here.
         try {
           const record = attestationCodec.decode(message.value);
-          received = { envelope: record.envelope, verified: verifyAttestation(record.envelope, this.verify) };
+          received = {
+            envelope: record.envelope,
+            verified: verifyAttestation(record.envelope, this.verify),
+          };
         } catch {
           return;
         }
@@ -55,7 +61,8 @@ export class AttestationWatcher {
       },
     });
     // Pin the start to the ends read before publishing could begin.
-    for (const e of ends) this.consumer.seek({ topic: this.topic, partition: e.partition, offset: e.high });
+    for (const e of ends)
+      this.consumer.seek({ topic: this.topic, partition: e.partition, offset: e.high });
   }
 
   /** Resolves with the attestation for the intent with this digest, or rejects after `timeoutMs`. */

@@ -53,7 +53,13 @@ export interface GovernorStats {
 
 /** What one input record became. */
 type Outcome =
-  | { type: 'attest'; kind: AttestationKind; subject: string; decision: DecisionOutcome; intent: RawEnvelope }
+  | {
+      type: 'attest';
+      kind: AttestationKind;
+      subject: string;
+      decision: DecisionOutcome;
+      intent: RawEnvelope;
+    }
   | { type: 'redelivery' }
   | { type: 'dead-letter'; reason: 'UNDECODABLE' | 'EMPTY_RECORD'; detail: string };
 
@@ -64,7 +70,15 @@ const MAX_EMBEDDED_INTENT = 64 * 1024;
  * one dead letter, or — when the identical intent was already answered — nothing new.
  */
 export class Governor {
-  readonly stats: GovernorStats = { intents: 0, attestations: 0, deadLetters: 0, redeliveries: 0, allowed: 0, denied: 0, replayRejections: 0 };
+  readonly stats: GovernorStats = {
+    intents: 0,
+    attestations: 0,
+    deadLetters: 0,
+    redeliveries: 0,
+    allowed: 0,
+    denied: 0,
+    replayRejections: 0,
+  };
   private readonly now: () => Date;
 
   constructor(private readonly config: GovernorConfig) {
@@ -81,7 +95,15 @@ export class Governor {
     let sequence = ledger.nextSequence;
     let prev = ledger.prev;
     // Deltas, added on commit: batches of different partitions commit concurrently.
-    const tally: GovernorStats = { intents: 0, attestations: 0, deadLetters: 0, redeliveries: 0, allowed: 0, denied: 0, replayRejections: 0 };
+    const tally: GovernorStats = {
+      intents: 0,
+      attestations: 0,
+      deadLetters: 0,
+      redeliveries: 0,
+      allowed: 0,
+      denied: 0,
+      replayRejections: 0,
+    };
 
     for (const message of messages) {
       tally.intents++;
@@ -110,9 +132,17 @@ export class Governor {
       }
       const { kind, subject, decision } = outcome;
       const predicate = this.predicate(outcome, partition, sequence, prev);
-      const envelope = signEnvelope(ATTESTATION_PAYLOAD_TYPE, encodeStatement(buildStatement(predicate, decision.intentDigest)), this.config.signer);
+      const envelope = signEnvelope(
+        ATTESTATION_PAYLOAD_TYPE,
+        encodeStatement(buildStatement(predicate, decision.intentDigest)),
+        this.config.signer,
+      );
       const digest = attestationDigest(envelope);
-      attestations.messages.push({ key: subject, partition, value: attestationCodec.encode({ execution_id: subject, envelope: asRecord(envelope) }) });
+      attestations.messages.push({
+        key: subject,
+        partition,
+        value: attestationCodec.encode({ execution_id: subject, envelope: asRecord(envelope) }),
+      });
       staged.push({ predicate, subjectDigest: decision.intentDigest, digest });
       stagedAnswered.add(intentKey(subject, decision.intentDigest));
       if (kind === 'decision') stagedDecided.add(subject);
@@ -133,14 +163,25 @@ export class Governor {
     };
   }
 
-  private classify(ledger: PartitionLedger, stagedAnswered: Set<string>, stagedDecided: Set<string>, message: KafkaMessage): Outcome {
-    if (!message.value || message.value.length === 0) return { type: 'dead-letter', reason: 'EMPTY_RECORD', detail: 'record has no value' };
+  private classify(
+    ledger: PartitionLedger,
+    stagedAnswered: Set<string>,
+    stagedDecided: Set<string>,
+    message: KafkaMessage,
+  ): Outcome {
+    if (!message.value || message.value.length === 0)
+      return { type: 'dead-letter', reason: 'EMPTY_RECORD', detail: 'record has no value' };
     let record: IntentRecord;
     // Attacker-controlled bytes: anything the codec cannot read is a dead letter, never a crash.
     try {
       record = intentCodec.decode(message.value);
     } catch (error) {
-      if (error instanceof SchemaError) return { type: 'dead-letter', reason: 'UNDECODABLE', detail: `${error.code}: ${error.message}`.slice(0, 1000) };
+      if (error instanceof SchemaError)
+        return {
+          type: 'dead-letter',
+          reason: 'UNDECODABLE',
+          detail: `${error.code}: ${error.message}`.slice(0, 1000),
+        };
       throw error;
     }
     const subject = subjectName(record.execution_id);
@@ -155,12 +196,23 @@ export class Governor {
         type: 'attest',
         kind: 'replay_rejection',
         subject,
-        decision: { decision: 'deny', reasons: ['REPLAY_EXECUTION_ID'], intentDigest, intent, parents: [], inheritedFrom: [] },
+        decision: {
+          decision: 'deny',
+          reasons: ['REPLAY_EXECUTION_ID'],
+          intentDigest,
+          intent,
+          parents: [],
+          inheritedFrom: [],
+        },
         intent: record.envelope,
       };
     }
     const decision = decide(
-      { executionId: subject, envelope: record.envelope, parentAttestations: record.parent_attestations },
+      {
+        executionId: subject,
+        envelope: record.envelope,
+        parentAttestations: record.parent_attestations,
+      },
       this.config,
     );
     return { type: 'attest', kind: 'decision', subject, decision, intent: record.envelope };
@@ -213,7 +265,12 @@ function asRecord(env: RawEnvelope): IntentRecord['envelope'] {
 
 /** The intent envelope embedded in an attestation, when it fits the statement's limits. */
 export function embeddable(env: RawEnvelope): DsseEnvelope | null {
-  if (env.payload.length > MAX_EMBEDDED_INTENT || env.payload_type.length > 256 || env.signatures.length > 16) return null;
+  if (
+    env.payload.length > MAX_EMBEDDED_INTENT ||
+    env.payload_type.length > 256 ||
+    env.signatures.length > 16
+  )
+    return null;
   if (env.signatures.some((s) => s.keyid.length > 256 || s.sig.length > 128)) return null;
   return toDsse(env);
 }

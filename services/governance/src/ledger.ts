@@ -34,7 +34,11 @@ export class PartitionLedger {
    * @throws Error when the chain is broken: governance then refuses to run on this partition.
    */
   apply(predicate: Predicate, subjectDigest: Digest, digest: Digest): void {
-    if (predicate.partition !== this.partition || predicate.sequence !== this.nextSequence || predicate.prev !== this.prev) {
+    if (
+      predicate.partition !== this.partition ||
+      predicate.sequence !== this.nextSequence ||
+      predicate.prev !== this.prev
+    ) {
       throw new Error(
         `ledger partition ${this.partition} is broken: expected sequence ${this.nextSequence} after ${this.prev}, found ${predicate.sequence} after ${predicate.prev}`,
       );

@@ -10,9 +10,18 @@ import { startGovernance } from './service.js';
 // Entry point: `tsx services/governance/src/main.ts --key <pem> --trust <json> --policy <json>`.
 const { values } = parseArgs({
   options: {
-    brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}` },
-    key: { type: 'string', default: process.env.LINEAGE_GOVERNANCE_KEY ?? '.lineage/keys/governance.key' },
-    trust: { type: 'string', default: process.env.LINEAGE_TRUST_STORE ?? '.lineage/truststore.json' },
+    brokers: {
+      type: 'string',
+      default: process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`,
+    },
+    key: {
+      type: 'string',
+      default: process.env.LINEAGE_GOVERNANCE_KEY ?? '.lineage/keys/governance.key',
+    },
+    trust: {
+      type: 'string',
+      default: process.env.LINEAGE_TRUST_STORE ?? '.lineage/truststore.json',
+    },
     policy: { type: 'string', default: process.env.LINEAGE_POLICY ?? 'infra/policy/default.json' },
     'topic-prefix': { type: 'string', default: process.env.LINEAGE_TOPIC_PREFIX ?? '' },
     group: { type: 'string', default: process.env.LINEAGE_GROUP_ID ?? 'lineage-governance' },

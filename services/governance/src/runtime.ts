@@ -13,9 +13,18 @@ export interface RuntimeManifest {
 
 /** Reads this runtime's manifest once at start-up. */
 export async function loadRuntimeManifest(): Promise<RuntimeManifest> {
-  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  const lock = await readFile(new URL('../../../pnpm-lock.yaml', import.meta.url)).catch(() => null);
-  return { name: 'lineage-governance', version: pkg.version, node: process.version, lockfile: lock ? sha256Hex(lock) : null };
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  const lock = await readFile(new URL('../../../pnpm-lock.yaml', import.meta.url)).catch(
+    () => null,
+  );
+  return {
+    name: 'lineage-governance',
+    version: pkg.version,
+    node: process.version,
+    lockfile: lock ? sha256Hex(lock) : null,
+  };
 }
 
 /** SHA-256 of the manifest's RFC 8785 form. */

@@ -53,12 +53,23 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
   const restore = async (partitions: number[]): Promise<Map<number, PartitionLedger>> => {
     const started = Date.now();
     const ledgers = new Map(partitions.map((p) => [p, new PartitionLedger(p)]));
-    await readToEnd(options.kafka, options.topics.attestations, new Map(partitions.map((p) => [p, 0n])), (p, m) => {
-      // Our own ledger, read to rebuild state; integrity of the log is audited separately.
-      const record = attestationCodec.decode(m.value!);
-      const statement = parseStatement(record.envelope.payload);
-      ledgers.get(p)!.apply(statement.predicate, statement.subject[0].digest.sha256, attestationDigest(record.envelope));
-    });
+    await readToEnd(
+      options.kafka,
+      options.topics.attestations,
+      new Map(partitions.map((p) => [p, 0n])),
+      (p, m) => {
+        // Our own ledger, read to rebuild state; integrity of the log is audited separately.
+        const record = attestationCodec.decode(m.value!);
+        const statement = parseStatement(record.envelope.payload);
+        ledgers
+          .get(p)!
+          .apply(
+            statement.predicate,
+            statement.subject[0].digest.sha256,
+            attestationDigest(record.envelope),
+          );
+      },
+    );
     log('partitions restored', {
       partitions,
       attestations: [...ledgers.values()].reduce((n, l) => n + l.nextSequence, 0),
@@ -76,7 +87,12 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     process: (ledger, partition, messages) => governor.processBatch(ledger, partition, messages),
   });
   await processor.start();
-  log('governance started', { groupId, issuer: options.key.keyid, policy: options.policy.ref, runtimeHash: options.runtimeHash });
+  log('governance started', {
+    groupId,
+    issuer: options.key.keyid,
+    policy: options.policy.ref,
+    runtimeHash: options.runtimeHash,
+  });
   return {
     stats: governor.stats,
     partitions: () => processor.partitions(),

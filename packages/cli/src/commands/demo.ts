@@ -38,20 +38,70 @@ interface Step {
 
 // Seven executions, one multi-parent join, one policy denial and one denial inherited from a parent.
 const TREE: Step[] = [
-  { label: 'E1', agent: 'planner', action: 'plan.quarterly-report', resource: 'reports/q3', parents: [] },
-  { label: 'E2', agent: 'researcher', action: 'read.sales', resource: 'warehouse/sales', parents: ['E1'] },
-  { label: 'E3', agent: 'researcher', action: 'read.inventory', resource: 'warehouse/inventory', parents: ['E1'] },
-  { label: 'E4', agent: 'executor', action: 'summarize', resource: 'reports/q3/draft', parents: ['E2', 'E3'] },
-  { label: 'E5', agent: 'executor', action: 'delete.records', resource: 'prod/customers', parents: ['E4'] },
-  { label: 'E6', agent: 'planner', action: 'plan.review', resource: 'reports/q3/review', parents: ['E4'] },
-  { label: 'E7', agent: 'executor', action: 'summarize', resource: 'reports/q3/final', parents: ['E6'] },
-  { label: 'E8', agent: 'researcher', action: 'read.archive', resource: 'warehouse/archive', parents: ['E5'] },
+  {
+    label: 'E1',
+    agent: 'planner',
+    action: 'plan.quarterly-report',
+    resource: 'reports/q3',
+    parents: [],
+  },
+  {
+    label: 'E2',
+    agent: 'researcher',
+    action: 'read.sales',
+    resource: 'warehouse/sales',
+    parents: ['E1'],
+  },
+  {
+    label: 'E3',
+    agent: 'researcher',
+    action: 'read.inventory',
+    resource: 'warehouse/inventory',
+    parents: ['E1'],
+  },
+  {
+    label: 'E4',
+    agent: 'executor',
+    action: 'summarize',
+    resource: 'reports/q3/draft',
+    parents: ['E2', 'E3'],
+  },
+  {
+    label: 'E5',
+    agent: 'executor',
+    action: 'delete.records',
+    resource: 'prod/customers',
+    parents: ['E4'],
+  },
+  {
+    label: 'E6',
+    agent: 'planner',
+    action: 'plan.review',
+    resource: 'reports/q3/review',
+    parents: ['E4'],
+  },
+  {
+    label: 'E7',
+    agent: 'executor',
+    action: 'summarize',
+    resource: 'reports/q3/final',
+    parents: ['E6'],
+  },
+  {
+    label: 'E8',
+    agent: 'researcher',
+    action: 'read.archive',
+    resource: 'warehouse/archive',
+    parents: ['E5'],
+  },
 ];
 
 /** Runs the whole system end to end on a real broker and Postgres, and leaves evidence behind. */
 export async function runDemo(): Promise<void> {
   const say = (line = '') => console.log(line);
-  say('Lineage demo: agents → intents → governance → signed attestations → projection → evidence\n');
+  say(
+    'Lineage demo: agents → intents → governance → signed attestations → projection → evidence\n',
+  );
 
   const broker = await startKafka();
   const dbUrl = databaseUrl();
@@ -63,7 +113,11 @@ export async function runDemo(): Promise<void> {
   const kafka = createKafka({ brokers: broker.brokers, clientId: 'lineage-demo' });
 
   const governanceKey = generateKeyPair();
-  const agentKeys: Record<Step['agent'], KeyPair> = { planner: generateKeyPair(), researcher: generateKeyPair(), executor: generateKeyPair() };
+  const agentKeys: Record<Step['agent'], KeyPair> = {
+    planner: generateKeyPair(),
+    researcher: generateKeyPair(),
+    executor: generateKeyPair(),
+  };
   const trustDocument: TrustStoreDocument = {
     version: 1,
     keys: [
@@ -72,17 +126,29 @@ export async function runDemo(): Promise<void> {
     ],
   };
   const trust = loadTrustStore(trustDocument);
-  const policyJson = JSON.parse(await readFile(new URL('../../../../infra/policy/default.json', import.meta.url), 'utf8')) as JsonValue;
+  const policyJson = JSON.parse(
+    await readFile(new URL('../../../../infra/policy/default.json', import.meta.url), 'utf8'),
+  ) as JsonValue;
   const policy = loadPolicy(policyJson);
   const manifest = await loadRuntimeManifest();
-  const names = new Map<string, string>(trustDocument.keys.map((k) => [k.keyid, k.name ?? k.keyid]));
+  const names = new Map<string, string>(
+    trustDocument.keys.map((k) => [k.keyid, k.name ?? k.keyid]),
+  );
 
-  say(`  kafka      ${broker.brokers.join(',')} (${broker.owned ? 'started by the demo' : 'already running'})`);
+  say(
+    `  kafka      ${broker.brokers.join(',')} (${broker.owned ? 'started by the demo' : 'already running'})`,
+  );
   say(`  postgres   ${dbUrl.replace(/\/\/[^@]*@/, '//')} (schema ${schema})`);
   say(`  topics     ${topics.intents}, ${topics.attestations}, ${topics.deadLetters}`);
   say(`  policy     ${policy.ref.id}@${policy.ref.version} sha256:${short(policy.ref.hash)}`);
-  say(`  runtime    ${manifest.name} ${manifest.version} runtime_hash sha256:${short(runtimeHash(manifest))}`);
-  say(`  keys       governance ${short(governanceKey.keyid)}; agents ${Object.entries(agentKeys).map(([n, k]) => `${n} ${short(k.keyid)}`).join(', ')}\n`);
+  say(
+    `  runtime    ${manifest.name} ${manifest.version} runtime_hash sha256:${short(runtimeHash(manifest))}`,
+  );
+  say(
+    `  keys       governance ${short(governanceKey.keyid)}; agents ${Object.entries(agentKeys)
+      .map(([n, k]) => `${n} ${short(k.keyid)}`)
+      .join(', ')}\n`,
+  );
 
   const governance = await startGovernance({
     kafka,
@@ -95,16 +161,31 @@ export async function runDemo(): Promise<void> {
     runtimeHash: runtimeHash(manifest),
     partitions: 3,
   });
-  const projector = await startProjector({ kafka, pool, schema, topics, groupId: `demo.${run}.projector` });
+  const projector = await startProjector({
+    kafka,
+    pool,
+    schema,
+    topics,
+    groupId: `demo.${run}.projector`,
+  });
   const agents = {} as Record<Step['agent'], LineageAgent>;
   for (const [name, key] of Object.entries(agentKeys)) {
-    agents[name as Step['agent']] = await connectAgent({ kafka, topics, signer: key.signer, verify: { trust, ed25519: nodeEd25519() }, runtime: RUNTIME });
+    agents[name as Step['agent']] = await connectAgent({
+      kafka,
+      topics,
+      signer: key.signer,
+      verify: { trust, ed25519: nodeEd25519() },
+      runtime: RUNTIME,
+    });
   }
 
   const results = new Map<string, ReceivedAttestation>();
   const signed = new Map<string, SignedIntent>();
   let published = 0;
-  const publish = async (agent: Step['agent'], intent: SignedIntent): Promise<ReceivedAttestation> => {
+  const publish = async (
+    agent: Step['agent'],
+    intent: SignedIntent,
+  ): Promise<ReceivedAttestation> => {
     published++;
     try {
       return await agents[agent].publishSigned(intent);
@@ -118,7 +199,11 @@ export async function runDemo(): Promise<void> {
     say('Decisions');
     for (const step of TREE) {
       const parents = step.parents.map((p) => results.get(p)!.envelope);
-      const intent = signIntent({ action: step.action, resource: step.resource, parents }, agentKeys[step.agent].signer, RUNTIME);
+      const intent = signIntent(
+        { action: step.action, resource: step.resource, parents },
+        agentKeys[step.agent].signer,
+        RUNTIME,
+      );
       signed.set(step.label, intent);
       const received = await publish(step.agent, intent);
       results.set(step.label, received);
@@ -132,25 +217,37 @@ export async function runDemo(): Promise<void> {
     // An agent retries E2 byte for byte: governance answers with the attestation it already issued.
     const again = await publish('researcher', signed.get('E2')!);
     const e2 = results.get('E2')!.verified.digest;
-    say(`  ↺ E2 redelivered identically → attestation sha256:${short(again.verified.digest)} (${again.verified.digest === e2 ? 'the same one' : 'A DIFFERENT ONE'}), no new decision`);
+    say(
+      `  ↺ E2 redelivered identically → attestation sha256:${short(again.verified.digest)} (${again.verified.digest === e2 ? 'the same one' : 'A DIFFERENT ONE'}), no new decision`,
+    );
 
     // A different intent reusing E7's consumed execution id is a replay: a signed rejection.
     const e7 = results.get('E7')!.verified.predicate;
     const reuse = signIntent(
-      { action: 'delete.records', resource: 'reports/q3/final', parents: [results.get('E6')!.envelope], executionId: e7.execution_id as ExecutionId },
+      {
+        action: 'delete.records',
+        resource: 'reports/q3/final',
+        parents: [results.get('E6')!.envelope],
+        executionId: e7.execution_id as ExecutionId,
+      },
       agentKeys.executor.signer,
       RUNTIME,
     );
     const replay = (await publish('executor', reuse)).verified.predicate;
-    say(`  ⟲ E7's id reused by a different intent → ${replay.kind} ${replay.decision} ${replay.reasons.join(' ')}`);
+    say(
+      `  ⟲ E7's id reused by a different intent → ${replay.kind} ${replay.decision} ${replay.reasons.join(' ')}`,
+    );
     if (replay.decision === 'allow') throw new Error('a replayed execution id was allowed');
 
     // Wait until governance has consumed every intent, including the redelivery.
-    for (let i = 0; i < 300 && governance.stats.intents < published; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && governance.stats.intents < published; i++)
+      await new Promise((r) => setTimeout(r, 100));
 
     // Every record on the ledger verifies with nothing but the public keys (pure-JS Ed25519).
     const ledger: RawEnvelope[] = [];
-    await readToEnd(kafka, topics.attestations, new Map([0, 1, 2].map((p) => [p, 0n])), (_p, m) => ledger.push(attestationCodec.decode(m.value!).envelope));
+    await readToEnd(kafka, topics.attestations, new Map([0, 1, 2].map((p) => [p, 0n])), (_p, m) =>
+      ledger.push(attestationCodec.decode(m.value!).envelope),
+    );
     let ok = 0;
     for (const env of ledger) {
       verifyAttestation(env, { trust, ed25519: nobleEd25519 });
@@ -159,15 +256,23 @@ export async function runDemo(): Promise<void> {
     say(
       `\nVerification\n  ${published} intents published → ${ledger.length} attestations + ${governance.stats.deadLetters} dead letters + ${governance.stats.redeliveries} redelivery answered from the ledger; ${ok}/${ledger.length} verify with only the public keys`,
     );
-    if (ledger.length + governance.stats.deadLetters + governance.stats.redeliveries !== published) throw new Error('intents in ≠ attestations + dead letters + redeliveries');
+    if (ledger.length + governance.stats.deadLetters + governance.stats.redeliveries !== published)
+      throw new Error('intents in ≠ attestations + dead letters + redeliveries');
 
     // The projection answers where the deepest execution came from.
     const deepest = results.get('E7')!.verified.predicate;
     const rows = await waitForAncestry(pool, schema, deepest.execution_id, 5);
     const label = new Map([...results].map(([l, r]) => [r.verified.predicate.execution_id, l]));
-    say(`\nAncestry of E7 ${deepest.execution_id} (Postgres projection, recursive over the multi-parent graph)`);
-    say(`  depth 0  E7  ${shortId(deepest.execution_id)}  ${deepest.decision.padEnd(5)} ${deepest.action.padEnd(22)} by executor`);
-    for (const r of rows) say(`  depth ${r.depth}  ${label.get(r.execution_id) ?? '?'}  ${shortId(r.execution_id)}  ${(r.decision ?? "?").padEnd(5)} ${(r.action ?? "?").padEnd(22)} by ${names.get(r.agent ?? "") ?? r.agent}`);
+    say(
+      `\nAncestry of E7 ${deepest.execution_id} (Postgres projection, recursive over the multi-parent graph)`,
+    );
+    say(
+      `  depth 0  E7  ${shortId(deepest.execution_id)}  ${deepest.decision.padEnd(5)} ${deepest.action.padEnd(22)} by executor`,
+    );
+    for (const r of rows)
+      say(
+        `  depth ${r.depth}  ${label.get(r.execution_id) ?? '?'}  ${shortId(r.execution_id)}  ${(r.decision ?? '?').padEnd(5)} ${(r.action ?? '?').padEnd(22)} by ${names.get(r.agent ?? '') ?? r.agent}`,
+      );
 
     // Evidence: E7 and every ancestor, the keys that signed them, the policy that decided.
     const chain = ['E7', 'E6', 'E4', 'E2', 'E3', 'E1'].map((l) => results.get(l)!.envelope);
@@ -175,13 +280,20 @@ export async function runDemo(): Promise<void> {
     verifyBundle(bundle, { ed25519: nobleEd25519, trust });
     await mkdir(OUT, { recursive: true });
     await writeFile(join(OUT, 'evidence.json'), JSON.stringify(bundle, null, 2) + '\n');
-    await writeFile(join(OUT, 'attestation.json'), JSON.stringify(toDsse(results.get('E7')!.envelope), null, 2) + '\n');
+    await writeFile(
+      join(OUT, 'attestation.json'),
+      JSON.stringify(toDsse(results.get('E7')!.envelope), null, 2) + '\n',
+    );
     await writeTrustStore(join(OUT, 'truststore.json'), trustDocument);
     say(`\nEvidence`);
-    say(`  ${OUT}/evidence.json     bundle of E7: ${chain.length} attestations, ${trustDocument.keys.length} public keys, 1 policy`);
+    say(
+      `  ${OUT}/evidence.json     bundle of E7: ${chain.length} attestations, ${trustDocument.keys.length} public keys, 1 policy`,
+    );
     say(`  ${OUT}/attestation.json  E7's attestation alone (DSSE envelope)`);
     say(`  ${OUT}/truststore.json   public keys only`);
-    say(`  check it yourself:  pnpm lineage verify ${OUT}/evidence.json --trust ${OUT}/truststore.json`);
+    say(
+      `  check it yourself:  pnpm lineage verify ${OUT}/evidence.json --trust ${OUT}/truststore.json`,
+    );
     say(`  governance stats: ${JSON.stringify(governance.stats)}`);
   } finally {
     await Promise.all(Object.values(agents).map((a) => a.close()));
@@ -195,7 +307,12 @@ export async function runDemo(): Promise<void> {
   }
 }
 
-async function waitForAncestry(pool: ReturnType<typeof createPool>, schema: string, id: string, expected: number) {
+async function waitForAncestry(
+  pool: ReturnType<typeof createPool>,
+  schema: string,
+  id: string,
+  expected: number,
+) {
   for (let i = 0; i < 300; i++) {
     const rows = await ancestors(pool, schema, id);
     if (rows.length >= expected) return rows;
@@ -206,5 +323,8 @@ async function waitForAncestry(pool: ReturnType<typeof createPool>, schema: stri
 
 /** `lineage demo`. */
 export function registerDemo(program: Command): void {
-  program.command('demo').description('run the whole system end to end and write evidence to .lineage/demo').action(runDemo);
+  program
+    .command('demo')
+    .description('run the whole system end to end and write evidence to .lineage/demo')
+    .action(runDemo);
 }

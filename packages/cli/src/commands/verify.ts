@@ -1,6 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { BundleError, ProtocolError, fromDsse, isBundle, nobleEd25519, verifyAttestation, verifyBundle } from '@lineage/protocol';
+import {
+  BundleError,
+  ProtocolError,
+  fromDsse,
+  isBundle,
+  nobleEd25519,
+  verifyAttestation,
+  verifyBundle,
+} from '@lineage/protocol';
 import type { TrustStore } from '@lineage/protocol';
 import { readTrustStore } from '@lineage/keys';
 import { CliExit } from '../exit.js';
@@ -37,7 +45,9 @@ export async function verifyFile(path: string, trustPath: string | undefined): P
     if (isBundle(value)) {
       const { target, attestations } = verifyBundle(value, { ed25519: nobleEd25519, trust });
       const p = target.predicate;
-      const keys = trust ? 'keys pinned by the trust store' : 'keys taken from the bundle itself (pass --trust to pin them)';
+      const keys = trust
+        ? 'keys pinned by the trust store'
+        : 'keys taken from the bundle itself (pass --trust to pin them)';
       return `valid bundle: execution ${p.execution_id} ${p.decision} (${p.reasons.join(', ')}); ${attestations.length} attestations, every ancestor present and allowed, policies match; ${keys}`;
     }
     if (!trust) throw new CliExit(2, 'verifying a single envelope needs --trust <truststore.json>');
@@ -45,7 +55,11 @@ export async function verifyFile(path: string, trustPath: string | undefined): P
     const p = v.predicate;
     return `valid: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}) policy ${p.policy.id}@${p.policy.version} signed by ${v.signer.name ?? v.signer.keyid} at ${p.issued_at}; runtime_verified: ${v.runtimeVerified}`;
   } catch (e) {
-    if (e instanceof BundleError) throw new CliExit(1, `invalid ${e.code}${e.executionId ? ` execution ${e.executionId}` : ''}: ${e.message}`);
+    if (e instanceof BundleError)
+      throw new CliExit(
+        1,
+        `invalid ${e.code}${e.executionId ? ` execution ${e.executionId}` : ''}: ${e.message}`,
+      );
     if (e instanceof ProtocolError) throw new CliExit(1, `invalid ${e.code}: ${e.message}`);
     throw e;
   }

@@ -42,7 +42,9 @@ export const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex'
 
 /** Reads a JSON file under the repository's `test/vectors/`. */
 export function readVector<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../../../test/vectors/${name}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(
+    readFileSync(new URL(`../../../../test/vectors/${name}`, import.meta.url), 'utf8'),
+  ) as T;
 }
 
 export function hex(text: string): Uint8Array {
@@ -50,11 +52,19 @@ export function hex(text: string): Uint8Array {
 }
 
 export function nodePrivateKey(seed: Uint8Array): KeyObject {
-  return crypto.createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  return crypto.createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
 }
 
 export function nodePublicKey(raw: Uint8Array): KeyObject {
-  return crypto.createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
+  return crypto.createPublicKey({
+    key: Buffer.concat([SPKI_ED25519_PREFIX, raw]),
+    format: 'der',
+    type: 'spki',
+  });
 }
 
 /** The raw 32-byte public key of a node KeyObject (public or private). */
@@ -99,11 +109,21 @@ export function testKey(seed: Uint8Array = new Uint8Array(crypto.randomBytes(32)
   const privateKey = nodePrivateKey(seed);
   const publicKey = rawPublicKeyOf(privateKey);
   const keyid = keyIdOf(publicKey);
-  return { seed, publicKey, keyid, privateKey, signer: { keyid, sign: (m) => nodeSign(m, privateKey) } };
+  return {
+    seed,
+    publicKey,
+    keyid,
+    privateKey,
+    signer: { keyid, sign: (m) => nodeSign(m, privateKey) },
+  };
 }
 
 /** A trust store entry for a key, valid from 2020 with no end, not revoked unless overridden. */
-export function trustedKey(key: TestKey, roles: KeyRole[], overrides: Partial<TrustedKey> = {}): TrustedKey {
+export function trustedKey(
+  key: TestKey,
+  roles: KeyRole[],
+  overrides: Partial<TrustedKey> = {},
+): TrustedKey {
   return {
     keyid: key.keyid,
     name: `test ${roles.join('+')}`,
@@ -124,12 +144,19 @@ export function trustStoreOf(...keys: TrustedKey[]): TrustStore {
   return loadTrustStore(JSON.parse(JSON.stringify(trustStoreDocument(...keys))));
 }
 
-export const POLICY: PolicyRef = { id: 'default', version: 3, hash: sha256Hex(utf8('policy document v3')) };
+export const POLICY: PolicyRef = {
+  id: 'default',
+  version: 3,
+  hash: sha256Hex(utf8('policy document v3')),
+};
 export const RUNTIME_HASH: Digest = sha256Hex(utf8('governance runtime manifest 1.0.0'));
 export const ISSUED_AT = '2024-06-01T12:00:00Z';
 
 /** A valid intent body by `agent`; fields may be overridden (or set to undefined to drop them). */
-export function intentBody(agent: TestKey, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function intentBody(
+  agent: TestKey,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   const body: IntentBody = {
     _type: INTENT_TYPE,
     execution_id: newExecutionId(Date.parse('2024-06-01T11:59:59Z')),
@@ -198,7 +225,11 @@ export function makeAttestation(opts: AttestationOptions): Attestation {
     ...opts.predicate,
   };
   const statement = buildStatement(predicate, opts.subjectDigest ?? intentDigest);
-  const envelope = signEnvelope(ATTESTATION_PAYLOAD_TYPE, encodeStatement(statement), opts.governance.signer);
+  const envelope = signEnvelope(
+    ATTESTATION_PAYLOAD_TYPE,
+    encodeStatement(statement),
+    opts.governance.signer,
+  );
   return { envelope, statement, intentPayload, intentDigest, intentEnvelope };
 }
 
