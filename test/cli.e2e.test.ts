@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { fromBase64, toBase64 } from '@lineage/protocol';
-import type { EvidenceBundle } from '@lineage/protocol';
+import type { DsseEnvelope, EvidenceBundle, TrustStoreDocument } from '@lineage/protocol';
 
 const run = promisify(execFile);
 const CLI = ['tsx', 'packages/cli/src/main.ts'];
@@ -111,6 +111,49 @@ describe('the demo, end to end, and its evidence', () => {
     );
     expect(result.code, result.out).toBe(1);
     expect(result.out).toContain(code);
+  });
+
+  it('openssl alone verifies the attestation governance issued (no code of ours)', async () => {
+    const envelope = JSON.parse(
+      await readFile('.lineage/demo/attestation.json', 'utf8'),
+    ) as DsseEnvelope;
+    const trust = JSON.parse(await readFile(TRUST, 'utf8')) as TrustStoreDocument;
+    const key = trust.keys.find((k) => k.keyid === envelope.signatures[0]!.keyid)!;
+    const spki = Buffer.concat([
+      Buffer.from('302a300506032b6570032100', 'hex'),
+      Buffer.from(key.public_key, 'base64'),
+    ]);
+    const pem = `-----BEGIN PUBLIC KEY-----\n${spki.toString('base64')}\n-----END PUBLIC KEY-----\n`;
+    const payload = Buffer.from(envelope.payload, 'base64');
+    const pae = Buffer.concat([
+      Buffer.from(
+        `DSSEv1 ${envelope.payloadType.length} ${envelope.payloadType} ${payload.length} `,
+      ),
+      payload,
+    ]);
+    await writeFile(join(dir, 'gov.pem'), pem);
+    await writeFile(join(dir, 'pae.bin'), pae);
+    await writeFile(join(dir, 'sig.bin'), Buffer.from(envelope.signatures[0]!.sig, 'base64'));
+    const verify = (paeFile: string) =>
+      run('openssl', [
+        'pkeyutl',
+        '-verify',
+        '-pubin',
+        '-inkey',
+        join(dir, 'gov.pem'),
+        '-rawin',
+        '-in',
+        paeFile,
+        '-sigfile',
+        join(dir, 'sig.bin'),
+      ]).then(
+        (r) => r.stdout,
+        () => 'failed',
+      );
+    expect(await verify(join(dir, 'pae.bin'))).toContain('Signature Verified Successfully');
+    pae[pae.length - 10]! ^= 1;
+    await writeFile(join(dir, 'pae-flipped.bin'), pae);
+    expect(await verify(join(dir, 'pae-flipped.bin'))).toBe('failed');
   });
 
   it('gives exit 2 on usage and I/O errors', async () => {

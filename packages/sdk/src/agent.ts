@@ -46,7 +46,12 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
     options.topics.attestations,
     options.verify,
   );
-  await Promise.all([producer.connect(), watcher.start()]);
+  const started = await Promise.allSettled([producer.connect(), watcher.start()]);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled([producer.disconnect(), watcher.stop()]);
+    throw failed.reason;
+  }
   let closed = false;
 
   const publishSigned = async (intent: SignedIntent): Promise<ReceivedAttestation> => {

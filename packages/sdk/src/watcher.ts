@@ -3,6 +3,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { verifyAttestation } from '@lineage/protocol';
 import type { Digest, RawEnvelope, VerifiedAttestation, VerifyContext } from '@lineage/protocol';
 import { attestationCodec } from '@lineage/schemas';
+import { LineageSdkError } from './errors.js';
 
 /** A verified attestation with the envelope it came in. */
 export interface ReceivedAttestation {
@@ -36,7 +37,17 @@ export class AttestationWatcher {
   async start(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets(this.topic).finally(() => admin.disconnect());
+    const ends = await admin
+      .fetchTopicOffsets(this.topic)
+      .catch((cause: unknown) => {
+        throw new LineageSdkError(
+          'TOPICS_MISSING',
+          `${this.topic} does not exist yet: start governance (it creates the topics) or create them`,
+          undefined,
+          { cause },
+        );
+      })
+      .finally(() => admin.disconnect());
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: false });
     await this.consumer.run({
