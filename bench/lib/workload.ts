@@ -1,0 +1,32 @@
+import type { Signer } from '@lineage/protocol';
+import { intentCodec } from '@lineage/schemas';
+import { signIntent } from '@lineage/sdk';
+import type { BenchRecord } from './publish.js';
+
+/** The runtime the benchmark agent claims; any digest-shaped value does. */
+const AGENT_RUNTIME = { name: 'bench', version: '1', digest: 'sha256:' + '0'.repeat(64) };
+
+/**
+ * Signs `count` root intents (`read.bench` on `r/<i>`, no parents) with the agent's key and encodes
+ * each as an intent record, exactly as an agent publishes it. This is the agent's cost: call it
+ * before any clock starts.
+ */
+export function buildRecords(count: number, signer: Signer, offset = 0): BenchRecord[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { body, envelope } = signIntent(
+      { action: 'read.bench', resource: `r/${offset + i}` },
+      signer,
+      AGENT_RUNTIME,
+    );
+    const value = intentCodec.encode({
+      execution_id: body.execution_id,
+      envelope: {
+        payload_type: envelope.payload_type,
+        payload: Buffer.from(envelope.payload),
+        signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })),
+      },
+      parent_attestations: [],
+    });
+    return { id: body.execution_id, value };
+  });
+}
