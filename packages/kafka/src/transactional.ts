@@ -122,6 +122,9 @@ export class TransactionalProcessor<S> {
         idempotent: true,
         maxInFlightRequests: 1,
         transactionTimeout: 60_000,
+        // The broker answers CONCURRENT_TRANSACTIONS while it finishes the previous commit; retry
+        // within milliseconds rather than kafkajs' default back-off (as the Java client does, KAFKA-5477).
+        retry: { initialRetryTime: 5, maxRetryTime: 500, retries: 30 },
       }),
     );
     // Connecting a transactional producer runs InitProducerId: it fences the partition's previous
