@@ -36,7 +36,7 @@ describe('governance on a real broker', () => {
     );
     await waitUntil(() => governance.stats.attestations === 10, 60_000, 'root attestations');
     const rootAttestations = new Map(
-      (await readLedger(ledger.kafka, ledger.topics)).map((e) => [
+      (await readLedger(ledger.kafka, ledger.topics, governance.stats.attestations)).map((e) => [
         e.predicate.execution_id,
         e.envelope,
       ]),
@@ -59,7 +59,7 @@ describe('governance on a real broker', () => {
     await waitUntil(() => governance.stats.intents === 1000, 120_000, '1,000 intents decided');
     await producer.disconnect();
 
-    const entries = await readLedger(ledger.kafka, ledger.topics);
+    const entries = await readLedger(ledger.kafka, ledger.topics, governance.stats.attestations);
     expect(entries).toHaveLength(1000);
     expect(new Set(entries.map((e) => e.predicate.execution_id)).size).toBe(1000);
     expect(entries.every((e) => e.predicate.decision === 'allow')).toBe(true);
@@ -119,7 +119,10 @@ describe('governance on a real broker', () => {
     );
     await waitUntil(() => governance.stats.attestations === 2, 60_000, 'parents');
     const parents = new Map(
-      (await readLedger(ledger.kafka, ledger.topics)).map((e) => [e.predicate.execution_id, e]),
+      (await readLedger(ledger.kafka, ledger.topics, governance.stats.attestations)).map((e) => [
+        e.predicate.execution_id,
+        e,
+      ]),
     );
     const okParent = parents.get(allowedParent.body.execution_id)!;
     const badParent = parents.get(deniedParent.body.execution_id)!;
@@ -288,8 +291,12 @@ describe('governance on a real broker', () => {
     await waitUntil(() => governance.stats.intents === total, 60_000, 'all bad inputs decided');
     await producer.disconnect();
 
-    const entries = await readLedger(ledger.kafka, ledger.topics);
-    const deadLetters = await readDeadLetters(ledger.kafka, ledger.topics);
+    const entries = await readLedger(ledger.kafka, ledger.topics, governance.stats.attestations);
+    const deadLetters = await readDeadLetters(
+      ledger.kafka,
+      ledger.topics,
+      governance.stats.deadLetters,
+    );
     expect(entries.length + deadLetters.length).toBe(total);
     expect(deadLetters.map((d) => d.reason).sort()).toEqual([
       'EMPTY_RECORD',
@@ -371,7 +378,7 @@ describe('governance on a real broker', () => {
     });
     await producer.disconnect();
 
-    const entries = await readLedger(ledger.kafka, ledger.topics);
+    const entries = await readLedger(ledger.kafka, ledger.topics, 4);
     const forId = entries.filter((e) => e.predicate.execution_id === first.body.execution_id);
     expect(forId.map((e) => [e.predicate.kind, e.predicate.decision])).toEqual([
       ['decision', 'allow'],

@@ -26,8 +26,26 @@ async function partitionsOf(kafka: Kafka, topic: string): Promise<Map<number, bi
   }
 }
 
-/** Every attestation on the ledger, in partition order. */
-export async function readLedger(kafka: Kafka, topics: TopicNames): Promise<LedgerEntry[]> {
+/**
+ * Every attestation on the ledger, in partition order, once at least `expected` are readable.
+ * A reader stops at the last stable offset, and a transaction's markers land a moment after its
+ * commit returns, so reading right after a commit can briefly see fewer records.
+ */
+export async function readLedger(
+  kafka: Kafka,
+  topics: TopicNames,
+  expected: number,
+): Promise<LedgerEntry[]> {
+  let entries: LedgerEntry[] = [];
+  await waitUntil(
+    async () => (entries = await readLedgerOnce(kafka, topics)).length >= expected,
+    60_000,
+    `${expected} attestations`,
+  );
+  return entries;
+}
+
+async function readLedgerOnce(kafka: Kafka, topics: TopicNames): Promise<LedgerEntry[]> {
   const out: LedgerEntry[] = [];
   await readToEnd(
     kafka,
@@ -49,11 +67,22 @@ export async function readLedger(kafka: Kafka, topics: TopicNames): Promise<Ledg
   return out;
 }
 
-/** Every dead letter. */
+/** Every dead letter, once at least `expected` are readable (see {@link readLedger}). */
 export async function readDeadLetters(
   kafka: Kafka,
   topics: TopicNames,
+  expected: number,
 ): Promise<DeadLetterRecord[]> {
+  let letters: DeadLetterRecord[] = [];
+  await waitUntil(
+    async () => (letters = await readDeadLettersOnce(kafka, topics)).length >= expected,
+    60_000,
+    `${expected} dead letters`,
+  );
+  return letters;
+}
+
+async function readDeadLettersOnce(kafka: Kafka, topics: TopicNames): Promise<DeadLetterRecord[]> {
   const out: DeadLetterRecord[] = [];
   await readToEnd(
     kafka,
