@@ -28,11 +28,15 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     retry: { initialRetryTime: 100, retries: 10 },
     logCreator:
       () =>
-      ({ namespace, level, log }: LogEntry) =>
+      ({ namespace, level, log }: LogEntry) => {
+        // Per-request protocol errors ("Response InitProducerId…" while a coordinator loads) are
+        // retried by kafkajs itself; a real failure surfaces as an exception to the caller.
+        if (namespace === 'Connection' && log.message.startsWith('Response ')) return;
         sink({
           level: level <= logLevel.ERROR ? 'error' : 'warn',
           namespace,
           message: log.message,
-        }),
+        });
+      },
   });
 }
