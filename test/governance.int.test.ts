@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { INTENT_TYPE, nobleEd25519, newExecutionId, verifyAttestation } from '@lineage/protocol';
+import { loadTrustStore, nobleEd25519, newExecutionId, verifyAttestation } from '@lineage/protocol';
 import type { RawEnvelope } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
-import { loadTrustStore } from '@lineage/protocol';
+import { attestationCodec, envelopeRecord } from '@lineage/schemas';
 import { encodeIntent, intent, sendRaw, signBody } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
@@ -162,9 +162,11 @@ describe('governance on a real broker', () => {
     cases.push({
       name: 'wrong schema',
       key: 'wrong',
-      value: Buffer.from(
-        okParent.envelope.payload.length ? encodeWrongSchema(okParent.envelope) : [],
-      ),
+      // A valid attestation record on the intents topic: decodable Avro, but the wrong record.
+      value: attestationCodec.encode({
+        execution_id: 'x',
+        envelope: envelopeRecord(okParent.envelope),
+      }),
       expect: 'dead-letter',
     });
     {
@@ -315,7 +317,6 @@ describe('governance on a real broker', () => {
       expect(v.predicate.reasons, c.name).toEqual(c.expect);
       expect(v.predicate.decision, c.name).toBe(c.name === 'allowed child' ? 'allow' : 'deny');
     }
-    void INTENT_TYPE;
   });
 
   it('decides each id once: identical redelivery adds nothing, a different intent is a replay_rejection, across a restart', async () => {
@@ -399,19 +400,3 @@ describe('governance on a real broker', () => {
     }
   });
 });
-
-function encodeWrongSchema(envelope: RawEnvelope): Buffer {
-  // A valid attestation record published on the intents topic: decodable Avro, wrong record.
-  return attestationCodecEncode(envelope);
-}
-import { attestationCodec } from '@lineage/schemas';
-function attestationCodecEncode(envelope: RawEnvelope): Buffer {
-  return attestationCodec.encode({
-    execution_id: 'x',
-    envelope: {
-      payload_type: envelope.payload_type,
-      payload: Buffer.from(envelope.payload),
-      signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })),
-    },
-  });
-}

@@ -1,5 +1,5 @@
 import type { Signer } from '@lineage/protocol';
-import { intentCodec } from '@lineage/schemas';
+import { envelopeRecord, intentCodec } from '@lineage/schemas';
 import { signIntent } from '@lineage/sdk';
 import type { BenchRecord } from './publish.js';
 
@@ -20,11 +20,7 @@ export function buildRecords(count: number, signer: Signer, offset = 0): BenchRe
     );
     const value = intentCodec.encode({
       execution_id: body.execution_id,
-      envelope: {
-        payload_type: envelope.payload_type,
-        payload: Buffer.from(envelope.payload),
-        signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })),
-      },
+      envelope: envelopeRecord(envelope),
       parent_attestations: [],
     });
     return { id: body.execution_id, value };

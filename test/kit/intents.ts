@@ -1,16 +1,10 @@
 import type { Producer } from 'kafkajs';
 import { INTENT_PAYLOAD_TYPE, canonicalBytes, signEnvelope } from '@lineage/protocol';
 import type { RawEnvelope, Signer } from '@lineage/protocol';
-import { intentCodec } from '@lineage/schemas';
+import { envelopeRecord, intentCodec } from '@lineage/schemas';
 import { signIntent } from '@lineage/sdk';
 import type { IntentDraft, SignedIntent } from '@lineage/sdk';
 import { TEST_RUNTIME } from './ledger.js';
-
-const buf = (env: RawEnvelope) => ({
-  payload_type: env.payload_type,
-  payload: Buffer.from(env.payload),
-  signatures: env.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })),
-});
 
 /** An intent signed by `signer` from a draft. */
 export function intent(signer: Signer, draft: IntentDraft): SignedIntent {
@@ -30,8 +24,8 @@ export function encodeIntent(
 ): Buffer {
   return intentCodec.encode({
     execution_id: executionId,
-    envelope: buf(envelope),
-    parent_attestations: parents.map(buf),
+    envelope: envelopeRecord(envelope),
+    parent_attestations: parents.map(envelopeRecord),
   });
 }
 

@@ -8,7 +8,9 @@ export {
 export type { Codec } from './codec.js';
 export { SchemaError } from './errors.js';
 export type { SchemaErrorCode } from './errors.js';
+export { envelopeRecord } from './records.js';
 export type {
+  EnvelopeLike,
   AttestationRecord,
   DeadLetterRecord,
   EnvelopeRecord,

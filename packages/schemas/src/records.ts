@@ -33,3 +33,22 @@ export interface DeadLetterRecord {
   /** RFC 3339 UTC. */
   failed_at: string;
 }
+
+/** Any envelope whose payload and signatures are bytes (e.g. the protocol's RawEnvelope). */
+export interface EnvelopeLike {
+  payload_type: string;
+  payload: Uint8Array;
+  signatures: readonly { keyid: string; sig: Uint8Array }[];
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** The Avro record form of an envelope (avsc's `bytes` wants Buffers); shares memory, no copy. */
+export function envelopeRecord(envelope: EnvelopeLike): EnvelopeRecord {
+  return {
+    payload_type: envelope.payload_type,
+    payload: asBuffer(envelope.payload),
+    signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: asBuffer(s.sig) })),
+  };
+}

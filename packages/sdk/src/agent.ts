@@ -1,7 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { sha256Hex } from '@lineage/protocol';
 import type { RuntimeRef, Signer, VerifyContext } from '@lineage/protocol';
-import { intentCodec } from '@lineage/schemas';
+import { envelopeRecord, intentCodec } from '@lineage/schemas';
 import type { TopicNames } from '@lineage/kafka';
 import { LineageSdkError } from './errors.js';
 import { signIntent } from './intent.js';
@@ -66,8 +66,8 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
           key: intent.body.execution_id,
           value: intentCodec.encode({
             execution_id: intent.body.execution_id,
-            envelope: toRecord(intent.envelope),
-            parent_attestations: intent.parents.map(toRecord),
+            envelope: envelopeRecord(intent.envelope),
+            parent_attestations: intent.parents.map(envelopeRecord),
           }),
         },
       ],
@@ -96,17 +96,5 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
       closed = true;
       await Promise.all([producer.disconnect(), watcher.stop()]);
     },
-  };
-}
-
-function toRecord(env: {
-  payload_type: string;
-  payload: Uint8Array;
-  signatures: { keyid: string; sig: Uint8Array }[];
-}) {
-  return {
-    payload_type: env.payload_type,
-    payload: Buffer.from(env.payload),
-    signatures: env.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })),
   };
 }

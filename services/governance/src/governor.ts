@@ -23,7 +23,13 @@ import type {
 } from '@lineage/protocol';
 import { decide } from '@lineage/policy';
 import type { DecisionOutcome, LoadedPolicy } from '@lineage/policy';
-import { attestationCodec, deadLetterCodec, intentCodec, SchemaError } from '@lineage/schemas';
+import {
+  attestationCodec,
+  deadLetterCodec,
+  envelopeRecord,
+  intentCodec,
+  SchemaError,
+} from '@lineage/schemas';
 import type { IntentRecord } from '@lineage/schemas';
 import type { BatchResult, TopicNames } from '@lineage/kafka';
 import type { PartitionLedger } from './ledger.js';
@@ -141,7 +147,10 @@ export class Governor {
       attestations.messages.push({
         key: subject,
         partition,
-        value: attestationCodec.encode({ execution_id: subject, envelope: asRecord(envelope) }),
+        value: attestationCodec.encode({
+          execution_id: subject,
+          envelope: envelopeRecord(envelope),
+        }),
       });
       staged.push({ predicate, subjectDigest: decision.intentDigest, digest });
       stagedAnswered.add(intentKey(subject, decision.intentDigest));
@@ -253,14 +262,6 @@ function tryParse(payload: Uint8Array): IntentBody | null {
   } catch {
     return null;
   }
-}
-
-function asRecord(env: RawEnvelope): IntentRecord['envelope'] {
-  return {
-    payload_type: env.payload_type,
-    payload: Buffer.from(env.payload),
-    signatures: env.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })),
-  };
 }
 
 /** The intent envelope embedded in an attestation, when it fits the statement's limits. */

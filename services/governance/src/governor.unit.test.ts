@@ -4,7 +4,7 @@ import { loadTrustStore, parseStatement } from '@lineage/protocol';
 import type { Digest } from '@lineage/protocol';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import { loadPolicy } from '@lineage/policy';
-import { attestationCodec, deadLetterCodec, intentCodec } from '@lineage/schemas';
+import { attestationCodec, deadLetterCodec, envelopeRecord, intentCodec } from '@lineage/schemas';
 import { signIntent } from '@lineage/sdk';
 import { topicNames } from '@lineage/kafka';
 import { Governor } from './governor.js';
@@ -49,11 +49,7 @@ const record = (i: ReturnType<typeof signIntent>) =>
   message(
     intentCodec.encode({
       execution_id: i.body.execution_id,
-      envelope: {
-        payload_type: i.envelope.payload_type,
-        payload: Buffer.from(i.envelope.payload),
-        signatures: i.envelope.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })),
-      },
+      envelope: envelopeRecord(i.envelope),
       parent_attestations: [],
     }),
     i.body.execution_id,

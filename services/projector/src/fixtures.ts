@@ -17,7 +17,7 @@ import type {
   Predicate,
   Signer,
 } from '@lineage/protocol';
-import { attestationCodec } from '@lineage/schemas';
+import { attestationCodec, envelopeRecord } from '@lineage/schemas';
 
 /** One attestation as produced to the topic, with what the projection should make of it. */
 export interface FixtureAttestation {
@@ -107,11 +107,7 @@ export class LedgerBuilder {
     if (kind === 'decision') this.decisions.set(executionId, digest);
     const value = attestationCodec.encode({
       execution_id: executionId,
-      envelope: {
-        payload_type: envelope.payload_type,
-        payload: Buffer.from(envelope.payload),
-        signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig) })),
-      },
+      envelope: envelopeRecord(envelope),
     });
     return { executionId, kind, decision, parents, digest, value };
   }
