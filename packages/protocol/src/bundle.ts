@@ -9,7 +9,7 @@ import type { Digest } from './ids.js';
 import { asArray, asObject, asString } from './shape.js';
 import type { TrustStore, TrustedKey } from './trust.js';
 import { loadTrustStore } from './trust.js';
-import { verifyAttestation } from './verify.js';
+import { verifyAttestation, verifyEnvelopeSignature } from './verify.js';
 import type { VerifiedAttestation } from './verify.js';
 
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.lineage.bundle.v1+json';
@@ -37,7 +37,8 @@ export type BundleErrorCode =
   | 'ANCESTOR_NOT_ALLOWED'
   | 'POLICY_MISSING'
   | 'POLICY_HASH_MISMATCH'
-  | 'KEY_MISMATCH';
+  | 'KEY_MISMATCH'
+  | 'INTENT_SIGNATURE_INVALID';
 
 /** A bundle that does not prove what it claims; `executionId` names the offending execution. */
 export class BundleError extends ProtocolError<BundleErrorCode | VerificationErrorCode> {
@@ -57,7 +58,7 @@ export interface VerifiedBundle {
   attestations: VerifiedAttestation[];
 }
 
-/** Assembles a bundle from envelopes (target first), the keys that signed them and the policies. */
+/** Assembles a bundle from envelopes (target first), the keys that signed them and their intents, and the policies. */
 export function buildBundle(
   executionId: string,
   envelopes: readonly RawEnvelope[],
@@ -86,7 +87,8 @@ export function isBundle(value: unknown): boolean {
  * Verifies an evidence bundle offline: every attestation's signature under the bundle's keys (or,
  * when given, a trust store that every bundled key must agree with), that the target execution is
  * there, that every parent link of every attestation is present and was allowed, and that each
- * pinned policy hash has a bundled document that hashes to it.
+ * pinned policy hash has a bundled document that hashes to it, and that every allowed execution's
+ * embedded intent is signed by the agent it names.
  * @throws BundleError with the code of the first failing check and the execution it concerns.
  */
 export function verifyBundle(
@@ -176,6 +178,26 @@ export function verifyBundle(
         seen.add(parent.digest);
         pending.push(parent);
       }
+    }
+  }
+
+  // An allowed execution's embedded intent must carry a valid signature by the agent it names.
+  for (const v of verified) {
+    const { predicate } = v;
+    if (predicate.decision !== 'allow' || predicate.intent === null) continue;
+    try {
+      const intent = fromDsse(predicate.intent);
+      const signer = verifyEnvelopeSignature(intent, 'agent', trust, ctx.ed25519);
+      if (signer.keyid !== predicate.agent)
+        throw new VerificationError('KEY_ROLE_MISMATCH', 'intent signed by another agent');
+    } catch (error) {
+      if (!(error instanceof VerificationError)) throw error;
+      throw new BundleError(
+        'INTENT_SIGNATURE_INVALID',
+        `the intent of ${predicate.execution_id}: ${error.message}`,
+        predicate.execution_id,
+        { cause: error },
+      );
     }
   }
 
