@@ -6,6 +6,7 @@ import { toDsse } from './dsse.js';
 import { nobleEd25519 } from './ed25519.js';
 import { attestationDigest } from './verify.js';
 import type { Decision } from './statement.js';
+import type { ExecutionId } from './ids.js';
 import { makeAttestation, testKey, trustStoreOf, trustedKey } from './__fixtures__/attestation.js';
 
 const governance = testKey();
@@ -21,7 +22,7 @@ function execution(
   signer = agent,
 ) {
   const refs = parents.map((p) => ({
-    execution_id: p.statement.predicate.execution_id,
+    execution_id: p.statement.predicate.execution_id as ExecutionId,
     attestation: attestationDigest(p.envelope),
   }));
   return makeAttestation({
