@@ -156,6 +156,67 @@ describe('the demo, end to end, and its evidence', () => {
     expect(await verify(join(dir, 'pae-flipped.bin'))).toBe('failed');
   });
 
+  it('lineage ancestors and lineage export read the projection; a denied execution changed to allow is caught', async () => {
+    const run = JSON.parse(await readFile('.lineage/demo/run.json', 'utf8')) as {
+      schema: string;
+      executions: Record<string, string>;
+    };
+    const ancestors = await lineage(
+      'ancestors',
+      run.executions.E7!,
+      '--schema',
+      run.schema,
+      '--json',
+    );
+    expect(ancestors.code, ancestors.out).toBe(0);
+    const page = JSON.parse(
+      ancestors.out.slice(ancestors.out.indexOf('{'), ancestors.out.lastIndexOf('}') + 1),
+    ) as {
+      items: { execution_id: string; depth: number }[];
+    };
+    expect(page.items.map((i) => i.execution_id).sort()).toEqual(
+      ['E6', 'E4', 'E2', 'E3', 'E1'].map((l) => run.executions[l]).sort(),
+    );
+
+    const out = join(dir, 'e5.json');
+    const exported = await lineage(
+      'export',
+      run.executions.E5!,
+      '--schema',
+      run.schema,
+      '--trust',
+      TRUST,
+      '--out',
+      out,
+    );
+    expect(exported.code, exported.out).toBe(0);
+    expect((await lineage('verify', out, '--trust', TRUST)).code).toBe(0);
+    const denied = JSON.parse(await readFile(out, 'utf8')) as EvidenceBundle;
+    const statement = payloadOf(denied, 0);
+    expect(statement.predicate.decision).toBe('deny');
+    statement.predicate.decision = 'allow';
+    denied.attestations[0]!.payload = toBase64(new TextEncoder().encode(JSON.stringify(statement)));
+    await writeFile(out, JSON.stringify(denied));
+    const forged = await lineage('verify', out, '--trust', TRUST);
+    expect(forged.code).toBe(1);
+    expect(forged.out).toContain('SIGNATURE_INVALID');
+    expect(
+      (
+        await lineage(
+          'export',
+          '00000000-0000-7000-8000-000000000000',
+          '--schema',
+          run.schema,
+          '--trust',
+          TRUST,
+          '--out',
+          out,
+        )
+      ).code,
+    ).toBe(1);
+    expect((await lineage('ancestors', "' OR 1=1 --", '--schema', run.schema)).code).toBe(2);
+  });
+
   it('gives exit 2 on usage and I/O errors', async () => {
     expect((await lineage('verify')).code).toBe(2);
     expect((await lineage('verify', join(dir, 'missing.json'), '--trust', TRUST)).code).toBe(2);

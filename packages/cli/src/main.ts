@@ -2,6 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerKeys } from './commands/keys.js';
+import { registerProjections } from './commands/projections.js';
+import { registerQueries } from './commands/query.js';
+import { registerTokens } from './commands/tokens.js';
 import { registerVerify } from './commands/verify.js';
 import { CliExit, EXIT } from './exit.js';
 
@@ -11,6 +14,9 @@ const program = new Command('lineage')
   .exitOverride();
 registerKeys(program);
 registerVerify(program);
+registerQueries(program);
+registerProjections(program);
+registerTokens(program);
 registerDemo(program);
 
 try {

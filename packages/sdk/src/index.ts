@@ -8,3 +8,16 @@ export { AttestationWatcher } from './watcher.js';
 export type { ReceivedAttestation } from './watcher.js';
 export { LineageSdkError } from './errors.js';
 export type { SdkErrorCode } from './errors.js';
+export { createQueryClient, LineageQueryError } from './query.js';
+export type {
+  AuthorizationPath as QueryAuthorizationPath,
+  ExecutionSummary as QueryExecutionSummary,
+  ExecutionView,
+  LineageNode as QueryLineageNode,
+  Page as QueryPage,
+  PageQuery,
+  QueryClient,
+  QueryClientOptions,
+  QueryErrorCode,
+  WalkQuery,
+} from './query.js';

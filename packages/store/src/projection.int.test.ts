@@ -13,6 +13,7 @@ import type {
   RunningProjection,
 } from './projection.js';
 import { runProjection } from './projection.js';
+import type { StoreError } from './errors.js';
 
 // Given records on a topic, when projected by runProjection into a table WITHOUT a uniqueness
 // constraint, then every record appears exactly once: any double application would show as a
@@ -291,6 +292,38 @@ describe('runProjection', () => {
     await r.stop();
     expect(failures).toBeGreaterThan(2);
     expect(await events(schema)).toEqual({ rows: 50, distinct: 50 });
+  });
+
+  it('stops for good, writing nothing, once its schema is swapped out from under it', async () => {
+    const { schema, topic } = await setup(1);
+    await produce(topic, 20, 20);
+    const crashes: Error[] = [];
+    const groupId = `g-${random()}`;
+    const r = await start({
+      schema,
+      topic,
+      groupId,
+      project: appendEvents(schema),
+      onCrash: (e) => crashes.push(e),
+    });
+    await waitFor('the first records', () => caughtUp(schema, groupId, topic));
+    // A rebuild's swap: the old schema is renamed away and a fresh one takes its name.
+    const old = `${schema}_old`;
+    schemas.push(old);
+    await pool.query(`ALTER SCHEMA "${schema}" RENAME TO "${old}"`);
+    await migrate(pool, schema, [
+      {
+        version: 1,
+        name: 'events',
+        sql: (s) => `CREATE TABLE ${s}.events (partition int, "offset" bigint, value text)`,
+      },
+    ]);
+    await produce(topic, 10, 10);
+    await waitFor('the projection to stop', async () => crashes.length > 0);
+    await r.stop();
+    expect((crashes[0] as StoreError).code).toBe('SCHEMA_REPLACED');
+    expect(await events(schema)).toEqual({ rows: 0, distinct: 0 });
+    expect(await events(old)).toEqual({ rows: 20, distinct: 20 });
   });
 
   it('replays from a rewound position: the table is a fold of the log from there', async () => {

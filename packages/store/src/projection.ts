@@ -1,5 +1,6 @@
 import type { ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
+import { StoreError } from './errors.js';
 import { qualifiedName } from './identifier.js';
 import {
   advancePosition,
@@ -74,12 +75,19 @@ export async function runProjection(options: RunProjectionOptions): Promise<Runn
   const table = qualifiedName(options.schema, 'projection_offsets');
   const projection = options.projection ?? options.groupId;
   await ensureOffsetsTable(pool, options.schema);
+  // The schema this run writes to, by identity: a rebuild swaps another schema in under the same name.
+  const schemaOid = await namespaceOid(pool, options.schema);
 
   const consumer = kafka.consumer({
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
     allowAutoTopicCreation: false,
     ...options.consumer,
+    // A swapped schema is final for this run: crash for good instead of retrying into new tables.
+    retry: {
+      ...options.consumer?.retry,
+      restartOnFailure: async (error: Error) => !schemaReplaced(error),
+    },
     groupId: options.groupId,
     // The ledger is written in Kafka transactions: read only committed records.
     readUncommitted: false,
@@ -124,8 +132,18 @@ export async function runProjection(options: RunProjectionOptions): Promise<Runn
     pending.add(pass);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) options.onCrash?.(payload.error);
+    if (!payload.restart) options.onCrash?.(schemaReplaced(payload.error) ?? payload.error);
   });
+
+  // Checked when a batch starts and again just before it commits.
+  const assertSameSchema = async (client: PoolClient): Promise<void> => {
+    if ((await namespaceOid(client, options.schema)) !== schemaOid) {
+      throw new StoreError(
+        'SCHEMA_REPLACED',
+        `schema ${options.schema} was replaced while projecting; restart the projection`,
+      );
+    }
+  };
 
   const applyBatch = async (
     partition: number,
@@ -137,6 +155,7 @@ export async function runProjection(options: RunProjectionOptions): Promise<Runn
     try {
       await client.query('BEGIN');
       try {
+        await assertSameSchema(client);
         const stored = await claimPosition(client, table, projection, topic, partition);
         // Redelivered records (below the stored position) were applied by an earlier transaction.
         const fresh = messages.filter((m) => BigInt(m.offset) >= stored);
@@ -144,6 +163,7 @@ export async function runProjection(options: RunProjectionOptions): Promise<Runn
         const nextOffset = lastOffset + 1n > stored ? lastOffset + 1n : stored;
         if (nextOffset !== stored)
           await advancePosition(client, table, projection, topic, partition, nextOffset);
+        await assertSameSchema(client);
         await client.query('COMMIT');
         return {
           partition,
@@ -202,4 +222,20 @@ export async function runProjection(options: RunProjectionOptions): Promise<Runn
       await Promise.all(pending);
     },
   };
+}
+
+async function namespaceOid(db: Pick<Pool, 'query'>, schema: string): Promise<string | null> {
+  const { rows } = await db.query<{ oid: string }>(
+    'SELECT oid::text AS oid FROM pg_namespace WHERE nspname = $1',
+    [schema],
+  );
+  return rows[0]?.oid ?? null;
+}
+
+/** The SCHEMA_REPLACED error inside kafkajs' retry wrappers (`cause`), if that is what failed. */
+function schemaReplaced(error: unknown): StoreError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StoreError && e.code === 'SCHEMA_REPLACED') return e;
+  }
+  return undefined;
 }

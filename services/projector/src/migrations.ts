@@ -40,4 +40,17 @@ export const PROJECTOR_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'query indexes',
+    // The query package's walks and replay indexes: children of a node (descendants, blast radius),
+    // and one index per replay listing, ordered like its keyset pages (issued_at, attestation_digest).
+    sql: (s) => `
+      CREATE INDEX lineage_edges_parent ON ${s}.lineage_edges (parent_id, child_id);
+      CREATE INDEX executions_fingerprint ON ${s}.executions (fingerprint, issued_at, attestation_digest);
+      CREATE INDEX executions_policy ON ${s}.executions (policy_id, policy_version, issued_at, attestation_digest);
+      CREATE INDEX executions_runtime ON ${s}.executions (runtime_hash, issued_at, attestation_digest);
+      CREATE INDEX executions_agent ON ${s}.executions (agent, issued_at, attestation_digest);
+    `,
+  },
 ];

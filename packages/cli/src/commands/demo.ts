@@ -2,7 +2,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
-  buildBundle,
   loadTrustStore,
   nobleEd25519,
   toDsse,
@@ -19,7 +18,9 @@ import { loadRuntimeManifest, runtimeHash, startGovernance } from '@lineage/gove
 import { LineageSdkError, connectAgent, signIntent } from '@lineage/sdk';
 import type { LineageAgent, ReceivedAttestation, SignedIntent } from '@lineage/sdk';
 import { databaseUrl, ensureDatabase, startKafka } from '@lineage/infra';
-import { ancestors, startProjector } from '@lineage/projector';
+import { startProjector } from '@lineage/projector';
+import { openQueries } from '@lineage/query';
+import { exportBundle } from './query.js';
 import { createPool } from '@lineage/store';
 
 const OUT = '.lineage/demo';
@@ -279,23 +280,37 @@ export async function runDemo(): Promise<void> {
         `  depth ${r.depth}  ${label.get(r.execution_id) ?? '?'}  ${shortId(r.execution_id)}  ${(r.decision ?? '?').padEnd(5)} ${(r.action ?? '?').padEnd(22)} by ${names.get(r.agent ?? '') ?? r.agent}`,
       );
 
-    // Evidence: E7 and every ancestor, the keys that signed them, the policy that decided.
-    const chain = ['E7', 'E6', 'E4', 'E2', 'E3', 'E1'].map((l) => results.get(l)!.envelope);
-    const bundle = buildBundle(deepest.execution_id, chain, trustDocument.keys, [policyJson]);
-    verifyBundle(bundle, { ed25519: nobleEd25519, trust });
+    // Evidence: exported from the projection exactly as `lineage export` does, then checked offline.
     await mkdir(OUT, { recursive: true });
+    await writeTrustStore(join(OUT, 'truststore.json'), trustDocument);
+    const bundle = await exportBundle(deepest.execution_id, schema, {
+      keys: trustDocument.keys,
+      policies: [policy.document as unknown as JsonValue],
+    });
+    verifyBundle(bundle, { ed25519: nobleEd25519, trust });
     await writeFile(join(OUT, 'evidence.json'), JSON.stringify(bundle, null, 2) + '\n');
+    // Where this run's data is, so the CLI can be pointed at it (lineage ancestors/export --schema …).
+    const executions = Object.fromEntries(
+      [...results].map(([l, r]) => [l, r.verified.predicate.execution_id]),
+    );
+    await writeFile(
+      join(OUT, 'run.json'),
+      JSON.stringify({ schema, topics, executions }, null, 2) + '\n',
+    );
     await writeFile(
       join(OUT, 'attestation.json'),
       JSON.stringify(toDsse(results.get('E7')!.envelope), null, 2) + '\n',
     );
-    await writeTrustStore(join(OUT, 'truststore.json'), trustDocument);
     say(`\nEvidence`);
     say(
-      `  ${OUT}/evidence.json     bundle of E7: ${chain.length} attestations, ${trustDocument.keys.length} public keys, 1 policy`,
+      `  ${OUT}/evidence.json     bundle of E7: ${bundle.attestations.length} attestations, ${bundle.keys.length} public keys, ${bundle.policies.length} policy`,
+    );
+    say(
+      `    the same as: pnpm lineage export ${deepest.execution_id} --schema ${schema} --trust ${OUT}/truststore.json --out ${OUT}/evidence.json`,
     );
     say(`  ${OUT}/attestation.json  E7's attestation alone (DSSE envelope)`);
     say(`  ${OUT}/truststore.json   public keys only`);
+    say(`  ${OUT}/run.json          this run's projection schema, topics and execution ids`);
     say(
       `  check it yourself:  pnpm lineage verify ${OUT}/evidence.json --trust ${OUT}/truststore.json`,
     );
@@ -318,9 +333,10 @@ async function waitForAncestry(
   id: string,
   expected: number,
 ) {
+  const queries = openQueries(pool, schema);
   for (let i = 0; i < 300; i++) {
-    const rows = await ancestors(pool, schema, id);
-    if (rows.length >= expected) return rows;
+    const { items } = await queries.ancestors(id);
+    if (items.length >= expected) return items;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`projection did not catch up with ${id}`);

@@ -1,0 +1,118 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { EvidenceBundle } from '@lineage/protocol';
+import { databaseUrl } from '@lineage/infra';
+import { QueryError, openQueries } from '@lineage/query';
+import type { BundleSources, LineageNode, LineageQueries, Page } from '@lineage/query';
+import { createPool } from '@lineage/store';
+import { CliExit } from '../exit.js';
+import { loadBundleSources } from './sources.js';
+
+interface QueryFlags {
+  schema: string;
+  json?: boolean;
+}
+
+/** Opens the projection queries for one command, and closes the pool after it. */
+async function withQueries<T>(schema: string, run: (q: LineageQueries) => Promise<T>): Promise<T> {
+  const pool = createPool(databaseUrl());
+  try {
+    return await run(openQueries(pool, schema));
+  } catch (e) {
+    if (e instanceof QueryError) {
+      throw new CliExit(e.code === 'NOT_FOUND' ? 1 : 2, `${e.code}: ${e.message}`);
+    }
+    throw e;
+  } finally {
+    await pool.end();
+  }
+}
+
+function printPage(page: Page<LineageNode>, json: boolean | undefined): void {
+  if (json) {
+    console.log(JSON.stringify(page, null, 2));
+    return;
+  }
+  for (const n of page.items) {
+    console.log(
+      `${String(n.depth).padStart(3)}  ${n.execution_id}  ${(n.decision ?? '?').padEnd(16)} ${(n.action ?? '?').padEnd(28)} ${n.agent ?? '?'}`,
+    );
+  }
+  if (page.next) console.log(`more: --cursor ${page.next}`);
+}
+
+/**
+ * The evidence bundle of an execution from the projection (what `lineage export` writes).
+ * @throws CliExit 1 when the execution is unknown, 2 on bad input.
+ */
+export async function exportBundle(
+  executionId: string,
+  schema: string,
+  sources: BundleSources,
+): Promise<EvidenceBundle> {
+  return withQueries(schema, (q) => q.bundle(executionId, sources));
+}
+
+/** `lineage show|ancestors|descendants|export`. */
+export function registerQueries(program: Command): void {
+  const walk = (name: 'ancestors' | 'descendants', description: string) =>
+    program
+      .command(`${name} <execution_id>`)
+      .description(description)
+      .option('--depth <n>', 'links to follow at most', '50')
+      .option('--limit <n>', 'rows per page', '100')
+      .option('--cursor <cursor>', 'continue from a previous page')
+      .option('--schema <schema>', 'projection schema', 'lineage')
+      .option('--json', 'print JSON')
+      .action(
+        async (id: string, o: QueryFlags & { depth: string; limit: string; cursor?: string }) => {
+          const page = await withQueries(o.schema, (q) =>
+            q[name](id, {
+              maxDepth: Number(o.depth),
+              limit: Number(o.limit),
+              cursor: o.cursor ?? null,
+            }),
+          );
+          printPage(page, o.json);
+        },
+      );
+  walk('ancestors', 'what an execution descends from, nearest first (multi-parent safe)');
+  walk('descendants', 'blast radius: everything that inherited from an execution');
+
+  program
+    .command('show <execution_id>')
+    .description('every attestation of an execution as projected')
+    .option('--schema <schema>', 'projection schema', 'lineage')
+    .action(async (id: string, o: QueryFlags) => {
+      console.log(JSON.stringify(await withQueries(o.schema, (q) => q.show(id)), null, 2));
+    });
+
+  program
+    .command('export <execution_id>')
+    .description('write the evidence bundle of an execution and all its ancestors')
+    .requiredOption('--out <file>', 'where to write the bundle')
+    .option(
+      '--trust <truststore>',
+      'trust store whose public keys are embedded',
+      '.lineage/truststore.json',
+    )
+    .option('--policies <dir>', 'directory of policy documents', 'infra/policy')
+    .option('--schema <schema>', 'projection schema', 'lineage')
+    .action(
+      async (id: string, o: { out: string; trust: string; policies: string; schema: string }) => {
+        const bundle = await exportBundle(
+          id,
+          o.schema,
+          await loadBundleSources(o.trust, o.policies),
+        );
+        try {
+          await writeFile(o.out, JSON.stringify(bundle, null, 2) + '\n');
+        } catch {
+          throw new CliExit(2, `cannot write ${o.out}`);
+        }
+        console.log(
+          `wrote ${o.out}: ${bundle.attestations.length} attestations, ${bundle.keys.length} keys, ${bundle.policies.length} policies`,
+        );
+      },
+    );
+}

@@ -1,0 +1,21 @@
+export { openQueries } from './queries.js';
+export { QueryError } from './errors.js';
+export type { QueryErrorCode } from './errors.js';
+export {
+  decodeListCursor,
+  decodeWalkCursor,
+  encodeListCursor,
+  encodeWalkCursor,
+} from './cursor.js';
+export type { ListCursor, WalkCursor } from './cursor.js';
+export { DEFAULT_DEPTH, DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT } from './validate.js';
+export type {
+  AuthorizationPath,
+  BundleSources,
+  ExecutionSummary,
+  LineageNode,
+  LineageQueries,
+  Page,
+  PageOptions,
+  WalkOptions,
+} from './types.js';

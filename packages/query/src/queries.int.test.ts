@@ -1,0 +1,457 @@
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { newExecutionId, nobleEd25519, verifyBundle } from '@lineage/protocol';
+import type { ExecutionId } from '@lineage/protocol';
+import { generateKeyPair, trustedKey } from '@lineage/keys';
+import { createPool } from '@lineage/store';
+import { QueryError } from './errors.js';
+import type { Attested, FixturePolicy } from './fixtures.js';
+import { agentKey, DEFAULT_POLICY, diamondLadder, LedgerBuilder, projected } from './fixtures.js';
+import { encodeListCursor, encodeWalkCursor } from './cursor.js';
+import { openQueries } from './queries.js';
+import type { LineageNode, LineageQueries, Page, WalkOptions } from './types.js';
+
+// Given lineage projected from signed attestations by the projector's own write path, when asking
+// the query package, then walks, replay indexes and bundles give the known answers, page after page.
+
+const keys = generateKeyPair();
+const stranger = generateKeyPair();
+let pool: Pool;
+const schemas: string[] = [];
+
+beforeAll(() => {
+  pool = createPool(inject('databaseUrl'));
+});
+
+afterAll(async () => {
+  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await pool.end();
+});
+
+async function queriesOver(attestations: Attested[]): Promise<LineageQueries> {
+  const schema = await projected(pool, attestations);
+  schemas.push(schema);
+  return openQueries(pool, schema);
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  const error: unknown = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(QueryError);
+  return (error as QueryError).code;
+}
+
+/** Every page of a walk, following `next`. */
+async function allPages(
+  walk: (options: WalkOptions) => Promise<Page<LineageNode>>,
+  options: WalkOptions,
+): Promise<{ items: LineageNode[]; pages: number }> {
+  const items: LineageNode[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const page: Page<LineageNode> = await walk({ ...options, cursor });
+    items.push(...page.items);
+    cursor = page.next;
+    pages++;
+  } while (cursor !== null && pages < 1_000);
+  return { items, pages };
+}
+
+const pairs = (nodes: LineageNode[]) => nodes.map((n) => [n.execution_id, n.depth]);
+const sorted = (entries: [string, number][]) =>
+  [...entries].sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+
+const SECOND_POLICY: FixturePolicy = { id: 'payments', version: 7, document: { rules: [] } };
+const COMPROMISED = agentKey('compromised');
+const OTHER_RUNTIME = agentKey('runtime 2');
+
+/**
+ * a, b roots; c ← a, b; d ← c; e ← c, a; f ← d, e; g a lone root of the compromised agent, which
+ * also ran c. b is overridden twice, lastly to deny; a has a replay rejection (ignored by walks).
+ */
+function smallDag() {
+  const builder = new LedgerBuilder(keys.signer);
+  const a = builder.decide();
+  const b = builder.decide();
+  const b2 = builder.override(b.executionId, 'allow');
+  const c = builder.decide([a.executionId, b.executionId], { agent: COMPROMISED });
+  const d = builder.decide([c.executionId], { policy: SECOND_POLICY, runtime: OTHER_RUNTIME });
+  const e = builder.decide([c.executionId, a.executionId], { policy: SECOND_POLICY });
+  const f = builder.decide([d.executionId, e.executionId], { policy: SECOND_POLICY });
+  const g = builder.decide([], { agent: COMPROMISED, runtime: OTHER_RUNTIME });
+  const rejection = builder.rejectReplay(a.executionId);
+  const b3 = builder.override(b.executionId, 'deny');
+  return { a, b, b2, b3, c, d, e, f, g, rejection, all: [a, b, b2, c, d, e, f, g, rejection, b3] };
+}
+
+describe('graph walks', () => {
+  it('lists ancestors once each at their shortest distance, with their latest decision', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const page = await q.ancestors(dag.f.executionId);
+    expect(page.next).toBeNull();
+    expect(pairs(page.items)).toEqual(
+      sorted([
+        [dag.d.executionId, 1],
+        [dag.e.executionId, 1],
+        [dag.a.executionId, 2],
+        [dag.c.executionId, 2],
+        [dag.b.executionId, 3],
+      ]),
+    );
+    // b's latest is the deny override; a's replay rejection does not count.
+    expect(page.items.find((n) => n.execution_id === dag.b.executionId)).toMatchObject({
+      decision: 'deny',
+      action: 'action-1',
+    });
+    expect(page.items.find((n) => n.execution_id === dag.a.executionId)?.decision).toBe('allow');
+    expect(page.items.find((n) => n.execution_id === dag.c.executionId)?.agent).toBe(COMPROMISED);
+    expect((await q.ancestors(dag.a.executionId)).items).toEqual([]);
+  });
+
+  it('lists descendants (the blast radius of an execution)', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    expect(pairs((await q.descendants(dag.a.executionId)).items)).toEqual(
+      sorted([
+        [dag.c.executionId, 1],
+        [dag.e.executionId, 1],
+        [dag.d.executionId, 2],
+        [dag.f.executionId, 2],
+      ]),
+    );
+    expect(pairs((await q.descendants(dag.b.executionId)).items)).toEqual(
+      sorted([
+        [dag.c.executionId, 1],
+        [dag.d.executionId, 2],
+        [dag.e.executionId, 2],
+        [dag.f.executionId, 3],
+      ]),
+    );
+    expect((await q.descendants(dag.f.executionId)).items).toEqual([]);
+  });
+
+  it('stops at maxDepth', async () => {
+    const { attestations, leaf, layers } = diamondLadder(new LedgerBuilder(keys.signer), 30);
+    const q = await queriesOver(attestations);
+    const up = await q.ancestors(leaf.executionId, { maxDepth: 5 });
+    expect(up.items).toHaveLength(10);
+    expect(Math.max(...up.items.map((n) => n.depth))).toBe(5);
+    const down = await q.descendants(layers[0]![0]!.executionId, { maxDepth: 1 });
+    expect(down.items.map((n) => n.execution_id).sort()).toEqual(
+      layers[1]!.map((a) => a.executionId).sort(),
+    );
+  });
+
+  it('walks a ladder of 30 diamonds (2^30 paths) both ways in one pass', async () => {
+    const { attestations, leaf, layers } = diamondLadder(new LedgerBuilder(keys.signer), 30);
+    const q = await queriesOver(attestations);
+    let started = performance.now();
+    const up = await q.ancestors(leaf.executionId, { maxDepth: 1_000, limit: 1_000 });
+    const upMs = performance.now() - started;
+    expect(up.items).toHaveLength(60);
+    expect(new Set(up.items.map((n) => n.execution_id)).size).toBe(60);
+    for (let depth = 1; depth <= 30; depth++) {
+      expect(
+        up.items
+          .filter((n) => n.depth === depth)
+          .map((n) => n.execution_id)
+          .sort(),
+      ).toEqual(layers[30 - depth]!.map((a) => a.executionId).sort());
+    }
+    started = performance.now();
+    const down = await q.descendants(layers[0]![0]!.executionId, { maxDepth: 1_000 });
+    const downMs = performance.now() - started;
+    // Layers 1..29 (two each) and the leaf, 30 links down.
+    expect(down.items).toHaveLength(59);
+    expect(down.items.at(-1)).toMatchObject({ execution_id: leaf.executionId, depth: 30 });
+    expect(upMs).toBeLessThan(2_000);
+    expect(downMs).toBeLessThan(2_000);
+  });
+
+  it('pages through a walk with no duplicates, no gaps, and the same pages twice', async () => {
+    const builder = new LedgerBuilder(keys.signer);
+    const root = builder.decide();
+    const attestations: Attested[] = [root];
+    // Three generations below the root, each node with up to three parents from the generation above.
+    let generation = [root];
+    for (let g = 0; g < 3; g++) {
+      const next: Attested[] = [];
+      for (let i = 0; i < 40; i++) {
+        const parents = new Set(
+          [i, i * 7 + 3, i * 13 + 5].map((k) => generation[k % generation.length]!),
+        );
+        next.push(builder.decide([...parents].map((p) => p.executionId)));
+      }
+      attestations.push(...next);
+      generation = next;
+    }
+    const q = await queriesOver(attestations);
+    const whole = await q.descendants(root.executionId, { limit: 1_000 });
+    expect(whole.items).toHaveLength(120);
+    expect(whole.next).toBeNull();
+    const walk = (o: WalkOptions) => q.descendants(root.executionId, o);
+    const paged = await allPages(walk, { limit: 7 });
+    expect(paged.pages).toBe(Math.ceil(120 / 7));
+    expect(paged.items).toEqual(whole.items);
+    expect(new Set(paged.items.map((n) => n.execution_id)).size).toBe(120);
+    expect((await allPages(walk, { limit: 7 })).items).toEqual(paged.items);
+    // A page ending exactly on the last item says there is no next page.
+    const exact = await allPages(walk, { limit: 40 });
+    expect(exact.pages).toBe(3);
+    expect(exact.items).toEqual(whole.items);
+  });
+
+  it("an agent key's blast radius: its executions and everything below them", async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const page = await q.agentBlastRadius(COMPROMISED);
+    expect(pairs(page.items)).toEqual(
+      sorted([
+        [dag.c.executionId, 0],
+        [dag.g.executionId, 0],
+        [dag.d.executionId, 1],
+        [dag.e.executionId, 1],
+        [dag.f.executionId, 2],
+      ]),
+    );
+    const paged = await allPages((o) => q.agentBlastRadius(COMPROMISED, o), { limit: 2 });
+    expect(paged.items).toEqual(page.items);
+    expect((await q.agentBlastRadius(agentKey('nobody'))).items).toEqual([]);
+  });
+
+  it('the authorization path reaches the roots', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const path = await q.authorizationPath(dag.f.executionId);
+    expect(path.roots.sort()).toEqual([dag.a.executionId, dag.b.executionId].sort());
+    expect(pairs(path.nodes)).toEqual(
+      sorted([
+        [dag.f.executionId, 0],
+        [dag.d.executionId, 1],
+        [dag.e.executionId, 1],
+        [dag.a.executionId, 2],
+        [dag.c.executionId, 2],
+        [dag.b.executionId, 3],
+      ]),
+    );
+    const edge = (child: Attested, parent: Attested) => ({
+      child: child.executionId,
+      parent: parent.executionId,
+      parent_attestation: parent.digest,
+    });
+    const { a, b, c, d, e, f } = dag;
+    expect(path.edges).toHaveLength(7);
+    expect(path.edges).toEqual(
+      expect.arrayContaining([
+        edge(f, d),
+        edge(f, e),
+        edge(d, c),
+        edge(e, c),
+        edge(e, a),
+        edge(c, a),
+        edge(c, b),
+      ]),
+    );
+    expect(path.truncated).toBe(false);
+    const root = await q.authorizationPath(dag.a.executionId);
+    expect(root).toMatchObject({ roots: [dag.a.executionId], edges: [], truncated: false });
+    const cut = await q.authorizationPath(dag.f.executionId, { maxDepth: 1 });
+    expect(cut.roots).toEqual([]);
+    expect(cut.truncated).toBe(true);
+  });
+});
+
+describe('show and the replay indexes', () => {
+  it('shows every attestation of an execution, the decision first', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const rows = await q.show(dag.b.executionId);
+    expect(rows.map((r) => [r.kind, r.decision, r.attestation_digest])).toEqual([
+      ['decision', 'allow', dag.b.digest],
+      ['override', 'allow', dag.b2.digest],
+      ['override', 'deny', dag.b3.digest],
+    ]);
+    expect(rows[0]).toMatchObject({
+      execution_id: dag.b.executionId,
+      partition: 0,
+      offset: '1',
+      sequence: 1,
+      issued_at: '2025-01-01T00:00:01.000Z',
+      issuer: keys.keyid,
+      policy: dag.b.policy,
+      fingerprint: dag.b.fingerprint,
+    });
+    expect((await q.show(dag.a.executionId)).map((r) => r.kind)).toEqual([
+      'decision',
+      'replay_rejection',
+    ]);
+  });
+
+  it('finds an execution by fingerprint, with its topic position', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const rows = await q.byFingerprint(dag.e.fingerprint);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ execution_id: dag.e.executionId, partition: 0, offset: '5' });
+    expect(await q.byFingerprint(agentKey('no fingerprint'))).toEqual([]);
+  });
+
+  it('pages by policy, runtime and agent', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const byPolicy = await q.byPolicy('payments', 7, { limit: 2 });
+    expect(byPolicy.items.map((r) => r.execution_id)).toEqual([
+      dag.d.executionId,
+      dag.e.executionId,
+    ]);
+    expect(byPolicy.items.map((r) => r.offset)).toEqual(['4', '5']);
+    const rest = await q.byPolicy('payments', 7, { limit: 2, cursor: byPolicy.next });
+    expect(rest.items.map((r) => r.execution_id)).toEqual([dag.f.executionId]);
+    expect(rest.next).toBeNull();
+    expect((await q.byPolicy('payments', 8)).items).toEqual([]);
+    expect((await q.byPolicy(DEFAULT_POLICY.id, DEFAULT_POLICY.version)).items).toHaveLength(7);
+
+    const runtime = await q.byRuntime(OTHER_RUNTIME, { limit: 1 });
+    expect(runtime.items.map((r) => r.execution_id)).toEqual([dag.d.executionId]);
+    const runtime2 = await q.byRuntime(OTHER_RUNTIME, { limit: 1, cursor: runtime.next });
+    expect(runtime2.items.map((r) => r.execution_id)).toEqual([dag.g.executionId]);
+    expect(runtime2.next).toBeNull();
+
+    const agent = await q.byAgent(COMPROMISED);
+    expect(agent.items.map((r) => r.execution_id)).toEqual([dag.c.executionId, dag.g.executionId]);
+    expect(agent.next).toBeNull();
+  });
+
+  it('pages a replay index of many rows without duplicates or gaps', async () => {
+    const builder = new LedgerBuilder(keys.signer);
+    const attestations = Array.from({ length: 53 }, () =>
+      builder.decide([], { agent: COMPROMISED }),
+    );
+    const q = await queriesOver(attestations);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<LineageQueries['byAgent']>> = await q.byAgent(COMPROMISED, {
+        limit: 10,
+        cursor,
+      });
+      seen.push(...page.items.map((r) => r.attestation_digest));
+      cursor = page.next;
+    } while (cursor !== null);
+    expect(seen).toEqual(attestations.map((a) => a.digest));
+  });
+});
+
+describe('evidence bundles', () => {
+  it('bundles the decision and every ancestor, and the bundle verifies offline', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const governance = trustedKey(keys, ['governance']);
+    const unrelatedPolicy = { rules: [{ id: 'unrelated' }] };
+    const bundle = await q.bundle(dag.f.executionId, {
+      keys: [trustedKey(stranger, ['governance']), governance],
+      policies: [unrelatedPolicy, SECOND_POLICY.document, DEFAULT_POLICY.document],
+    });
+    const verified = verifyBundle(JSON.parse(JSON.stringify(bundle)), { ed25519: nobleEd25519 });
+    expect(verified.target.predicate.execution_id).toBe(dag.f.executionId);
+    expect(verified.attestations.map((v) => v.digest).sort()).toEqual(
+      [dag.f, dag.d, dag.e, dag.c, dag.a, dag.b].map((a) => a.digest).sort(),
+    );
+    expect(verified.attestations[0]!.digest).toBe(dag.f.digest);
+    expect(bundle.keys).toEqual([governance]);
+    expect(bundle.policies.map((p) => p.hash).sort()).toEqual(
+      [dag.a.policy.hash, dag.d.policy.hash].sort(),
+    );
+
+    // A root's bundle holds only its own decision and its one policy.
+    const root = await q.bundle(dag.g.executionId, {
+      keys: [governance],
+      policies: [SECOND_POLICY.document, DEFAULT_POLICY.document],
+    });
+    expect(root.attestations).toHaveLength(1);
+    expect(root.policies.map((p) => p.hash)).toEqual([dag.g.policy.hash]);
+    verifyBundle(root, { ed25519: nobleEd25519 });
+  });
+
+  it('bundles a ladder of 30 diamonds: 61 attestations', async () => {
+    const { attestations, leaf } = diamondLadder(new LedgerBuilder(keys.signer), 30);
+    const q = await queriesOver(attestations);
+    const bundle = await q.bundle(leaf.executionId, {
+      keys: [trustedKey(keys, ['governance'])],
+      policies: [DEFAULT_POLICY.document],
+    });
+    expect(bundle.attestations).toHaveLength(61);
+    expect(verifyBundle(bundle, { ed25519: nobleEd25519 }).attestations).toHaveLength(61);
+  });
+});
+
+describe('refusals', () => {
+  it('NOT_FOUND for an execution the projection does not know', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const unknown: ExecutionId = newExecutionId();
+    expect(await codeOf(q.show(unknown))).toBe('NOT_FOUND');
+    expect(await codeOf(q.ancestors(unknown))).toBe('NOT_FOUND');
+    expect(await codeOf(q.descendants(unknown))).toBe('NOT_FOUND');
+    expect(await codeOf(q.authorizationPath(unknown))).toBe('NOT_FOUND');
+    expect(await codeOf(q.bundle(unknown, { keys: [], policies: [] }))).toBe('NOT_FOUND');
+  });
+
+  it('INVALID_ARGUMENT for ids that are not ids, and for depths and limits out of range', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const hostile = [
+      "' OR 1=1 --",
+      '../../etc/passwd',
+      '',
+      'A'.repeat(64),
+      dag.a.executionId.toUpperCase(),
+    ];
+    for (const bad of hostile) {
+      expect(await codeOf(q.show(bad))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.ancestors(bad))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.descendants(bad))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.agentBlastRadius(bad))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.authorizationPath(bad))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.byFingerprint(bad))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.byRuntime(bad))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.byAgent(bad))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.bundle(bad, { keys: [], policies: [] }))).toBe('INVALID_ARGUMENT');
+    }
+    // A policy id is free text (bound as a parameter): injection-looking text just matches nothing.
+    expect((await q.byPolicy("' OR 1=1 --", 3)).items).toEqual([]);
+    expect(await codeOf(q.byPolicy('', 3))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(q.byPolicy('default', -1))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(q.byPolicy('default', 1.5))).toBe('INVALID_ARGUMENT');
+    for (const maxDepth of [0, -1, 1.5, 1_001, Number.NaN]) {
+      expect(await codeOf(q.ancestors(dag.f.executionId, { maxDepth }))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.authorizationPath(dag.f.executionId, { maxDepth }))).toBe(
+        'INVALID_ARGUMENT',
+      );
+    }
+    for (const limit of [0, 1_001, 2.5]) {
+      expect(await codeOf(q.descendants(dag.a.executionId, { limit }))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.byAgent(COMPROMISED, { limit }))).toBe('INVALID_ARGUMENT');
+    }
+  });
+
+  it('INVALID_CURSOR for cursors it did not issue for that query', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const listCursor = encodeListCursor({
+      issued_at: '2025-01-01T00:00:00.000000Z',
+      attestation_digest: dag.a.digest,
+    });
+    const walkCursor = encodeWalkCursor({ depth: 1, execution_id: dag.a.executionId });
+    for (const cursor of ['!!!', 'e30', "' OR 1=1 --", 'bm90IGpzb24', listCursor]) {
+      expect(await codeOf(q.ancestors(dag.f.executionId, { cursor }))).toBe('INVALID_CURSOR');
+      expect(await codeOf(q.agentBlastRadius(COMPROMISED, { cursor }))).toBe('INVALID_CURSOR');
+    }
+    expect(await codeOf(q.byAgent(COMPROMISED, { cursor: walkCursor }))).toBe('INVALID_CURSOR');
+    expect(await codeOf(q.byPolicy('default', 3, { cursor: 'e30' }))).toBe('INVALID_CURSOR');
+  });
+});

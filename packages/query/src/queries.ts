@@ -1,0 +1,33 @@
+import type { Pool } from 'pg';
+import { quoteSchema } from '@lineage/store';
+import { bundle } from './bundle.js';
+import { listAll, listPage, show } from './show.js';
+import type { LineageQueries } from './types.js';
+import { digestArg, executionIdArg, keyIdArg, policyIdArg, policyVersionArg } from './validate.js';
+import { authorizationPath, blastRadius, walk } from './walk.js';
+
+/**
+ * The lineage queries over the projector's tables in `schema` (migrated to version 2 or later).
+ * Every argument is validated before any SQL runs; values are bound as parameters and the schema
+ * name goes through the store's identifier check.
+ * @throws StoreError INVALID_IDENTIFIER for a bad schema name.
+ */
+export function openQueries(pool: Pool, schema: string): LineageQueries {
+  quoteSchema(schema);
+  return {
+    show: async (id) => show(pool, schema, executionIdArg(id)),
+    ancestors: async (id, options) => walk(pool, schema, 'up', executionIdArg(id), options),
+    descendants: async (id, options) => walk(pool, schema, 'down', executionIdArg(id), options),
+    agentBlastRadius: async (agent, options) => blastRadius(pool, schema, keyIdArg(agent), options),
+    authorizationPath: async (id, options) =>
+      authorizationPath(pool, schema, executionIdArg(id), options),
+    byFingerprint: async (fingerprint) =>
+      listAll(pool, schema, 'fingerprint', [digestArg(fingerprint, 'fingerprint')]),
+    byPolicy: async (policyId, version, options) =>
+      listPage(pool, schema, 'policy', [policyIdArg(policyId), policyVersionArg(version)], options),
+    byRuntime: async (runtimeHash, options) =>
+      listPage(pool, schema, 'runtime', [digestArg(runtimeHash, 'runtime hash')], options),
+    byAgent: async (agent, options) => listPage(pool, schema, 'agent', [keyIdArg(agent)], options),
+    bundle: async (id, sources) => bundle(pool, schema, executionIdArg(id), sources),
+  };
+}

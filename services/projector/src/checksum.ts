@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { qualifiedName, quoteSchema } from '@lineage/store';
+
+/** Row count and content digest of one projection table. */
+export interface TableChecksum {
+  rows: number;
+  /** Hex SHA-256 over the per-row digests in primary-key order (see {@link projectionChecksum}). */
+  sha256: string;
+}
+
+/** One stored position of `projection_offsets`; reported beside the content, never part of it. */
+export interface StoredOffset {
+  projection: string;
+  topic: string;
+  partition: number;
+  /** 64-bit: a decimal string. */
+  nextOffset: string;
+}
+
+/** What {@link projectionChecksum} returns. */
+export interface ProjectionChecksum {
+  executions: TableChecksum;
+  lineage_edges: TableChecksum;
+  /** Hex SHA-256 over both tables' counts and digests: equal iff both tables are. */
+  combined: string;
+  /** Stored positions, sorted; not part of `combined` (a rebuild may stop at another offset). */
+  offsets: StoredOffset[];
+}
+
+// The projection tables and their primary keys, in the order they enter `combined`.
+const TABLES = [
+  { table: 'executions', key: ['attestation_digest'] },
+  { table: 'lineage_edges', key: ['child_id', 'parent_id'] },
+] as const;
+
+/**
+ * A content checksum of a projector schema's tables (`executions`, `lineage_edges`): every column of
+ * every row, `partition` and `offset` included (they are facts of the topic). Each row is rendered as
+ * `to_jsonb(row)::text` (jsonb orders keys itself; timestamps rendered in UTC), hashed with SHA-256,
+ * and the row digests are hashed again in primary-key order (`COLLATE "C"`), all in Postgres, in one
+ * read-only repeatable-read snapshot. So the result depends only on the rows, not on insertion order,
+ * physical layout, session time zone or locale. `projection_offsets` and `schema_migrations` are
+ * left out of the content; positions are reported separately in `offsets`.
+ *
+ * Limit: the row digests of a table are aggregated as one bytea value (32 bytes a row), so a table
+ * up to about 30 million rows.
+ * @throws StoreError INVALID_IDENTIFIER; pg errors (e.g. 42P01 when the schema has no projection).
+ */
+export async function projectionChecksum(pool: Pool, schema: string): Promise<ProjectionChecksum> {
+  quoteSchema(schema);
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    try {
+      // Text renderings of timestamptz depend on these session settings: pin them.
+      await client.query(`SET LOCAL TimeZone = 'UTC'`);
+      await client.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
+      await client.query(`SET LOCAL IntervalStyle = 'postgres'`);
+      const tables: TableChecksum[] = [];
+      for (const { table, key } of TABLES) {
+        const order = key.map((k) => `r.${k} COLLATE "C"`).join(', ');
+        const { rows } = await client.query<{ rows: string; sha256: string }>(
+          `SELECT count(*)::text AS rows,
+                  encode(sha256(coalesce(string_agg(sha256(convert_to(to_jsonb(r)::text, 'UTF8')), ''::bytea ORDER BY ${order}), ''::bytea)), 'hex') AS sha256
+             FROM ${qualifiedName(schema, table)} AS r`,
+        );
+        tables.push({ rows: Number(rows[0]!.rows), sha256: rows[0]!.sha256 });
+      }
+      const offsets = await readStoredOffsets(client, schema);
+      await client.query('COMMIT');
+      const [executions, edges] = tables as [TableChecksum, TableChecksum];
+      const combined = createHash('sha256')
+        .update(
+          `executions ${executions.rows} ${executions.sha256}\nlineage_edges ${edges.rows} ${edges.sha256}\n`,
+        )
+        .digest('hex');
+      return { executions, lineage_edges: edges, combined, offsets };
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
+      throw error;
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
+async function readStoredOffsets(client: PoolClient, schema: string): Promise<StoredOffset[]> {
+  const exists = await client.query<{ found: boolean }>(
+    `SELECT to_regclass($1) IS NOT NULL AS found`,
+    [qualifiedName(schema, 'projection_offsets')],
+  );
+  if (exists.rows[0]?.found !== true) return [];
+  const { rows } = await client.query<{
+    projection: string;
+    topic: string;
+    partition: number;
+    next_offset: string;
+  }>(
+    `SELECT projection, topic, partition, next_offset::text AS next_offset
+       FROM ${qualifiedName(schema, 'projection_offsets')}
+      ORDER BY projection COLLATE "C", topic COLLATE "C", partition`,
+  );
+  return rows.map((r) => ({
+    projection: r.projection,
+    topic: r.topic,
+    partition: r.partition,
+    nextOffset: r.next_offset,
+  }));
+}

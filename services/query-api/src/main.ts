@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { databaseUrl } from '@lineage/infra';
+import { readTrustStore } from '@lineage/keys';
+import type { TrustedKey } from '@lineage/protocol';
+import { createPool, isIdentifier } from '@lineage/store';
+import { QueryApiError } from './errors.js';
+import { readPolicies } from './policies.js';
+import { createQueryApi } from './server.js';
+
+// Entry point: `tsx services/query-api/src/main.ts [--database-url url] [--schema lineage] [--port 8080]
+//   [--host 127.0.0.1] [--trust .lineage/truststore.json] [--policies infra/policy]`.
+const { values } = parseArgs({
+  options: {
+    'database-url': { type: 'string', default: databaseUrl() },
+    schema: { type: 'string', default: process.env.LINEAGE_SCHEMA ?? 'lineage' },
+    port: { type: 'string', default: process.env.PORT ?? '8080' },
+    host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
+    trust: { type: 'string' },
+    policies: { type: 'string', default: 'infra/policy' },
+  },
+});
+
+const logger = pino({ name: 'query-api' });
+const port = Number(values.port);
+if (!isIdentifier(values.schema))
+  throw new QueryApiError('INVALID_ARGUMENT', '--schema must match ^[a-z_][a-z0-9_]{0,40}$');
+if (!Number.isInteger(port) || port < 0 || port > 65_535)
+  throw new QueryApiError('INVALID_ARGUMENT', '--port must be an integer in 0..65535');
+
+// Without --trust, the demo's trust store if present; bundles then carry no keys otherwise.
+const trustPath =
+  values.trust ?? (existsSync('.lineage/truststore.json') ? '.lineage/truststore.json' : undefined);
+const keys: readonly TrustedKey[] =
+  trustPath === undefined ? [] : (await readTrustStore(trustPath)).document.keys;
+if (trustPath === undefined) logger.warn('no --trust given: evidence bundles will carry no keys');
+const policies = await readPolicies(values.policies);
+
+const pool = createPool(values['database-url'], {
+  onIdleError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost'),
+});
+const app = createQueryApi({
+  pool,
+  schema: values.schema,
+  bundleSources: () => ({ keys, policies }),
+  log: logger,
+});
+await app.listen({ port, host: values.host });
+logger.info({ keys: keys.length, policies: policies.length }, 'query API ready');
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping');
+  app
+    .close()
+    .then(() => pool.end())
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
