@@ -58,7 +58,11 @@ describe('parseIntent', () => {
       ['"not-a-uuid"', 'not-a-uuid'],
       ['a UUIDv4', crypto.randomUUID()],
       ['an upper-case UUIDv7', newExecutionId().toUpperCase()],
-      ['a UUIDv7 with the wrong variant', newExecutionId().replace(/-[89ab]/, '-c')],
+      // The variant nibble is character 19 (after the third dash).
+      [
+        'a UUIDv7 with the wrong variant',
+        ((id: string) => `${id.slice(0, 19)}c${id.slice(20)}`)(newExecutionId()),
+      ],
       ['a UUIDv7 in braces', `{${newExecutionId()}}`],
       ['a number', 7],
       ['an object', { id: newExecutionId() }],

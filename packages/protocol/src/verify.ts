@@ -1,5 +1,6 @@
 import { fromBase64 } from './bytes.js';
 import { sha256Hex } from './digest.js';
+import { executionFingerprint } from './fingerprint.js';
 import type { RawEnvelope } from './dsse.js';
 import { pae } from './dsse.js';
 import type { Ed25519Verifier } from './ed25519.js';
@@ -95,6 +96,16 @@ export function verifyAttestation(envelope: RawEnvelope, ctx: VerifyContext): Ve
       'KEY_NOT_VALID_AT',
       `governance key ${unusable} at ${predicate.issued_at}`,
     );
+  // The fingerprint must be the documented function of the intent digest and the pinned policy.
+  if (
+    predicate.execution_fingerprint !==
+    executionFingerprint(statement.subject[0].digest.sha256, predicate.policy)
+  ) {
+    throw new VerificationError(
+      'STATEMENT_MALFORMED',
+      'execution_fingerprint does not match the intent and policy',
+    );
+  }
   // An embedded intent must be the one the subject digest names.
   if (predicate.intent !== null) {
     let payload: Uint8Array;

@@ -234,6 +234,15 @@ describe('each check has its own code', () => {
     );
   });
 
+  it('a fingerprint that is not f(intent digest, policy) → STATEMENT_MALFORMED', () => {
+    const env = makeAttestation({
+      governance,
+      agent,
+      predicate: { execution_fingerprint: sha256Hex(utf8('another fingerprint')) },
+    }).envelope;
+    expect(errorOf(() => verifyAttestation(env, ctx()))).toEqual(fails('STATEMENT_MALFORMED'));
+  });
+
   it('subject name ≠ execution_id → SUBJECT_MISMATCH', () => {
     const s = statementWith('subject.0.name', '01900000-0000-7000-8000-000000000000');
     expect(errorOf(() => verifyAttestation(signStatement(s), ctx()))).toEqual(

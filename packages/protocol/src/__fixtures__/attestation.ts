@@ -205,7 +205,11 @@ export function makeAttestation(opts: AttestationOptions): Attestation {
   const intent = JSON.parse(new TextDecoder().decode(intentPayload)) as IntentBody;
   const predicate: Predicate = {
     execution_id: intent.execution_id,
-    execution_fingerprint: executionFingerprint(intentDigest, POLICY),
+    // Derived from the final subject digest and policy, as governance does.
+    execution_fingerprint: executionFingerprint(
+      opts.subjectDigest ?? intentDigest,
+      opts.predicate?.policy ?? POLICY,
+    ),
     kind: 'decision',
     decision: 'allow',
     reasons: [],
