@@ -146,7 +146,7 @@ export class RecordMaker {
     const intentDigest = sha256Hex(intentPayload);
     const predicate: Predicate = {
       execution_id: executionId,
-      execution_fingerprint: executionFingerprint(intentDigest, this.policy),
+      execution_fingerprint: executionFingerprint(executionId, intentDigest, this.policy),
       kind: 'decision',
       decision,
       reasons: decision === 'allow' ? [] : ['POLICY_DENIED'],

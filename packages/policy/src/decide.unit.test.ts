@@ -91,7 +91,7 @@ function attestation(
   const statement = buildStatement(
     {
       execution_id: executionId,
-      execution_fingerprint: executionFingerprint(digest, policy.ref),
+      execution_fingerprint: executionFingerprint(executionId, digest, policy.ref),
       kind: 'decision',
       decision,
       reasons: [],

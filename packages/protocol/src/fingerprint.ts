@@ -5,14 +5,21 @@ import type { PolicyRef } from './statement.js';
 /**
  * The execution fingerprint: the semantic identity of a governance decision.
  *
- *   fingerprint = SHA-256( JCS({ "intent": <intent digest>, "policy": { "hash", "id", "version" } }) )
+ *   fingerprint = SHA-256( JCS({ "execution_id": <id>, "intent": <intent digest>,
+ *                                "policy": { "hash", "id", "version" } }) )
  *
- * where the intent digest is the SHA-256 of the canonical intent payload (which contains the
- * execution id) and JCS is RFC 8785. The same intent under the same pinned policy always has the
- * same fingerprint; any change to either changes it.
+ * where the execution id is the one the decision is about (the attestation's subject name), the
+ * intent digest is the SHA-256 of the canonical intent payload, and JCS is RFC 8785. Two decisions
+ * share a fingerprint only if they share id, intent and policy — which governance answers as a
+ * redelivery, never as a second decision — so each fingerprint is decided once, whatever the input.
  */
-export function executionFingerprint(intentDigest: Digest, policy: PolicyRef): Digest {
+export function executionFingerprint(
+  executionId: string,
+  intentDigest: Digest,
+  policy: PolicyRef,
+): Digest {
   return digestOf({
+    execution_id: executionId,
     intent: intentDigest,
     policy: { hash: policy.hash, id: policy.id, version: policy.version },
   });

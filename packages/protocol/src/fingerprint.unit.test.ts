@@ -5,6 +5,7 @@ import type { Digest, PolicyRef } from './index.js';
 import { readVector } from './__fixtures__/attestation.js';
 
 interface FingerprintVector {
+  execution_id: string;
   intent_digest: string;
   policy: { id: string; version: number; hash: string };
   canonical: string;
@@ -20,6 +21,7 @@ const policy: PolicyRef = {
   hash: v.policy.hash as Digest,
 };
 const intent = v.intent_digest as Digest;
+const id = v.execution_id;
 
 describe('executionFingerprint (test/vectors/fingerprint.json)', () => {
   it('the vector file documents its formula', () => {
@@ -28,13 +30,13 @@ describe('executionFingerprint (test/vectors/fingerprint.json)', () => {
   });
 
   it('the expected value is SHA-256 of the hand-written canonical string (node:crypto)', () => {
-    const canonical = `{"intent":"${v.intent_digest}","policy":{"hash":"${v.policy.hash}","id":"${v.policy.id}","version":${v.policy.version}}}`;
+    const canonical = `{"execution_id":"${v.execution_id}","intent":"${v.intent_digest}","policy":{"hash":"${v.policy.hash}","id":"${v.policy.id}","version":${v.policy.version}}}`;
     expect(canonical).toBe(v.canonical);
     expect(crypto.createHash('sha256').update(canonical, 'utf8').digest('hex')).toBe(v.fingerprint);
   });
 
   it('executionFingerprint reproduces it', () => {
-    expect(executionFingerprint(intent, policy)).toBe(v.fingerprint);
+    expect(executionFingerprint(id, intent, policy)).toBe(v.fingerprint);
   });
 
   it('ignores extra properties of the policy object and its key order', () => {
@@ -44,20 +46,25 @@ describe('executionFingerprint (test/vectors/fingerprint.json)', () => {
       id: policy.id,
       name: 'ignored',
     } as PolicyRef;
-    expect(executionFingerprint(intent, reordered)).toBe(v.fingerprint);
+    expect(executionFingerprint(id, intent, reordered)).toBe(v.fingerprint);
   });
 
   it.each([
-    ['the intent digest', () => executionFingerprint(sha256Hex(utf8('another intent')), policy)],
+    [
+      'the intent digest',
+      () => executionFingerprint(id, sha256Hex(utf8('another intent')), policy),
+    ],
     [
       'the policy hash',
-      () => executionFingerprint(intent, { ...policy, hash: sha256Hex(utf8('another policy')) }),
+      () =>
+        executionFingerprint(id, intent, { ...policy, hash: sha256Hex(utf8('another policy')) }),
     ],
     [
       'the policy version',
-      () => executionFingerprint(intent, { ...policy, version: policy.version + 1 }),
+      () => executionFingerprint(id, intent, { ...policy, version: policy.version + 1 }),
     ],
-    ['the policy id', () => executionFingerprint(intent, { ...policy, id: `${policy.id}-2` })],
+    ['the execution id', () => executionFingerprint(`${id.slice(0, -1)}f`, intent, policy)],
+    ['the policy id', () => executionFingerprint(id, intent, { ...policy, id: `${policy.id}-2` })],
   ])('changing %s changes it', (_what, compute) => {
     const other = compute();
     expect(other).toMatch(/^[0-9a-f]{64}$/);
@@ -66,7 +73,7 @@ describe('executionFingerprint (test/vectors/fingerprint.json)', () => {
 
   it('a version given as a string is not the same policy (and cannot collide with the integer)', () => {
     expect(
-      executionFingerprint(intent, {
+      executionFingerprint(id, intent, {
         ...policy,
         version: String(policy.version) as unknown as number,
       }),

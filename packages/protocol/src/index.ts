@@ -45,3 +45,37 @@ export { ProtocolError, EncodingError, VerificationError } from './errors.js';
 export type { EncodingErrorCode, VerificationErrorCode } from './errors.js';
 export { buildBundle, verifyBundle, isBundle, BundleError, BUNDLE_MEDIA_TYPE } from './bundle.js';
 export type { EvidenceBundle, BundledPolicy, VerifiedBundle, BundleErrorCode } from './bundle.js';
+export {
+  leafHash,
+  nodeHash,
+  merkleRoot,
+  merkleRootOfHashes,
+  inclusionProof,
+  consistencyProof,
+  verifyInclusion,
+  verifyConsistency,
+  MerkleBuilder,
+  MerkleError,
+  EMPTY_ROOT,
+  MERKLE_HASH_SIZE,
+} from './merkle.js';
+export type { MerkleErrorCode } from './merkle.js';
+export {
+  formatCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+  parseSignedNote,
+  verifyNote,
+  verifyCheckpoint,
+  noteKeyId,
+  CheckpointError,
+  MAX_NOTE_SIGNATURES,
+  MAX_NOTE_LENGTH,
+} from './checkpoint.js';
+export type {
+  Checkpoint,
+  CheckpointErrorCode,
+  NoteSignature,
+  SignedNote,
+  NoteVerifierKey,
+} from './checkpoint.js';

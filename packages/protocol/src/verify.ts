@@ -96,10 +96,14 @@ export function verifyAttestation(envelope: RawEnvelope, ctx: VerifyContext): Ve
       'KEY_NOT_VALID_AT',
       `governance key ${unusable} at ${predicate.issued_at}`,
     );
-  // The fingerprint must be the documented function of the intent digest and the pinned policy.
+  // The fingerprint must be the documented function of the execution, its intent and the pinned policy.
   if (
     predicate.execution_fingerprint !==
-    executionFingerprint(statement.subject[0].digest.sha256, predicate.policy)
+    executionFingerprint(
+      statement.subject[0].name,
+      statement.subject[0].digest.sha256,
+      predicate.policy,
+    )
   ) {
     throw new VerificationError(
       'STATEMENT_MALFORMED',

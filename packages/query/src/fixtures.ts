@@ -8,6 +8,7 @@ import {
   buildStatement,
   digestOf,
   encodeStatement,
+  executionFingerprint,
   newExecutionId,
   sha256Hex,
   signEnvelope,
@@ -112,13 +113,15 @@ export class LedgerBuilder {
       if (attestation === undefined) throw new Error(`parent ${id} was not attested here`);
       return { execution_id: id, attestation };
     });
-    const fingerprint = sha256Hex(utf8(`fingerprint:${executionId}:${kind}`));
     const runtimeHash = options.runtime ?? sha256Hex(utf8('runtime'));
     const pinned = {
       id: policy.id,
       version: policy.version,
       hash: digestOf(policy.document),
     };
+    // A distinct stand-in intent digest per attestation; the fingerprint follows the real formula.
+    const subjectDigest = sha256Hex(utf8(`intent:${executionId}:${kind}`));
+    const fingerprint = executionFingerprint(executionId, subjectDigest, pinned);
     const predicate: Predicate = {
       execution_id: executionId,
       execution_fingerprint: fingerprint,
@@ -140,9 +143,7 @@ export class LedgerBuilder {
       issuer: this.signer.keyid as Predicate['issuer'],
       intent: null,
     };
-    const payload = encodeStatement(
-      buildStatement(predicate, sha256Hex(utf8(`intent:${executionId}`))),
-    );
+    const payload = encodeStatement(buildStatement(predicate, subjectDigest));
     const envelope = signEnvelope(ATTESTATION_PAYLOAD_TYPE, payload, this.signer);
     const digest = attestationDigest(envelope);
     if (kind === 'decision') this.decisions.set(executionId, digest);

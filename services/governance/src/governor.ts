@@ -235,7 +235,7 @@ export class Governor {
   ): Predicate {
     return {
       execution_id: subject,
-      execution_fingerprint: executionFingerprint(d.intentDigest, this.config.policy.ref),
+      execution_fingerprint: executionFingerprint(subject, d.intentDigest, this.config.policy.ref),
       kind,
       decision: d.decision,
       reasons: d.reasons,

@@ -4,6 +4,7 @@ import {
   attestationDigest,
   buildStatement,
   encodeStatement,
+  executionFingerprint,
   newExecutionId,
   sha256Hex,
   signEnvelope,
@@ -79,7 +80,7 @@ export class LedgerBuilder {
     this.requests.set(executionId, request);
     const predicate: Predicate = {
       execution_id: executionId,
-      execution_fingerprint: sha256Hex(utf8(`fingerprint:${executionId}:${kind}`)),
+      execution_fingerprint: '' as Predicate['execution_fingerprint'],
       kind,
       decision,
       reasons: decision === 'allow' ? [] : ['POLICY_DENIED'],
@@ -99,9 +100,16 @@ export class LedgerBuilder {
       intent: null,
       ...patch,
     };
-    const payload = encodeStatement(
-      buildStatement(predicate, sha256Hex(utf8(`intent:${executionId}`))),
-    );
+    // A distinct stand-in intent digest per attestation; the fingerprint follows the real formula.
+    const subjectDigest = sha256Hex(utf8(`intent:${executionId}:${kind}`));
+    if (!patch.execution_fingerprint) {
+      predicate.execution_fingerprint = executionFingerprint(
+        predicate.execution_id,
+        subjectDigest,
+        predicate.policy,
+      );
+    }
+    const payload = encodeStatement(buildStatement(predicate, subjectDigest));
     const envelope = signEnvelope(ATTESTATION_PAYLOAD_TYPE, payload, this.signer);
     const digest = attestationDigest(envelope);
     if (kind === 'decision') this.decisions.set(executionId, digest);

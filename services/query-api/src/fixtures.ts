@@ -5,6 +5,7 @@ import {
   buildStatement,
   digestOf,
   encodeStatement,
+  executionFingerprint,
   newExecutionId,
   sha256Hex,
   signEnvelope,
@@ -53,7 +54,12 @@ export class Ledger {
       if (attestation === undefined) throw new Error(`parent ${id} was not attested here`);
       return { execution_id: id, attestation };
     });
-    const fingerprint = sha256Hex(utf8(`fingerprint:${executionId}`));
+    const subjectDigest = sha256Hex(utf8(`intent:${executionId}`));
+    const fingerprint = executionFingerprint(executionId, subjectDigest, {
+      id: 'default',
+      version: 3,
+      hash: digestOf(FIXTURE_POLICY),
+    });
     const predicate: Predicate = {
       execution_id: executionId,
       execution_fingerprint: fingerprint,
@@ -77,9 +83,7 @@ export class Ledger {
       issuer: this.signer.keyid as Predicate['issuer'],
       intent: null,
     };
-    const payload = encodeStatement(
-      buildStatement(predicate, sha256Hex(utf8(`intent:${executionId}`))),
-    );
+    const payload = encodeStatement(buildStatement(predicate, subjectDigest));
     const envelope = signEnvelope(ATTESTATION_PAYLOAD_TYPE, payload, this.signer);
     const digest = attestationDigest(envelope);
     this.decisions.set(executionId, digest);

@@ -207,6 +207,7 @@ export function makeAttestation(opts: AttestationOptions): Attestation {
     execution_id: intent.execution_id,
     // Derived from the final subject digest and policy, as governance does.
     execution_fingerprint: executionFingerprint(
+      opts.predicate?.execution_id ?? intent.execution_id,
       opts.subjectDigest ?? intentDigest,
       opts.predicate?.policy ?? POLICY,
     ),
