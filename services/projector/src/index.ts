@@ -1,7 +1,5 @@
 export { startProjector } from './service.js';
 export type { Projector, ProjectorOptions } from './service.js';
-export { ancestors, MAX_ANCESTRY_DEPTH } from './ancestry.js';
-export type { AncestorRow } from './ancestry.js';
 export { projectAttestations } from './project.js';
 export type { OnSkip } from './project.js';
 export { decodeAttestation } from './decode.js';
