@@ -9,6 +9,7 @@ import type { Digest } from './ids.js';
 import { asArray, asObject, asString } from './shape.js';
 import type { TrustStore, TrustedKey } from './trust.js';
 import { loadTrustStore } from './trust.js';
+import { knownRuntimeHashes, verifyRelease } from './release.js';
 import { verifyAttestation, verifyEnvelopeSignature } from './verify.js';
 import type { VerifiedAttestation } from './verify.js';
 
@@ -28,6 +29,8 @@ export interface EvidenceBundle {
   attestations: DsseEnvelope[];
   keys: TrustedKey[];
   policies: BundledPolicy[];
+  /** Signed release manifests vouching for governance runtimes; optional. */
+  releases?: DsseEnvelope[];
 }
 
 export type BundleErrorCode =
@@ -38,7 +41,8 @@ export type BundleErrorCode =
   | 'POLICY_MISSING'
   | 'POLICY_HASH_MISMATCH'
   | 'KEY_MISMATCH'
-  | 'INTENT_SIGNATURE_INVALID';
+  | 'INTENT_SIGNATURE_INVALID'
+  | 'RELEASE_INVALID';
 
 /** A bundle that does not prove what it claims; `executionId` names the offending execution. */
 export class BundleError extends ProtocolError<BundleErrorCode | VerificationErrorCode> {
@@ -54,8 +58,13 @@ export class BundleError extends ProtocolError<BundleErrorCode | VerificationErr
 
 /** What a verified bundle proves. */
 export interface VerifiedBundle {
+  /** The attestation that settles the execution: its override if it has one, else its decision. */
   target: VerifiedAttestation;
+  /** The decision of the execution (for an overridden one, the `pending_override`). */
+  decision: VerifiedAttestation;
   attestations: VerifiedAttestation[];
+  /** True when every attestation's runtime hash is vouched for by a bundled release. */
+  runtimeVerified: boolean;
 }
 
 /** Assembles a bundle from envelopes (target first), the keys that signed them and their intents, and the policies. */
@@ -64,6 +73,7 @@ export function buildBundle(
   envelopes: readonly RawEnvelope[],
   keys: readonly TrustedKey[],
   policies: readonly JsonValue[],
+  releases: readonly RawEnvelope[] = [],
 ): EvidenceBundle {
   return {
     mediaType: BUNDLE_MEDIA_TYPE,
@@ -71,6 +81,7 @@ export function buildBundle(
     attestations: envelopes.map(toDsse),
     keys: [...keys],
     policies: policies.map((document) => ({ hash: digestOf(document), document })),
+    ...(releases.length > 0 ? { releases: releases.map(toDsse) } : {}),
   };
 }
 
@@ -127,12 +138,27 @@ export function verifyBundle(
   }
   const trust = ctx.trust ?? bundledTrust;
 
+  // Every bundled release must be signed by a trusted release key; together they name the known runtimes.
+  const releases = o.releases === undefined ? [] : asArray(o.releases, 'releases', fail, 100);
+  const knownRuntimes = knownRuntimeHashes(
+    releases.map((r) => {
+      try {
+        return verifyRelease(fromDsse(r), { trust, ed25519: ctx.ed25519 });
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        throw new BundleError('RELEASE_INVALID', `release: ${error.message}`, null, {
+          cause: error,
+        });
+      }
+    }),
+  );
+
   // Every attestation must verify on its own.
   const verified: VerifiedAttestation[] = envelopes.map((e) => {
     let env: RawEnvelope;
     try {
       env = fromDsse(e);
-      return verifyAttestation(env, { trust, ed25519: ctx.ed25519 });
+      return verifyAttestation(env, { trust, ed25519: ctx.ed25519, knownRuntimes });
     } catch (error) {
       if (error instanceof VerificationError) {
         throw new BundleError(error.code, error.message, executionIdOf(e), { cause: error });
@@ -142,22 +168,46 @@ export function verifyBundle(
   });
   const byDigest = new Map(verified.map((v) => [v.digest, v]));
 
-  // The execution the bundle is for must be decided in it.
-  const head = verified.find(
+  // The execution the bundle is for must be decided in it; an override of it settles it.
+  const decision = verified.find(
     (v) => v.predicate.execution_id === target && v.predicate.kind === 'decision',
   );
-  if (!head)
+  if (!decision)
     throw new BundleError(
       'BUNDLE_TARGET_MISSING',
       `no decision for ${target} in the bundle`,
       target,
     );
+  const head =
+    verified.find(
+      (v) => v.predicate.kind === 'override' && v.predicate.override?.pending === decision.digest,
+    ) ?? decision;
 
-  // Every ancestor link must be present, and an allowed execution may only descend from allowed ones.
+  // Every ancestor link must be present, and an allowed execution may only descend from allowed
+  // ones; an override must have its pending decision beside it.
   const pending = [head];
   const seen = new Set<string>([head.digest]);
   while (pending.length > 0) {
     const v = pending.pop()!;
+    const ref = v.predicate.override;
+    if (v.predicate.kind === 'override' && ref) {
+      const answered = byDigest.get(ref.pending);
+      if (
+        !answered ||
+        answered.predicate.execution_id !== v.predicate.execution_id ||
+        answered.predicate.decision !== 'pending_override'
+      ) {
+        throw new BundleError(
+          'ANCESTOR_MISSING',
+          `the pending decision ${v.predicate.execution_id} overrides is not in the bundle`,
+          v.predicate.execution_id,
+        );
+      }
+      if (!seen.has(answered.digest)) {
+        seen.add(answered.digest);
+        pending.push(answered);
+      }
+    }
     for (const ref of v.predicate.parents) {
       const parent = byDigest.get(ref.attestation);
       if (!parent || parent.predicate.execution_id !== ref.execution_id) {
@@ -224,7 +274,12 @@ export function verifyBundle(
       );
     }
   }
-  return { target: head, attestations: verified };
+  return {
+    target: head,
+    decision,
+    attestations: verified,
+    runtimeVerified: verified.every((v) => v.runtimeVerified),
+  };
 }
 
 function executionIdOf(envelope: unknown): string | null {

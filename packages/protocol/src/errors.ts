@@ -25,7 +25,8 @@ export type VerificationErrorCode =
   | 'PREDICATE_TYPE_UNSUPPORTED'
   | 'SUBJECT_MISMATCH'
   | 'TRUST_STORE_MALFORMED'
-  | 'INTENT_MALFORMED';
+  | 'INTENT_MALFORMED'
+  | 'OVERRIDE_INVALID';
 
 /** Base error of the protocol package: every failure carries a stable `code`. */
 export class ProtocolError<C extends string = string> extends Error {

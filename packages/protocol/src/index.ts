@@ -35,12 +35,39 @@ export {
   STATEMENT_TYPE,
   PREDICATE_TYPE,
 } from './statement.js';
-export type { Statement, Predicate, PolicyRef, Decision, AttestationKind } from './statement.js';
+export type {
+  Statement,
+  Predicate,
+  PolicyRef,
+  Decision,
+  AttestationKind,
+  Authorization,
+  OverrideRef,
+} from './statement.js';
+export { actionMatches, scopeCovers, intersectScopes, parseScope } from './scope.js';
+export type { Scope } from './scope.js';
+export { parseGrant, verifyGrant, GrantError, GRANT_PAYLOAD_TYPE, GRANT_TYPE } from './grant.js';
+export type { GrantBody, GrantRequest, VerifiedGrant } from './grant.js';
+export {
+  parseResolution,
+  ResolutionError,
+  RESOLUTION_PAYLOAD_TYPE,
+  RESOLUTION_TYPE,
+} from './resolution.js';
+export type { ResolutionBody } from './resolution.js';
+export {
+  parseRelease,
+  verifyRelease,
+  knownRuntimeHashes,
+  RELEASE_PAYLOAD_TYPE,
+  RELEASE_TYPE,
+} from './release.js';
+export type { ReleaseBody, ReleasedRuntime } from './release.js';
 export { executionFingerprint } from './fingerprint.js';
 export { verifyAttestation, verifyEnvelopeSignature, attestationDigest } from './verify.js';
 export type { VerifyContext, VerifiedAttestation } from './verify.js';
-export { DENY_REASONS, DEAD_LETTER_REASONS } from './reasons.js';
-export type { DenyReason, DeadLetterReason } from './reasons.js';
+export { DENY_REASONS, OVERRIDE_REASONS, DEAD_LETTER_REASONS } from './reasons.js';
+export type { DenyReason, OverrideReason, DeadLetterReason } from './reasons.js';
 export { ProtocolError, EncodingError, VerificationError } from './errors.js';
 export type { EncodingErrorCode, VerificationErrorCode } from './errors.js';
 export { buildBundle, verifyBundle, isBundle, BundleError, BUNDLE_MEDIA_TYPE } from './bundle.js';

@@ -113,6 +113,8 @@ export function parseIntent(payload: Uint8Array): IntentBody {
   if (trace !== null && !TRACEPARENT.test(trace)) throw fail('trace is not a W3C traceparent');
   if (o.grant !== null && (typeof o.grant !== 'object' || Array.isArray(o.grant)))
     throw fail('grant is not an object or null');
+  // A child inherits its authority from its parents; only a root carries a grant.
+  if (o.grant !== null && parents.length > 0) throw fail('a child intent carries a grant');
   return {
     _type: INTENT_TYPE,
     execution_id: o.execution_id,

@@ -28,9 +28,14 @@ const parent = (i: number) => ({ ...PARENTS[i]! });
 
 describe('parseIntent', () => {
   it('a valid intent body round-trips', () => {
-    const body = intentBody(agent, { parents: [parent(1), parent(2)] });
+    const body = intentBody(agent, { parents: [parent(1), parent(2)], grant: null });
     expect(parse(body)).toEqual(body);
     expect(canonicalBytes(parse(body))).toEqual(canonicalBytes(body));
+  });
+
+  it('refuses a child that carries a grant: authority is inherited (INTENT_MALFORMED)', () => {
+    const body = intentBody(agent, { parents: [parent(1)] });
+    expect(errorOf(() => parse(body))).toEqual(intentError('INTENT_MALFORMED'));
   });
 
   it('accepts a root intent without trace, grant null, exactly MAX_PARENTS parents', () => {

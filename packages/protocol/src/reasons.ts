@@ -11,6 +11,11 @@ export const DENY_REASONS = [
   'AGENT_KEY_UNKNOWN',
   'AGENT_KEY_REVOKED',
   'AGENT_KEY_EXPIRED',
+  'GRANT_MISSING',
+  'GRANT_INVALID',
+  'GRANT_PRINCIPAL_UNTRUSTED',
+  'GRANT_EXPIRED',
+  'GRANT_OUT_OF_SCOPE',
   'PARENT_MISSING',
   'PARENT_INVALID',
   'PARENT_NOT_ALLOWED',
@@ -18,9 +23,30 @@ export const DENY_REASONS = [
   'REPLAY_EXECUTION_ID',
   'POLICY_DENIED',
   'POLICY_NO_MATCH',
+  'POLICY_UNKNOWN',
 ] as const;
 
-export type DenyReason = (typeof DENY_REASONS)[number];
+export type DenyReason = (typeof DENY_REASONS)[number] | OverrideReason;
+
+/**
+ * Reason codes of the override flow. `OVERRIDE_REQUIRED` marks a `pending_override` decision;
+ * `OVERRIDE_APPROVED` / `OVERRIDE_REJECTED` mark the `override` attestation that resolves it; the
+ * rest mark a signed `override_rejection`: a resolution governance refused, which changes nothing.
+ */
+export const OVERRIDE_REASONS = [
+  'OVERRIDE_REQUIRED',
+  'OVERRIDE_APPROVED',
+  'OVERRIDE_REJECTED',
+  'OVERRIDE_MALFORMED',
+  'OVERRIDE_SIGNATURE_INVALID',
+  'OVERRIDE_APPROVER_UNTRUSTED',
+  'OVERRIDE_APPROVER_NOT_ALLOWED',
+  'OVERRIDE_SELF_APPROVAL',
+  'OVERRIDE_NOT_PENDING',
+  'OVERRIDE_ALREADY_RESOLVED',
+] as const;
+
+export type OverrideReason = (typeof OVERRIDE_REASONS)[number];
 
 /** Dead-letter reason codes: input that could not be decoded at all. */
 export const DEAD_LETTER_REASONS = ['UNDECODABLE', 'EMPTY_RECORD'] as const;

@@ -5,6 +5,8 @@ import { VerificationError } from './errors.js';
 import { isDigest, isExecutionId, isKeyId } from './ids.js';
 import type { Digest, ExecutionId, KeyId } from './ids.js';
 import type { ParentRef } from './intent.js';
+import type { Scope } from './scope.js';
+import { parseScope } from './scope.js';
 import { asArray, asInt, asObject, asString, asTimestamp, onlyKeys } from './shape.js';
 
 /** DSSE payload type of an attestation (an in-toto Statement). */
@@ -14,13 +16,38 @@ export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PREDICATE_TYPE = 'https://lineage.dev/ExecutionAttestation/v1';
 
 export type Decision = 'allow' | 'deny' | 'pending_override';
-export type AttestationKind = 'decision' | 'override' | 'replay_rejection';
+/**
+ * `decision`: the one decision of an execution id. `override`: an approver's resolution of a
+ * `pending_override` decision (allow or deny). `replay_rejection`: a different intent under a consumed
+ * id. `override_rejection`: a resolution governance refused; it changes no execution's outcome.
+ */
+export type AttestationKind = 'decision' | 'override' | 'replay_rejection' | 'override_rejection';
 
 /** The policy that decided, pinned by content hash. */
 export interface PolicyRef {
   id: string;
   version: number;
   hash: Digest;
+}
+
+/**
+ * Where an execution's authority comes from. A root names the digest of the grant it carried and that
+ * grant's principal and scope; a child names the parent attestations it inherits from, the
+ * principals at their roots, and the intersection of their scopes. `depth` is 0 at a root and one
+ * more than the deepest parent below it.
+ */
+export interface Authorization {
+  grant: Digest | null;
+  inherited_from: Digest[];
+  principals: KeyId[];
+  scope: Scope | null;
+  depth: number;
+}
+
+/** What an `override` or `override_rejection` attestation answers: the pending decision and the signed resolution. */
+export interface OverrideRef {
+  pending: Digest;
+  resolution: DsseEnvelope;
 }
 
 /** The Lineage predicate (ARCHITECTURE.md §2). */
@@ -36,7 +63,7 @@ export interface Predicate {
   policy: PolicyRef;
   runtime_hash: Digest;
   parents: ParentRef[];
-  authorization: { grant: Digest | null; inherited_from: Digest[] };
+  authorization: Authorization;
   partition: number;
   sequence: number;
   prev: Digest | null;
@@ -44,6 +71,8 @@ export interface Predicate {
   issuer: KeyId;
   /** The agent-signed intent verbatim, so the attestation is self-contained; null when oversized. */
   intent: DsseEnvelope | null;
+  /** For `override` and `override_rejection`: the pending attestation and the resolution; else null. */
+  override: OverrideRef | null;
 }
 
 /** An in-toto Statement v1 carrying the Lineage predicate. */
@@ -91,9 +120,10 @@ const PREDICATE_FIELDS = [
   'issued_at',
   'issuer',
   'intent',
+  'override',
 ];
 const DECISIONS: Decision[] = ['allow', 'deny', 'pending_override'];
-const KINDS: AttestationKind[] = ['decision', 'override', 'replay_rejection'];
+const KINDS: AttestationKind[] = ['decision', 'override', 'replay_rejection', 'override_rejection'];
 
 /**
  * Parses a statement payload from untrusted bytes and checks every field's shape.
@@ -133,7 +163,12 @@ export function parseStatement(payload: Uint8Array): Statement {
   const policy = asObject(p.policy, 'policy', fail);
   onlyKeys(policy, ['id', 'version', 'hash'], 'policy', fail);
   const auth = asObject(p.authorization, 'authorization', fail);
-  onlyKeys(auth, ['grant', 'inherited_from'], 'authorization', fail);
+  onlyKeys(
+    auth,
+    ['grant', 'inherited_from', 'principals', 'scope', 'depth'],
+    'authorization',
+    fail,
+  );
   if (!DECISIONS.includes(p.decision as Decision)) throw fail('unknown decision');
   if (!KINDS.includes(p.kind as AttestationKind)) throw fail('unknown kind');
   if (!isKeyId(p.issuer)) throw fail('issuer is not a key id');
@@ -166,6 +201,19 @@ export function parseStatement(payload: Uint8Array): Statement {
       inherited_from: asArray(auth.inherited_from, 'inherited_from', fail, 64).map((d) =>
         digest(d, 'inherited_from'),
       ),
+      // Attestations issued before grants existed carry neither principals, scope nor depth.
+      principals:
+        auth.principals === undefined
+          ? []
+          : asArray(auth.principals, 'principals', fail, 64).map((k) => {
+              if (!isKeyId(k)) throw fail('authorization.principals holds a non key id');
+              return k;
+            }),
+      scope:
+        auth.scope === undefined || auth.scope === null
+          ? null
+          : parseScope(auth.scope, 'authorization.scope', fail),
+      depth: auth.depth === undefined ? 0 : asInt(auth.depth, 'authorization.depth', fail),
     },
     partition: asInt(p.partition, 'partition', fail),
     sequence: asInt(p.sequence, 'sequence', fail),
@@ -173,7 +221,13 @@ export function parseStatement(payload: Uint8Array): Statement {
     issued_at: asTimestamp(p.issued_at, 'issued_at', fail),
     issuer: p.issuer as KeyId,
     intent: p.intent === null ? null : parseDsseShape(p.intent, fail),
+    override:
+      p.override === undefined || p.override === null ? null : parseOverrideRef(p.override, fail),
   };
+  // Only overrides and their refusals answer a pending decision.
+  const answers = predicate.kind === 'override' || predicate.kind === 'override_rejection';
+  if (answers !== (predicate.override !== null))
+    throw fail(`a ${predicate.kind} attestation ${answers ? 'needs' : 'cannot carry'} an override`);
   if (name !== predicate.execution_id)
     throw new VerificationError('SUBJECT_MISMATCH', 'subject name is not the execution id');
   return {
@@ -184,15 +238,25 @@ export function parseStatement(payload: Uint8Array): Statement {
   };
 }
 
-function parseDsseShape(v: unknown, fail: (what: string) => Error): DsseEnvelope {
-  const o = asObject(v, 'intent', fail);
-  onlyKeys(o, ['payloadType', 'payload', 'signatures'], 'intent', fail);
+function parseOverrideRef(v: unknown, fail: (what: string) => Error): OverrideRef {
+  const o = asObject(v, 'override', fail);
+  onlyKeys(o, ['pending', 'resolution'], 'override', fail);
+  if (!isDigest(o.pending)) throw fail('override.pending is not a digest');
   return {
-    payloadType: asString(o.payloadType, 'intent.payloadType', fail, 256),
-    payload: asString(o.payload, 'intent.payload', fail, 1 << 20),
-    signatures: asArray(o.signatures, 'intent.signatures', fail, 16).map((s) => {
-      const so = asObject(s, 'intent.signature', fail);
-      onlyKeys(so, ['keyid', 'sig'], 'intent.signature', fail);
+    pending: o.pending,
+    resolution: parseDsseShape(o.resolution, fail, 'override.resolution'),
+  };
+}
+
+function parseDsseShape(v: unknown, fail: (what: string) => Error, what = 'intent'): DsseEnvelope {
+  const o = asObject(v, what, fail);
+  onlyKeys(o, ['payloadType', 'payload', 'signatures'], what, fail);
+  return {
+    payloadType: asString(o.payloadType, `${what}.payloadType`, fail, 256),
+    payload: asString(o.payload, `${what}.payload`, fail, 1 << 20),
+    signatures: asArray(o.signatures, `${what}.signatures`, fail, 16).map((s) => {
+      const so = asObject(s, `${what}.signature`, fail);
+      onlyKeys(so, ['keyid', 'sig'], `${what}.signature`, fail);
       return {
         keyid: asString(so.keyid, 'keyid', fail, 256),
         sig: asString(so.sig, 'sig', fail, 256),

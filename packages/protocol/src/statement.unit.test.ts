@@ -6,6 +6,7 @@ import {
   PREDICATE_TYPE,
   STATEMENT_TYPE,
   buildStatement,
+  canonicalBytes,
   encodeStatement,
   parseCanonical,
   parseStatement,
@@ -17,6 +18,11 @@ import { errorOf, makeAttestation, testKey } from './__fixtures__/attestation.js
 
 const governance = testKey();
 const agent = testKey();
+const RESOLUTION = {
+  payloadType: 'application/vnd.lineage.override.v1+json',
+  payload: '',
+  signatures: [],
+};
 
 describe('statements', () => {
   const att = makeAttestation({ governance, agent });
@@ -50,14 +56,52 @@ describe('statements', () => {
     });
   });
 
+  it('only overrides and their refusals carry an override reference', () => {
+    const answer = { pending: sha256Hex(utf8('pending')), resolution: RESOLUTION };
+    for (const [kind, override] of [
+      ['decision', answer],
+      ['override', null],
+      ['override_rejection', null],
+    ] as const) {
+      const s = makeAttestation({ governance, agent, predicate: { kind, override } }).statement;
+      expect(errorOf(() => parseStatement(encodeStatement(s)))).toMatchObject({
+        code: 'STATEMENT_MALFORMED',
+      });
+    }
+  });
+
+  it('reads an attestation issued before grants: no principals, scope or depth, no override', () => {
+    const s = makeAttestation({ governance, agent }).statement;
+    const legacy = JSON.parse(new TextDecoder().decode(encodeStatement(s))) as {
+      predicate: { authorization: Record<string, unknown>; override?: unknown };
+    };
+    delete legacy.predicate.authorization.principals;
+    delete legacy.predicate.authorization.scope;
+    delete legacy.predicate.authorization.depth;
+    delete legacy.predicate.override;
+    expect(parseStatement(canonicalBytes(legacy as never)).predicate).toMatchObject({
+      authorization: { principals: [], scope: null, depth: 0 },
+      override: null,
+    });
+  });
+
   it('parseStatement reads every decision and kind', () => {
     for (const decision of ['allow', 'deny', 'pending_override'] as const) {
-      for (const kind of ['decision', 'override', 'replay_rejection'] as const) {
+      for (const kind of [
+        'decision',
+        'override',
+        'replay_rejection',
+        'override_rejection',
+      ] as const) {
         const reasons = decision === 'deny' ? ['POLICY_DENIED', 'rule:max-amount'] : [];
+        const answers = kind === 'override' || kind === 'override_rejection';
+        const override = answers
+          ? { pending: sha256Hex(utf8('pending')), resolution: RESOLUTION }
+          : null;
         const s = makeAttestation({
           governance,
           agent,
-          predicate: { decision, kind, reasons },
+          predicate: { decision, kind, reasons, override },
         }).statement;
         expect(parseStatement(encodeStatement(s)).predicate).toMatchObject({
           decision,

@@ -6,13 +6,21 @@ import type { KeyId } from './ids.js';
 import { asArray, asNullableString, asObject, asString, asTimestamp, onlyKeys } from './shape.js';
 
 /** What a key may sign. */
-export type KeyRole = 'governance' | 'agent' | 'principal' | 'approver';
-export const KEY_ROLES: readonly KeyRole[] = ['governance', 'agent', 'principal', 'approver'];
+export type KeyRole = 'governance' | 'agent' | 'principal' | 'approver' | 'release';
+export const KEY_ROLES: readonly KeyRole[] = [
+  'governance',
+  'agent',
+  'principal',
+  'approver',
+  'release',
+];
 
 /** One public key in a trust store (the JSON form, also embedded in evidence bundles). */
 export interface TrustedKey {
   keyid: KeyId;
   name: string | null;
+  /** Who answers for the key (a person or service); keys sharing an owner cannot approve each other. */
+  owner?: string | null;
   /** Raw 32-byte Ed25519 public key, standard base64. */
   public_key: string;
   roles: KeyRole[];
@@ -52,7 +60,7 @@ export function loadTrustStore(value: unknown): TrustStore {
     const ko = asObject(k, `keys[${i}]`, fail);
     onlyKeys(
       ko,
-      ['keyid', 'name', 'public_key', 'roles', 'valid_from', 'valid_until', 'revoked_at'],
+      ['keyid', 'name', 'owner', 'public_key', 'roles', 'valid_from', 'valid_until', 'revoked_at'],
       `keys[${i}]`,
       fail,
     );
@@ -67,13 +75,15 @@ export function loadTrustStore(value: unknown): TrustStore {
     if (!isStrongPublicKey(raw)) throw fail(`keys[${i}].public_key is not a usable Ed25519 key`);
     const keyid = asString(ko.keyid, 'keyid', fail, 64);
     if (keyid !== keyIdOf(raw)) throw fail(`keys[${i}].keyid is not the SHA-256 of its key`);
-    const roles = asArray(ko.roles, 'roles', fail, 4).map((r) => {
+    const roles = asArray(ko.roles, 'roles', fail, KEY_ROLES.length).map((r) => {
       if (!KEY_ROLES.includes(r as KeyRole)) throw fail(`keys[${i}] has unknown role`);
       return r as KeyRole;
     });
+    if (new Set(roles).size !== roles.length) throw fail(`keys[${i}] repeats a role`);
     const key: TrustedKey = {
       keyid: keyid as KeyId,
       name: ko.name === undefined ? null : asNullableString(ko.name, 'name', fail, 200),
+      ...(ko.owner == null ? {} : { owner: asString(ko.owner, 'owner', fail, 200) }),
       public_key: b64,
       roles,
       valid_from: asTimestamp(ko.valid_from, 'valid_from', fail),

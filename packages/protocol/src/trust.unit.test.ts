@@ -84,9 +84,10 @@ describe('loadTrustStore', () => {
     ['an unknown role', trustStoreDocument(key({ roles: ['governance', 'admin'] }))],
     ['roles that are not an array', trustStoreDocument(key({ roles: 'governance' }))],
     [
-      'more than four roles',
-      trustStoreDocument(key({ roles: ['agent', 'agent', 'agent', 'agent', 'agent'] })),
+      'more roles than there are',
+      trustStoreDocument(key({ roles: ['agent', 'agent', 'agent', 'agent', 'agent', 'agent'] })),
     ],
+    ['a repeated role', trustStoreDocument(key({ roles: ['agent', 'agent'] }))],
     [
       'a 31-byte key',
       (() => {

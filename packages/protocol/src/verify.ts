@@ -2,7 +2,9 @@ import { fromBase64 } from './bytes.js';
 import { sha256Hex } from './digest.js';
 import { executionFingerprint } from './fingerprint.js';
 import type { RawEnvelope } from './dsse.js';
-import { pae } from './dsse.js';
+import { fromDsse, pae } from './dsse.js';
+import type { ResolutionBody } from './resolution.js';
+import { RESOLUTION_PAYLOAD_TYPE, parseResolution } from './resolution.js';
 import type { Ed25519Verifier } from './ed25519.js';
 import { VerificationError } from './errors.js';
 import type { ProtocolError } from './errors.js';
@@ -29,6 +31,37 @@ export interface VerifiedAttestation {
   signer: TrustedKey;
   /** False for a runtime hash not in the known set: reported, not invalid (ARCHITECTURE.md §3). */
   runtimeVerified: boolean;
+}
+
+function verifyOverrideResolution(predicate: Predicate, ctx: VerifyContext): void {
+  const fail = (what: string, cause?: unknown) =>
+    new VerificationError('OVERRIDE_INVALID', what, { cause });
+  const ref = predicate.override!;
+  let envelope: RawEnvelope;
+  let resolution: ResolutionBody;
+  try {
+    envelope = fromDsse(ref.resolution);
+    resolution = parseResolution(envelope.payload);
+  } catch (cause) {
+    throw fail('override resolution is malformed', cause);
+  }
+  if (envelope.payload_type !== RESOLUTION_PAYLOAD_TYPE)
+    throw fail('override resolution has the wrong payload type');
+  let approver: TrustedKey;
+  try {
+    approver = verifyEnvelopeSignature(envelope, 'approver', ctx.trust, ctx.ed25519);
+  } catch (cause) {
+    throw fail('override resolution is not signed by a trusted approver', cause);
+  }
+  if (approver.keyid !== resolution.approver || keyUnusableAt(approver, resolution.resolved_at))
+    throw fail('override resolution signer is not its approver, or not valid then');
+  const decision = resolution.resolution === 'approve' ? 'allow' : 'deny';
+  if (
+    resolution.pending !== ref.pending ||
+    resolution.execution_id !== predicate.execution_id ||
+    decision !== predicate.decision
+  )
+    throw fail('override does not apply its resolution');
 }
 
 /** The attestation digest used for parent links and the partition chain: SHA-256 of the payload. */
@@ -127,6 +160,8 @@ export function verifyAttestation(envelope: RawEnvelope, ctx: VerifyContext): Ve
       );
     }
   }
+  // An override must apply a resolution of that very pending decision, signed by a valid approver.
+  if (predicate.kind === 'override') verifyOverrideResolution(predicate, ctx);
   return {
     statement,
     predicate,

@@ -220,13 +220,20 @@ export function makeAttestation(opts: AttestationOptions): Attestation {
     policy: POLICY,
     runtime_hash: RUNTIME_HASH,
     parents: [],
-    authorization: { grant: sha256Hex(canonicalBytes(intent.grant)), inherited_from: [] },
+    authorization: {
+      grant: sha256Hex(canonicalBytes(intent.grant)),
+      inherited_from: [],
+      principals: [],
+      scope: { actions: ['*'], resources: [''] },
+      depth: 0,
+    },
     partition: 0,
     sequence: 7,
     prev: sha256Hex(utf8('previous attestation')),
     issued_at: ISSUED_AT,
     issuer: opts.governance.keyid,
     intent: opts.embedIntent === false ? null : toDsse(intentEnvelope),
+    override: null,
     ...opts.predicate,
   };
   const statement = buildStatement(predicate, opts.subjectDigest ?? intentDigest);
