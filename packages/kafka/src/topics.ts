@@ -6,6 +6,10 @@ export interface TopicNames {
   intents: string;
   attestations: string;
   deadLetters: string;
+  /** Approvers' resolutions of pending overrides; co-partitioned with intents. */
+  overrides: string;
+  /** Policy documents by hash; compacted, one partition. */
+  policies: string;
 }
 
 /** Topic names, optionally under a prefix (tests give each run its own). */
@@ -14,6 +18,8 @@ export function topicNames(prefix = ''): TopicNames {
     intents: `${prefix}lineage.intents.v1`,
     attestations: `${prefix}lineage.attestations.v1`,
     deadLetters: `${prefix}lineage.intents.dlq.v1`,
+    overrides: `${prefix}lineage.overrides.v1`,
+    policies: `${prefix}lineage.policies.v1`,
   };
 }
 

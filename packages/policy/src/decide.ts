@@ -1,6 +1,10 @@
 import {
+  GrantError,
   INTENT_PAYLOAD_TYPE,
   IntentError,
+  intersectScopes,
+  scopeCovers,
+  verifyGrant,
   VerificationError,
   attestationDigest,
   keyUnusableAt,
@@ -10,10 +14,12 @@ import {
   verifyAttestation,
 } from '@lineage/protocol';
 import type {
+  Authorization,
   Digest,
   Ed25519Verifier,
   IntentBody,
   ParentRef,
+  Predicate,
   RawEnvelope,
   TrustStore,
 } from '@lineage/protocol';
@@ -37,14 +43,24 @@ export interface IntentInput {
 
 /** The decision: a pure function of (intent, policy document, trust store). */
 export interface DecisionOutcome {
-  decision: 'allow' | 'deny';
+  decision: 'allow' | 'deny' | 'pending_override';
   reasons: string[];
   intentDigest: Digest;
   /** The parsed intent, or null when it could not be parsed. */
   intent: IntentBody | null;
   parents: ParentRef[];
-  inheritedFrom: Digest[];
+  /** Where the authority comes from, as far as it was established before the decision. */
+  authorization: Authorization;
 }
+
+/** The authorization of an intent whose authority was never established. */
+export const NO_AUTHORIZATION: Authorization = {
+  grant: null,
+  inherited_from: [],
+  principals: [],
+  scope: null,
+  depth: 0,
+};
 
 /**
  * Decides an intent, failing closed: every check that cannot be passed is a deny with its own
@@ -53,13 +69,17 @@ export interface DecisionOutcome {
  */
 export function decide(input: IntentInput, ctx: DecideContext): DecisionOutcome {
   const intentDigest = sha256Hex(input.envelope.payload);
-  const deny = (reasons: string[], intent: IntentBody | null = null): DecisionOutcome => ({
+  const deny = (
+    reasons: string[],
+    intent: IntentBody | null = null,
+    authorization: Authorization = NO_AUTHORIZATION,
+  ): DecisionOutcome => ({
     decision: 'deny',
     reasons,
     intentDigest,
     intent,
     parents: intent?.parents ?? [],
-    inheritedFrom: [],
+    authorization,
   });
 
   // The envelope must hold an intent.
@@ -94,33 +114,24 @@ export function decide(input: IntentInput, ctx: DecideContext): DecisionOutcome 
     return deny(['AGENT_SIGNATURE_INVALID'], intent);
   }
 
-  // Each parent must be carried, verify under the trust store, name that parent, and be allowed.
-  const carried = new Map(input.parentAttestations.map((env) => [attestationDigest(env), env]));
-  const parentReasons = new Set<string>();
-  for (const ref of intent.parents) {
-    const env = carried.get(ref.attestation);
-    if (!env) {
-      parentReasons.add('PARENT_MISSING');
-      continue;
-    }
-    try {
-      const parent = verifyAttestation(env, ctx);
-      if (parent.predicate.execution_id !== ref.execution_id) parentReasons.add('PARENT_INVALID');
-      else if (parent.predicate.decision === 'pending_override')
-        parentReasons.add('PARENT_PENDING_OVERRIDE');
-      else if (parent.predicate.decision !== 'allow') parentReasons.add('PARENT_NOT_ALLOWED');
-    } catch (e) {
-      if (!(e instanceof VerificationError)) throw e;
-      parentReasons.add('PARENT_INVALID');
-    }
-  }
-  if (parentReasons.size > 0) return deny([...parentReasons].sort(), intent);
+  // Authority: a root's comes from the grant it carries, a child's from its parents' attestations.
+  const authority =
+    intent.parents.length === 0
+      ? rootAuthority(intent, ctx)
+      : inheritedAuthority(intent, input.parentAttestations, ctx);
+  if ('reasons' in authority) return deny(authority.reasons, intent);
+  const authorization = authority.authorization;
 
   // The policy decides what is left.
   const verdict = evaluatePolicy(ctx.policy.document, {
     agent: intent.agent,
     action: intent.action,
     resource: intent.resource,
+    agentRoles: agentKey.key.roles,
+    principals: authorization.principals,
+    scope: authorization.scope,
+    depth: authorization.depth,
+    inputs: intent.inputs,
   });
   return {
     decision: verdict.decision,
@@ -128,6 +139,85 @@ export function decide(input: IntentInput, ctx: DecideContext): DecisionOutcome 
     intentDigest,
     intent,
     parents: intent.parents,
-    inheritedFrom: intent.parents.map((p) => p.attestation),
+    authorization,
   };
+}
+
+type Authority = { authorization: Authorization } | { reasons: string[] };
+
+function rootAuthority(intent: IntentBody, ctx: DecideContext): Authority {
+  try {
+    // The grant must be signed by a trusted principal and cover this agent, action, resource and policy.
+    const { grant, digest } = verifyGrant(
+      intent.grant,
+      {
+        agent: intent.agent,
+        action: intent.action,
+        resource: intent.resource,
+        policyId: ctx.policy.ref.id,
+        at: intent.requested_at,
+      },
+      ctx,
+    );
+    return {
+      authorization: {
+        grant: digest,
+        inherited_from: [],
+        principals: [grant.principal],
+        scope: grant.scope,
+        depth: 0,
+      },
+    };
+  } catch (e) {
+    if (e instanceof GrantError) return { reasons: [e.code] };
+    throw e;
+  }
+}
+
+function inheritedAuthority(
+  intent: IntentBody,
+  carriedEnvelopes: readonly RawEnvelope[],
+  ctx: DecideContext,
+): Authority {
+  // Each parent must be carried, verify under the trust store, name that parent, and be allowed.
+  const carried = new Map(carriedEnvelopes.map((env) => [attestationDigest(env), env]));
+  const reasons = new Set<string>();
+  const parents: Predicate[] = [];
+  for (const ref of intent.parents) {
+    const env = carried.get(ref.attestation);
+    if (!env) {
+      reasons.add('PARENT_MISSING');
+      continue;
+    }
+    try {
+      const { predicate } = verifyAttestation(env, ctx);
+      if (predicate.execution_id !== ref.execution_id) reasons.add('PARENT_INVALID');
+      else if (predicate.decision === 'pending_override') reasons.add('PARENT_PENDING_OVERRIDE');
+      else if (
+        predicate.decision !== 'allow' ||
+        (predicate.kind !== 'decision' && predicate.kind !== 'override')
+      )
+        reasons.add('PARENT_NOT_ALLOWED');
+      // A parent without an authority scope (issued before grants) passes no authority on.
+      else if (predicate.authorization.scope === null) reasons.add('PARENT_INVALID');
+      else parents.push(predicate);
+    } catch (e) {
+      if (!(e instanceof VerificationError)) throw e;
+      reasons.add('PARENT_INVALID');
+    }
+  }
+  if (reasons.size > 0) return { reasons: [...reasons].sort() };
+
+  // The child acts within every parent's authority: the intersection of their scopes.
+  const scope = parents.map((p) => p.authorization.scope!).reduce((a, b) => intersectScopes(a, b));
+  const authorization: Authorization = {
+    grant: null,
+    inherited_from: intent.parents.map((p) => p.attestation),
+    principals: [...new Set(parents.flatMap((p) => p.authorization.principals))].sort(),
+    scope,
+    depth: 1 + Math.max(...parents.map((p) => p.authorization.depth)),
+  };
+  if (!scopeCovers(scope, intent.action, intent.resource))
+    return { reasons: ['GRANT_OUT_OF_SCOPE'] };
+  return { authorization };
 }

@@ -1,8 +1,23 @@
 export { loadPolicy, policyHash } from './document.js';
-export type { PolicyDocument, AllowRule, DenyRule, LoadedPolicy } from './document.js';
-export { evaluatePolicy } from './evaluate.js';
+export type {
+  PolicyDocument,
+  AllowRule,
+  DenyRule,
+  OverrideRule,
+  Conditions,
+  InputThreshold,
+  LoadedPolicy,
+} from './document.js';
+export { evaluatePolicy, matches } from './evaluate.js';
 export type { PolicyVerdict, PolicySubject } from './evaluate.js';
-export { decide } from './decide.js';
+export { decide, NO_AUTHORIZATION } from './decide.js';
 export type { DecideContext, IntentInput, DecisionOutcome } from './decide.js';
+export { resolveOverride } from './override.js';
+export type {
+  ResolveContext,
+  ResolutionInput,
+  ResolutionOutcome,
+  PendingState,
+} from './override.js';
 export { PolicyError } from './errors.js';
 export type { PolicyErrorCode } from './errors.js';

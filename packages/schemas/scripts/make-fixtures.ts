@@ -50,6 +50,29 @@ const SAMPLES: Record<string, Twin> = {
     },
     parent_attestations: [attestationEnvelope],
   },
+  'override.v1': {
+    execution_id: executionId,
+    envelope: {
+      payload_type: 'application/vnd.lineage.override.v1+json',
+      payload: b64(
+        JSON.stringify({
+          approver: 'approver-2025-01',
+          execution_id: executionId,
+          pending: '6b'.repeat(32),
+          resolution: 'approve',
+        }),
+      ),
+      signatures: [{ keyid: 'approver-2025-01', sig: pattern(64, 4) }],
+    },
+    pending_attestation: attestationEnvelope,
+  },
+  'policy.v1': {
+    hash: '6c'.repeat(32),
+    id: 'default',
+    version: 3,
+    document: '{"allow":[],"deny":[],"id":"default","version":3}',
+    activated_at: '2025-01-02T03:04:05.678Z',
+  },
   'dead-letter.v1': {
     source_topic: 'lineage.intents.v1',
     source_partition: 7,

@@ -1,5 +1,11 @@
 import { SchemaError } from './errors.js';
-import type { AttestationRecord, DeadLetterRecord, IntentRecord } from './records.js';
+import type {
+  AttestationRecord,
+  DeadLetterRecord,
+  IntentRecord,
+  OverrideRecord,
+  PolicyRecord,
+} from './records.js';
 import { HEADER_LENGTH, MARKER, registry } from './registry.js';
 import type { SchemaRegistry, SchemaVersion, WriterSchema } from './registry.js';
 
@@ -175,5 +181,9 @@ export function schemaVersions(): SchemaVersion[] {
 export const intentCodec: Codec<IntentRecord> = createCodec(registry, 'intent');
 /** Codec for `lineage.attestation.v<N>.avsc`. */
 export const attestationCodec: Codec<AttestationRecord> = createCodec(registry, 'attestation');
+/** Codec for `lineage.override.v<N>.avsc`. */
+export const overrideCodec: Codec<OverrideRecord> = createCodec(registry, 'override');
+/** Codec for `lineage.policy.v<N>.avsc`. */
+export const policyCodec: Codec<PolicyRecord> = createCodec(registry, 'policy');
 /** Codec for `lineage.dead-letter.v<N>.avsc`. */
 export const deadLetterCodec: Codec<DeadLetterRecord> = createCodec(registry, 'dead-letter');

@@ -3,6 +3,8 @@ export {
   deadLetterCodec,
   identify,
   intentCodec,
+  overrideCodec,
+  policyCodec,
   schemaVersions,
 } from './codec.js';
 export type { Codec } from './codec.js';
@@ -15,5 +17,7 @@ export type {
   DeadLetterRecord,
   EnvelopeRecord,
   IntentRecord,
+  OverrideRecord,
+  PolicyRecord,
 } from './records.js';
 export type { SchemaVersion } from './registry.js';

@@ -20,6 +20,24 @@ export interface AttestationRecord {
   envelope: EnvelopeRecord;
 }
 
+/** `dev.lineage.v1.OverrideResolution` (`lineage.override.v<N>.avsc`). */
+export interface OverrideRecord {
+  execution_id: string;
+  envelope: EnvelopeRecord;
+  pending_attestation: EnvelopeRecord;
+}
+
+/** `dev.lineage.v1.PolicyDocument` (`lineage.policy.v<N>.avsc`). */
+export interface PolicyRecord {
+  hash: string;
+  id: string;
+  version: number;
+  /** RFC 8785 canonical JSON of the policy document. */
+  document: string;
+  /** RFC 3339 UTC. */
+  activated_at: string;
+}
+
 /** `dev.lineage.v1.DeadLetter` (`lineage.dead-letter.v<N>.avsc`). */
 export interface DeadLetterRecord {
   source_topic: string;

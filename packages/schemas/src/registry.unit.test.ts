@@ -133,6 +133,8 @@ describe('buildRegistry', () => {
       'dead-letter.v1',
       'envelope.v1',
       'intent.v1',
+      'override.v1',
+      'policy.v1',
     ]);
     for (const v of registry.versions()) expect(v.fingerprint).toMatch(/^[0-9a-f]{16}$/);
   });
