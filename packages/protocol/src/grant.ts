@@ -1,9 +1,9 @@
 import type { JsonValue } from './canonical.js';
-import { parseCanonical } from './canonical.js';
+import { canonicalBytes, parseCanonical } from './canonical.js';
 import { sha256Hex } from './digest.js';
-import type { RawEnvelope } from './dsse.js';
-import { fromDsse, pae } from './dsse.js';
-import type { Ed25519Verifier } from './ed25519.js';
+import type { DsseEnvelope, RawEnvelope } from './dsse.js';
+import { fromDsse, pae, signEnvelope, toDsse } from './dsse.js';
+import type { Ed25519Verifier, Signer } from './ed25519.js';
 import { ProtocolError } from './errors.js';
 import { isKeyId } from './ids.js';
 import type { Digest, KeyId } from './ids.js';
@@ -140,9 +140,9 @@ export function verifyGrant(
     !ctx.ed25519.verify(sig.sig, pae(envelope.payload_type, envelope.payload), principal.publicKey)
   )
     throw new GrantError('GRANT_INVALID', 'grant is not signed by its principal');
-  // The authority must be exercised inside the grant's window.
+  // The authority must be exercised inside the grant's window (an unreadable time is outside it).
   const at = Date.parse(request.at);
-  if (at < Date.parse(grant.valid_from) || at >= Date.parse(grant.valid_until))
+  if (!(at >= Date.parse(grant.valid_from) && at < Date.parse(grant.valid_until)))
     throw new GrantError('GRANT_EXPIRED', `grant ${grant.grant_id} is not valid at ${request.at}`);
   // It must authorize this agent, this action on this resource, under this policy.
   if (
@@ -152,4 +152,13 @@ export function verifyGrant(
   )
     throw new GrantError('GRANT_OUT_OF_SCOPE', `grant ${grant.grant_id} does not cover the intent`);
   return { grant, digest: sha256Hex(envelope.payload) };
+}
+
+/**
+ * Signs a grant as the principal: the DSSE envelope (JSON form) a root intent carries in `grant`.
+ * @throws EncodingError when the body holds a value canonical JSON cannot carry.
+ */
+export function signGrant(body: Omit<GrantBody, '_type'>, principal: Signer): DsseEnvelope {
+  const payload = canonicalBytes({ _type: GRANT_TYPE, ...body });
+  return toDsse(signEnvelope(GRANT_PAYLOAD_TYPE, payload, principal));
 }

@@ -46,10 +46,18 @@ export type {
 } from './statement.js';
 export { actionMatches, scopeCovers, intersectScopes, parseScope } from './scope.js';
 export type { Scope } from './scope.js';
-export { parseGrant, verifyGrant, GrantError, GRANT_PAYLOAD_TYPE, GRANT_TYPE } from './grant.js';
+export {
+  parseGrant,
+  verifyGrant,
+  signGrant,
+  GrantError,
+  GRANT_PAYLOAD_TYPE,
+  GRANT_TYPE,
+} from './grant.js';
 export type { GrantBody, GrantRequest, VerifiedGrant } from './grant.js';
 export {
   parseResolution,
+  signResolution,
   ResolutionError,
   RESOLUTION_PAYLOAD_TYPE,
   RESOLUTION_TYPE,
@@ -58,6 +66,7 @@ export type { ResolutionBody } from './resolution.js';
 export {
   parseRelease,
   verifyRelease,
+  signRelease,
   knownRuntimeHashes,
   RELEASE_PAYLOAD_TYPE,
   RELEASE_TYPE,

@@ -1,8 +1,9 @@
 import type { JsonValue } from './canonical.js';
-import { parseCanonical } from './canonical.js';
+import { canonicalBytes, parseCanonical } from './canonical.js';
 import { digestOf } from './digest.js';
 import type { RawEnvelope } from './dsse.js';
-import type { Ed25519Verifier } from './ed25519.js';
+import { signEnvelope } from './dsse.js';
+import type { Ed25519Verifier, Signer } from './ed25519.js';
 import { VerificationError } from './errors.js';
 import { isDigest } from './ids.js';
 import type { Digest } from './ids.js';
@@ -49,6 +50,8 @@ export function parseRelease(payload: Uint8Array): ReleaseBody {
     const ro = asObject(r, `runtimes[${i}]`, fail);
     onlyKeys(ro, ['hash', 'manifest'], `runtimes[${i}]`, fail);
     if (!isDigest(ro.hash)) throw fail(`runtimes[${i}].hash is not a digest`);
+    // A missing manifest would make digestOf throw an EncodingError instead of our typed refusal.
+    if (ro.manifest === undefined) throw fail(`runtimes[${i}] has no manifest`);
     // The hash must be the manifest's, so a release cannot vouch for a hash it does not describe.
     if (digestOf(ro.manifest) !== ro.hash) throw fail(`runtimes[${i}].hash is not its manifest's`);
     return { hash: ro.hash, manifest: ro.manifest as JsonValue };
@@ -87,4 +90,21 @@ export function verifyRelease(
 /** The runtime hashes that a set of verified releases vouch for. */
 export function knownRuntimeHashes(releases: readonly ReleaseBody[]): Set<string> {
   return new Set(releases.flatMap((r) => r.runtimes.map((x) => x.hash)));
+}
+
+/**
+ * Signs a release manifest vouching for runtimes (each hash computed from its manifest).
+ * @throws EncodingError when a manifest holds a value canonical JSON cannot carry.
+ */
+export function signRelease(
+  manifests: readonly JsonValue[],
+  issuedAt: string,
+  releaseKey: Signer,
+): RawEnvelope {
+  const body: ReleaseBody = {
+    _type: RELEASE_TYPE,
+    runtimes: manifests.map((manifest) => ({ hash: digestOf(manifest), manifest })),
+    issued_at: issuedAt,
+  };
+  return signEnvelope(RELEASE_PAYLOAD_TYPE, canonicalBytes(body), releaseKey);
 }

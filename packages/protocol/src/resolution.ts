@@ -1,5 +1,8 @@
 import type { JsonValue } from './canonical.js';
-import { parseCanonical } from './canonical.js';
+import { canonicalBytes, parseCanonical } from './canonical.js';
+import type { RawEnvelope } from './dsse.js';
+import { signEnvelope } from './dsse.js';
+import type { Signer } from './ed25519.js';
 import { ProtocolError } from './errors.js';
 import { isDigest, isExecutionId, isKeyId } from './ids.js';
 import type { Digest, ExecutionId, KeyId } from './ids.js';
@@ -68,4 +71,16 @@ export function parseResolution(payload: Uint8Array): ResolutionBody {
     reason: asString(o.reason, 'reason', fail, 1024),
     resolved_at: asTimestamp(o.resolved_at, 'resolved_at', fail),
   };
+}
+
+/**
+ * Signs a resolution as the approver: the envelope an approver publishes to the overrides topic.
+ * @throws EncodingError when the body holds a value canonical JSON cannot carry.
+ */
+export function signResolution(body: Omit<ResolutionBody, '_type'>, approver: Signer): RawEnvelope {
+  return signEnvelope(
+    RESOLUTION_PAYLOAD_TYPE,
+    canonicalBytes({ _type: RESOLUTION_TYPE, ...body }),
+    approver,
+  );
 }
