@@ -15,6 +15,7 @@ import {
   noblePublicKey,
   nobleSigner,
   signEnvelope,
+  signGrant,
   toBase64,
 } from '@lineage/protocol';
 import type { Decision, Digest, KeyRole, RawEnvelope, Signer } from '@lineage/protocol';
@@ -45,6 +46,7 @@ const entry = (
 });
 const revoked = key(4);
 const expired = key(5);
+const principal = key(6);
 const trust = loadTrustStore({
   version: 1,
   keys: [
@@ -52,6 +54,7 @@ const trust = loadTrustStore({
     entry(agent, ['agent']),
     entry(revoked, ['agent'], { revoked_at: '2025-01-01T00:00:00Z' }),
     entry(expired, ['agent'], { valid_until: '2024-01-01T00:00:00Z' }),
+    entry(principal, ['principal']),
   ],
 });
 const policy = loadPolicy({
@@ -62,7 +65,25 @@ const policy = loadPolicy({
 });
 const ctx = { policy, trust, ed25519: nobleEd25519 };
 
+const SCOPE = { actions: ['read.*'], resources: [''] };
+function grant(agentKeyid: string, over: Record<string, unknown> = {}) {
+  return signGrant(
+    {
+      grant_id: 'g-1',
+      principal: principal.keyid as never,
+      agent: agentKeyid as never,
+      scope: SCOPE,
+      policy: 'p',
+      valid_from: '2025-01-01T00:00:00Z',
+      valid_until: '2027-01-01T00:00:00Z',
+      issued_at: '2025-01-01T00:00:00Z',
+      ...over,
+    },
+    principal.signer,
+  );
+}
 function body(signerKeyid: string, over: Record<string, unknown> = {}) {
+  const child = Array.isArray(over.parents) && over.parents.length > 0;
   return {
     _type: INTENT_TYPE,
     execution_id: newExecutionId(),
@@ -71,7 +92,7 @@ function body(signerKeyid: string, over: Record<string, unknown> = {}) {
     resource: 'r',
     inputs: {},
     parents: [],
-    grant: null,
+    grant: child ? null : grant(signerKeyid),
     runtime: { name: 'a', version: '1', digest: 'd' },
     dependencies: [],
     requested_at: '2026-01-01T00:00:00Z',
@@ -101,13 +122,20 @@ function attestation(
       policy: policy.ref,
       runtime_hash: digest,
       parents: [],
-      authorization: { grant: null, inherited_from: [] },
+      authorization: {
+        grant: null,
+        inherited_from: [],
+        principals: [principal.keyid as never],
+        scope: SCOPE,
+        depth: 0,
+      },
       partition: 0,
       sequence: 0,
       prev: null,
       issued_at: '2026-01-01T00:00:00Z',
       issuer: signer.keyid as never,
       intent: null,
+      override: null,
     },
     digest,
   );
@@ -226,7 +254,13 @@ describe('decide: given an intent and its parents, then one decision with its re
       undefined,
       [ok],
     );
-    expect(out.inheritedFrom).toEqual([attestationDigest(ok)]);
+    expect(out.authorization).toEqual({
+      grant: null,
+      inherited_from: [attestationDigest(ok)],
+      principals: [principal.keyid],
+      scope: SCOPE,
+      depth: 1,
+    });
   });
 
   it('lets the policy deny what passes every lineage check', () => {
