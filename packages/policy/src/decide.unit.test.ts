@@ -65,7 +65,7 @@ const policy = loadPolicy({
 });
 const ctx = { policy, trust, ed25519: nobleEd25519 };
 
-const SCOPE = { actions: ['read.*'], resources: [''] };
+const SCOPE = { actions: ['read.*', 'write.*'], resources: [''] };
 function grant(agentKeyid: string, over: Record<string, unknown> = {}) {
   return signGrant(
     {
@@ -74,9 +74,9 @@ function grant(agentKeyid: string, over: Record<string, unknown> = {}) {
       agent: agentKeyid as never,
       scope: SCOPE,
       policy: 'p',
-      valid_from: '2025-01-01T00:00:00Z',
+      valid_from: '2024-01-01T00:00:00Z',
       valid_until: '2027-01-01T00:00:00Z',
-      issued_at: '2025-01-01T00:00:00Z',
+      issued_at: '2024-01-01T00:00:00Z',
       ...over,
     },
     principal.signer,
