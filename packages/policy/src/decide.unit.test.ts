@@ -1,146 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ATTESTATION_PAYLOAD_TYPE,
-  INTENT_PAYLOAD_TYPE,
-  INTENT_TYPE,
-  attestationDigest,
-  buildStatement,
-  canonicalBytes,
-  encodeStatement,
-  executionFingerprint,
-  keyIdOf,
-  loadTrustStore,
-  newExecutionId,
-  nobleEd25519,
-  noblePublicKey,
-  nobleSigner,
-  signEnvelope,
-  signGrant,
-  toBase64,
-} from '@lineage/protocol';
-import type { Decision, Digest, KeyRole, RawEnvelope, Signer } from '@lineage/protocol';
+import { attestationDigest, loadTrustStore, newExecutionId, nobleEd25519 } from '@lineage/protocol';
+import type { RawEnvelope } from '@lineage/protocol';
 import { decide } from './decide.js';
 import { loadPolicy } from './document.js';
+import {
+  SCOPE,
+  agent,
+  attestation,
+  body,
+  ctx,
+  expired,
+  gov,
+  grant,
+  principal,
+  revoked,
+  signed,
+  stranger,
+  trust,
+} from './__fixtures__/world.js';
 
-function key(seedByte: number) {
-  const seed = new Uint8Array(32).fill(seedByte);
-  const pub = noblePublicKey(seed);
-  return { signer: nobleSigner(seed, keyIdOf(pub)), pub, keyid: keyIdOf(pub) };
-}
-const gov = key(1);
-const agent = key(2);
-const stranger = key(3);
-const entry = (
-  k: ReturnType<typeof key>,
-  roles: KeyRole[],
-  extra: Record<string, string> = {},
-) => ({
-  keyid: k.keyid,
-  name: null,
-  public_key: toBase64(k.pub),
-  roles,
-  valid_from: '2020-01-01T00:00:00Z',
-  valid_until: null,
-  revoked_at: null,
-  ...extra,
-});
-const revoked = key(4);
-const expired = key(5);
-const principal = key(6);
-const trust = loadTrustStore({
-  version: 1,
-  keys: [
-    entry(gov, ['governance']),
-    entry(agent, ['agent']),
-    entry(revoked, ['agent'], { revoked_at: '2025-01-01T00:00:00Z' }),
-    entry(expired, ['agent'], { valid_until: '2024-01-01T00:00:00Z' }),
-    entry(principal, ['principal']),
-  ],
-});
-const policy = loadPolicy({
-  id: 'p',
-  version: 1,
-  allow: [{ id: 'all-read', agents: ['*'], actions: ['read.*'] }],
-  deny: [{ id: 'no-prod', resource_prefix: 'prod/' }],
-});
-const ctx = { policy, trust, ed25519: nobleEd25519 };
-
-const SCOPE = { actions: ['read.*', 'write.*'], resources: [''] };
-function grant(agentKeyid: string, over: Record<string, unknown> = {}) {
-  return signGrant(
-    {
-      grant_id: 'g-1',
-      principal: principal.keyid as never,
-      agent: agentKeyid as never,
-      scope: SCOPE,
-      policy: 'p',
-      valid_from: '2024-01-01T00:00:00Z',
-      valid_until: '2027-01-01T00:00:00Z',
-      issued_at: '2024-01-01T00:00:00Z',
-      ...over,
-    },
-    principal.signer,
-  );
-}
-function body(signerKeyid: string, over: Record<string, unknown> = {}) {
-  const child = Array.isArray(over.parents) && over.parents.length > 0;
-  return {
-    _type: INTENT_TYPE,
-    execution_id: newExecutionId(),
-    agent: signerKeyid,
-    action: 'read.x',
-    resource: 'r',
-    inputs: {},
-    parents: [],
-    grant: child ? null : grant(signerKeyid),
-    runtime: { name: 'a', version: '1', digest: 'd' },
-    dependencies: [],
-    requested_at: '2026-01-01T00:00:00Z',
-    trace: null,
-    ...over,
-  };
-}
-function signed(signer: Signer, b: Record<string, unknown>): RawEnvelope {
-  return signEnvelope(INTENT_PAYLOAD_TYPE, canonicalBytes(b), signer);
-}
-function attestation(
-  executionId: string,
-  decision: Decision,
-  signer: Signer = gov.signer,
-): RawEnvelope {
-  const digest = '0'.repeat(64) as Digest;
-  const statement = buildStatement(
-    {
-      execution_id: executionId,
-      execution_fingerprint: executionFingerprint(executionId, digest, policy.ref),
-      kind: 'decision',
-      decision,
-      reasons: [],
-      agent: agent.keyid,
-      action: 'read.x',
-      resource: 'r',
-      policy: policy.ref,
-      runtime_hash: digest,
-      parents: [],
-      authorization: {
-        grant: null,
-        inherited_from: [],
-        principals: [principal.keyid as never],
-        scope: SCOPE,
-        depth: 0,
-      },
-      partition: 0,
-      sequence: 0,
-      prev: null,
-      issued_at: '2026-01-01T00:00:00Z',
-      issuer: signer.keyid as never,
-      intent: null,
-      override: null,
-    },
-    digest,
-  );
-  return signEnvelope(ATTESTATION_PAYLOAD_TYPE, encodeStatement(statement), signer);
-}
 const run = (b: Record<string, unknown>, env?: RawEnvelope, parents: RawEnvelope[] = []) =>
   decide(
     {
@@ -275,5 +153,209 @@ describe('decide: given an intent and its parents, then one decision with its re
     const b = body(agent.keyid);
     const env = signed(agent.signer, b);
     expect(run(b, env)).toEqual(run(b, env));
+  });
+});
+
+describe('decide: authority comes from a root grant or from the parents', () => {
+  const rootWith = (g: unknown, over: Record<string, unknown> = {}) =>
+    run(body(agent.keyid, { grant: g, ...over }));
+
+  it('records the grant, its principal, scope and depth 0 on an allowed root', () => {
+    const out = run(body(agent.keyid));
+    expect(out.decision).toBe('allow');
+    expect(out.authorization).toMatchObject({
+      inherited_from: [],
+      principals: [principal.keyid],
+      scope: SCOPE,
+      depth: 0,
+    });
+    expect(out.authorization.grant).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each([
+    ['no grant', () => null, 'GRANT_MISSING'],
+    ['a grant that is not an envelope', () => ({ scope: '*' }), 'GRANT_INVALID'],
+    [
+      'a grant signed by someone else',
+      () => ({
+        ...grant(agent.keyid),
+        signatures: grant(agent.keyid, {}, stranger.signer).signatures,
+      }),
+      'GRANT_INVALID',
+    ],
+    [
+      'a grant by an unknown principal',
+      () => grant(agent.keyid, {}, stranger.signer),
+      'GRANT_PRINCIPAL_UNTRUSTED',
+    ],
+    ['a grant for another agent', () => grant(stranger.keyid), 'GRANT_OUT_OF_SCOPE'],
+    [
+      'a grant under another policy',
+      () => grant(agent.keyid, { policy: 'other' }),
+      'GRANT_OUT_OF_SCOPE',
+    ],
+    [
+      'a grant whose scope misses the action',
+      () => grant(agent.keyid, { scope: { actions: ['write.*'], resources: [''] } }),
+      'GRANT_OUT_OF_SCOPE',
+    ],
+    [
+      'a grant whose scope misses the resource',
+      () => grant(agent.keyid, { scope: { actions: ['read.*'], resources: ['tenant-b/'] } }),
+      'GRANT_OUT_OF_SCOPE',
+    ],
+    [
+      'a grant used after its window',
+      () => grant(agent.keyid, { valid_until: '2025-06-01T00:00:00Z' }),
+      'GRANT_EXPIRED',
+    ],
+    [
+      'a grant used before its window',
+      () => grant(agent.keyid, { valid_from: '2026-06-01T00:00:00Z' }),
+      'GRANT_EXPIRED',
+    ],
+  ])('denies a root intent with %s', (_n, make, code) => {
+    const out = rootWith(make());
+    expect([out.decision, out.reasons]).toEqual(['deny', [code]]);
+  });
+
+  it('denies a grant whose principal key was revoked before the intent', () => {
+    const revokedTrust = loadTrustStore({
+      version: 1,
+      keys: trust.document.keys.map((k) =>
+        k.keyid === principal.keyid ? { ...k, revoked_at: '2025-12-01T00:00:00Z' } : k,
+      ),
+    });
+    const b = body(agent.keyid);
+    const out = decide(
+      { executionId: b.execution_id, envelope: signed(agent.signer, b), parentAttestations: [] },
+      { ...ctx, trust: revokedTrust },
+    );
+    expect(out.reasons).toEqual(['GRANT_PRINCIPAL_UNTRUSTED']);
+  });
+
+  const parent = (
+    over: Parameters<typeof attestation>[3] = {},
+    decision: 'allow' | 'deny' = 'allow',
+  ) => {
+    const id = newExecutionId();
+    const env = attestation(id, decision, gov.signer, over);
+    return { env, ref: { execution_id: id, attestation: attestationDigest(env) } };
+  };
+  const child = (parents: ReturnType<typeof parent>[], over: Record<string, unknown> = {}) =>
+    run(
+      body(agent.keyid, { parents: parents.map((p) => p.ref), ...over }),
+      undefined,
+      parents.map((p) => p.env),
+    );
+
+  it('a child inherits: scopes intersect, principals unite, depth is one more than the deepest parent', () => {
+    const a = parent({
+      authorization: {
+        grant: null,
+        inherited_from: [],
+        principals: [principal.keyid],
+        scope: { actions: ['read.*'], resources: ['t/'] },
+        depth: 0,
+      },
+    });
+    const b = parent({
+      authorization: {
+        grant: null,
+        inherited_from: [],
+        principals: [gov.keyid],
+        scope: { actions: ['read.docs', 'write.*'], resources: [''] },
+        depth: 2,
+      },
+    });
+    const out = child([a, b], { action: 'read.docs', resource: 't/1' });
+    expect(out.decision).toBe('allow');
+    expect(out.authorization).toEqual({
+      grant: null,
+      inherited_from: [a.ref.attestation, b.ref.attestation],
+      principals: [principal.keyid, gov.keyid].sort(),
+      scope: { actions: ['read.docs'], resources: ['t/'] },
+      depth: 3,
+    });
+    // Outside the intersection, though inside one parent's scope: out of scope.
+    expect(child([a, b], { action: 'read.other', resource: 't/1' }).reasons).toEqual([
+      'GRANT_OUT_OF_SCOPE',
+    ]);
+    expect(child([a, b], { action: 'read.docs', resource: 'u/1' }).reasons).toEqual([
+      'GRANT_OUT_OF_SCOPE',
+    ]);
+  });
+
+  it('a child may descend from an approved override, never from a pending, refused or scopeless parent', () => {
+    const pending = parent({}, 'allow');
+    const overrideOf = parent({
+      kind: 'override',
+      override: {
+        pending: pending.ref.attestation,
+        resolution: { payloadType: 'x', payload: '', signatures: [] },
+      },
+    });
+    // verifyAttestation refuses an override whose resolution does not verify: the parent is invalid.
+    expect(child([overrideOf]).reasons).toEqual(['PARENT_INVALID']);
+    const held = parent({}, 'allow');
+    const pendingEnv = attestation(held.ref.execution_id, 'pending_override');
+    expect(
+      run(
+        body(agent.keyid, {
+          parents: [
+            { execution_id: held.ref.execution_id, attestation: attestationDigest(pendingEnv) },
+          ],
+        }),
+        undefined,
+        [pendingEnv],
+      ).reasons,
+    ).toEqual(['PARENT_PENDING_OVERRIDE']);
+    expect(child([parent({ kind: 'replay_rejection' })]).reasons).toEqual(['PARENT_NOT_ALLOWED']);
+    expect(
+      child([
+        parent({
+          authorization: { grant: null, inherited_from: [], principals: [], scope: null, depth: 0 },
+        }),
+      ]).reasons,
+    ).toEqual(['PARENT_INVALID']);
+  });
+
+  it('the policy sees depth, principals and inputs, and can hold for an override', () => {
+    const strict = loadPolicy({
+      id: 'p',
+      version: 2,
+      allow: [{ id: 'all-read', agents: ['*'], actions: ['read.*'] }],
+      deny: [{ id: 'shallow-only', min_depth: 2 }],
+      require_override: [
+        { id: 'big', inputs: [{ path: 'rows', op: 'gt', value: 100 }], approvers: ['*'] },
+      ],
+    });
+    const under = (b: Record<string, unknown>, parents: ReturnType<typeof parent>[] = []) =>
+      decide(
+        {
+          executionId: b.execution_id as string,
+          envelope: signed(agent.signer, b),
+          parentAttestations: parents.map((p) => p.env),
+        },
+        { policy: strict, trust, ed25519: nobleEd25519 },
+      );
+    expect(under(body(agent.keyid, { inputs: { rows: 5 } })).decision).toBe('allow');
+    expect(under(body(agent.keyid, { inputs: { rows: 500 } }))).toMatchObject({
+      decision: 'pending_override',
+      reasons: ['OVERRIDE_REQUIRED', 'rule:big'],
+    });
+    const deep = parent({
+      authorization: {
+        grant: null,
+        inherited_from: [],
+        principals: [principal.keyid],
+        scope: SCOPE,
+        depth: 1,
+      },
+    });
+    expect(under(body(agent.keyid, { parents: [deep.ref] }), [deep]).reasons).toEqual([
+      'POLICY_DENIED',
+      'rule:shallow-only',
+    ]);
   });
 });

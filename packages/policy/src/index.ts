@@ -19,5 +19,7 @@ export type {
   ResolutionOutcome,
   PendingState,
 } from './override.js';
+export { rederive } from './rederive.js';
+export type { RederiveCode, RederiveContext, RederiveResult, DerivedOutcome } from './rederive.js';
 export { PolicyError } from './errors.js';
 export type { PolicyErrorCode } from './errors.js';
