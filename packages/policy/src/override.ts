@@ -29,6 +29,8 @@ export interface ResolveContext {
 export interface ResolutionInput {
   resolution: RawEnvelope;
   pending: RawEnvelope;
+  /** The execution id the record was routed by; when given, it must be the one the approver signed. */
+  routedAs?: string;
 }
 
 /** What the ledger says about the pending attestation a resolution names. */
@@ -79,6 +81,9 @@ export function resolveOverride(
     if (e instanceof ResolutionError) return refuse('OVERRIDE_MALFORMED');
     throw e;
   }
+  // The id the record was routed by must be the id the approver signed.
+  if (input.routedAs !== undefined && input.routedAs !== resolution.execution_id)
+    return refuse('OVERRIDE_MALFORMED', resolution);
   // The pending attestation must verify and be the pending decision of that execution it names.
   let pending: VerifiedAttestation;
   try {

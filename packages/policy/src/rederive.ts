@@ -4,6 +4,7 @@ import {
   canonicalize,
   fromDsse,
   parseIntent,
+  sha256Hex,
   verifyAttestation,
 } from '@lineage/protocol';
 import type {
@@ -77,6 +78,23 @@ export interface RederiveContext {
    * one.
    */
   decidedBefore(executionId: string, at: VerifiedAttestation): string | undefined;
+  /**
+   * The parent attestations the decided intent record carried (from the intents topic), by routing
+   * id and intent digest. When given, they are what the decision is re-derived with — exactly what
+   * governance saw, forged or foreign parents included; when absent, the ledger's copies are used.
+   */
+  carried?(executionId: string, intentDigest: string): readonly RawEnvelope[] | undefined;
+  /**
+   * The intent envelope of the decided intent record (from the intents topic), by routing id and
+   * intent digest: used when the attestation could not embed it (an oversized intent).
+   */
+  recordedIntent?(executionId: string, intentDigest: string): RawEnvelope | undefined;
+  /**
+   * The pending attestation the resolution record carried (from the overrides topic), by routing id
+   * and resolution digest: what governance resolved against. When absent, the ledger's copy of the
+   * pending attestation the resolution names is used.
+   */
+  carriedPending?(executionId: string, resolutionDigest: string): RawEnvelope | undefined;
 }
 
 type Loaded = { policy: LoadedPolicy } | { code: 'POLICY_MISSING' | 'POLICY_HASH_MISMATCH' };
@@ -169,7 +187,15 @@ export function rederive(envelope: RawEnvelope, ctx: RederiveContext): RederiveR
 
   if (p.kind === 'override' || p.kind === 'override_rejection') {
     const ref = p.override!;
-    const pending = ctx.attestation(ref.pending);
+    let resolution: RawEnvelope;
+    try {
+      resolution = fromDsse(ref.resolution);
+    } catch {
+      resolution = { payload_type: '', payload: new Uint8Array(), signatures: [] };
+    }
+    const pending =
+      ctx.carriedPending?.(p.execution_id, sha256Hex(resolution.payload)) ??
+      ctx.attestation(ref.pending);
     // The pending decision's own pinned policy decides who may resolve it.
     if (pending !== undefined) {
       let pinned: string | undefined;
@@ -183,20 +209,16 @@ export function rederive(envelope: RawEnvelope, ctx: RederiveContext): RederiveR
         if ('code' in loaded) return fail(loaded.code, `policy ${pinned} of the pending decision`);
       }
     }
-    let resolution: RawEnvelope;
-    try {
-      resolution = fromDsse(ref.resolution);
-    } catch {
-      resolution = { payload_type: '', payload: new Uint8Array(), signatures: [] };
-    }
     // A pending attestation that is not on the ledger is resolved as governance saw it: unknown.
     const outcome = resolveOverride(
       {
         resolution,
         pending: pending ?? { payload_type: '', payload: new Uint8Array(), signatures: [] },
+        routedAs: p.execution_id,
       },
       (digest) =>
-        pending === undefined || digest !== ref.pending
+        // Governance knew a pending decision only if its own ledger held it.
+        ctx.attestation(digest) === undefined
           ? 'unknown'
           : ctx.overriddenBefore(digest, v)
             ? 'resolved'
@@ -233,16 +255,25 @@ export function rederive(envelope: RawEnvelope, ctx: RederiveContext): RederiveR
   const loaded = loadPinned(p.policy.hash, ctx);
   if ('code' in loaded)
     return fail(loaded.code, `policy ${p.policy.id}@${p.policy.version} ${p.policy.hash}`);
-  if (p.intent === null) return fail('INTENT_MISSING', 'the attestation embeds no intent');
+  const subjectDigest = v.statement.subject[0].digest.sha256;
   let intent: RawEnvelope;
-  try {
-    intent = fromDsse(p.intent);
-  } catch {
-    return fail('INTENT_MISSING', 'the embedded intent is not a DSSE envelope');
+  if (p.intent === null) {
+    // Too large to embed: the recorded intent, which must be the very bytes the subject names.
+    const recorded = ctx.recordedIntent?.(p.execution_id, subjectDigest);
+    if (recorded === undefined || sha256Hex(recorded.payload) !== subjectDigest)
+      return fail('INTENT_MISSING', 'the attestation embeds no intent and none is recorded');
+    intent = recorded;
+  } else {
+    try {
+      intent = fromDsse(p.intent);
+    } catch {
+      return fail('INTENT_MISSING', 'the embedded intent is not a DSSE envelope');
+    }
   }
-  // The parents the intent names, as the ledger holds them (the intent carried the same bytes).
+  // The parents the intent record carried; failing that, the ledger's copies of those it names.
   const named = parentDigests(intent);
-  const parents = named.map((d) => ctx.attestation(d)).filter((e) => e !== undefined);
+  const recorded = ctx.carried?.(p.execution_id, subjectDigest);
+  const parents = recorded ?? named.map((d) => ctx.attestation(d)).filter((e) => e !== undefined);
   const outcome = decide(
     { executionId: p.execution_id, envelope: intent, parentAttestations: parents },
     { policy: loaded.policy, trust: ctx.trust, ed25519: ctx.ed25519 },
@@ -259,7 +290,7 @@ export function rederive(envelope: RawEnvelope, ctx: RederiveContext): RederiveR
     !same(outcome.authorization, p.authorization) ||
     outcome.intentDigest !== v.statement.subject[0].digest.sha256
   ) {
-    const unavailable = parents.length < named.length;
+    const unavailable = recorded === undefined && parents.length < named.length;
     return fail(
       unavailable ? 'PARENT_UNAVAILABLE' : 'DECISION_MISMATCH',
       unavailable
