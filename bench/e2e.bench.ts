@@ -9,7 +9,8 @@ import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
-import { loadTrustStore } from '@lineage/protocol';
+import { loadTrustStore, signGrant } from '@lineage/protocol';
+import type { JsonValue } from '@lineage/protocol';
 import { loadPolicy } from '@lineage/policy';
 import { loadRuntimeManifest, runtimeHash, startGovernance } from '@lineage/governance';
 import { readConfig } from './lib/config.js';
@@ -33,6 +34,7 @@ async function governanceSpec(
   config: BenchConfig,
   groupId: string,
   agentKey: KeyPair,
+  principalKey: KeyPair,
 ): Promise<PipelineSpec> {
   const key = generateKeyPair();
   const trust = loadTrustStore({
@@ -40,6 +42,7 @@ async function governanceSpec(
     keys: [
       trustedKey(key, ['governance'], { name: 'governance' }),
       trustedKey(agentKey, ['agent'], { name: 'bench-agent' }),
+      trustedKey(principalKey, ['principal'], { name: 'bench-principal' }),
     ],
   });
   const policy = loadPolicy(BENCH_POLICY);
@@ -132,10 +135,25 @@ async function main(): Promise<void> {
 
     // The agent signs before any clock starts; both pipelines get the very same bytes.
     const agentKey = generateKeyPair();
+    // Every root intent carries the principal's grant, as real roots do; governance verifies it.
+    const principalKey = generateKeyPair();
+    const grant = signGrant(
+      {
+        grant_id: 'bench',
+        principal: principalKey.keyid,
+        agent: agentKey.keyid,
+        scope: { actions: ['read.*'], resources: ['r/'] },
+        policy: BENCH_POLICY.id,
+        valid_from: '2000-01-01T00:00:00.000Z',
+        valid_until: '2999-01-01T00:00:00.000Z',
+        issued_at: new Date().toISOString(),
+      },
+      principalKey.signer,
+    ) as unknown as JsonValue;
     const workload: Workload = {
-      warmup: buildRecords(config.warmup, agentKey.signer),
-      throughput: buildRecords(config.n, agentKey.signer, config.warmup),
-      latency: buildRecords(config.latencyN, agentKey.signer, config.warmup + config.n),
+      warmup: buildRecords(config.warmup, agentKey.signer, grant),
+      throughput: buildRecords(config.n, agentKey.signer, grant, config.warmup),
+      latency: buildRecords(config.latencyN, agentKey.signer, grant, config.warmup + config.n),
     };
     const sizes = [...workload.warmup, ...workload.throughput, ...workload.latency].map(
       (r) => r.value.length,
@@ -149,7 +167,7 @@ async function main(): Promise<void> {
     try {
       const governance = await measurePipeline(
         kafka,
-        await governanceSpec(kafka, gov, config, `${prefix}governance`, agentKey),
+        await governanceSpec(kafka, gov, config, `${prefix}governance`, agentKey, principalKey),
         workload,
         config,
       );

@@ -3,10 +3,12 @@ import { loadTrustStore, nobleEd25519, newExecutionId, verifyAttestation } from 
 import type { RawEnvelope } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
 import { attestationCodec, envelopeRecord } from '@lineage/schemas';
+import { ANY_SCOPE, TEST_PRINCIPAL, grantFor } from './kit/authority.js';
 import { encodeIntent, intent, sendRaw, signBody } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import { readDeadLetters, readLedger, waitUntil } from './kit/read.js';
+import { replayVerifyAll } from './kit/replay.js';
 
 let ledger: TestLedger | undefined;
 afterEach(async () => {
@@ -109,15 +111,20 @@ describe('governance on a real broker', () => {
 
     const allowedParent = intent(agent.signer, { action: 'read.parent', resource: 'p/1' });
     const deniedParent = intent(agent.signer, { action: 'delete.all', resource: 'prod/db' });
+    const narrowGrantParent = intent(agent.signer, {
+      action: 'read.parent',
+      resource: 'p/2',
+      grant: grantFor(agent.keyid, { scope: { actions: ['read.*'], resources: ['p/'] } }),
+    });
     await sendRaw(
       producer,
       ledger.topics.intents,
-      [allowedParent, deniedParent].map((i) => ({
+      [allowedParent, deniedParent, narrowGrantParent].map((i) => ({
         key: i.body.execution_id,
         value: encodeIntent(i.body.execution_id, i.envelope),
       })),
     );
-    await waitUntil(() => governance.stats.attestations === 2, 60_000, 'parents');
+    await waitUntil(() => governance.stats.attestations === 3, 60_000, 'parents');
     const parents = new Map(
       (await readLedger(ledger.kafka, ledger.topics, governance.stats.attestations)).map((e) => [
         e.predicate.execution_id,
@@ -126,6 +133,11 @@ describe('governance on a real broker', () => {
     );
     const okParent = parents.get(allowedParent.body.execution_id)!;
     const badParent = parents.get(deniedParent.body.execution_id)!;
+    const narrowParent = parents.get(narrowGrantParent.body.execution_id)!;
+    expect(narrowParent.predicate.authorization.scope).toEqual({
+      actions: ['read.*'],
+      resources: ['p/'],
+    });
     expect(badParent.predicate.reasons).toEqual(['POLICY_DENIED', 'rule:no-prod-delete']);
 
     // A parent attestation re-signed by a key governance does not trust.
@@ -234,6 +246,7 @@ describe('governance on a real broker', () => {
     {
       const b = {
         ...fresh(),
+        grant: null,
         parents: [{ execution_id: okParent.predicate.execution_id, attestation: okParent.digest }],
       };
       add(
@@ -269,6 +282,76 @@ describe('governance on a real broker', () => {
       const c = intent(agent.signer, { action: 'launch.rocket', resource: 'pad/39a' });
       add('no policy rule matches', c.body.execution_id, c.envelope, ['POLICY_NO_MATCH']);
     }
+    // Authority: a root must carry a valid grant from a trusted principal that covers it.
+    {
+      const c = intent(agent.signer, { action: 'read.x', resource: 'g/1', grant: null });
+      add('root without a grant', c.body.execution_id, c.envelope, ['GRANT_MISSING']);
+    }
+    {
+      const c = intent(agent.signer, {
+        action: 'read.x',
+        resource: 'g/2',
+        grant: { payloadType: 'text/plain', payload: '', signatures: [] },
+      });
+      add('grant that is not a grant envelope', c.body.execution_id, c.envelope, ['GRANT_INVALID']);
+    }
+    {
+      const c = intent(agent.signer, {
+        action: 'read.x',
+        resource: 'g/3',
+        grant: grantFor(agent.keyid, { principal: stranger.signer }),
+      });
+      add('grant by an untrusted principal', c.body.execution_id, c.envelope, [
+        'GRANT_PRINCIPAL_UNTRUSTED',
+      ]);
+    }
+    {
+      const c = intent(agent.signer, {
+        action: 'read.x',
+        resource: 'g/4',
+        grant: grantFor(agent.keyid, { validUntil: '2001-01-01T00:00:00.000Z' }),
+      });
+      add('expired grant', c.body.execution_id, c.envelope, ['GRANT_EXPIRED']);
+    }
+    {
+      const c = intent(agent.signer, {
+        action: 'read.x',
+        resource: 'g/5',
+        grant: grantFor(agent.keyid, { scope: { actions: ['plan.*'], resources: [''] } }),
+      });
+      add('grant not covering the action', c.body.execution_id, c.envelope, ['GRANT_OUT_OF_SCOPE']);
+    }
+    {
+      const c = intent(agent.signer, {
+        action: 'read.x',
+        resource: 'g/6',
+        grant: grantFor(ledger.agentKeys[1]!.keyid),
+      });
+      add('grant for another agent', c.body.execution_id, c.envelope, ['GRANT_OUT_OF_SCOPE']);
+    }
+    {
+      const c = intent(agent.signer, {
+        action: 'read.x',
+        resource: 'g/7',
+        grant: grantFor(agent.keyid, { policy: 'another-policy' }),
+      });
+      add('grant under another policy', c.body.execution_id, c.envelope, ['GRANT_OUT_OF_SCOPE']);
+    }
+    {
+      // The parent's authority covers read.* under p/ only; the child asks for plan.* elsewhere.
+      const c = intent(agent.signer, {
+        action: 'plan.x',
+        resource: 'elsewhere/1',
+        parents: [narrowParent.envelope],
+      });
+      add(
+        'child outside its inherited scope',
+        c.body.execution_id,
+        c.envelope,
+        ['GRANT_OUT_OF_SCOPE'],
+        c.parents.slice(),
+      );
+    }
     {
       const c = intent(agent.signer, {
         action: 'read.ok',
@@ -289,7 +372,7 @@ describe('governance on a real broker', () => {
       ledger.topics.intents,
       cases.map((c) => ({ key: c.key, value: c.value })),
     );
-    const total = 2 + cases.length;
+    const total = 3 + cases.length;
     await waitUntil(() => governance.stats.intents === total, 60_000, 'all bad inputs decided');
     await producer.disconnect();
 
@@ -300,6 +383,15 @@ describe('governance on a real broker', () => {
       governance.stats.deadLetters,
     );
     expect(entries.length + deadLetters.length).toBe(total);
+    // Every outcome on this ledger re-derives from the recorded inputs: `lineage replay-verify --all`.
+    const replay = await replayVerifyAll(
+      ledger,
+      inject('brokers'),
+      inject('databaseUrl'),
+      entries.length,
+    );
+    expect(replay.code, replay.out).toBe(0);
+    expect(replay.out).toContain(`${entries.length} re-derived identically, 0 mismatches`);
     expect(deadLetters.map((d) => d.reason).sort()).toEqual([
       'EMPTY_RECORD',
       'UNDECODABLE',
@@ -317,6 +409,23 @@ describe('governance on a real broker', () => {
       expect(v.predicate.reasons, c.name).toEqual(c.expect);
       expect(v.predicate.decision, c.name).toBe(c.name === 'allowed child' ? 'allow' : 'deny');
     }
+    // The attestations record the authorization path: a root names its grant, a child its parents.
+    expect(okParent.predicate.authorization).toMatchObject({
+      inherited_from: [],
+      principals: [TEST_PRINCIPAL.keyid],
+      scope: ANY_SCOPE,
+      depth: 0,
+    });
+    expect(okParent.predicate.authorization.grant).not.toBeNull();
+    const childKey = cases.find((c) => c.name === 'allowed child')!.key;
+    const child = entries.find((e) => e.predicate.execution_id === childKey)!;
+    expect(child.predicate.authorization).toEqual({
+      grant: null,
+      inherited_from: [okParent.digest],
+      principals: [TEST_PRINCIPAL.keyid],
+      scope: ANY_SCOPE,
+      depth: 1,
+    });
   });
 
   it('decides each id once: identical redelivery adds nothing, a different intent is a replay_rejection, across a restart', async () => {
@@ -388,6 +497,16 @@ describe('governance on a real broker', () => {
     ]);
     expect(forId.filter((e) => e.predicate.decision === 'allow')).toHaveLength(1);
     expect(entries).toHaveLength(4);
+    // Every outcome on this ledger re-derives from the recorded inputs: `lineage replay-verify --all`.
+    const replay = await replayVerifyAll(
+      ledger,
+      inject('brokers'),
+      inject('databaseUrl'),
+      entries.length,
+    );
+    expect(replay.code, replay.out).toBe(0);
+    expect(replay.out).toContain(`${entries.length} re-derived identically, 0 mismatches`);
+
     // The chain continued across the restart without a gap or a fork.
     for (const p of new Set(entries.map((e) => e.partition))) {
       const chain = entries.filter((e) => e.partition === p);

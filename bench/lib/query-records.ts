@@ -82,6 +82,12 @@ export class RecordMaker {
   /** Execution ids by index. */
   readonly ids: ExecutionId[] = [];
   private readonly digests: Digest[] = [];
+  /** Per execution: the principals its authority comes from and its distance from the root grant. */
+  private readonly principalsOf: KeyId[][] = [];
+  private readonly depths: number[] = [];
+  private readonly principals = Array.from({ length: 16 }, (_, i) =>
+    seededKey(`bench principal ${i}`),
+  );
   private readonly governance = seededKey('bench governance');
   private readonly agents = Array.from({ length: 16 }, (_, i) => seededKey(`bench agent ${i}`));
   private readonly policy: PolicyRef = {
@@ -120,7 +126,13 @@ export class RecordMaker {
       execution_id: this.ids[p]!,
       attestation: this.digests[p]!,
     }));
-    const grant = parents.length === 0 ? { principal: `user-${i % 997}`, scope: [action] } : null;
+    const principal = this.principals[i % this.principals.length]!.keyid;
+    const grant = parents.length === 0 ? { principal, scope: [action] } : null;
+    const principals =
+      parents.length === 0
+        ? [principal]
+        : [...new Set(parents.flatMap((p) => this.principalsOf[p]!))].sort();
+    const depth = parents.length === 0 ? 0 : 1 + Math.max(...parents.map((p) => this.depths[p]!));
     const requestedAt = new Date(at).toISOString();
     const intent: IntentBody = {
       _type: INTENT_TYPE,
@@ -159,6 +171,9 @@ export class RecordMaker {
       authorization: {
         grant: grant === null ? null : sha256Hex(canonicalBytes(grant)),
         inherited_from: parentRefs.map((p) => p.attestation),
+        principals,
+        scope: { actions: [action], resources: [''] },
+        depth,
       },
       partition: 0,
       sequence: i,
@@ -168,6 +183,7 @@ export class RecordMaker {
       intent: this.embedIntent
         ? toDsse(signEnvelope(INTENT_PAYLOAD_TYPE, intentPayload, agent.signer))
         : null,
+      override: null,
     };
     const envelope = signEnvelope(
       ATTESTATION_PAYLOAD_TYPE,
@@ -177,6 +193,8 @@ export class RecordMaker {
     const digest = attestationDigest(envelope);
     this.ids.push(executionId);
     this.digests.push(digest);
+    this.principalsOf.push(principals);
+    this.depths.push(depth);
     const value = attestationCodec.encode({
       execution_id: executionId,
       envelope: envelopeRecord(envelope),

@@ -1,4 +1,4 @@
-import type { Signer } from '@lineage/protocol';
+import type { JsonValue, Signer } from '@lineage/protocol';
 import { envelopeRecord, intentCodec } from '@lineage/schemas';
 import { signIntent } from '@lineage/sdk';
 import type { BenchRecord } from './publish.js';
@@ -7,14 +7,19 @@ import type { BenchRecord } from './publish.js';
 const AGENT_RUNTIME = { name: 'bench', version: '1', digest: 'sha256:' + '0'.repeat(64) };
 
 /**
- * Signs `count` root intents (`read.bench` on `r/<i>`, no parents) with the agent's key and encodes
- * each as an intent record, exactly as an agent publishes it. This is the agent's cost: call it
- * before any clock starts.
+ * Signs `count` root intents (`read.bench` on `r/<i>`, no parents, carrying the agent's `grant`)
+ * with the agent's key and encodes each as an intent record, exactly as an agent publishes it. This
+ * is the agent's cost: call it before any clock starts.
  */
-export function buildRecords(count: number, signer: Signer, offset = 0): BenchRecord[] {
+export function buildRecords(
+  count: number,
+  signer: Signer,
+  grant: JsonValue,
+  offset = 0,
+): BenchRecord[] {
   return Array.from({ length: count }, (_, i) => {
     const { body, envelope } = signIntent(
-      { action: 'read.bench', resource: `r/${offset + i}` },
+      { action: 'read.bench', resource: `r/${offset + i}`, grant },
       signer,
       AGENT_RUNTIME,
     );

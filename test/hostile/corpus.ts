@@ -96,9 +96,18 @@ export function buildCorpus(ctx: CorpusContext): HostileCase[] {
   const cases: HostileCase[] = [];
   const enc = new TextEncoder();
 
-  // A fresh, valid, canonical intent body as text, with its execution id.
+  // A fresh, valid, canonical intent body as text, with its execution id; a root carries a grant.
   const freshText = (resource = 'hostile/r') => {
     const body = intent(agent.signer, { action: 'read.hostile', resource }).body;
+    return { id: body.execution_id, text: canonicalize(body) };
+  };
+  // The same without a grant: the text a child's body is edited from.
+  const freshChildText = () => {
+    const body = intent(agent.signer, {
+      action: 'read.hostile',
+      resource: 'hostile/child',
+      grant: null,
+    }).body;
     return { id: body.execution_id, text: canonicalize(body) };
   };
   // Signs raw payload bytes as an intent with `signer`.
@@ -427,7 +436,7 @@ export function buildCorpus(ctx: CorpusContext): HostileCase[] {
   }
   {
     // A genuine allowed attestation, claimed as the parent of another execution id.
-    const { id, text } = freshText();
+    const { id, text } = freshChildText();
     const body = JSON.parse(text) as Record<string, unknown>;
     body.parents = [{ execution_id: newExecutionId(), attestation: parent.digest }];
     cases.push(
@@ -441,7 +450,7 @@ export function buildCorpus(ctx: CorpusContext): HostileCase[] {
     );
   }
   {
-    const { id, text } = freshText();
+    const { id, text } = freshChildText();
     cases.push(
       attested(
         '64 parents named, none carried',
@@ -461,6 +470,56 @@ export function buildCorpus(ctx: CorpusContext): HostileCase[] {
       attested('allowed child of a carried parent', i.body.execution_id, i.envelope, allowRead, [
         parent.envelope,
       ]),
+    );
+  }
+
+  // --- Grants.
+  {
+    // A child must inherit its authority; carrying a grant as well is malformed.
+    const { id, text } = freshText();
+    const body = JSON.parse(text) as Record<string, unknown>;
+    body.parents = [{ execution_id: parent.predicate.execution_id, attestation: parent.digest }];
+    cases.push(
+      attested('child carrying a grant', id, sign(enc.encode(canonicalize(body))), malformed, [
+        parent.envelope,
+      ]),
+    );
+  }
+  {
+    // The default grant with one bit of its principal's signature flipped.
+    const { id, text } = freshText();
+    const body = JSON.parse(text) as { grant: { signatures: { sig: string }[] } };
+    const sig = Buffer.from(body.grant.signatures[0]!.sig, 'base64');
+    sig[3]! ^= 0x01;
+    body.grant.signatures[0]!.sig = sig.toString('base64');
+    cases.push(
+      attested('grant with a forged signature', id, sign(enc.encode(canonicalize(body))), {
+        decision: 'deny',
+        reasons: ['GRANT_INVALID'],
+      }),
+    );
+  }
+  {
+    // A grant envelope whose payload is not a grant at all.
+    const { id, text } = freshText();
+    const body = JSON.parse(text) as { grant: { payload: string } };
+    body.grant.payload = Buffer.from('{"grant": "please"}').toString('base64');
+    cases.push(
+      attested('grant payload that is not a grant', id, sign(enc.encode(canonicalize(body))), {
+        decision: 'deny',
+        reasons: ['GRANT_INVALID'],
+      }),
+    );
+  }
+  {
+    const { id, text } = freshText();
+    const body = JSON.parse(text) as Record<string, unknown>;
+    body.grant = null;
+    cases.push(
+      attested('root without a grant', id, sign(enc.encode(canonicalize(body))), {
+        decision: 'deny',
+        reasons: ['GRANT_MISSING'],
+      }),
     );
   }
 

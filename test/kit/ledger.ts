@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { loadTrustStore, nobleEd25519 } from '@lineage/protocol';
-import type { TrustStore, TrustStoreDocument, VerifyContext } from '@lineage/protocol';
+import type { TrustStore, TrustStoreDocument, TrustedKey, VerifyContext } from '@lineage/protocol';
 import { createKafka, topicNames } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
@@ -12,6 +12,7 @@ import { loadRuntimeManifest, runtimeHash, startGovernance } from '@lineage/gove
 import type { GovernanceService } from '@lineage/governance';
 import { connectAgent } from '@lineage/sdk';
 import type { LineageAgent } from '@lineage/sdk';
+import { TEST_PRINCIPAL, withGrant } from './authority.js';
 
 /** The policy tests run under: agents may read and plan; nobody deletes under prod/. */
 export const TEST_POLICY = {
@@ -29,41 +30,64 @@ export const TEST_RUNTIME = {
   digest: 'sha256:' + '0'.repeat(64),
 };
 
-/** A ledger under test: its own topics, keys and trust store on the real broker. */
+/**
+ * A ledger under test: its own topics, keys and trust store on the real broker. The trust store
+ * holds the governance key, the agent keys, {@link TEST_PRINCIPAL} (principal), an approver key and
+ * a release key, plus any extra keys the test asked for.
+ */
 export interface TestLedger {
   kafka: Kafka;
   topics: TopicNames;
   governanceKey: KeyPair;
   agentKeys: KeyPair[];
+  principalKey: KeyPair;
+  approverKey: KeyPair;
+  releaseKey: KeyPair;
   trustDocument: TrustStoreDocument;
   trust: TrustStore;
   policy: LoadedPolicy;
   verify: VerifyContext;
   groupId: string;
   startGovernance(): Promise<GovernanceService>;
+  /** A connected agent; root drafts that name no grant carry the default test grant. */
   agent(index: number): Promise<LineageAgent>;
   close(): Promise<void>;
+}
+
+export interface TestLedgerOptions {
+  agents?: number;
+  partitions?: number;
+  /** The policy document governance is configured with (default {@link TEST_POLICY}). */
+  policy?: unknown;
+  /** More trusted keys, e.g. keys with owners or several roles. */
+  extraKeys?: TrustedKey[];
 }
 
 /** Creates keys, a trust store and unique topics; governance and agents start on demand. */
 export async function createTestLedger(
   brokers: string[],
-  options: { agents?: number; partitions?: number } = {},
+  options: TestLedgerOptions = {},
 ): Promise<TestLedger> {
   const prefix = `t-${randomUUID().slice(0, 8)}-`;
   const kafka = createKafka({ brokers, clientId: `test-${prefix}` });
   const topics = topicNames(prefix);
   const governanceKey = generateKeyPair();
   const agentKeys = Array.from({ length: options.agents ?? 3 }, () => generateKeyPair());
+  const approverKey = generateKeyPair();
+  const releaseKey = generateKeyPair();
   const trustDocument: TrustStoreDocument = {
     version: 1,
     keys: [
       trustedKey(governanceKey, ['governance'], { name: 'governance' }),
       ...agentKeys.map((k, i) => trustedKey(k, ['agent'], { name: `agent-${i}` })),
+      trustedKey(TEST_PRINCIPAL, ['principal'], { name: 'principal' }),
+      trustedKey(approverKey, ['approver'], { name: 'approver' }),
+      trustedKey(releaseKey, ['release'], { name: 'release' }),
+      ...(options.extraKeys ?? []),
     ],
   };
   const trust = loadTrustStore(trustDocument);
-  const policy = loadPolicy(TEST_POLICY);
+  const policy = loadPolicy(options.policy ?? TEST_POLICY);
   const hash = runtimeHash(await loadRuntimeManifest());
   const services: GovernanceService[] = [];
   const agents: LineageAgent[] = [];
@@ -73,6 +97,9 @@ export async function createTestLedger(
     topics,
     governanceKey,
     agentKeys,
+    principalKey: TEST_PRINCIPAL,
+    approverKey,
+    releaseKey,
     trustDocument,
     trust,
     policy,
@@ -104,7 +131,8 @@ export async function createTestLedger(
         timeoutMs: 60_000,
       });
       agents.push(a);
-      return a;
+      const agent = agentKeys[index]!.signer.keyid;
+      return { ...a, publishIntent: (draft) => a.publishIntent(withGrant(agent, draft)) };
     },
     async close() {
       await Promise.all(agents.map((a) => a.close()));

@@ -5,5 +5,6 @@ export type { TopicNames, TopicOptions } from './topics.js';
 export { readToEnd } from './restore.js';
 export { TransactionalProcessor } from './transactional.js';
 export type { TransactionalProcessorOptions, BatchResult } from './transactional.js';
+export { copartitionedAssigner, copartitionPlan, COPARTITIONED_ASSIGNER } from './assigner.js';
 export { LineageKafkaError } from './errors.js';
 export type { KafkaErrorCode } from './errors.js';

@@ -30,8 +30,9 @@ export interface TopicOptions {
 
 /**
  * Creates the topics if missing: infinite retention, no compaction (the attestations topic is the
- * ledger). Intents and attestations must have the same partition count so one governance instance
- * owns intent partition p and attestation partition p.
+ * ledger), except the policies topic, which is compacted by policy hash and has one partition.
+ * Intents, attestations and overrides must have the same partition count so one governance
+ * instance owns partition p of each and is the one writer of attestation partition p.
  * @throws LineageKafkaError TOPICS_NOT_COPARTITIONED when existing topics disagree.
  */
 export async function ensureTopics(
@@ -44,37 +45,41 @@ export async function ensureTopics(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const configEntries = [
+    const common = [
       { name: 'retention.ms', value: '-1' },
       { name: 'retention.bytes', value: '-1' },
-      { name: 'cleanup.policy', value: 'delete' },
       { name: 'min.insync.replicas', value: String(Math.min(2, replicationFactor)) },
       { name: 'max.message.bytes', value: String(8 << 20) },
     ];
+    const ledger = [...common, { name: 'cleanup.policy', value: 'delete' }];
+    const compacted = [...common, { name: 'cleanup.policy', value: 'compact' }];
     const existing = new Set(await admin.listTopics());
-    const wanted = [names.intents, names.attestations, names.deadLetters].filter(
-      (t) => !existing.has(t),
-    );
-    if (wanted.length > 0) {
+    const specs = [
+      { topic: names.intents, numPartitions: partitions, configEntries: ledger },
+      { topic: names.attestations, numPartitions: partitions, configEntries: ledger },
+      { topic: names.overrides, numPartitions: partitions, configEntries: ledger },
+      { topic: names.deadLetters, numPartitions: partitions, configEntries: ledger },
+      { topic: names.policies, numPartitions: 1, configEntries: compacted },
+    ].filter((t) => !existing.has(t.topic));
+    if (specs.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: wanted.map((topic) => ({
-          topic,
-          numPartitions: partitions,
-          replicationFactor,
-          configEntries,
-        })),
+        topics: specs.map((t) => ({ ...t, replicationFactor })),
       });
     }
-    const meta = await admin.fetchTopicMetadata({ topics: [names.intents, names.attestations] });
-    const counts = meta.topics.map((t) => t.partitions.length);
-    if (counts[0] !== counts[1]) {
-      throw new LineageKafkaError(
-        'TOPICS_NOT_COPARTITIONED',
-        `${names.intents} has ${counts[0]} partitions but ${names.attestations} has ${counts[1]}`,
-      );
+    const copartitioned = [names.intents, names.attestations, names.overrides];
+    const meta = await admin.fetchTopicMetadata({ topics: copartitioned });
+    const counts = new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
+    const first = counts.get(names.intents)!;
+    for (const topic of copartitioned) {
+      if (counts.get(topic) !== first) {
+        throw new LineageKafkaError(
+          'TOPICS_NOT_COPARTITIONED',
+          `${names.intents} has ${first} partitions but ${topic} has ${counts.get(topic)}`,
+        );
+      }
     }
-    return counts[0]!;
+    return first;
   } finally {
     await admin.disconnect();
   }

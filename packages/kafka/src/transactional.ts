@@ -1,4 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
+import { copartitionedAssigner } from './assigner.js';
 
 /** What processing one batch produced: records to append, and state changes to keep on commit. */
 export interface BatchResult {
@@ -10,8 +11,12 @@ export interface BatchResult {
 export interface TransactionalProcessorOptions<S> {
   kafka: Kafka;
   groupId: string;
-  inputTopic: string;
-  /** `<prefix>-<partition>`: one transactional id per input partition (zombie fencing). */
+  /**
+   * The input topics, all with the same partition count. Partition number p of every one of them
+   * is owned by one member and shares one state and one transactional producer.
+   */
+  inputTopics: string[];
+  /** `<prefix>-<partition>`: one transactional id per partition number (zombie fencing). */
   transactionalIdPrefix: string;
   /**
    * Builds the state of freshly acquired partitions. Called after their producers have fenced any
@@ -19,9 +24,9 @@ export interface TransactionalProcessorOptions<S> {
    */
   restore(partitions: number[]): Promise<Map<number, S>>;
   /** Turns a batch into appends. Must not throw on bad input: that is a deny or a dead letter. */
-  process(state: S, partition: number, messages: KafkaMessage[]): BatchResult;
+  process(state: S, topic: string, partition: number, messages: KafkaMessage[]): BatchResult;
   /** Called after each committed batch. */
-  onCommitted?(partition: number, messages: number): void;
+  onCommitted?(topic: string, partition: number, messages: number): void;
 }
 
 interface Worker<S> {
@@ -31,13 +36,17 @@ interface Worker<S> {
 
 /**
  * Runs consume → process → produce with Kafka transactions, exactly once per input record: the
- * appends and the consumer offset (last + 1) commit atomically per input partition, through a
- * producer whose transactional id belongs to that partition. A partition's state is rebuilt by
- * `restore` whenever the partition is (re)acquired.
+ * appends and the consumer offset (last + 1) commit atomically, through a producer whose
+ * transactional id belongs to the partition number. The input topics are co-partitioned (see
+ * {@link copartitionedAssigner}); batches of different topics for one partition number run one
+ * after another, since a producer holds one open transaction at a time. A partition's state is
+ * rebuilt by `restore` whenever the partition number is (re)acquired.
  */
 export class TransactionalProcessor<S> {
   private readonly consumer: Consumer;
   private readonly workers = new Map<number, Promise<Worker<S>>>();
+  /** The tail of each partition number's chain of batches. */
+  private readonly chains = new Map<number, Promise<unknown>>();
   private assigned = new Set<number>();
 
   constructor(private readonly options: TransactionalProcessorOptions<S>) {
@@ -47,9 +56,10 @@ export class TransactionalProcessor<S> {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 1 << 20,
+      partitionAssigners: [copartitionedAssigner],
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      const mine = new Set(payload.memberAssignment[options.inputTopic] ?? []);
+      const mine = new Set(options.inputTopics.flatMap((t) => payload.memberAssignment[t] ?? []));
       this.assigned = mine;
       for (const p of [...this.workers.keys()]) if (!mine.has(p)) void this.release(p);
       const fresh = [...mine].filter((p) => !this.workers.has(p));
@@ -60,45 +70,21 @@ export class TransactionalProcessor<S> {
   /** Joins the group and starts processing. */
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.options.inputTopic, fromBeginning: true });
+    await this.consumer.subscribe({ topics: this.options.inputTopics, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 64,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const worker = await (this.workers.get(batch.partition) ??
-          this.acquire([batch.partition])[0]!);
-        const { sends, onCommit } = this.options.process(
-          worker.state,
-          batch.partition,
-          batch.messages,
-        );
-        const last = batch.messages[batch.messages.length - 1]!.offset;
-        const txn = await worker.producer.transaction();
-        try {
-          for (const s of sends) if (s.messages.length > 0) await txn.send({ ...s, acks: -1 });
-          await txn.sendOffsets({
-            consumerGroupId: this.options.groupId,
-            topics: [
-              {
-                topic: batch.topic,
-                partitions: [
-                  { partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-                ],
-              },
-            ],
-          });
-          await txn.commit();
-        } catch (error) {
-          await txn.abort().catch(() => undefined);
-          // State may no longer match the ledger (or we were fenced): rebuild on next acquisition.
-          await this.release(batch.partition);
-          throw error;
-        }
-        onCommit();
+        const last = await this.serialize(batch.partition, async () => {
+          if (!isRunning() || isStale()) return null;
+          await this.commitBatch(batch.topic, batch.partition, batch.messages);
+          return batch.messages[batch.messages.length - 1]!.offset;
+        });
+        if (last === null) return;
         resolveOffset(last);
-        this.options.onCommitted?.(batch.partition, batch.messages.length);
+        this.options.onCommitted?.(batch.topic, batch.partition, batch.messages.length);
         await heartbeat();
       },
     });
@@ -110,9 +96,43 @@ export class TransactionalProcessor<S> {
     await Promise.all([...this.workers.keys()].map((p) => this.release(p)));
   }
 
-  /** The input partitions this instance owns now. */
+  /** The partition numbers this instance owns now. */
   partitions(): number[] {
     return [...this.assigned].sort((a, b) => a - b);
+  }
+
+  // Runs `task` after every earlier task of the same partition number has settled.
+  private serialize<T>(partition: number, task: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(partition) ?? Promise.resolve()).then(task, task);
+    const tail = run.catch(() => undefined);
+    this.chains.set(partition, tail);
+    void tail.then(() => this.chains.get(partition) === tail && this.chains.delete(partition));
+    return run;
+  }
+
+  private async commitBatch(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+  ): Promise<void> {
+    const worker = await (this.workers.get(partition) ?? this.acquire([partition])[0]!);
+    const { sends, onCommit } = this.options.process(worker.state, topic, partition, messages);
+    const last = messages[messages.length - 1]!.offset;
+    const txn = await worker.producer.transaction();
+    try {
+      for (const s of sends) if (s.messages.length > 0) await txn.send({ ...s, acks: -1 });
+      await txn.sendOffsets({
+        consumerGroupId: this.options.groupId,
+        topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
+      });
+      await txn.commit();
+    } catch (error) {
+      await txn.abort().catch(() => undefined);
+      // State may no longer match the ledger (or we were fenced): rebuild on next acquisition.
+      await this.release(partition);
+      throw error;
+    }
+    onCommit();
   }
 
   private acquire(partitions: number[]): Promise<Worker<S>>[] {

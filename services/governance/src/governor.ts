@@ -11,7 +11,6 @@ import {
   toDsse,
 } from '@lineage/protocol';
 import type {
-  AttestationKind,
   Digest,
   DsseEnvelope,
   Ed25519Verifier,
@@ -21,24 +20,27 @@ import type {
   Signer,
   TrustStore,
 } from '@lineage/protocol';
-import { decide } from '@lineage/policy';
-import type { DecisionOutcome, LoadedPolicy } from '@lineage/policy';
+import { NO_AUTHORIZATION, decide, resolveOverride } from '@lineage/policy';
+import type { ResolutionOutcome } from '@lineage/policy';
 import {
   attestationCodec,
   deadLetterCodec,
   envelopeRecord,
   intentCodec,
+  overrideCodec,
   SchemaError,
 } from '@lineage/schemas';
-import type { IntentRecord } from '@lineage/schemas';
+import type { IntentRecord, OverrideRecord } from '@lineage/schemas';
 import type { BatchResult, TopicNames } from '@lineage/kafka';
 import type { PartitionLedger } from './ledger.js';
-import { intentKey, subjectName } from './ledger.js';
+import { LedgerView, intentKey, resolutionKey, subjectName } from './ledger.js';
+import type { PolicyBook } from './policies.js';
 
 /** Everything a governor needs, loaded once at the service edge. */
 export interface GovernorConfig {
   topics: TopicNames;
-  policy: LoadedPolicy;
+  /** The policies governance knows; the active one decides new intents. */
+  policies: PolicyBook;
   trust: TrustStore;
   ed25519: Ed25519Verifier;
   signer: Signer;
@@ -46,74 +48,90 @@ export interface GovernorConfig {
   now?: () => Date;
 }
 
-/** Running totals; intents in = attestations + dead letters + redeliveries. */
+/**
+ * Running totals; intents + overrides in = attestations + dead letters + redeliveries.
+ * `allowed`, `denied` and `pending` count decisions and overrides by their decision.
+ */
 export interface GovernorStats {
   intents: number;
+  overrides: number;
   attestations: number;
   deadLetters: number;
   redeliveries: number;
   allowed: number;
   denied: number;
+  pending: number;
   replayRejections: number;
+  overrideRejections: number;
 }
+
+/** The predicate fields an outcome decides; position, time, issuer and runtime are added on append. */
+type Draft = Omit<
+  Predicate,
+  'partition' | 'sequence' | 'prev' | 'issued_at' | 'issuer' | 'runtime_hash'
+>;
 
 /** What one input record became. */
 type Outcome =
-  | {
-      type: 'attest';
-      kind: AttestationKind;
-      subject: string;
-      decision: DecisionOutcome;
-      intent: RawEnvelope;
-    }
+  | { type: 'attest'; draft: Draft; subjectDigest: Digest }
   | { type: 'redelivery' }
   | { type: 'dead-letter'; reason: 'UNDECODABLE' | 'EMPTY_RECORD'; detail: string };
 
 const MAX_EMBEDDED_INTENT = 64 * 1024;
+const MAX_EMBEDDED_RESOLUTION = 64 * 1024;
+
+const emptyStats = (): GovernorStats => ({
+  intents: 0,
+  overrides: 0,
+  attestations: 0,
+  deadLetters: 0,
+  redeliveries: 0,
+  allowed: 0,
+  denied: 0,
+  pending: 0,
+  replayRejections: 0,
+  overrideRejections: 0,
+});
 
 /**
- * Decides batches of intents for one partition: each record becomes exactly one new attestation,
- * one dead letter, or — when the identical intent was already answered — nothing new.
+ * Decides batches of intents and resolves batches of override resolutions for one partition: each
+ * record becomes exactly one new attestation, one dead letter, or — when the identical record was
+ * already answered — nothing new.
  */
 export class Governor {
-  readonly stats: GovernorStats = {
-    intents: 0,
-    attestations: 0,
-    deadLetters: 0,
-    redeliveries: 0,
-    allowed: 0,
-    denied: 0,
-    replayRejections: 0,
-  };
+  readonly stats: GovernorStats = emptyStats();
   private readonly now: () => Date;
 
   constructor(private readonly config: GovernorConfig) {
     this.now = config.now ?? (() => new Date());
   }
 
-  /** Processes one batch against a partition's ledger state; state changes wait for the commit. */
-  processBatch(ledger: PartitionLedger, partition: number, messages: KafkaMessage[]): BatchResult {
+  /**
+   * Processes one batch of the intents or the overrides topic against a partition's ledger state;
+   * state changes wait for the commit. The active policy is read once per batch, so a rollout
+   * applies from the next batch on.
+   */
+  processBatch(
+    ledger: PartitionLedger,
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+  ): BatchResult {
+    const isOverride = topic === this.config.topics.overrides;
+    const view = new LedgerView(ledger);
     const attestations: TopicMessages = { topic: this.config.topics.attestations, messages: [] };
     const deadLetters: TopicMessages = { topic: this.config.topics.deadLetters, messages: [] };
-    const staged: { predicate: Predicate; subjectDigest: Digest; digest: Digest }[] = [];
-    const stagedAnswered = new Set<string>();
-    const stagedDecided = new Set<string>();
     let sequence = ledger.nextSequence;
     let prev = ledger.prev;
     // Deltas, added on commit: batches of different partitions commit concurrently.
-    const tally: GovernorStats = {
-      intents: 0,
-      attestations: 0,
-      deadLetters: 0,
-      redeliveries: 0,
-      allowed: 0,
-      denied: 0,
-      replayRejections: 0,
-    };
+    const tally = emptyStats();
 
     for (const message of messages) {
-      tally.intents++;
-      const outcome = this.classify(ledger, stagedAnswered, stagedDecided, message);
+      if (isOverride) tally.overrides++;
+      else tally.intents++;
+      const outcome = isOverride
+        ? this.classifyOverride(view, message)
+        : this.classifyIntent(view, message);
       if (outcome.type === 'redelivery') {
         tally.redeliveries++;
         continue;
@@ -124,7 +142,7 @@ export class Governor {
           key: message.key,
           partition,
           value: deadLetterCodec.encode({
-            source_topic: this.config.topics.intents,
+            source_topic: topic,
             source_partition: partition,
             source_offset: message.offset,
             raw_key: message.key ?? null,
@@ -136,48 +154,51 @@ export class Governor {
         });
         continue;
       }
-      const { kind, subject, decision } = outcome;
-      const predicate = this.predicate(outcome, partition, sequence, prev);
+      const { draft, subjectDigest } = outcome;
+      const predicate: Predicate = {
+        ...draft,
+        runtime_hash: this.config.runtimeHash,
+        partition,
+        sequence,
+        prev,
+        issued_at: this.now().toISOString(),
+        issuer: this.config.signer.keyid as Predicate['issuer'],
+      };
       const envelope = signEnvelope(
         ATTESTATION_PAYLOAD_TYPE,
-        encodeStatement(buildStatement(predicate, decision.intentDigest)),
+        encodeStatement(buildStatement(predicate, subjectDigest)),
         this.config.signer,
       );
       const digest = attestationDigest(envelope);
       attestations.messages.push({
-        key: subject,
+        key: predicate.execution_id,
         partition,
         value: attestationCodec.encode({
-          execution_id: subject,
+          execution_id: predicate.execution_id,
           envelope: envelopeRecord(envelope),
         }),
       });
-      staged.push({ predicate, subjectDigest: decision.intentDigest, digest });
-      stagedAnswered.add(intentKey(subject, decision.intentDigest));
-      if (kind === 'decision') stagedDecided.add(subject);
+      view.stage(predicate, subjectDigest, digest);
       sequence++;
       prev = digest;
       tally.attestations++;
-      if (kind === 'replay_rejection') tally.replayRejections++;
+      if (predicate.kind === 'replay_rejection') tally.replayRejections++;
+      else if (predicate.kind === 'override_rejection') tally.overrideRejections++;
       else if (predicate.decision === 'allow') tally.allowed++;
+      else if (predicate.decision === 'pending_override') tally.pending++;
       else tally.denied++;
     }
 
     return {
       sends: [attestations, deadLetters],
       onCommit: () => {
-        for (const s of staged) ledger.apply(s.predicate, s.subjectDigest, s.digest);
+        view.commit();
         for (const k of Object.keys(tally) as (keyof GovernorStats)[]) this.stats[k] += tally[k];
       },
     };
   }
 
-  private classify(
-    ledger: PartitionLedger,
-    stagedAnswered: Set<string>,
-    stagedDecided: Set<string>,
-    message: KafkaMessage,
-  ): Outcome {
+  private classifyIntent(view: LedgerView, message: KafkaMessage): Outcome {
     if (!message.value || message.value.length === 0)
       return { type: 'dead-letter', reason: 'EMPTY_RECORD', detail: 'record has no value' };
     let record: IntentRecord;
@@ -185,75 +206,163 @@ export class Governor {
     try {
       record = intentCodec.decode(message.value);
     } catch (error) {
-      if (error instanceof SchemaError)
-        return {
-          type: 'dead-letter',
-          reason: 'UNDECODABLE',
-          detail: `${error.code}: ${error.message}`.slice(0, 1000),
-        };
-      throw error;
+      return undecodable(error);
     }
+    const policy = this.config.policies.active;
     const subject = subjectName(record.execution_id);
     const intentDigest = sha256Hex(record.envelope.payload);
     const key = intentKey(subject, intentDigest);
     // The identical intent was already answered: its attestation stands, nothing new is appended.
-    if (ledger.answered.has(key) || stagedAnswered.has(key)) return { type: 'redelivery' };
+    if (view.answered(key)) return { type: 'redelivery' };
+    const base = (intent: IntentBody | null) => ({
+      execution_id: subject,
+      execution_fingerprint: executionFingerprint(subject, intentDigest, policy.ref),
+      agent: intent?.agent ?? '',
+      action: intent?.action ?? '',
+      resource: intent?.resource ?? '',
+      policy: policy.ref,
+      intent: embeddable(record.envelope),
+      override: null,
+    });
     // A different intent under a consumed id is a replay: a signed rejection, never a second decision.
-    if (subject !== '' && (ledger.decided.has(subject) || stagedDecided.has(subject))) {
-      const intent = tryParse(record.envelope.payload);
+    if (subject !== '' && view.decided(subject)) {
       return {
         type: 'attest',
-        kind: 'replay_rejection',
-        subject,
-        decision: {
+        subjectDigest: intentDigest,
+        draft: {
+          ...base(tryParse(record.envelope.payload)),
+          kind: 'replay_rejection',
           decision: 'deny',
           reasons: ['REPLAY_EXECUTION_ID'],
-          intentDigest,
-          intent,
           parents: [],
-          inheritedFrom: [],
+          authorization: NO_AUTHORIZATION,
         },
-        intent: record.envelope,
       };
     }
-    const decision = decide(
+    const d = decide(
       {
         executionId: subject,
         envelope: record.envelope,
         parentAttestations: record.parent_attestations,
       },
-      this.config,
+      { policy, trust: this.config.trust, ed25519: this.config.ed25519 },
     );
-    return { type: 'attest', kind: 'decision', subject, decision, intent: record.envelope };
-  }
-
-  private predicate(
-    { kind, subject, decision: d, intent }: Extract<Outcome, { type: 'attest' }>,
-    partition: number,
-    sequence: number,
-    prev: Digest | null,
-  ): Predicate {
     return {
-      execution_id: subject,
-      execution_fingerprint: executionFingerprint(subject, d.intentDigest, this.config.policy.ref),
-      kind,
-      decision: d.decision,
-      reasons: d.reasons,
-      agent: d.intent?.agent ?? '',
-      action: d.intent?.action ?? '',
-      resource: d.intent?.resource ?? '',
-      policy: this.config.policy.ref,
-      runtime_hash: this.config.runtimeHash,
-      parents: d.parents,
-      authorization: { grant: null, inherited_from: d.inheritedFrom },
-      partition,
-      sequence,
-      prev,
-      issued_at: this.now().toISOString(),
-      issuer: this.config.signer.keyid as Predicate['issuer'],
-      intent: embeddable(intent),
+      type: 'attest',
+      subjectDigest: intentDigest,
+      draft: {
+        ...base(d.intent),
+        kind: 'decision',
+        decision: d.decision,
+        reasons: d.reasons,
+        parents: d.parents,
+        authorization: d.authorization,
+      },
     };
   }
+
+  private classifyOverride(view: LedgerView, message: KafkaMessage): Outcome {
+    if (!message.value || message.value.length === 0)
+      return { type: 'dead-letter', reason: 'EMPTY_RECORD', detail: 'record has no value' };
+    let record: OverrideRecord;
+    // Attacker-controlled bytes: anything the codec cannot read is a dead letter, never a crash.
+    try {
+      record = overrideCodec.decode(message.value);
+    } catch (error) {
+      return undecodable(error);
+    }
+    const subject = subjectName(record.execution_id);
+    const resolutionDigest = sha256Hex(record.envelope.payload);
+    // The identical resolution was already answered: its attestation stands.
+    if (view.resolutionAnswered(resolutionKey(subject, resolutionDigest)))
+      return { type: 'redelivery' };
+    const outcome: ResolutionOutcome = resolveOverride(
+      {
+        resolution: record.envelope,
+        pending: record.pending_attestation,
+        routedAs: record.execution_id,
+      },
+      (digest) => view.pendingState(digest),
+      {
+        trust: this.config.trust,
+        ed25519: this.config.ed25519,
+        policy: (hash) => this.config.policies.byHash(hash),
+      },
+    );
+
+    if (outcome.kind === 'override') {
+      const p = outcome.pending.predicate;
+      return {
+        type: 'attest',
+        subjectDigest: outcome.pending.statement.subject[0].digest.sha256,
+        draft: {
+          execution_id: p.execution_id,
+          execution_fingerprint: p.execution_fingerprint,
+          kind: 'override',
+          decision: outcome.decision,
+          reasons: [...outcome.reasons],
+          agent: p.agent,
+          action: p.action,
+          resource: p.resource,
+          policy: p.policy,
+          parents: p.parents,
+          authorization: p.authorization,
+          intent: p.intent,
+          override: {
+            pending: outcome.pending.digest,
+            resolution:
+              embeddableResolution(record.envelope) ??
+              toDsse(approverOnly(record.envelope, outcome.resolution.approver)),
+          },
+        },
+      };
+    }
+
+    // A refused resolution changes nothing; its refusal is signed, keyed by the resolution itself.
+    const resolution = embeddableResolution(record.envelope);
+    if (resolution === null)
+      return {
+        type: 'dead-letter',
+        reason: 'UNDECODABLE',
+        detail: `${outcome.reasons[0]}: the resolution envelope exceeds what a refusal can embed`,
+      };
+    const policy = this.config.policies.active.ref;
+    return {
+      type: 'attest',
+      subjectDigest: resolutionDigest,
+      draft: {
+        execution_id: subject,
+        execution_fingerprint: executionFingerprint(subject, resolutionDigest, policy),
+        kind: 'override_rejection',
+        decision: 'deny',
+        reasons: [...outcome.reasons],
+        agent: '',
+        action: '',
+        resource: '',
+        policy,
+        parents: [],
+        authorization: NO_AUTHORIZATION,
+        intent: null,
+        override: {
+          pending:
+            outcome.resolution?.pending ??
+            outcome.pending?.digest ??
+            attestationDigest(record.pending_attestation),
+          resolution,
+        },
+      },
+    };
+  }
+}
+
+function undecodable(error: unknown): Outcome {
+  if (error instanceof SchemaError)
+    return {
+      type: 'dead-letter',
+      reason: 'UNDECODABLE',
+      detail: `${error.code}: ${error.message}`.slice(0, 1000),
+    };
+  throw error;
 }
 
 function tryParse(payload: Uint8Array): IntentBody | null {
@@ -262,6 +371,16 @@ function tryParse(payload: Uint8Array): IntentBody | null {
   } catch {
     return null;
   }
+}
+
+// Within the limits parseStatement enforces on an embedded envelope.
+function fits(env: RawEnvelope, maxPayload: number): boolean {
+  return (
+    env.payload.length <= maxPayload &&
+    env.payload_type.length <= 256 &&
+    env.signatures.length <= 16 &&
+    env.signatures.every((s) => s.keyid.length <= 256 && s.sig.length <= 128)
+  );
 }
 
 /** The intent envelope embedded in an attestation, when it fits the statement's limits. */
@@ -274,4 +393,19 @@ export function embeddable(env: RawEnvelope): DsseEnvelope | null {
     return null;
   if (env.signatures.some((s) => s.keyid.length > 256 || s.sig.length > 128)) return null;
   return toDsse(env);
+}
+
+/** A resolution envelope embedded in an override or its refusal, when it fits the limits. */
+export function embeddableResolution(env: RawEnvelope): DsseEnvelope | null {
+  return fits(env, MAX_EMBEDDED_RESOLUTION) ? toDsse(env) : null;
+}
+
+// The resolution with only its approver's signature: what an override must carry, always embeddable.
+function approverOnly(env: RawEnvelope, approver: string): RawEnvelope {
+  return {
+    ...env,
+    signatures: env.signatures
+      .filter((s) => s.keyid === approver && s.sig.length === 64)
+      .slice(0, 1),
+  };
 }

@@ -3,5 +3,13 @@ export type { GovernanceOptions, GovernanceService } from './service.js';
 export { Governor } from './governor.js';
 export type { GovernorConfig, GovernorStats } from './governor.js';
 export { PartitionLedger } from './ledger.js';
-export { loadRuntimeManifest, runtimeHash } from './runtime.js';
+export { PolicyBook, policyRecord } from './policies.js';
+export type { PolicyConsidered, PolicyRefusal } from './policies.js';
+export {
+  loadRuntimeManifest,
+  runtimeHash,
+  codeDigest,
+  RUNTIME_CAPABILITIES,
+  DECIDING_SOURCES,
+} from './runtime.js';
 export type { RuntimeManifest } from './runtime.js';

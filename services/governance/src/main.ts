@@ -31,6 +31,8 @@ const { values } = parseArgs({
 
 const logger = pino({ name: 'governance' });
 const manifest = await loadRuntimeManifest();
+// The manifest whose hash every attestation of this process names as `runtime_hash`.
+logger.info({ manifest, runtimeHash: runtimeHash(manifest) }, 'runtime manifest');
 const service = await startGovernance({
   kafka: createKafka({ brokers: values.brokers.split(','), clientId: 'lineage-governance' }),
   topics: topicNames(values['topic-prefix']),
