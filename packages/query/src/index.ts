@@ -10,9 +10,13 @@ export {
 export type { ListCursor, WalkCursor } from './cursor.js';
 export { DEFAULT_DEPTH, DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT } from './validate.js';
 export type {
+  AuthorityView,
   AuthorizationPath,
   BundleSources,
   ExecutionSummary,
+  ExecutionView,
+  ResolutionView,
+  StoredPolicy,
   LineageNode,
   LineageQueries,
   Page,

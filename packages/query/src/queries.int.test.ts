@@ -1,12 +1,26 @@
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { newExecutionId, nobleEd25519, verifyBundle } from '@lineage/protocol';
-import type { ExecutionId } from '@lineage/protocol';
+import {
+  digestOf,
+  newExecutionId,
+  nobleEd25519,
+  signRelease,
+  toDsse,
+  verifyBundle,
+} from '@lineage/protocol';
+import type { ExecutionId, KeyId } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
 import { createPool } from '@lineage/store';
 import { QueryError } from './errors.js';
 import type { Attested, FixturePolicy } from './fixtures.js';
-import { agentKey, DEFAULT_POLICY, diamondLadder, LedgerBuilder, projected } from './fixtures.js';
+import {
+  agentKey,
+  DEFAULT_POLICY,
+  DEFAULT_PRINCIPAL,
+  diamondLadder,
+  LedgerBuilder,
+  projected,
+} from './fixtures.js';
 import { encodeListCursor, encodeWalkCursor } from './cursor.js';
 import { openQueries } from './queries.js';
 import type { LineageNode, LineageQueries, Page, WalkOptions } from './types.js';
@@ -28,11 +42,17 @@ afterAll(async () => {
   await pool.end();
 });
 
-async function queriesOver(attestations: Attested[]): Promise<LineageQueries> {
-  const schema = await projected(pool, attestations);
+async function queriesOver(
+  attestations: Attested[],
+  policies: FixturePolicy[] = [],
+): Promise<LineageQueries> {
+  const schema = await projected(pool, attestations, policies);
   schemas.push(schema);
   return openQueries(pool, schema);
 }
+
+// One key signs attestations and resolutions in these tests: it holds both roles.
+const governance = () => trustedKey(keys, ['governance', 'approver']);
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   const error: unknown = await promise.then(
@@ -64,18 +84,24 @@ const pairs = (nodes: LineageNode[]) => nodes.map((n) => [n.execution_id, n.dept
 const sorted = (entries: [string, number][]) =>
   [...entries].sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
 
-const SECOND_POLICY: FixturePolicy = { id: 'payments', version: 7, document: { rules: [] } };
+const SECOND_POLICY: FixturePolicy = {
+  id: 'payments',
+  version: 7,
+  document: { id: 'payments', version: 7, allow: [], deny: [] },
+};
 const COMPROMISED = agentKey('compromised');
 const OTHER_RUNTIME = agentKey('runtime 2');
+const OTHER_PRINCIPAL = agentKey('other principal') as string as KeyId;
 
 /**
- * a, b roots; c ← a, b; d ← c; e ← c, a; f ← d, e; g a lone root of the compromised agent, which
- * also ran c. b is overridden twice, lastly to deny; a has a replay rejection (ignored by walks).
+ * a, b roots (b granted by another principal); c ← a, b; d ← c; e ← c, a; f ← d, e; g a lone root
+ * of the compromised agent, which also ran c. b needed an override: approved (b2), so c names b2;
+ * a second resolution was refused (b3). a has a replay rejection (ignored by walks).
  */
 function smallDag() {
   const builder = new LedgerBuilder(keys.signer);
   const a = builder.decide();
-  const b = builder.decide();
+  const b = builder.decide([], { decision: 'pending_override', principal: OTHER_PRINCIPAL });
   const b2 = builder.override(b.executionId, 'allow');
   const c = builder.decide([a.executionId, b.executionId], { agent: COMPROMISED });
   const d = builder.decide([c.executionId], { policy: SECOND_POLICY, runtime: OTHER_RUNTIME });
@@ -83,7 +109,7 @@ function smallDag() {
   const f = builder.decide([d.executionId, e.executionId], { policy: SECOND_POLICY });
   const g = builder.decide([], { agent: COMPROMISED, runtime: OTHER_RUNTIME });
   const rejection = builder.rejectReplay(a.executionId);
-  const b3 = builder.override(b.executionId, 'deny');
+  const b3 = builder.refuse(b.executionId);
   return { a, b, b2, b3, c, d, e, f, g, rejection, all: [a, b, b2, c, d, e, f, g, rejection, b3] };
 }
 
@@ -102,9 +128,10 @@ describe('graph walks', () => {
         [dag.b.executionId, 3],
       ]),
     );
-    // b's latest is the deny override; a's replay rejection does not count.
+    // b's latest is its approving override (the refused resolution does not count); a's replay
+    // rejection does not count.
     expect(page.items.find((n) => n.execution_id === dag.b.executionId)).toMatchObject({
-      decision: 'deny',
+      decision: 'allow',
       action: 'action-1',
     });
     expect(page.items.find((n) => n.execution_id === dag.a.executionId)?.decision).toBe('allow');
@@ -238,10 +265,10 @@ describe('graph walks', () => {
         [dag.b.executionId, 3],
       ]),
     );
-    const edge = (child: Attested, parent: Attested) => ({
+    const edge = (child: Attested, parent: Attested, via = parent) => ({
       child: child.executionId,
       parent: parent.executionId,
-      parent_attestation: parent.digest,
+      parent_attestation: via.digest,
     });
     const { a, b, c, d, e, f } = dag;
     expect(path.edges).toHaveLength(7);
@@ -253,7 +280,8 @@ describe('graph walks', () => {
         edge(e, c),
         edge(e, a),
         edge(c, a),
-        edge(c, b),
+        // c was decided after b's approval: it names the override.
+        edge(c, b, dag.b2),
       ]),
     );
     expect(path.truncated).toBe(false);
@@ -269,11 +297,11 @@ describe('show and the replay indexes', () => {
   it('shows every attestation of an execution, the decision first', async () => {
     const dag = smallDag();
     const q = await queriesOver(dag.all);
-    const rows = await q.show(dag.b.executionId);
+    const rows = (await q.show(dag.b.executionId)).attestations;
     expect(rows.map((r) => [r.kind, r.decision, r.attestation_digest])).toEqual([
-      ['decision', 'allow', dag.b.digest],
+      ['decision', 'pending_override', dag.b.digest],
       ['override', 'allow', dag.b2.digest],
-      ['override', 'deny', dag.b3.digest],
+      ['override_rejection', 'deny', dag.b3.digest],
     ]);
     expect(rows[0]).toMatchObject({
       execution_id: dag.b.executionId,
@@ -285,10 +313,84 @@ describe('show and the replay indexes', () => {
       policy: dag.b.policy,
       fingerprint: dag.b.fingerprint,
     });
-    expect((await q.show(dag.a.executionId)).map((r) => r.kind)).toEqual([
+    expect((await q.show(dag.a.executionId)).attestations.map((r) => r.kind)).toEqual([
       'decision',
       'replay_rejection',
     ]);
+  });
+
+  it('shows the effective outcome: the override that answers a pending decision, and refusals', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const b = await q.show(dag.b.executionId);
+    expect(b.outcome).toEqual({
+      decision: 'allow',
+      kind: 'override',
+      attestation_digest: dag.b2.digest,
+    });
+    expect(b.decision).toMatchObject({
+      decision: 'pending_override',
+      attestation_digest: dag.b.digest,
+    });
+    expect(b.override).toMatchObject({
+      attestation_digest: dag.b2.digest,
+      pending: dag.b.digest,
+      decision: 'allow',
+      reasons: ['OVERRIDE_APPROVED'],
+      approver: keys.keyid,
+      resolution: 'approve',
+      reason: 'checked by hand',
+    });
+    expect(b.override?.envelope.signatures.map((s) => s.keyid)).toEqual([keys.keyid]);
+    expect(b.refused).toHaveLength(1);
+    expect(b.refused[0]).toMatchObject({
+      attestation_digest: dag.b3.digest,
+      pending: dag.b.digest,
+      decision: 'deny',
+      reasons: ['OVERRIDE_ALREADY_RESOLVED'],
+      approver: keys.keyid,
+      resolution: 'reject',
+    });
+    expect(b.attestations[1]).toMatchObject({
+      kind: 'override',
+      overrides: dag.b.digest,
+      approver: keys.keyid,
+      resolution: 'approve',
+    });
+    // An execution nobody overrode is settled by its decision.
+    const a = await q.show(dag.a.executionId);
+    expect(a.outcome).toEqual({
+      decision: 'allow',
+      kind: 'decision',
+      attestation_digest: dag.a.digest,
+    });
+    expect(a.override).toBeNull();
+    expect(a.refused).toEqual([]);
+  });
+
+  it('shows the authorization path: the grant of a root, the principals and depth of a child', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const a = await q.show(dag.a.executionId);
+    expect(a.authorization).toMatchObject({
+      inherited_from: [],
+      principals: [DEFAULT_PRINCIPAL],
+      scope: { actions: ['*'], resources: [''] },
+      depth: 0,
+    });
+    expect(a.authorization?.grant).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.decision?.grant_digest).toBe(a.authorization?.grant);
+    const c = await q.show(dag.c.executionId);
+    expect(c.authorization).toEqual({
+      grant: null,
+      inherited_from: [dag.a.digest, dag.b2.digest],
+      principals: [DEFAULT_PRINCIPAL, OTHER_PRINCIPAL].sort(),
+      scope: { actions: ['*'], resources: [''] },
+      depth: 1,
+    });
+    const f = await q.show(dag.f.executionId);
+    expect(f.authorization?.depth).toBe(3);
+    expect(f.decision).toMatchObject({ depth: 3, grant_digest: null });
   });
 
   it('finds an execution by fingerprint, with its topic position', async () => {
@@ -326,6 +428,43 @@ describe('show and the replay indexes', () => {
     expect(agent.next).toBeNull();
   });
 
+  it('pages by principal: everything decided under authority it granted, at any depth', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all);
+    const other = await q.byPrincipal(OTHER_PRINCIPAL, { limit: 4 });
+    // b (its decision, override and refusal), then c, d, e, f which inherit from b.
+    expect(other.items.map((r) => r.attestation_digest)).toEqual(
+      [dag.b, dag.b2, dag.c, dag.d].map((a) => a.digest),
+    );
+    const rest = await q.byPrincipal(OTHER_PRINCIPAL, { limit: 4, cursor: other.next });
+    expect(rest.items.map((r) => r.attestation_digest)).toEqual(
+      [dag.e, dag.f, dag.b3].map((a) => a.digest),
+    );
+    expect(rest.next).toBeNull();
+    const mine = await q.byPrincipal(DEFAULT_PRINCIPAL);
+    expect(mine.items.map((r) => r.execution_id)).not.toContain(dag.b.executionId);
+    expect(mine.items.map((r) => r.execution_id)).toContain(dag.g.executionId);
+    expect((await q.byPrincipal(agentKey('nobody'))).items).toEqual([]);
+  });
+
+  it('serves a stored policy document by hash', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all, [DEFAULT_POLICY, SECOND_POLICY]);
+    const stored = await q.policy(dag.d.policy.hash);
+    expect(stored).toMatchObject({
+      hash: dag.d.policy.hash,
+      id: 'payments',
+      version: 7,
+      document: SECOND_POLICY.document,
+      activated_at: '2025-01-01T00:00:00.000Z',
+      partition: 0,
+      offset: '1',
+    });
+    expect(digestOf(stored.document)).toBe(stored.hash);
+    expect(await codeOf(q.policy(agentKey('no policy')))).toBe('NOT_FOUND');
+    expect(await codeOf(q.policy('default'))).toBe('INVALID_ARGUMENT');
+  });
+
   it('pages a replay index of many rows without duplicates or gaps', async () => {
     const builder = new LedgerBuilder(keys.signer);
     const attestations = Array.from({ length: 53 }, () =>
@@ -350,31 +489,114 @@ describe('evidence bundles', () => {
   it('bundles the decision and every ancestor, and the bundle verifies offline', async () => {
     const dag = smallDag();
     const q = await queriesOver(dag.all);
-    const governance = trustedKey(keys, ['governance']);
     const unrelatedPolicy = { rules: [{ id: 'unrelated' }] };
     const bundle = await q.bundle(dag.f.executionId, {
-      keys: [trustedKey(stranger, ['governance']), governance],
+      keys: [trustedKey(stranger, ['governance']), governance()],
       policies: [unrelatedPolicy, SECOND_POLICY.document, DEFAULT_POLICY.document],
     });
     const verified = verifyBundle(JSON.parse(JSON.stringify(bundle)), { ed25519: nobleEd25519 });
     expect(verified.target.predicate.execution_id).toBe(dag.f.executionId);
+    // c names b's override, which brings b's pending decision; b's refusal stays out.
     expect(verified.attestations.map((v) => v.digest).sort()).toEqual(
-      [dag.f, dag.d, dag.e, dag.c, dag.a, dag.b].map((a) => a.digest).sort(),
+      [dag.f, dag.d, dag.e, dag.c, dag.a, dag.b, dag.b2].map((a) => a.digest).sort(),
     );
     expect(verified.attestations[0]!.digest).toBe(dag.f.digest);
-    expect(bundle.keys).toEqual([governance]);
+    expect(bundle.keys).toEqual([governance()]);
+    expect(bundle.releases).toBeUndefined();
     expect(bundle.policies.map((p) => p.hash).sort()).toEqual(
       [dag.a.policy.hash, dag.d.policy.hash].sort(),
     );
 
     // A root's bundle holds only its own decision and its one policy.
     const root = await q.bundle(dag.g.executionId, {
-      keys: [governance],
+      keys: [governance()],
       policies: [SECOND_POLICY.document, DEFAULT_POLICY.document],
     });
     expect(root.attestations).toHaveLength(1);
     expect(root.policies.map((p) => p.hash)).toEqual([dag.g.policy.hash]);
     verifyBundle(root, { ed25519: nobleEd25519 });
+  });
+
+  it('bundles an overridden execution: its override is the target, its pending decision beside it', async () => {
+    const dag = smallDag();
+    const q = await queriesOver(dag.all, [DEFAULT_POLICY, SECOND_POLICY]);
+    const bundle = await q.bundle(dag.b.executionId, { keys: [governance()], policies: [] });
+    const verified = verifyBundle(JSON.parse(JSON.stringify(bundle)), { ed25519: nobleEd25519 });
+    expect(verified.target.digest).toBe(dag.b2.digest);
+    expect(verified.target.predicate).toMatchObject({ kind: 'override', decision: 'allow' });
+    expect(verified.decision.digest).toBe(dag.b.digest);
+    expect(verified.attestations.map((v) => v.digest)).toEqual([dag.b2.digest, dag.b.digest]);
+    // The policy came from the policies table: no file was given.
+    expect(bundle.policies).toEqual([
+      { hash: dag.b.policy.hash, document: DEFAULT_POLICY.document },
+    ]);
+
+    // A child of the approved execution: its bundle holds the override and the pending decision.
+    const child = await q.bundle(dag.c.executionId, { keys: [governance()], policies: [] });
+    const checked = verifyBundle(child, { ed25519: nobleEd25519 });
+    expect(checked.target.digest).toBe(dag.c.digest);
+    expect(checked.attestations.map((v) => v.digest).sort()).toEqual(
+      [dag.c, dag.a, dag.b, dag.b2].map((a) => a.digest).sort(),
+    );
+  });
+
+  it('takes policies from the table, falls back to files, and embeds signed releases', async () => {
+    const releaser = generateKeyPair();
+    const manifest = { name: 'lineage-governance', version: '1.0.0' };
+    const dag = (() => {
+      const builder = new LedgerBuilder(keys.signer);
+      const root = builder.decide([], { runtime: digestOf(manifest) });
+      const child = builder.decide([root.executionId], {
+        policy: SECOND_POLICY,
+        runtime: digestOf(manifest),
+      });
+      return { root, child };
+    })();
+    // Only the default policy is on the policies topic; the second comes from the files.
+    const q = await queriesOver([dag.root, dag.child], [DEFAULT_POLICY]);
+    const release = toDsse(signRelease([manifest], '2024-12-01T00:00:00Z', releaser.signer));
+    const bundle = await q.bundle(dag.child.executionId, {
+      keys: [governance(), trustedKey(releaser, ['release']), trustedKey(stranger, ['release'])],
+      policies: [SECOND_POLICY.document],
+      releases: [release],
+    });
+    expect(bundle.releases).toEqual([release]);
+    expect(bundle.keys.map((k) => k.keyid).sort()).toEqual([keys.keyid, releaser.keyid].sort());
+    expect(bundle.policies.map((p) => p.hash).sort()).toEqual(
+      [dag.root.policy.hash, dag.child.policy.hash].sort(),
+    );
+    const verified = verifyBundle(bundle, { ed25519: nobleEd25519 });
+    expect(verified.runtimeVerified).toBe(true);
+    // Without the release the same lineage verifies, its runtime unvouched for.
+    const bare = await q.bundle(dag.child.executionId, {
+      keys: [governance()],
+      policies: [SECOND_POLICY.document],
+    });
+    expect(verifyBundle(bare, { ed25519: nobleEd25519 }).runtimeVerified).toBe(false);
+  });
+
+  it('does not embed a stored policy edited after the fact when a file has the pinned one', async () => {
+    const dag = smallDag();
+    const schema = await projected(pool, dag.all, [DEFAULT_POLICY]);
+    schemas.push(schema);
+    await pool.query(
+      `UPDATE "${schema}".policies SET document = jsonb_set(document, '{deny}', '[{"id":"x","agents":["*"]}]')`,
+    );
+    const q = openQueries(pool, schema);
+    const fromFile = await q.bundle(dag.a.executionId, {
+      keys: [governance()],
+      policies: [DEFAULT_POLICY.document],
+    });
+    expect(fromFile.policies).toEqual([
+      { hash: dag.a.policy.hash, document: DEFAULT_POLICY.document },
+    ]);
+    verifyBundle(fromFile, { ed25519: nobleEd25519 });
+    // With no file, the edited document is embedded under its own hash: the pinned one is missing.
+    const edited = await q.bundle(dag.a.executionId, { keys: [governance()], policies: [] });
+    expect(edited.policies.map((p) => p.hash)).not.toContain(dag.a.policy.hash);
+    expect(() => verifyBundle(edited, { ed25519: nobleEd25519 })).toThrow(
+      expect.objectContaining({ code: 'POLICY_MISSING' }),
+    );
   });
 
   it('bundles a ladder of 30 diamonds: 61 attestations', async () => {
@@ -420,6 +642,8 @@ describe('refusals', () => {
       expect(await codeOf(q.byFingerprint(bad))).toBe('INVALID_ARGUMENT');
       expect(await codeOf(q.byRuntime(bad))).toBe('INVALID_ARGUMENT');
       expect(await codeOf(q.byAgent(bad))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.byPrincipal(bad))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(q.policy(bad))).toBe('INVALID_ARGUMENT');
       expect(await codeOf(q.bundle(bad, { keys: [], policies: [] }))).toBe('INVALID_ARGUMENT');
     }
     // A policy id is free text (bound as a parameter): injection-looking text just matches nothing.

@@ -1,13 +1,13 @@
 import type { Pool } from 'pg';
 import { quoteSchema } from '@lineage/store';
 import { bundle } from './bundle.js';
-import { listAll, listPage, show } from './show.js';
+import { listAll, listPage, policy, show } from './show.js';
 import type { LineageQueries } from './types.js';
 import { digestArg, executionIdArg, keyIdArg, policyIdArg, policyVersionArg } from './validate.js';
 import { authorizationPath, blastRadius, walk } from './walk.js';
 
 /**
- * The lineage queries over the projector's tables in `schema` (migrated to version 2 or later).
+ * The lineage queries over the projector's tables in `schema` (migrated to version 3 or later).
  * Every argument is validated before any SQL runs; values are bound as parameters and the schema
  * name goes through the store's identifier check.
  * @throws StoreError INVALID_IDENTIFIER for a bad schema name.
@@ -28,6 +28,9 @@ export function openQueries(pool: Pool, schema: string): LineageQueries {
     byRuntime: async (runtimeHash, options) =>
       listPage(pool, schema, 'runtime', [digestArg(runtimeHash, 'runtime hash')], options),
     byAgent: async (agent, options) => listPage(pool, schema, 'agent', [keyIdArg(agent)], options),
+    byPrincipal: async (principal, options) =>
+      listPage(pool, schema, 'principal', [keyIdArg(principal)], options),
+    policy: async (hash) => policy(pool, schema, digestArg(hash, 'policy hash')),
     bundle: async (id, sources) => bundle(pool, schema, executionIdArg(id), sources),
   };
 }

@@ -6,7 +6,8 @@ export const SUMMARY_COLUMNS = `x.execution_id, x.attestation_digest, x.kind, x.
   x.fingerprint,
   to_char(x.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS issued_at,
   to_char(x.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS issued_at_key,
-  x.issuer, x.partition, x."offset"::text AS "offset", x.sequence::text AS sequence`;
+  x.issuer, x.partition, x."offset"::text AS "offset", x.sequence::text AS sequence,
+  x.overrides, x.approver, x.resolution, x.grant_digest, x.principals, x.depth`;
 
 /** A row selected with {@link SUMMARY_COLUMNS}. */
 export interface SummaryRow {
@@ -29,6 +30,12 @@ export interface SummaryRow {
   partition: number;
   offset: string;
   sequence: string;
+  overrides: string | null;
+  approver: string | null;
+  resolution: ExecutionSummary['resolution'];
+  grant_digest: string | null;
+  principals: string[];
+  depth: number;
 }
 
 /** The summary a row describes. */
@@ -51,5 +58,11 @@ export function toSummary(r: SummaryRow): ExecutionSummary {
     offset: r.offset,
     // Predicates hold sequences as safe integers.
     sequence: Number(r.sequence),
+    overrides: r.overrides,
+    approver: r.approver,
+    resolution: r.resolution,
+    grant_digest: r.grant_digest,
+    principals: r.principals,
+    depth: r.depth,
   };
 }

@@ -43,8 +43,10 @@ export function knownSql(schema: string): string {
 }
 
 /**
- * The attestations an evidence bundle of `$1` needs besides its own decision `$2`: every
- * attestation a lineage edge of it or of an ancestor names, and every ancestor's decision. The
+ * The attestations an evidence bundle of `$1` needs besides its own decision and override
+ * (`$2::text[]`): every attestation a lineage edge of it or of an ancestor names (a parent's
+ * decision, or the override that approved it), and every ancestor's decision (so an approved
+ * ancestor brings its `pending_override` beside its override). The
  * recursive rows are node ids only and the recursion uses `UNION`, so each ancestor is visited once
  * however many paths lead to it (ARCHITECTURE.md §6).
  */
@@ -64,6 +66,6 @@ export function bundleAncestorsSql(schema: string): string {
      )
      SELECT x.attestation_digest, x.policy_hash, x.envelope
      FROM wanted w JOIN ${executions} x ON x.attestation_digest = w.digest
-     WHERE x.attestation_digest <> $2
+     WHERE x.attestation_digest <> ALL($2::text[])
      ORDER BY x.issued_at, x.sequence, x.attestation_digest`;
 }

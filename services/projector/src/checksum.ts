@@ -22,7 +22,8 @@ export interface StoredOffset {
 export interface ProjectionChecksum {
   executions: TableChecksum;
   lineage_edges: TableChecksum;
-  /** Hex SHA-256 over both tables' counts and digests: equal iff both tables are. */
+  policies: TableChecksum;
+  /** Hex SHA-256 over every table's count and digest: equal iff all tables are. */
   combined: string;
   /** Stored positions, sorted; not part of `combined` (a rebuild may stop at another offset). */
   offsets: StoredOffset[];
@@ -32,10 +33,11 @@ export interface ProjectionChecksum {
 const TABLES = [
   { table: 'executions', key: ['attestation_digest'] },
   { table: 'lineage_edges', key: ['child_id', 'parent_id'] },
+  { table: 'policies', key: ['hash'] },
 ] as const;
 
 /**
- * A content checksum of a projector schema's tables (`executions`, `lineage_edges`): every column of
+ * A content checksum of a projector schema's tables (`executions`, `lineage_edges`, `policies`): every column of
  * every row, `partition` and `offset` included (they are facts of the topic). Each row is rendered as
  * `to_jsonb(row)::text` (jsonb orders keys itself; timestamps rendered in UTC), hashed with SHA-256,
  * and the row digests are hashed again in primary-key order (`COLLATE "C"`), all in Postgres, in one
@@ -70,13 +72,15 @@ export async function projectionChecksum(pool: Pool, schema: string): Promise<Pr
       }
       const offsets = await readStoredOffsets(client, schema);
       await client.query('COMMIT');
-      const [executions, edges] = tables as [TableChecksum, TableChecksum];
+      const [executions, edges, policies] = tables as [TableChecksum, TableChecksum, TableChecksum];
       const combined = createHash('sha256')
         .update(
-          `executions ${executions.rows} ${executions.sha256}\nlineage_edges ${edges.rows} ${edges.sha256}\n`,
+          TABLES.map(({ table }, i) => `${table} ${tables[i]!.rows} ${tables[i]!.sha256}\n`).join(
+            '',
+          ),
         )
         .digest('hex');
-      return { executions, lineage_edges: edges, combined, offsets };
+      return { executions, lineage_edges: edges, policies, combined, offsets };
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));

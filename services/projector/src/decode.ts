@@ -1,8 +1,23 @@
 import type { KafkaMessage } from 'kafkajs';
-import { attestationDigest, parseStatement, ProtocolError, toDsse } from '@lineage/protocol';
-import type { DsseEnvelope, Statement } from '@lineage/protocol';
-import { attestationCodec, SchemaError } from '@lineage/schemas';
-import type { AttestationRecord } from '@lineage/schemas';
+import {
+  attestationDigest,
+  digestOf,
+  fromDsse,
+  isDigest,
+  parseResolution,
+  parseStatement,
+  ProtocolError,
+  toDsse,
+} from '@lineage/protocol';
+import type {
+  DsseEnvelope,
+  JsonValue,
+  OverrideRef,
+  ResolutionBody,
+  Statement,
+} from '@lineage/protocol';
+import { attestationCodec, policyCodec, SchemaError } from '@lineage/schemas';
+import type { AttestationRecord, PolicyRecord } from '@lineage/schemas';
 
 /** One `executions` row, in the JSON shape the insert reads with `jsonb_to_recordset`. */
 export interface ExecutionRow {
@@ -26,6 +41,30 @@ export interface ExecutionRow {
   offset: string;
   sequence: number;
   envelope: DsseEnvelope;
+  /** For `override` and `override_rejection`: digest of the pending decision answered; else null. */
+  overrides: string | null;
+  /** The approver key id its resolution names, when the resolution is readable; else null. */
+  approver: string | null;
+  /** `approve` or `reject`, when the resolution is readable; else null. */
+  resolution: string | null;
+  /** Digest of the root grant (roots only). */
+  grant_digest: string | null;
+  /** Principals at the roots of the execution's authority. */
+  principals: string[];
+  /** Links from the root grant (0 at a root). */
+  depth: number;
+}
+
+/** One `policies` row. */
+export interface PolicyRow {
+  hash: string;
+  id: string;
+  version: number;
+  document: JsonValue;
+  activated_at: string;
+  partition: number;
+  /** 64-bit: a decimal string. */
+  offset: string;
 }
 
 /** One `lineage_edges` row. */
@@ -44,12 +83,24 @@ export type SkipReason =
   /** The envelope does not hold a well-formed Lineage statement (VerificationError / EncodingError). */
   | 'STATEMENT_MALFORMED'
   /** A value Postgres cannot hold in its column (e.g. a policy version beyond int4, year 0000). */
-  | 'UNSTORABLE';
+  | 'UNSTORABLE'
+  /** A policy record whose document is not JSON or does not hash to, or name, what the record says. */
+  | 'POLICY_INCONSISTENT';
+
+/** A record left out of a projection, with the reason. */
+export interface Skipped {
+  type: 'skip';
+  reason: SkipReason;
+  detail: string;
+  partition: number;
+  offset: string;
+}
 
 /** What one ledger record becomes. */
-export type Decoded =
-  | { type: 'row'; row: ExecutionRow; edges: EdgeRow[] }
-  | { type: 'skip'; reason: SkipReason; detail: string; partition: number; offset: string };
+export type Decoded = { type: 'row'; row: ExecutionRow; edges: EdgeRow[] } | Skipped;
+
+/** What one record of the policies topic becomes. */
+export type DecodedPolicy = { type: 'row'; row: PolicyRow } | Skipped;
 
 const INT4_MAX = 2_147_483_647;
 // NUL is not storable in Postgres text, nor are lone surrogates in jsonb.
@@ -100,6 +151,7 @@ export function decodeAttestation(partition: number, message: KafkaMessage): Dec
     return skip('UNSTORABLE', `policy version ${p.policy.version} exceeds int4`);
   const digest = attestationDigest(record.envelope);
   const dsse = toDsse(record.envelope);
+  const resolution = p.override === null ? null : readResolution(p.override);
   const row: ExecutionRow = {
     execution_id: storable(p.execution_id),
     attestation_digest: digest,
@@ -124,7 +176,15 @@ export function decodeAttestation(partition: number, message: KafkaMessage): Dec
       payload: dsse.payload,
       signatures: dsse.signatures.map((s) => ({ keyid: storable(s.keyid), sig: s.sig })),
     },
+    overrides: p.override?.pending ?? null,
+    approver: resolution === null ? null : resolution.approver,
+    resolution: resolution === null ? null : resolution.resolution,
+    grant_digest: p.authorization.grant,
+    principals: p.authorization.principals,
+    depth: p.authorization.depth,
   };
+  if (p.authorization.depth > INT4_MAX)
+    return skip('UNSTORABLE', `authorization depth ${p.authorization.depth} exceeds int4`);
   // Only decisions carry lineage: overrides and rejections refer to an execution already linked.
   const edges: EdgeRow[] =
     p.kind === 'decision'
@@ -135,4 +195,81 @@ export function decodeAttestation(partition: number, message: KafkaMessage): Dec
         }))
       : [];
   return { type: 'row', row, edges };
+}
+
+// A resolution governance refused may be unreadable; the row then names no approver.
+function readResolution(ref: OverrideRef): ResolutionBody | null {
+  try {
+    return parseResolution(fromDsse(ref.resolution).payload);
+  } catch (error) {
+    if (error instanceof ProtocolError) return null;
+    throw error;
+  }
+}
+
+/**
+ * Decodes one record of the policies topic into its row. Never throws on bad input: the document
+ * must be JSON whose RFC 8785 SHA-256 is the record's `hash`, and must name the record's id and
+ * version; anything else is skipped with a reason, so the table only holds documents that are what
+ * their hash says.
+ */
+export function decodePolicy(partition: number, message: KafkaMessage): DecodedPolicy {
+  const skip = (reason: SkipReason, detail: string): Skipped => ({
+    type: 'skip',
+    reason,
+    detail,
+    partition,
+    offset: message.offset,
+  });
+  if (message.value === null || message.value.length === 0)
+    return skip('EMPTY_RECORD', 'record has no value');
+  let record: PolicyRecord;
+  try {
+    record = policyCodec.decode(message.value);
+  } catch (error) {
+    if (error instanceof SchemaError) return skip('UNDECODABLE', error.message);
+    throw error;
+  }
+  // The document must be JSON, as the record's canonical text is.
+  let document: JsonValue;
+  try {
+    document = JSON.parse(record.document) as JsonValue;
+  } catch (error) {
+    return skip('POLICY_INCONSISTENT', `document is not JSON: ${(error as Error).message}`);
+  }
+  // The document must hash to the record's hash: the one attestations pin.
+  let hash: string;
+  try {
+    hash = digestOf(document);
+  } catch (error) {
+    return skip(
+      'POLICY_INCONSISTENT',
+      `document cannot be canonicalized: ${(error as Error).message}`,
+    );
+  }
+  if (!isDigest(record.hash) || hash !== record.hash)
+    return skip('POLICY_INCONSISTENT', `document hashes to ${hash}, not ${record.hash}`);
+  // The document must name the id and version the record files it under.
+  const named = document as { id?: unknown; version?: unknown } | null;
+  if (
+    typeof named !== 'object' ||
+    named === null ||
+    named.id !== record.id ||
+    named.version !== record.version
+  )
+    return skip('POLICY_INCONSISTENT', `document is not policy ${record.id} v${record.version}`);
+  if (!Number.isInteger(record.version) || record.version < 0 || record.version > INT4_MAX)
+    return skip('UNSTORABLE', `policy version ${record.version} is not an int4`);
+  return {
+    type: 'row',
+    row: {
+      hash,
+      id: storable(record.id),
+      version: record.version,
+      document,
+      activated_at: record.activated_at,
+      partition,
+      offset: message.offset,
+    },
+  };
 }

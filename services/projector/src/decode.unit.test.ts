@@ -1,9 +1,10 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { canonicalize, digestOf } from '@lineage/protocol';
 import { generateKeyPair } from '@lineage/keys';
-import { attestationCodec } from '@lineage/schemas';
-import { decodeAttestation, storable } from './decode.js';
-import { LedgerBuilder } from './fixtures.js';
+import { attestationCodec, policyCodec } from '@lineage/schemas';
+import { decodeAttestation, decodePolicy, storable } from './decode.js';
+import { LedgerBuilder, policyRecord } from './fixtures.js';
 
 const message = (value: Buffer | null, offset = '7'): KafkaMessage => ({
   key: null,
@@ -15,7 +16,8 @@ const message = (value: Buffer | null, offset = '7'): KafkaMessage => ({
 });
 
 describe('decodeAttestation', () => {
-  const builder = new LedgerBuilder(generateKeyPair().signer);
+  const approver = generateKeyPair();
+  const builder = new LedgerBuilder(generateKeyPair().signer, approver.signer);
 
   it('turns a decision into its row and one edge per parent', () => {
     const root = builder.decide();
@@ -44,6 +46,65 @@ describe('decodeAttestation', () => {
     const child = builder.decide([root.executionId], 'pending_override');
     const decoded = decodeAttestation(0, message(builder.override(child.executionId).value));
     expect(decoded).toMatchObject({ type: 'row', edges: [] });
+  });
+
+  it('records which pending decision an override answers, its approver and verdict', () => {
+    const pending = builder.decide([], 'pending_override');
+    const approved = decodeAttestation(0, message(builder.override(pending.executionId).value));
+    expect(approved).toMatchObject({
+      type: 'row',
+      row: {
+        kind: 'override',
+        decision: 'allow',
+        overrides: pending.digest,
+        approver: approver.keyid,
+        resolution: 'approve',
+      },
+    });
+    const refused = decodeAttestation(0, message(builder.refuse(pending.executionId).value));
+    expect(refused).toMatchObject({
+      type: 'row',
+      row: {
+        kind: 'override_rejection',
+        decision: 'deny',
+        reasons: ['OVERRIDE_ALREADY_RESOLVED'],
+        overrides: pending.digest,
+        approver: approver.keyid,
+        resolution: 'reject',
+      },
+      edges: [],
+    });
+    // A decision answers nothing.
+    expect(decodeAttestation(0, message(pending.value))).toMatchObject({
+      row: { overrides: null, approver: null, resolution: null },
+    });
+  });
+
+  it('records the authority: root grant, principals and depth', () => {
+    const root = builder.custom({
+      authorization: {
+        grant: 'b'.repeat(64) as never,
+        inherited_from: [],
+        principals: ['c'.repeat(64) as never],
+        scope: { actions: ['payments.*'], resources: ['account:'] },
+        depth: 0,
+      },
+    });
+    expect(decodeAttestation(0, message(root.value))).toMatchObject({
+      row: { grant_digest: 'b'.repeat(64), principals: ['c'.repeat(64)], depth: 0 },
+    });
+    const deep = builder.custom({
+      authorization: {
+        grant: null,
+        inherited_from: ['d'.repeat(64) as never],
+        principals: ['c'.repeat(64) as never, 'e'.repeat(64) as never],
+        scope: null,
+        depth: 4,
+      },
+    });
+    expect(decodeAttestation(0, message(deep.value))).toMatchObject({
+      row: { grant_digest: null, principals: ['c'.repeat(64), 'e'.repeat(64)], depth: 4 },
+    });
   });
 
   it('skips what is not an attestation, with a reason', () => {
@@ -79,6 +140,66 @@ describe('decodeAttestation', () => {
       type: 'skip',
       reason: 'UNSTORABLE',
     });
+  });
+});
+
+describe('decodePolicy', () => {
+  const encode = (record: {
+    hash: string;
+    id: string;
+    version: number;
+    document: string;
+  }): Buffer => policyCodec.encode({ ...record, activated_at: '2025-01-02T03:04:05.678Z' });
+
+  it('turns a policy record into its row', () => {
+    const policy = policyRecord('payments', 4, '2025-02-03T04:05:06.000Z');
+    expect(decodePolicy(0, message(policy.value, '12'))).toEqual({
+      type: 'row',
+      row: {
+        hash: policy.hash,
+        id: 'payments',
+        version: 4,
+        document: policy.document,
+        activated_at: '2025-02-03T04:05:06.000Z',
+        partition: 0,
+        offset: '12',
+      },
+    });
+  });
+
+  it('skips a record whose document is not what its hash, id and version say', () => {
+    const document = { id: 'p', version: 1, allow: [], deny: [] };
+    const hash = digestOf(document);
+    const cases: [string, Buffer | null, string][] = [
+      ['tombstone', null, 'EMPTY_RECORD'],
+      ['garbage', Buffer.from('not avro'), 'UNDECODABLE'],
+      ['not JSON', encode({ hash, id: 'p', version: 1, document: '{' }), 'POLICY_INCONSISTENT'],
+      [
+        'another document',
+        encode({ hash, id: 'p', version: 1, document: canonicalize({ ...document, deny: [1] }) }),
+        'POLICY_INCONSISTENT',
+      ],
+      [
+        'not a digest',
+        encode({ hash: 'x', id: 'p', version: 1, document: canonicalize(document) }),
+        'POLICY_INCONSISTENT',
+      ],
+      [
+        'another id',
+        encode({ hash, id: 'q', version: 1, document: canonicalize(document) }),
+        'POLICY_INCONSISTENT',
+      ],
+      [
+        'another version',
+        encode({ hash, id: 'p', version: 2, document: canonicalize(document) }),
+        'POLICY_INCONSISTENT',
+      ],
+    ];
+    for (const [what, value, reason] of cases)
+      expect({ what, decoded: decodePolicy(0, message(value)) }).toMatchObject({
+        what,
+        decoded: { type: 'skip', reason, offset: '7' },
+      });
   });
 });
 

@@ -1,9 +1,17 @@
 export { startProjector } from './service.js';
 export type { Projector, ProjectorOptions } from './service.js';
-export { projectAttestations } from './project.js';
+export { projectAttestations, projectPolicies } from './project.js';
 export type { OnSkip } from './project.js';
-export { decodeAttestation } from './decode.js';
-export type { Decoded, EdgeRow, ExecutionRow, SkipReason } from './decode.js';
+export { decodeAttestation, decodePolicy } from './decode.js';
+export type {
+  Decoded,
+  DecodedPolicy,
+  EdgeRow,
+  ExecutionRow,
+  PolicyRow,
+  Skipped,
+  SkipReason,
+} from './decode.js';
 export { PROJECTOR_MIGRATIONS } from './migrations.js';
 export { ProjectorError } from './errors.js';
 export type { ProjectorErrorCode } from './errors.js';

@@ -2,8 +2,9 @@ import type { Migration } from '@lineage/store';
 
 /**
  * The projector's tables. `executions` holds one row per attestation on the ledger (an execution has
- * several when overridden or replayed); `lineage_edges` holds the parent links of decisions.
- * `partition`/`offset` say where in the attestations topic the row came from.
+ * several when overridden or replayed); `lineage_edges` holds the parent links of decisions;
+ * `policies` holds the policy documents of the policies topic by hash. `partition`/`offset` say
+ * where in its topic a row came from.
  */
 export const PROJECTOR_MIGRATIONS: readonly Migration[] = [
   {
@@ -51,6 +52,66 @@ export const PROJECTOR_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX executions_policy ON ${s}.executions (policy_id, policy_version, issued_at, attestation_digest);
       CREATE INDEX executions_runtime ON ${s}.executions (runtime_hash, issued_at, attestation_digest);
       CREATE INDEX executions_agent ON ${s}.executions (agent, issued_at, attestation_digest);
+    `,
+  },
+  {
+    version: 3,
+    name: 'overrides, authority and policies',
+    // Per attestation: the pending decision an override or override_rejection answers (`overrides`),
+    // its resolution's approver and verdict, and the authority it decided under (root grant digest,
+    // principals at the roots, depth below them). Rows projected before this version are filled in
+    // from their stored envelopes, so an upgraded projection equals one rebuilt from offset 0 (except a
+    // row whose payload Postgres cannot read as jsonb, e.g. one holding a \u0000 escape: it keeps the
+    // defaults).
+    // `policies` is the projection of the compacted policies topic, one row per policy hash.
+    sql: (s) => `
+      ALTER TABLE ${s}.executions
+        ADD COLUMN overrides text,
+        ADD COLUMN approver text,
+        ADD COLUMN resolution text,
+        ADD COLUMN grant_digest text,
+        ADD COLUMN principals text[] NOT NULL DEFAULT '{}',
+        ADD COLUMN depth int NOT NULL DEFAULT 0;
+      DO $$
+      DECLARE
+        r record;
+        p jsonb;
+        res jsonb;
+      BEGIN
+        FOR r IN SELECT attestation_digest, envelope FROM ${s}.executions LOOP
+          BEGIN
+            p := convert_from(decode(r.envelope->>'payload', 'base64'), 'UTF8')::jsonb -> 'predicate';
+            res := CASE WHEN jsonb_typeof(p->'override') = 'object'
+              THEN convert_from(decode(p->'override'->'resolution'->>'payload', 'base64'), 'UTF8')::jsonb
+              END;
+            UPDATE ${s}.executions SET
+              overrides = p->'override'->>'pending',
+              approver = res->>'approver',
+              resolution = res->>'resolution',
+              grant_digest = p->'authorization'->>'grant',
+              principals = coalesce(
+                ARRAY(SELECT jsonb_array_elements_text(p->'authorization'->'principals')), '{}'),
+              depth = coalesce((p->'authorization'->>'depth')::int, 0)
+            WHERE attestation_digest = r.attestation_digest;
+          EXCEPTION WHEN others THEN NULL;
+          END;
+        END LOOP;
+      END $$;
+      CREATE INDEX executions_overrides ON ${s}.executions (overrides) WHERE overrides IS NOT NULL;
+      CREATE INDEX executions_approver ON ${s}.executions (approver, issued_at, attestation_digest)
+        WHERE approver IS NOT NULL;
+      CREATE INDEX executions_grant ON ${s}.executions (grant_digest) WHERE grant_digest IS NOT NULL;
+      CREATE INDEX executions_principals ON ${s}.executions USING gin (principals);
+      CREATE TABLE ${s}.policies (
+        hash text PRIMARY KEY,
+        id text NOT NULL,
+        version int NOT NULL,
+        document jsonb NOT NULL,
+        activated_at timestamptz NOT NULL,
+        partition int NOT NULL,
+        "offset" bigint NOT NULL
+      );
+      CREATE INDEX policies_id ON ${s}.policies (id, version);
     `,
   },
 ];

@@ -1,15 +1,13 @@
-import type { KafkaMessage } from 'kafkajs';
 import type { PoolClient } from 'pg';
 import type { Project } from '@lineage/store';
 import { qualifiedName } from '@lineage/store';
-import type { Decoded, EdgeRow, ExecutionRow } from './decode.js';
-import { decodeAttestation } from './decode.js';
+import type { Decoded, EdgeRow, ExecutionRow, PolicyRow, Skipped } from './decode.js';
+import { decodeAttestation, decodePolicy } from './decode.js';
 
 type Row = Extract<Decoded, { type: 'row' }>;
-type Skip = Extract<Decoded, { type: 'skip' }>;
 
 /** Receives the records the projector leaves out, with the reason. */
-export type OnSkip = (skip: Omit<Skip, 'type'>) => void;
+export type OnSkip = (skip: Omit<Skipped, 'type'>) => void;
 
 /**
  * The projection of the attestations topic: decodes each record and inserts its execution row and
@@ -22,15 +20,16 @@ export function projectAttestations(schema: string, onSkip: OnSkip = () => undef
     INSERT INTO ${qualifiedName(schema, 'executions')} (
       execution_id, attestation_digest, kind, decision, reasons, agent, action, resource, policy_id,
       policy_version, policy_hash, runtime_hash, fingerprint, issued_at, issuer, partition, "offset",
-      sequence, envelope)
+      sequence, envelope, overrides, approver, resolution, grant_digest, principals, depth)
     SELECT execution_id, attestation_digest, kind, decision, reasons, agent, action, resource, policy_id,
       policy_version, policy_hash, runtime_hash, fingerprint, issued_at, issuer, partition, "offset",
-      sequence, envelope
+      sequence, envelope, overrides, approver, resolution, grant_digest, principals, depth
     FROM jsonb_to_recordset($1::jsonb) AS r(
       execution_id text, attestation_digest text, kind text, decision text, reasons text[], agent text,
       action text, resource text, policy_id text, policy_version int, policy_hash text, runtime_hash text,
       fingerprint text, issued_at timestamptz, issuer text, partition int, "offset" bigint, sequence bigint,
-      envelope jsonb)
+      envelope jsonb, overrides text, approver text, resolution text, grant_digest text,
+      principals text[], depth int)
     ON CONFLICT DO NOTHING`;
   const insertEdges = `
     INSERT INTO ${qualifiedName(schema, 'lineage_edges')} (child_id, parent_id, parent_attestation)
@@ -45,48 +44,99 @@ export function projectAttestations(schema: string, onSkip: OnSkip = () => undef
     if (edges.length > 0) await client.query(insertEdges, [JSON.stringify(edges)]);
   };
 
-  return async (client: PoolClient, partition: number, messages: KafkaMessage[]): Promise<void> => {
+  return async (client, partition, messages) => {
     const rows: Row[] = [];
     for (const message of messages) {
       const decoded = decodeAttestation(partition, message);
       if (decoded.type === 'row') rows.push(decoded);
-      else
-        onSkip({
-          reason: decoded.reason,
-          detail: decoded.detail,
-          partition: decoded.partition,
-          offset: decoded.offset,
-        });
+      else onSkip(withoutType(decoded));
     }
-    if (rows.length === 0) return;
-    // One round trip per table for the whole batch; if Postgres rejects a value (SQLSTATE class 22,
-    // data exception), redo it row by row so only the offending record is left out.
-    await client.query('SAVEPOINT batch');
+    await insertOrSkip(client, partition, rows, insert, (r) => r.row.offset, onSkip);
+  };
+}
+
+/**
+ * The projection of the policies topic: one `policies` row per policy hash. The topic is compacted
+ * (Kafka keeps the last record of each hash), so the row keeps the LAST record of its hash: a
+ * record at a higher offset replaces it, a redelivered or older one changes nothing. A projection
+ * that saw every record and one rebuilt from the compacted topic therefore hold the same rows.
+ * Records whose document does not hash to their key are reported to `onSkip` and skipped.
+ * @throws StoreError INVALID_IDENTIFIER for a bad schema name.
+ */
+export function projectPolicies(schema: string, onSkip: OnSkip = () => undefined): Project {
+  const table = qualifiedName(schema, 'policies');
+  const upsert = `
+    INSERT INTO ${table} AS t (hash, id, version, document, activated_at, partition, "offset")
+    SELECT DISTINCT ON (hash) hash, id, version, document, activated_at, partition, "offset"
+    FROM jsonb_to_recordset($1::jsonb) AS r(
+      hash text, id text, version int, document jsonb, activated_at timestamptz, partition int,
+      "offset" bigint)
+    ORDER BY hash, "offset" DESC
+    ON CONFLICT (hash) DO UPDATE SET
+      id = EXCLUDED.id, version = EXCLUDED.version, document = EXCLUDED.document,
+      activated_at = EXCLUDED.activated_at, partition = EXCLUDED.partition, "offset" = EXCLUDED."offset"
+    WHERE (t.partition, t."offset") < (EXCLUDED.partition, EXCLUDED."offset")`;
+  const insert = async (client: PoolClient, rows: PolicyRow[]): Promise<void> => {
+    await client.query(upsert, [JSON.stringify(rows)]);
+  };
+  return async (client, partition, messages) => {
+    const rows: PolicyRow[] = [];
+    for (const message of messages) {
+      const decoded = decodePolicy(partition, message);
+      if (decoded.type === 'row') rows.push(decoded.row);
+      else onSkip(withoutType(decoded));
+    }
+    await insertOrSkip(client, partition, rows, insert, (r) => r.offset, onSkip);
+  };
+}
+
+function withoutType(skip: Skipped): Omit<Skipped, 'type'> {
+  return {
+    reason: skip.reason,
+    detail: skip.detail,
+    partition: skip.partition,
+    offset: skip.offset,
+  };
+}
+
+/**
+ * Inserts a batch in one round trip per table; if Postgres rejects a value (SQLSTATE class 22, data
+ * exception), redoes it row by row so only the offending record is left out (as UNSTORABLE).
+ */
+async function insertOrSkip<R>(
+  client: PoolClient,
+  partition: number,
+  rows: R[],
+  insert: (client: PoolClient, rows: R[]) => Promise<void>,
+  offsetOf: (row: R) => string,
+  onSkip: OnSkip,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await client.query('SAVEPOINT batch');
+  try {
+    await insert(client, rows);
+    await client.query('RELEASE SAVEPOINT batch');
+    return;
+  } catch (error) {
+    if (!isDataException(error)) throw error;
+    await client.query('ROLLBACK TO SAVEPOINT batch');
+  }
+  for (const row of rows) {
+    await client.query('SAVEPOINT one');
     try {
-      await insert(client, rows);
-      await client.query('RELEASE SAVEPOINT batch');
-      return;
+      await insert(client, [row]);
+      await client.query('RELEASE SAVEPOINT one');
     } catch (error) {
       if (!isDataException(error)) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT batch');
+      await client.query('ROLLBACK TO SAVEPOINT one');
+      onSkip({
+        reason: 'UNSTORABLE',
+        detail: (error as Error).message,
+        partition,
+        offset: offsetOf(row),
+      });
     }
-    for (const row of rows) {
-      await client.query('SAVEPOINT one');
-      try {
-        await insert(client, [row]);
-        await client.query('RELEASE SAVEPOINT one');
-      } catch (error) {
-        if (!isDataException(error)) throw error;
-        await client.query('ROLLBACK TO SAVEPOINT one');
-        onSkip({
-          reason: 'UNSTORABLE',
-          detail: (error as Error).message,
-          partition,
-          offset: row.row.offset,
-        });
-      }
-    }
-  };
+  }
 }
 
 function isDataException(error: unknown): boolean {

@@ -2,14 +2,21 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fromDsse, loadTrustStore, verifyAttestation } from '@lineage/protocol';
+import {
+  canonicalize,
+  digestOf,
+  fromDsse,
+  loadTrustStore,
+  verifyAttestation,
+} from '@lineage/protocol';
+import { policyCodec } from '@lineage/schemas';
 import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import { createPool, readOffsets } from '@lineage/store';
 import type { BatchCommitted } from '@lineage/store';
 import type { FixtureAttestation } from './fixtures.js';
-import { LedgerBuilder, randomDag } from './fixtures.js';
+import { LedgerBuilder, policyRecord, randomDag } from './fixtures.js';
 import type { Projector, ProjectorOptions } from './service.js';
 import { startProjector } from './service.js';
 
@@ -17,7 +24,10 @@ import { startProjector } from './service.js';
 // tables hold exactly those attestations and their lineage edges, whatever stops and replays happen.
 
 const keys = generateKeyPair();
-const trust = loadTrustStore({ version: 1, keys: [trustedKey(keys, ['governance'])] });
+const trust = loadTrustStore({
+  version: 1,
+  keys: [trustedKey(keys, ['governance', 'approver'])],
+});
 const random = () => randomBytes(6).toString('hex');
 
 let pool: Pool;
@@ -139,12 +149,9 @@ function expected(attestations: FixtureAttestation[]): { executions: string[]; e
   const executions = attestations
     .map((a) => `${a.digest}|${a.executionId}|${a.kind}|${a.decision}`)
     .sort();
-  const parentDigest = new Map(
-    attestations.filter((a) => a.kind === 'decision').map((a) => [a.executionId, a.digest]),
-  );
   const edges = attestations
     .filter((a) => a.kind === 'decision')
-    .flatMap((a) => a.parents.map((p) => `${a.executionId}|${p}|${parentDigest.get(p)}`))
+    .flatMap((a) => a.parentRefs.map((p) => `${a.executionId}|${p.execution_id}|${p.attestation}`))
     .sort();
   return { executions, edges };
 }
@@ -166,14 +173,15 @@ describe('projector', () => {
   it('(a) projects 300 attestations of a multi-parent DAG into exactly their rows and edges', async () => {
     const w = await world();
     const builder = new LedgerBuilder(keys.signer);
-    const dag = randomDag(builder, 290, 7);
-    // Overrides are attestations too, but add no lineage edges.
-    const overrides = dag
-      .filter((a) => a.decision === 'deny')
-      .slice(0, 10)
-      .map((a) => builder.override(a.executionId));
-    expect(overrides).toHaveLength(10);
-    const ledger = [...dag, ...overrides];
+    const dag = randomDag(builder, 285, 7);
+    // Overrides and refused resolutions are attestations too, but add no lineage edges.
+    const pending = dag.filter((a) => a.decision === 'pending_override').slice(0, 10);
+    expect(pending).toHaveLength(10);
+    const overrides = pending.map((a, i) =>
+      builder.override(a.executionId, i % 2 ? 'deny' : 'allow'),
+    );
+    const refusals = pending.slice(0, 5).map((a) => builder.refuse(a.executionId));
+    const ledger = [...dag, ...overrides, ...refusals];
     expect(dag.some((a) => a.parents.length > 1)).toBe(true);
     await append(w.topics.attestations, recordsOf(ledger));
 
@@ -182,8 +190,25 @@ describe('projector', () => {
     await p.stop();
 
     const want = expected(ledger);
-    expect(want.edges.length).toBeGreaterThan(290);
+    expect(want.edges.length).toBeGreaterThan(285);
     expect(await actual(w.schema)).toEqual(want);
+    // Each answer names the pending decision it answers; only the overrides settle one.
+    const answers = await pool.query<{ execution_id: string; kind: string; overrides: string }>(
+      `SELECT x.execution_id, x.kind, x.overrides FROM "${w.schema}".executions x
+       WHERE x.overrides IS NOT NULL ORDER BY x.kind, x.execution_id`,
+    );
+    expect(answers.rows).toHaveLength(15);
+    for (const row of answers.rows)
+      expect(row.overrides).toBe(pending.find((a) => a.executionId === row.execution_id)?.digest);
+    const approved = await pool.query<{ approver: string; resolution: string; decision: string }>(
+      `SELECT approver, resolution, decision FROM "${w.schema}".executions
+       WHERE kind = 'override' ORDER BY decision`,
+    );
+    expect(approved.rows).toHaveLength(10);
+    for (const row of approved.rows) {
+      expect(row.approver).toBe(keys.keyid);
+      expect(row.resolution).toBe(row.decision === 'allow' ? 'approve' : 'reject');
+    }
 
     // The stored envelope is the signed evidence: it verifies on its own.
     const { rows } = await pool.query<{
@@ -205,6 +230,14 @@ describe('projector', () => {
       `SELECT count(DISTINCT (partition, "offset"))::int AS n FROM "${w.schema}".executions`,
     );
     expect(positions.rows[0]!.n).toBe(300);
+    // Every stored override verifies with its approver-signed resolution.
+    const stored = await pool.query<{ envelope: unknown }>(
+      `SELECT envelope FROM "${w.schema}".executions WHERE kind = 'override'`,
+    );
+    for (const row of stored.rows)
+      expect(
+        verifyAttestation(fromDsse(row.envelope), { trust, ed25519: nodeEd25519() }).predicate.kind,
+      ).toBe('override');
   });
 
   it('(a) skips records that do not decode and keeps odd but valid values', async () => {
@@ -313,5 +346,73 @@ describe('projector', () => {
     await waitCaughtUp(rebuilt);
     await fresh.stop();
     expect(await dump(rebuilt.schema)).toEqual(before);
+  });
+
+  it('(d) projects the policies topic exactly once: the last record of each hash, inconsistent ones skipped', async () => {
+    const w = await world();
+    const v1 = policyRecord('payments', 1, '2025-01-01T00:00:00.000Z');
+    const v2 = policyRecord('payments', 2, '2025-02-01T00:00:00.000Z');
+    // Governance republished v1 later (a restart): the later record is the one compaction keeps.
+    const v1Again = policyRecord('payments', 1, '2025-03-01T00:00:00.000Z');
+    // A record filed under v2's hash whose document is another one.
+    const v3 = policyRecord('payments', 3);
+    const forged = {
+      hash: v2.hash,
+      value: policyCodec.encode({
+        hash: v2.hash,
+        id: 'payments',
+        version: 3,
+        document: canonicalize(v3.document),
+        activated_at: '2025-02-02T00:00:00.000Z',
+      }),
+    };
+    const skipped: Record<string, unknown>[] = [];
+    await append(
+      w.topics.policies,
+      [v1, v2, forged, v1Again].map((p) => ({ key: p.hash, value: p.value })),
+      1,
+    );
+    const p = await start(w, {
+      log: (event, fields) => event === 'record skipped' && skipped.push(fields ?? {}),
+    });
+    const deadline = Date.now() + 60_000;
+    while (
+      ((await readOffsets(pool, w.schema, w.groupId, w.topics.policies)).get(0) ?? 0n) < 4n &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    const policies = async () =>
+      (
+        await pool.query<{ line: string }>(
+          `SELECT concat_ws('|', hash, id, version, to_char(activated_at AT TIME ZONE 'UTC', 'YYYY-MM'), partition, "offset", document::text) AS line
+           FROM "${w.schema}".policies ORDER BY version`,
+        )
+      ).rows.map((r) => r.line);
+    expect((await policies()).map((l) => l.split('|').slice(0, 6))).toEqual([
+      [v1.hash, 'payments', '1', '2025-03', '0', '3'],
+      [v2.hash, 'payments', '2', '2025-02', '0', '1'],
+    ]);
+    const documents = await pool.query<{ hash: string; document: unknown }>(
+      `SELECT hash, document FROM "${w.schema}".policies`,
+    );
+    for (const row of documents.rows) expect(digestOf(row.document as never)).toBe(row.hash);
+    expect(skipped).toEqual([
+      expect.objectContaining({ reason: 'POLICY_INCONSISTENT', partition: 0, offset: '2' }),
+    ]);
+
+    // Rewound to 0, the projection reads every record again and ends where it was.
+    const before = await policies();
+    await pool.query(`UPDATE "${w.schema}".projection_offsets SET next_offset = 0`);
+    await p.stop();
+    const again = await start(w);
+    await waitCaughtUp(w);
+    const until = Date.now() + 60_000;
+    while (
+      ((await readOffsets(pool, w.schema, w.groupId, w.topics.policies)).get(0) ?? 0n) < 4n &&
+      Date.now() < until
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    await again.stop();
+    expect(await policies()).toEqual(before);
   });
 });

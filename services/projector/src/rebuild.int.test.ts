@@ -12,7 +12,7 @@ import { generateKeyPair } from '@lineage/keys';
 import { createPool, readOffsets } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
 import type { FixtureAttestation } from './fixtures.js';
-import { LedgerBuilder, randomDag } from './fixtures.js';
+import { LedgerBuilder, policyRecord, randomDag } from './fixtures.js';
 import { rebuildProjection } from './rebuild.js';
 import type { RebuildProgress } from './rebuild.js';
 import type { Projector } from './service.js';
@@ -83,15 +83,18 @@ async function append(topic: string, ledger: FixtureAttestation[], perSend = 10)
 
 /**
  * A ledger of `decisions` multi-parent DAG decisions, then overrides and replay rejections of some of
- * them (attestations that add no edges and share an execution id with an earlier row).
+ * them (attestations that add no edges and share an execution id with an earlier row), and children
+ * of the approved ones (edges naming an override).
  */
 function ledgerOf(decisions: number, extra: number, seed: number): FixtureAttestation[] {
   const builder = new LedgerBuilder(keys.signer);
   const dag = randomDag(builder, decisions, seed);
-  const overrides = dag
-    .filter((a) => a.decision === 'deny')
-    .slice(0, extra)
-    .map((a) => builder.override(a.executionId));
+  const pending = dag.filter((a) => a.decision === 'pending_override').slice(0, extra);
+  const overrides = [
+    ...pending.map((a) => builder.override(a.executionId)),
+    ...pending.slice(0, 2).map((a) => builder.refuse(a.executionId)),
+  ];
+  const children = pending.slice(0, 3).map((a) => builder.decide([a.executionId]));
   const rejections = dag.slice(0, extra).map((a) => ({
     ...builder.custom({
       execution_id: a.executionId,
@@ -103,8 +106,30 @@ function ledgerOf(decisions: number, extra: number, seed: number): FixtureAttest
     kind: 'replay_rejection' as const,
     decision: 'deny' as const,
     parents: [],
+    parentRefs: [],
   }));
-  return [...dag, ...overrides, ...rejections];
+  return [...dag, ...overrides, ...children, ...rejections];
+}
+
+/** Policy records as governance publishes them, one republished later (the same hash twice). */
+function policyLedger(): { key: string; value: Buffer }[] {
+  const records = [
+    policyRecord('default', 3),
+    policyRecord('payments', 1),
+    policyRecord('payments', 2),
+    policyRecord('default', 3, '2025-06-01T00:00:00.000Z'),
+  ];
+  return records.map((p) => ({ key: p.hash, value: p.value }));
+}
+
+async function appendPolicies(topic: string): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: policyLedger() });
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 async function topicEnd(topic: string): Promise<Map<number, bigint>> {
@@ -126,6 +151,17 @@ async function waitCaughtUp(w: World, timeoutMs = 120_000): Promise<void> {
   }
 }
 
+async function waitPoliciesCaughtUp(w: World, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const end = await topicEnd(w.topics.policies);
+    const stored = await readOffsets(pool, w.schema, w.groupId, w.topics.policies);
+    if ([...end].every(([p, high]) => stored.get(p) === high)) return;
+    if (Date.now() > deadline) throw new Error('policies projection stuck');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function rowCount(schema: string): Promise<number> {
   const { rows } = await pool
     .query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".executions`)
@@ -138,12 +174,9 @@ function expected(ledger: FixtureAttestation[]): { executions: string[]; edges: 
   const executions = ledger
     .map((a) => `${a.digest}|${a.executionId}|${a.kind}|${a.decision}`)
     .sort();
-  const decided = new Map(
-    ledger.filter((a) => a.kind === 'decision').map((a) => [a.executionId, a.digest]),
-  );
   const edges = ledger
     .filter((a) => a.kind === 'decision')
-    .flatMap((a) => a.parents.map((p) => `${a.executionId}|${p}|${decided.get(p)}`))
+    .flatMap((a) => a.parentRefs.map((p) => `${a.executionId}|${p.execution_id}|${p.attestation}`))
     .sort();
   return { executions, edges };
 }
@@ -203,10 +236,12 @@ async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> 
 describe('rebuildProjection', () => {
   it('rebuilds, from offset 0 in a fresh schema, exactly what the live projector holds', async () => {
     const w = await world();
-    const ledger = ledgerOf(300, 15, 31);
-    expect(ledger).toHaveLength(330);
+    const ledger = ledgerOf(300, 10, 31);
+    const n = ledger.length;
+    expect(ledger.filter((a) => a.kind === 'override')).toHaveLength(10);
     expect(ledger.some((a) => a.parents.length > 1)).toBe(true);
     await append(w.topics.attestations, ledger);
+    await appendPolicies(w.topics.policies);
 
     const live = await startProjector({
       kafka,
@@ -219,8 +254,11 @@ describe('rebuildProjection', () => {
     });
     running.add(live);
     await waitCaughtUp(w);
+    await waitPoliciesCaughtUp(w);
     const before = await projectionChecksum(pool, w.schema);
-    expect(before.executions.rows).toBe(330);
+    expect(before.executions.rows).toBe(n);
+    // Three distinct policies; the republished one holds its later record.
+    expect(before.policies.rows).toBe(3);
     expect(await actual(w.schema)).toEqual(expected(ledger));
 
     // The live projector keeps running against the old schema while the rebuild replays.
@@ -237,13 +275,16 @@ describe('rebuildProjection', () => {
     running.delete(live);
     await live.stop();
 
-    expect(result.records).toBe(330);
+    expect(result.records).toBe(n + 4);
+    expect(result.policies.records).toBe(4);
+    expect(result.policies.positions).toEqual({ 0: '4' });
     expect(result.ratePerSec).toBeGreaterThan(0);
-    expect(progress.at(-1)).toEqual(expect.objectContaining({ done: 330, total: 330 }));
+    expect(progress.at(-1)).toEqual(expect.objectContaining({ done: n + 4, total: n + 4 }));
     expect(result.oldSchema).toMatch(new RegExp(`^${w.schema}_old_\\d{14}$`));
     // The swapped-in tables are the rebuilt ones, equal in content, and so are their positions.
     expect(result.checksum.executions).toEqual(before.executions);
     expect(result.checksum.lineage_edges).toEqual(before.lineage_edges);
+    expect(result.checksum.policies).toEqual(before.policies);
     expect(result.checksum.combined).toBe(before.combined);
     expect(result.checksum.offsets).toEqual(before.offsets);
     expect(await projectionChecksum(pool, w.schema)).toEqual(result.checksum);
@@ -264,7 +305,7 @@ describe('rebuildProjection', () => {
       [digest],
     );
     const changed = await projectionChecksum(pool, w.schema);
-    expect(changed.executions.rows).toBe(330);
+    expect(changed.executions.rows).toBe(n);
     expect(changed.executions.sha256).not.toBe(before.executions.sha256);
     expect(changed.lineage_edges).toEqual(before.lineage_edges);
     expect(changed.combined).not.toBe(before.combined);
@@ -284,11 +325,19 @@ describe('rebuildProjection', () => {
     const lost = await projectionChecksum(pool, w.schema);
     expect(lost.lineage_edges.rows).toBe(before.lineage_edges.rows - 1);
     expect(lost.combined).not.toBe(before.combined);
+    // ... and every policy document: an edited one changes it.
+    await pool.query(
+      `UPDATE "${w.schema}".policies SET document = jsonb_set(document, '{deny}', '[{"id":"x"}]') WHERE id = 'payments' AND version = 2`,
+    );
+    const edited = await projectionChecksum(pool, w.schema);
+    expect(edited.policies.rows).toBe(3);
+    expect(edited.policies.sha256).not.toBe(before.policies.sha256);
   });
 
   it('a second rebuild replaces the first and drops it; a rebuild of an empty topic swaps in empty tables', async () => {
     const w = await world(2);
-    await append(w.topics.attestations, ledgerOf(40, 3, 5));
+    const small = ledgerOf(40, 3, 5);
+    await append(w.topics.attestations, small);
     const first = await rebuildProjection({
       kafka,
       pool,
@@ -296,7 +345,7 @@ describe('rebuildProjection', () => {
       topics: w.topics,
       projection: w.groupId,
     });
-    expect(first.checksum.executions.rows).toBe(46);
+    expect(first.checksum.executions.rows).toBe(small.length);
     expect(first.oldSchema).toBeUndefined();
     await new Promise((r) => setTimeout(r, 1_100)); // the schema suffix has one-second resolution
     const second = await rebuildProjection({ kafka, pool, schema: w.schema, topics: w.topics });
@@ -316,6 +365,7 @@ describe('rebuildProjection', () => {
     expect(none.records).toBe(0);
     expect(none.checksum.executions.rows).toBe(0);
     expect(none.checksum.lineage_edges.rows).toBe(0);
+    expect(none.checksum.policies.rows).toBe(0);
   });
 
   it('reads a transactional ledger to its end: commit markers and a trailing aborted transaction neither stall nor leak', async () => {
@@ -371,7 +421,8 @@ describe('rebuildProjection', () => {
   it('after kill -9 of a projector process mid-stream and a restart, no row is missing or doubled, and a rebuild matches', async () => {
     const w = await world();
     const ledger = ledgerOf(2_900, 50, 47);
-    expect(ledger).toHaveLength(3_000);
+    const total = ledger.length;
+    expect(total).toBeGreaterThan(3_000);
     const half = 1_500;
 
     const first = spawnProjector(w);
@@ -401,7 +452,7 @@ describe('rebuildProjection', () => {
     const { rows } = await pool.query<{ rows: number; digests: number }>(
       `SELECT count(*)::int AS rows, count(DISTINCT attestation_digest)::int AS digests FROM "${w.schema}".executions`,
     );
-    expect(rows[0]).toEqual({ rows: 3_000, digests: 3_000 });
+    expect(rows[0]).toEqual({ rows: total, digests: total });
     expect(await actual(w.schema)).toEqual(expected(ledger));
     const live = await projectionChecksum(pool, w.schema);
 
@@ -413,7 +464,7 @@ describe('rebuildProjection', () => {
       projection: w.groupId,
       keepOld: true,
     });
-    expect(rebuilt.records).toBe(3_000);
+    expect(rebuilt.records).toBe(total);
     expect(rebuilt.checksum.combined).toBe(live.combined);
     expect(rebuilt.checksum.offsets).toEqual(live.offsets);
     console.log(

@@ -11,16 +11,17 @@ import {
   readOffsets,
   runProjection,
 } from '@lineage/store';
-import type { RunningProjection } from '@lineage/store';
+import type { Project, RunningProjection } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
 import type { ProjectionChecksum } from './checksum.js';
 import { ProjectorError } from './errors.js';
 import { PROJECTOR_MIGRATIONS } from './migrations.js';
-import { projectAttestations } from './project.js';
+import { projectAttestations, projectPolicies } from './project.js';
+import type { OnSkip } from './project.js';
 
 /** A progress reading of a rebuild, after each committed batch. */
 export interface RebuildProgress {
-  /** Offsets of the attestations topic passed so far (records and transaction markers). */
+  /** Offsets of the attestations and policies topics passed so far (records and transaction markers). */
   done: number;
   /** Offsets to pass: from each partition's start to the end captured when the rebuild began. */
   total: number;
@@ -68,10 +69,12 @@ export interface RebuildResult {
   firstBatchSeconds: number;
   /** Records per second after the first batch: the replay's own throughput, group join excluded. */
   streamingRatePerSec: number;
-  /** Topic end per partition captured at the start: the rebuild replayed at least this far. */
+  /** Attestations topic end per partition captured at the start: the rebuild replayed at least this far. */
   ends: Record<number, string>;
-  /** Positions the new tables hold: a restarted projector continues from here. */
+  /** Attestations topic positions the new tables hold: a restarted projector continues from here. */
   positions: Record<number, string>;
+  /** The same for the policies topic, and the policy records replayed. */
+  policies: { records: number; ends: Record<number, string>; positions: Record<number, string> };
   /** Checksum of the swapped-in tables. */
   checksum: ProjectionChecksum;
 }
@@ -87,15 +90,16 @@ async function schemaExists(pool: Pool, schema: string): Promise<boolean> {
 }
 
 /**
- * Rebuilds the projector's tables from offset 0 of the attestations topic (ARCHITECTURE.md §3.6) and
- * swaps them in:
+ * Rebuilds the projector's tables from offset 0 of the attestations and policies topics
+ * (ARCHITECTURE.md §3.6) and swaps them in:
  *
- * 1. Captures the topic's end (read_committed last stable offsets) and creates a FRESH schema
+ * 1. Captures the topics' ends (read_committed last stable offsets) and creates a FRESH schema
  *    `<schema>_rebuild_<yyyymmddhhmmss>`, migrated with {@link PROJECTOR_MIGRATIONS}.
- * 2. Replays the topic into it through the projector's own write path: `runProjection` with
- *    {@link projectAttestations}, rows and positions in one transaction per batch, under a throwaway
- *    consumer group. It stops once every partition's stored position reached the captured end
- *    (positions move past transaction markers, so a partition ending in a commit marker finishes).
+ * 2. Replays each topic into it through the projector's own write path: `runProjection` with
+ *    {@link projectAttestations} (then {@link projectPolicies}), rows and positions in one
+ *    transaction per batch, under a throwaway consumer group. It stops once every partition's stored
+ *    position reached the captured end (positions move past transaction markers, so a partition
+ *    ending in a commit marker finishes).
  * 3. In ONE transaction renames `<schema>` to `<schema>_old_<ts>` and the fresh schema to `<schema>`,
  *    then drops the old one unless `keepOld`.
  *
@@ -114,6 +118,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const schema = options.schema ?? 'lineage';
   const projection = options.projection ?? 'lineage-projector';
   const topic = options.topics.attestations;
+  const policyTopic = options.topics.policies;
   const log = options.log ?? (() => undefined);
   const ts = stamp(new Date());
   const fresh = `${schema}_rebuild_${ts}`;
@@ -130,18 +135,22 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   // 1. The end to reach, captured before reading: what the ledger held when the rebuild began.
   const admin = kafka.admin();
   await admin.connect();
-  let bounds: { partition: number; low: bigint; high: bigint }[];
+  let bounds: Bound[];
+  let policyBounds: Bound[];
   try {
-    bounds = (await admin.fetchTopicOffsets(topic)).map((o) => ({
-      partition: o.partition,
-      low: BigInt(o.low),
-      high: BigInt(o.high),
-    }));
+    bounds = await boundsOf(admin, topic);
+    // A deployment from before the policies topic has none: nothing to replay from it.
+    policyBounds = (await admin.listTopics()).includes(policyTopic)
+      ? await boundsOf(admin, policyTopic)
+      : [];
   } finally {
     await admin.disconnect();
   }
-  const targets = new Map(bounds.filter((b) => b.high > b.low).map((b) => [b.partition, b]));
-  const total = [...targets.values()].reduce((n, b) => n + Number(b.high - b.low), 0);
+  const targets = targetsOf(bounds);
+  const policyTargets = targetsOf(policyBounds);
+  const sizeOf = (t: Map<number, Bound>) =>
+    [...t.values()].reduce((n, b) => n + Number(b.high - b.low), 0);
+  const total = sizeOf(targets) + sizeOf(policyTargets);
 
   let swapped = false;
   try {
@@ -151,17 +160,36 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
 
     // 2. Replay through the projector's write path until every partition reached its end.
     const started = performance.now();
+    const onSkip: OnSkip = (skip) => log('record skipped', { ...skip });
     const replay = await replayToEnd({
       ...options,
       fresh,
       projection,
       topic,
+      project: projectAttestations(fresh, onSkip),
       targets,
+      base: 0,
       total,
       started,
       log,
     });
-    const { seconds, firstBatchSeconds } = replay;
+    const policyReplay = await replayToEnd({
+      ...options,
+      fresh,
+      projection,
+      topic: policyTopic,
+      project: projectPolicies(fresh, (skip) =>
+        onSkip({ ...skip, detail: `${policyTopic}: ${skip.detail}` }),
+      ),
+      targets: policyTargets,
+      base: sizeOf(targets),
+      total,
+      started,
+      log,
+    });
+    const records = replay.records + policyReplay.records;
+    const seconds = policyTargets.size > 0 ? policyReplay.seconds : replay.seconds;
+    const { firstBatchSeconds } = replay;
     const streaming = seconds - firstBatchSeconds;
 
     // 3. The swap: both renames commit together, or neither does.
@@ -195,16 +223,25 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       await pool.query(`DROP SCHEMA ${quoteSchema(old)} CASCADE`);
 
     const positions = await readOffsets(pool, schema, projection, topic);
+    const policyPositions = await readOffsets(pool, schema, projection, policyTopic);
+    const ends = (b: Bound[]) => Object.fromEntries(b.map((x) => [x.partition, x.high.toString()]));
+    const stored = (p: Map<number, bigint>) =>
+      Object.fromEntries([...p].map(([partition, o]) => [partition, o.toString()]));
     return {
       schema,
       oldSchema: replaced && options.keepOld === true ? old : undefined,
-      records: replay.records,
+      records,
       seconds,
-      ratePerSec: seconds > 0 ? replay.records / seconds : 0,
+      ratePerSec: seconds > 0 ? records / seconds : 0,
       firstBatchSeconds,
-      streamingRatePerSec: streaming > 0 ? replay.records / streaming : 0,
-      ends: Object.fromEntries(bounds.map((b) => [b.partition, b.high.toString()])),
-      positions: Object.fromEntries([...positions].map(([p, o]) => [p, o.toString()])),
+      streamingRatePerSec: streaming > 0 ? records / streaming : 0,
+      ends: ends(bounds),
+      positions: stored(positions),
+      policies: {
+        records: policyReplay.records,
+        ends: ends(policyBounds),
+        positions: stored(policyPositions),
+      },
       checksum: await projectionChecksum(pool, schema),
     };
   } finally {
@@ -215,11 +252,31 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   }
 }
 
+interface Bound {
+  partition: number;
+  low: bigint;
+  high: bigint;
+}
+
+async function boundsOf(admin: ReturnType<Kafka['admin']>, topic: string): Promise<Bound[]> {
+  return (await admin.fetchTopicOffsets(topic)).map((o) => ({
+    partition: o.partition,
+    low: BigInt(o.low),
+    high: BigInt(o.high),
+  }));
+}
+
+const targetsOf = (bounds: Bound[]): Map<number, Bound> =>
+  new Map(bounds.filter((b) => b.high > b.low).map((b) => [b.partition, b]));
+
 interface ReplayOptions extends RebuildOptions {
   fresh: string;
   projection: string;
   topic: string;
-  targets: Map<number, { partition: number; low: bigint; high: bigint }>;
+  project: Project;
+  targets: Map<number, Bound>;
+  /** Offsets passed before this topic (progress counts both topics). */
+  base: number;
   total: number;
   started: number;
   log: (event: string, fields?: Record<string, unknown>) => void;
@@ -231,13 +288,14 @@ async function replayToEnd(
 ): Promise<{ records: number; seconds: number; firstBatchSeconds: number }> {
   let records = 0;
   let firstBatch: number | undefined;
-  if (o.targets.size === 0) return { records, seconds: 0, firstBatchSeconds: 0 };
+  if (o.targets.size === 0)
+    return { records, seconds: (performance.now() - o.started) / 1000, firstBatchSeconds: 0 };
   const reached = new Map<number, bigint>();
   const done = () =>
     [...o.targets.values()].reduce((n, b) => {
       const at = reached.get(b.partition) ?? b.low;
       return n + Number((at < b.high ? at : b.high) - b.low);
-    }, 0);
+    }, o.base);
 
   let fail!: (error: Error) => void;
   const failed = new Promise<never>((_, reject) => (fail = reject));
@@ -259,7 +317,7 @@ async function replayToEnd(
       ...o.consumer,
     },
     partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-    project: projectAttestations(o.fresh, (skip) => o.log('record skipped', { ...skip })),
+    project: o.project,
     onBatch: (batch) => {
       records += batch.projected;
       lastBatch = performance.now();

@@ -3,9 +3,9 @@ import type { Pool } from 'pg';
 import { ensureTopics } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { migrate, runProjection } from '@lineage/store';
-import type { BatchCommitted } from '@lineage/store';
+import type { BatchCommitted, RunningProjection } from '@lineage/store';
 import { PROJECTOR_MIGRATIONS } from './migrations.js';
-import { projectAttestations } from './project.js';
+import { projectAttestations, projectPolicies } from './project.js';
 
 export interface ProjectorOptions {
   kafka: Kafka;
@@ -13,14 +13,17 @@ export interface ProjectorOptions {
   /** Postgres schema of the projection's tables; default `lineage`. */
   schema?: string;
   topics: TopicNames;
-  /** Consumer group, and the name positions are stored under; default `lineage-projector`. */
+  /**
+   * Consumer group of the attestations projection, and the name positions of both topics are stored
+   * under; default `lineage-projector`. The policies projection joins `<groupId>.policies`.
+   */
   groupId?: string;
   /** Partitions of the topics if they must be created (they are shared with governance); default 6. */
   partitions?: number;
   /** Consumer settings passed through (fetch sizes, timeouts). */
   consumer?: Omit<Partial<ConsumerConfig>, 'groupId' | 'readUncommitted'>;
   log?: (event: string, fields?: Record<string, unknown>) => void;
-  /** Called after each committed batch. */
+  /** Called after each committed batch of the attestations topic. */
   onBatch?: (batch: BatchCommitted) => void;
   /** Called when the projection stopped on an error it cannot restart from; the process should exit. */
   onCrash?: (error: Error) => void;
@@ -34,7 +37,8 @@ export interface Projector {
 
 /**
  * Starts a projector: migrates its schema, then folds the attestations topic into `executions` and
- * `lineage_edges`, exactly once (rows and positions commit in one Postgres transaction).
+ * `lineage_edges`, and the policies topic into `policies`, each exactly once (rows and positions
+ * commit in one Postgres transaction).
  * @throws StoreError INVALID_IDENTIFIER, MIGRATIONS_DIVERGED, MIGRATION_FAILED; LineageKafkaError
  *   TOPICS_NOT_COPARTITIONED; kafkajs errors when the broker cannot be reached.
  */
@@ -45,7 +49,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   const migrated = await migrate(options.pool, schema, PROJECTOR_MIGRATIONS);
   if (migrated.applied.length > 0) log('schema migrated', { schema, applied: migrated.applied });
   await ensureTopics(options.kafka, options.topics, { partitions: options.partitions });
-  const running = await runProjection({
+  const attestations = await runProjection({
     kafka: options.kafka,
     pool: options.pool,
     schema,
@@ -56,6 +60,35 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     onBatch: options.onBatch,
     onCrash: options.onCrash,
   });
-  log('projector started', { schema, groupId, topic: options.topics.attestations });
-  return running;
+  let policies: RunningProjection;
+  try {
+    // Its own consumer group (a group's members must subscribe alike), positions under the same name.
+    policies = await runProjection({
+      kafka: options.kafka,
+      pool: options.pool,
+      schema,
+      groupId: `${groupId}.policies`,
+      projection: groupId,
+      topic: options.topics.policies,
+      consumer: options.consumer,
+      partitionsConsumedConcurrently: 1,
+      project: projectPolicies(schema, (skip) =>
+        log('record skipped', { ...skip, topic: options.topics.policies }),
+      ),
+      onCrash: options.onCrash,
+    });
+  } catch (error) {
+    await attestations.stop();
+    throw error;
+  }
+  log('projector started', {
+    schema,
+    groupId,
+    topics: [options.topics.attestations, options.topics.policies],
+  });
+  return {
+    stop: async () => {
+      await Promise.all([attestations.stop(), policies.stop()]);
+    },
+  };
 }

@@ -6,14 +6,28 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadTrustStore, newExecutionId, verifyBundle } from '@lineage/protocol';
+import {
+  digestOf,
+  loadTrustStore,
+  newExecutionId,
+  signRelease,
+  toDsse,
+  verifyBundle,
+} from '@lineage/protocol';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import type { LineageQueries } from '@lineage/query';
-import { PROJECTOR_MIGRATIONS, projectAttestations } from '@lineage/projector';
+import { PROJECTOR_MIGRATIONS, projectAttestations, projectPolicies } from '@lineage/projector';
 import { createQueryClient, LineageQueryError } from '@lineage/sdk';
 import { createPool, migrate } from '@lineage/store';
 import type { FixtureAttestation } from './fixtures.js';
-import { FIXTURE_POLICY, FIXTURE_RUNTIME, Ledger } from './fixtures.js';
+import {
+  FIXTURE_POLICY,
+  FIXTURE_POLICY_HASH,
+  FIXTURE_RUNTIME,
+  FIXTURE_RUNTIME_MANIFEST,
+  fixturePolicyRecord,
+  Ledger,
+} from './fixtures.js';
 import { hashToken } from './tokens.js';
 import { createToken, createQueryApi, openApiDocument, revokeToken } from './index.js';
 import { ROUTES } from './routes.js';
@@ -24,9 +38,23 @@ import { openApiPath } from './openapi.js';
 // lineage for good tokens and inputs, 401/403/400/404 error bodies for everything else.
 
 const governance = generateKeyPair();
+const approver = generateKeyPair();
+const releaser = generateKeyPair();
 const agentA = generateKeyPair().keyid;
 const agentB = generateKeyPair().keyid;
-const trustDoc = { version: 1 as const, keys: [trustedKey(governance, ['governance'])] };
+const agentC = generateKeyPair().keyid;
+const principal = generateKeyPair().keyid;
+const trustDoc = {
+  version: 1 as const,
+  keys: [
+    trustedKey(governance, ['governance']),
+    trustedKey(approver, ['approver']),
+    trustedKey(releaser, ['release']),
+  ],
+};
+const release = toDsse(
+  signRelease([FIXTURE_RUNTIME_MANIFEST], '2024-12-01T00:00:00Z', releaser.signer),
+);
 
 let pool: Pool;
 let app: FastifyInstance;
@@ -36,11 +64,17 @@ const logLines: string[] = [];
 const tokens = { read: '', exportOnly: '', both: '', revoked: '' };
 
 // Lineage: root ← b ← c; d has parents b and c; e is an unrelated denied root of another agent.
+// p is a root of agent C held for an override: approved (p2), a second resolution refused (p3);
+// q is a child of p decided after the approval (it names p2).
 let root: FixtureAttestation;
 let b: FixtureAttestation;
 let c: FixtureAttestation;
 let d: FixtureAttestation;
 let e: FixtureAttestation;
+let p: FixtureAttestation;
+let p2: FixtureAttestation;
+let p3: FixtureAttestation;
+let q: FixtureAttestation;
 
 interface Answer {
   status: number;
@@ -89,6 +123,16 @@ async function project(attestations: FixtureAttestation[]): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    await projectPolicies(schema)(client, 0, [
+      {
+        key: Buffer.from(FIXTURE_POLICY_HASH),
+        value: fixturePolicyRecord(),
+        offset: '0',
+        timestamp: '0',
+        attributes: 0,
+        headers: {},
+      },
+    ]);
     await projectAttestations(schema)(
       client,
       0,
@@ -110,13 +154,17 @@ async function project(attestations: FixtureAttestation[]): Promise<void> {
 beforeAll(async () => {
   pool = createPool(inject('databaseUrl'), { max: 10 });
   await migrate(pool, schema, PROJECTOR_MIGRATIONS);
-  const ledger = new Ledger(governance.signer);
+  const ledger = new Ledger(governance.signer, approver.signer, principal);
   root = ledger.decide(agentA);
   b = ledger.decide(agentA, [root.executionId]);
   c = ledger.decide(agentB, [b.executionId]);
   d = ledger.decide(agentB, [b.executionId, c.executionId]);
   e = ledger.decide(agentB, [], 'deny');
-  await project([root, b, c, d, e]);
+  p = ledger.decide(agentC, [], 'pending_override');
+  p2 = ledger.override(p.executionId);
+  q = ledger.decide(agentC, [p.executionId]);
+  p3 = ledger.refuse(p.executionId);
+  await project([root, b, c, d, e, p, p2, q, p3]);
 
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -127,7 +175,8 @@ beforeAll(async () => {
   app = createQueryApi({
     pool,
     schema,
-    bundleSources: () => ({ keys: trustDoc.keys, policies: [FIXTURE_POLICY] }),
+    // No policy files: bundles take the document from the projected policies topic.
+    bundleSources: () => ({ keys: trustDoc.keys, policies: [], releases: [release] }),
     log: pino({ level: 'trace' }, sink),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -313,6 +362,134 @@ describe('lineage answers', () => {
     });
     expect(verified.target.predicate.execution_id).toBe(d.executionId);
     expect(verified.attestations).toHaveLength(4);
+    // The release vouches for the runtime; it signed, so its key travels with the bundle.
+    expect(verified.runtimeVerified).toBe(true);
+    const bundle = JSON.parse(answer.text) as {
+      releases: unknown[];
+      keys: { keyid: string }[];
+      policies: { hash: string; document: unknown }[];
+    };
+    expect(bundle.releases).toEqual([release]);
+    expect(bundle.keys.map((k) => k.keyid).sort()).toEqual(
+      [governance.keyid, releaser.keyid].sort(),
+    );
+    expect(bundle.policies).toEqual([{ hash: FIXTURE_POLICY_HASH, document: FIXTURE_POLICY }]);
+  });
+
+  it('exports the bundle of an overridden execution and of its child: both verify', async () => {
+    const trust = loadTrustStore(trustDoc);
+    const own = await get(`/v1/executions/${p.executionId}/bundle`, tokens.both);
+    expect(own.status).toBe(200);
+    const verified = verifyBundle(JSON.parse(own.text), { ed25519: nodeEd25519(), trust });
+    expect(verified.target.digest).toBe(p2.digest);
+    expect(verified.target.predicate.kind).toBe('override');
+    expect(verified.decision.digest).toBe(p.digest);
+    expect(
+      (JSON.parse(own.text) as { keys: { keyid: string }[] }).keys.map((k) => k.keyid),
+    ).toContain(approver.keyid);
+
+    const child = await get(`/v1/executions/${q.executionId}/bundle`, tokens.both);
+    expect(child.status).toBe(200);
+    const checked = verifyBundle(JSON.parse(child.text), { ed25519: nodeEd25519(), trust });
+    expect(checked.target.digest).toBe(q.digest);
+    expect(checked.attestations.map((v) => v.digest).sort()).toEqual(
+      [q.digest, p.digest, p2.digest].sort(),
+    );
+  });
+
+  it('shows the effective outcome, refused resolutions and the authority of an execution', async () => {
+    const answer = await get(`/v1/executions/${p.executionId}`, tokens.read);
+    expect(answer.status).toBe(200);
+    expect(answer.body.outcome).toEqual({
+      decision: 'allow',
+      kind: 'override',
+      attestation_digest: p2.digest,
+    });
+    expect(answer.body.decision).toMatchObject({
+      decision: 'pending_override',
+      attestation_digest: p.digest,
+    });
+    expect(answer.body.override).toMatchObject({
+      attestation_digest: p2.digest,
+      pending: p.digest,
+      decision: 'allow',
+      approver: approver.keyid,
+      resolution: 'approve',
+      reason: 'approved after review',
+    });
+    expect(answer.body.refused).toEqual([
+      expect.objectContaining({
+        attestation_digest: p3.digest,
+        reasons: ['OVERRIDE_ALREADY_RESOLVED'],
+        approver: approver.keyid,
+      }),
+    ]);
+    expect(answer.body.authorization).toMatchObject({ principals: [principal], depth: 0 });
+    expect((answer.body.attestations as { kind: string }[]).map((a) => a.kind)).toEqual([
+      'decision',
+      'override',
+      'override_rejection',
+    ]);
+
+    const child = await get(`/v1/executions/${q.executionId}`, tokens.read);
+    expect(child.body.authorization).toEqual({
+      grant: null,
+      inherited_from: [p2.digest],
+      principals: [principal],
+      scope: { actions: ['*'], resources: [''] },
+      depth: 1,
+    });
+    expect(child.body.outcome).toMatchObject({ decision: 'allow', kind: 'decision' });
+  });
+
+  it('walks through an approved execution both ways', async () => {
+    const up = await get(`/v1/executions/${q.executionId}/ancestors`, tokens.read);
+    expect(up.body.items).toEqual([
+      {
+        execution_id: p.executionId,
+        depth: 1,
+        decision: 'allow',
+        action: expect.any(String),
+        agent: agentC,
+      },
+    ]);
+    const down = await get(`/v1/executions/${p.executionId}/descendants`, tokens.read);
+    expect(ids(down.body.items)).toEqual([q.executionId]);
+  });
+
+  it('serves a policy document by hash: the exact document that decided', async () => {
+    const answer = await get(`/v1/policies/${FIXTURE_POLICY_HASH}`, tokens.read);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      hash: FIXTURE_POLICY_HASH,
+      id: 'default',
+      version: 3,
+      document: FIXTURE_POLICY,
+      activated_at: '2025-01-01T00:00:00.000Z',
+      partition: 0,
+      offset: '0',
+    });
+    expect(digestOf(answer.body.document as never)).toBe(FIXTURE_POLICY_HASH);
+    const unknown = await get(`/v1/policies/${'0'.repeat(64)}`, tokens.read);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error?.code).toBe('NOT_FOUND');
+    const noToken = await get(`/v1/policies/${FIXTURE_POLICY_HASH}`);
+    expect(noToken.status).toBe(401);
+  });
+
+  it("lists the executions decided under a principal's authority", async () => {
+    const answer = await get(`/v1/principals/${principal}/executions?limit=3`, tokens.read);
+    expect(answer.status).toBe(200);
+    expect(answer.body.items).toHaveLength(3);
+    const rest = await get(
+      `/v1/principals/${principal}/executions?limit=100&cursor=${encodeURIComponent(answer.body.next as string)}`,
+      tokens.read,
+    );
+    // All nine attestations descend from grants of this one principal.
+    expect((answer.body.items as unknown[]).length + (rest.body.items as unknown[]).length).toBe(9);
+    expect(rest.body.next).toBeNull();
+    const nobody = await get(`/v1/principals/${agentA}/executions`, tokens.read);
+    expect(nobody.body.items).toEqual([]);
   });
 
   it("lists an agent's executions and its blast radius", async () => {
@@ -336,7 +513,7 @@ describe('lineage answers', () => {
 
     const byPolicy = await get('/v1/policies/default/3/executions', tokens.read);
     expect(byPolicy.status).toBe(200);
-    expect(ids(byPolicy.body.items)).toHaveLength(5);
+    expect(ids(byPolicy.body.items)).toHaveLength(9);
     const otherVersion = await get('/v1/policies/default/4/executions', tokens.read);
     expect(otherVersion.body.items).toEqual([]);
 
@@ -403,6 +580,13 @@ describe('hostile input', () => {
     ],
     ['oversized id', () => `/v1/executions/${'a'.repeat(1500)}`, 'INVALID_ARGUMENT'],
     ['oversized digest', () => `/v1/fingerprints/${'a'.repeat(65)}`, 'INVALID_ARGUMENT'],
+    ['policy hash not a digest', () => `/v1/policies/${enc("' OR 1=1 --")}`, 'INVALID_ARGUMENT'],
+    ['uppercase policy hash', () => `/v1/policies/${'A'.repeat(64)}`, 'INVALID_ARGUMENT'],
+    [
+      'SQL injection as principal',
+      () => `/v1/principals/${enc("' OR 1=1 --")}/executions`,
+      'INVALID_ARGUMENT',
+    ],
     ['uppercase id', () => `/v1/executions/${id().toUpperCase()}`, 'INVALID_ARGUMENT'],
     ['UUIDv4 id', () => '/v1/executions/0b0e4c3a-4f0a-4a8b-9c1d-2e3f4a5b6c7d', 'INVALID_ARGUMENT'],
     ['malformed percent-encoding', () => '/v1/executions/%zz', 'INVALID_ARGUMENT'],
@@ -476,7 +660,7 @@ describe('hostile input', () => {
     const { rows } = await pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM "${schema}".executions`,
     );
-    expect(rows[0]!.n).toBe(5);
+    expect(rows[0]!.n).toBe(9);
   });
 });
 
@@ -517,6 +701,8 @@ describe('routes, errors and the OpenAPI document', () => {
     ].sort();
     expect(Object.keys(doc.paths).sort()).toEqual(expected);
     expect(expected).toContain('/v1/executions/{id}/bundle');
+    expect(expected).toContain('/v1/policies/{hash}');
+    expect(expected).toContain('/v1/principals/{keyid}/executions');
     for (const path of expected) expect(doc.paths[path]?.get).toBeDefined();
     expect(doc).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
   });

@@ -11,6 +11,7 @@ export {
 export type { CreatedToken, Scope, TokenInfo } from './tokens.js';
 export { openApiDocument } from './openapi.js';
 export { readPolicies } from './policies.js';
+export { readReleases } from './releases.js';
 export { BUNDLE_MEDIA_TYPE } from './routes.js';
 export { QueryApiError } from './errors.js';
 export type { QueryApiErrorCode } from './errors.js';

@@ -7,10 +7,13 @@ import type { TrustedKey } from '@lineage/protocol';
 import { createPool, isIdentifier } from '@lineage/store';
 import { QueryApiError } from './errors.js';
 import { readPolicies } from './policies.js';
+import { readReleases } from './releases.js';
 import { createQueryApi } from './server.js';
 
 // Entry point: `tsx services/query-api/src/main.ts [--database-url url] [--schema lineage] [--port 8080]
-//   [--host 127.0.0.1] [--trust .lineage/truststore.json] [--policies infra/policy]`.
+//   [--host 127.0.0.1] [--trust .lineage/truststore.json] [--policies infra/policy]
+//   [--release release.json ...]`. Bundles take policy documents from the projected policies topic,
+//   falling back to --policies, and embed every --release (signed release manifests).
 const { values } = parseArgs({
   options: {
     'database-url': { type: 'string', default: databaseUrl() },
@@ -19,6 +22,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
     trust: { type: 'string' },
     policies: { type: 'string', default: 'infra/policy' },
+    release: { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -36,6 +40,7 @@ const keys: readonly TrustedKey[] =
   trustPath === undefined ? [] : (await readTrustStore(trustPath)).document.keys;
 if (trustPath === undefined) logger.warn('no --trust given: evidence bundles will carry no keys');
 const policies = await readPolicies(values.policies);
+const releases = await readReleases(values.release);
 
 const pool = createPool(values['database-url'], {
   onIdleError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost'),
@@ -43,11 +48,14 @@ const pool = createPool(values['database-url'], {
 const app = createQueryApi({
   pool,
   schema: values.schema,
-  bundleSources: () => ({ keys, policies }),
+  bundleSources: () => ({ keys, policies, releases }),
   log: logger,
 });
 await app.listen({ port, host: values.host });
-logger.info({ keys: keys.length, policies: policies.length }, 'query API ready');
+logger.info(
+  { keys: keys.length, policies: policies.length, releases: releases.length },
+  'query API ready',
+);
 
 let stopping = false;
 const shutdown = (signal: string) => {

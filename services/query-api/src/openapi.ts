@@ -26,11 +26,17 @@ const summary: JsonSchema = {
     'partition',
     'offset',
     'sequence',
+    'overrides',
+    'approver',
+    'resolution',
+    'grant_digest',
+    'principals',
+    'depth',
   ],
   properties: {
     execution_id: { type: 'string' },
     attestation_digest: { type: 'string' },
-    kind: { enum: ['decision', 'override', 'replay_rejection'] },
+    kind: { enum: ['decision', 'override', 'replay_rejection', 'override_rejection'] },
     decision: { enum: ['allow', 'deny', 'pending_override'] },
     reasons: { type: 'array', items: { type: 'string' } },
     agent: { type: 'string' },
@@ -52,6 +58,62 @@ const summary: JsonSchema = {
     partition: { type: 'integer' },
     offset: { type: 'string', description: 'Kafka offset, decimal (64-bit)' },
     sequence: { type: 'integer' },
+    overrides: {
+      type: ['string', 'null'],
+      description: 'override / override_rejection: digest of the pending decision it answers',
+    },
+    approver: { type: ['string', 'null'], description: 'the approver its resolution names' },
+    resolution: { enum: ['approve', 'reject', null] },
+    grant_digest: { type: ['string', 'null'], description: 'digest of the root grant (roots)' },
+    principals: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'principals at the roots of its authority',
+    },
+    depth: { type: 'integer', description: 'links from the root grant (0 at a root)' },
+  },
+};
+const dsse: JsonSchema = {
+  type: 'object',
+  required: ['payloadType', 'payload', 'signatures'],
+  properties: {
+    payloadType: { type: 'string' },
+    payload: { type: 'string', description: 'base64' },
+    signatures: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['keyid', 'sig'],
+        properties: { keyid: { type: 'string' }, sig: { type: 'string' } },
+      },
+    },
+  },
+};
+const resolutionView: JsonSchema = {
+  type: 'object',
+  required: [
+    'attestation_digest',
+    'pending',
+    'decision',
+    'reasons',
+    'approver',
+    'resolution',
+    'reason',
+    'resolved_at',
+    'issued_at',
+    'envelope',
+  ],
+  properties: {
+    attestation_digest: { type: 'string', description: 'the override / override_rejection' },
+    pending: { type: 'string', description: 'digest of the pending_override decision answered' },
+    decision: { enum: ['allow', 'deny', 'pending_override'] },
+    reasons: { type: 'array', items: { type: 'string' } },
+    approver: { type: ['string', 'null'] },
+    resolution: { enum: ['approve', 'reject', null] },
+    reason: { type: ['string', 'null'] },
+    resolved_at: { type: ['string', 'null'], format: 'date-time' },
+    issued_at: { type: 'string', format: 'date-time' },
+    envelope: { ...dsse, description: 'the approver-signed resolution (DSSE)' },
   },
 };
 const node: JsonSchema = {
@@ -102,12 +164,76 @@ const COMPONENTS: Record<string, JsonSchema> = {
   LineageNode: node,
   NodePage: page('LineageNode'),
   SummaryPage: page('ExecutionSummary'),
+  Resolution: resolutionView,
   Execution: {
     type: 'object',
-    required: ['execution_id', 'attestations'],
+    required: [
+      'execution_id',
+      'outcome',
+      'decision',
+      'override',
+      'refused',
+      'authorization',
+      'attestations',
+    ],
     properties: {
       execution_id: { type: 'string' },
+      outcome: {
+        type: ['object', 'null'],
+        description:
+          'what settles the execution: the override answering its decision, else its decision',
+        required: ['decision', 'kind', 'attestation_digest'],
+        properties: {
+          decision: { enum: ['allow', 'deny', 'pending_override'] },
+          kind: { enum: ['decision', 'override'] },
+          attestation_digest: { type: 'string' },
+        },
+      },
+      decision: {
+        oneOf: [ref('ExecutionSummary'), { type: 'null' }],
+        description: 'its decision (pending_override for an overridden execution)',
+      },
+      override: { oneOf: [ref('Resolution'), { type: 'null' }] },
+      refused: {
+        type: 'array',
+        items: ref('Resolution'),
+        description: 'resolutions governance refused; they changed nothing',
+      },
+      authorization: {
+        type: ['object', 'null'],
+        required: ['grant', 'inherited_from', 'principals', 'scope', 'depth'],
+        properties: {
+          grant: { type: ['string', 'null'], description: 'digest of the root grant (roots)' },
+          inherited_from: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'parent attestations (a decision, or the override approving it)',
+          },
+          principals: { type: 'array', items: { type: 'string' } },
+          scope: {
+            type: ['object', 'null'],
+            properties: {
+              actions: { type: 'array', items: { type: 'string' } },
+              resources: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          depth: { type: 'integer' },
+        },
+      },
       attestations: { type: 'array', items: ref('ExecutionSummary') },
+    },
+  },
+  StoredPolicy: {
+    type: 'object',
+    required: ['hash', 'id', 'version', 'document', 'activated_at', 'partition', 'offset'],
+    properties: {
+      hash: { type: 'string', description: 'SHA-256 of the RFC 8785 form of `document`' },
+      id: { type: 'string' },
+      version: { type: 'integer' },
+      document: { type: 'object', description: 'the policy document as published' },
+      activated_at: { type: 'string', format: 'date-time' },
+      partition: { type: 'integer' },
+      offset: { type: 'string', description: 'offset on the policies topic, decimal (64-bit)' },
     },
   },
   FingerprintResult: {
@@ -142,14 +268,19 @@ const COMPONENTS: Record<string, JsonSchema> = {
   EvidenceBundle: {
     type: 'object',
     description:
-      'application/vnd.lineage.bundle.v1+json: the attestation envelopes of the execution (first) and its ancestors, the public keys and the policy documents; verify with `lineage verify`',
+      'application/vnd.lineage.bundle.v1+json: the attestation envelopes of the execution (its override first when one answers its decision, then its decision) and its ancestors, the public keys, the policy documents and signed release manifests; verify with `lineage verify`',
     required: ['mediaType', 'execution_id', 'attestations', 'keys', 'policies'],
     properties: {
       mediaType: { const: 'application/vnd.lineage.bundle.v1+json' },
       execution_id: { type: 'string' },
-      attestations: { type: 'array', items: { type: 'object' } },
+      attestations: { type: 'array', items: dsse },
       keys: { type: 'array', items: { type: 'object' } },
       policies: { type: 'array', items: { type: 'object' } },
+      releases: {
+        type: 'array',
+        items: dsse,
+        description: 'signed release manifests vouching for governance runtimes',
+      },
     },
   },
 };

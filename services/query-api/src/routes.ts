@@ -99,12 +99,13 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     path: '/v1/executions/:id',
     operationId: 'showExecution',
-    summary: 'Every attestation of an execution, its decision first',
+    summary:
+      "An execution's effective outcome (its decision, or the override answering it), refused resolutions, authority, and every attestation, its decision first",
     scope: 'read',
     params: { id: executionId },
     query: {},
     response: 'Execution',
-    handle: async (q, p) => ({ execution_id: p.id, attestations: await q.show(p.id!) }),
+    handle: (q, p) => q.show(p.id!),
   },
   {
     path: '/v1/executions/:id/ancestors',
@@ -192,6 +193,27 @@ export const ROUTES: readonly RouteSpec[] = [
     query: paging,
     response: 'SummaryPage',
     handle: (q, p, a) => q.byPolicy(p.id!, Number(p.version), pageOptions(a)),
+  },
+  {
+    path: '/v1/principals/:keyid/executions',
+    operationId: 'principalExecutions',
+    summary: 'Attestations decided under authority a principal granted, at any depth',
+    scope: 'read',
+    params: { keyid: digest('principal key id (SHA-256 hex of the public key)') },
+    query: paging,
+    response: 'SummaryPage',
+    handle: (q, p, a) => q.byPrincipal(p.keyid!, pageOptions(a)),
+  },
+  {
+    path: '/v1/policies/:hash',
+    operationId: 'policy',
+    summary:
+      'The policy document published under a hash (its RFC 8785 SHA-256): the exact document that decided',
+    scope: 'read',
+    params: { hash: digest('policy hash (SHA-256 hex of the canonical document)') },
+    query: {},
+    response: 'StoredPolicy',
+    handle: (q, p) => q.policy(p.hash!),
   },
   {
     path: '/v1/runtimes/:hash/executions',

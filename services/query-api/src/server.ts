@@ -24,7 +24,10 @@ export interface QueryApiOptions {
   schema: string;
   /** The query implementation; `openQueries(pool, schema)` by default. */
   queries?: LineageQueries;
-  /** Keys and policy documents bundles embed; called per bundle request. */
+  /**
+   * Keys, fallback policy documents and signed release manifests bundles embed; called per bundle
+   * request. Policy documents come first from the projected policies topic.
+   */
   bundleSources: () => BundleSources;
   /** A pino-compatible logger; silent when omitted. */
   log?: FastifyBaseLogger;
