@@ -4,8 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { fromBase64, toBase64 } from '@lineage/protocol';
-import type { DsseEnvelope, EvidenceBundle, TrustStoreDocument } from '@lineage/protocol';
+import {
+  fromBase64,
+  fromDsse,
+  loadTrustStore,
+  nobleEd25519,
+  toBase64,
+  verifyGrant,
+  verifyRelease,
+} from '@lineage/protocol';
+import type {
+  DsseEnvelope,
+  EvidenceBundle,
+  JsonValue,
+  TrustStoreDocument,
+} from '@lineage/protocol';
+import { loadPolicy } from '@lineage/policy';
 
 const run = promisify(execFile);
 const CLI = ['tsx', 'packages/cli/src/main.ts'];
@@ -40,18 +54,180 @@ describe('the demo, end to end, and its evidence', () => {
   beforeAll(async () => {
     const demo = await lineage('demo');
     expect(demo.code, demo.out).toBe(0);
-    expect(demo.out).toContain('9/9 verify with only the public keys');
+    expect(demo.out).toContain('14/14 verify with only the public keys');
     expect(demo.out).toContain('replay_rejection deny REPLAY_EXECUTION_ID');
     expect(demo.out).toContain('PARENT_NOT_ALLOWED');
+    expect(demo.out).toContain('PARENT_PENDING_OVERRIDE');
+    expect(demo.out).toContain('override allow OVERRIDE_APPROVED');
+    expect(demo.out).toContain('refused OVERRIDE_ALREADY_RESOLVED');
+    expect(demo.out).toContain('runtime_verified: true');
+    expect(demo.out).toMatch(/14 re-derived identically, 0 mismatches/);
     bundle = JSON.parse(await readFile('.lineage/demo/evidence.json', 'utf8'));
     dir = await mkdtemp(join(tmpdir(), 'lineage-e2e-'));
   });
 
-  it('accepts the untouched bundle and the single envelope (exit 0)', async () => {
-    expect((await lineage('verify', '.lineage/demo/evidence.json', '--trust', TRUST)).code).toBe(0);
-    expect((await lineage('verify', '.lineage/demo/attestation.json', '--trust', TRUST)).code).toBe(
-      0,
+  it('accepts the untouched bundle and the single envelope (exit 0), reporting runtime_verified', async () => {
+    const whole = await lineage('verify', '.lineage/demo/evidence.json', '--trust', TRUST);
+    expect(whole.code, whole.out).toBe(0);
+    expect(whole.out).toContain('decision allow');
+    expect(whole.out).toContain('runtime_verified: true');
+    // The bundle of the deepest execution carries the override its lineage passes through.
+    expect(
+      bundle.attestations.some((_a, i) => payloadOf(bundle, i).predicate.kind === 'override'),
+    ).toBe(true);
+    // Without a release the runtime is unknown: reported, not invalid.
+    const single = await lineage('verify', '.lineage/demo/attestation.json', '--trust', TRUST);
+    expect(single.code, single.out).toBe(0);
+    expect(single.out).toContain('runtime_verified: false');
+    const released = await lineage(
+      'verify',
+      '.lineage/demo/attestation.json',
+      '--trust',
+      TRUST,
+      '--release',
+      '.lineage/demo/release.json',
     );
+    expect(released.code, released.out).toBe(0);
+    expect(released.out).toContain('runtime_verified: true');
+  });
+
+  it("replay-verify --all re-derives every decision of the demo's ledger", async () => {
+    const { schema, topics } = JSON.parse(await readFile('.lineage/demo/run.json', 'utf8')) as {
+      schema: string;
+      topics: { intents: string };
+    };
+    const prefix = topics.intents.replace('lineage.intents.v1', '');
+    const result = await lineage(
+      'replay-verify',
+      '--all',
+      '--schema',
+      schema,
+      '--topic-prefix',
+      prefix,
+      '--trust',
+      TRUST,
+    );
+    expect(result.code, result.out).toBe(0);
+    expect(result.out).toContain('14 re-derived identically, 0 mismatches');
+  });
+
+  it('keys, grant issue, runtime manifest|release and policy publish produce what verifies', async () => {
+    const keys = join(dir, 'keys-dir');
+    for (const [name, role] of [
+      ['alice', 'principal'],
+      ['bob', 'approver'],
+      ['rel', 'release'],
+    ]) {
+      const added = await lineage(
+        'keys',
+        'add',
+        name!,
+        '--role',
+        role!,
+        '--owner',
+        name!,
+        '--dir',
+        keys,
+      );
+      expect(added.code, added.out).toBe(0);
+    }
+    expect((await lineage('keys', 'add', 'eve', '--role', 'wizard', '--dir', keys)).code).toBe(2);
+    const trust = loadTrustStore(JSON.parse(await readFile(join(keys, 'truststore.json'), 'utf8')));
+    const roles = trust.document.keys.map((k) => [k.name, k.roles.join(','), k.owner]);
+    expect(roles).toEqual([
+      ['alice', 'principal', 'alice'],
+      ['bob', 'approver', 'bob'],
+      ['rel', 'release', 'rel'],
+    ]);
+
+    const agent = 'a'.repeat(64);
+    const issued = await lineage(
+      'grant',
+      'issue',
+      '--key',
+      join(keys, 'keys', 'alice.key'),
+      '--agent',
+      agent,
+      '--actions',
+      'read.*,plan.*',
+      '--resources',
+      'reports/',
+      '--policy',
+      'demo',
+      '--valid-for',
+      '1h',
+      '--out',
+      join(dir, 'grant.json'),
+    );
+    expect(issued.code, issued.out).toBe(0);
+    const grant = JSON.parse(await readFile(join(dir, 'grant.json'), 'utf8')) as JsonValue;
+    const request = {
+      agent,
+      action: 'read.sales',
+      resource: 'reports/q3',
+      policyId: 'demo',
+      at: new Date().toISOString(),
+    };
+    const verified = verifyGrant(grant, request, { trust, ed25519: nobleEd25519 });
+    expect(verified.grant.scope).toEqual({
+      actions: ['read.*', 'plan.*'],
+      resources: ['reports/'],
+    });
+    expect(() =>
+      verifyGrant(grant, { ...request, action: 'delete.x' }, { trust, ed25519: nobleEd25519 }),
+    ).toThrow(expect.objectContaining({ code: 'GRANT_OUT_OF_SCOPE' }));
+    const badWindow = await lineage(
+      'grant',
+      'issue',
+      '--key',
+      join(keys, 'keys', 'alice.key'),
+      '--agent',
+      agent,
+      '--actions',
+      'read.*',
+      '--resources',
+      '',
+      '--policy',
+      'demo',
+      '--valid-for',
+      'forever',
+    );
+    expect(badWindow.code).toBe(2);
+
+    const manifest = await lineage('runtime', 'manifest');
+    expect(manifest.code, manifest.out).toBe(0);
+    const { runtime_hash } = JSON.parse(
+      manifest.out.slice(manifest.out.indexOf('{'), manifest.out.lastIndexOf('}') + 1),
+    ) as { runtime_hash: string };
+    expect(payloadOf(bundle, 0).predicate.runtime_hash).toBe(runtime_hash);
+    const release = await lineage(
+      'runtime',
+      'release',
+      '--key',
+      join(keys, 'keys', 'rel.key'),
+      '--out',
+      join(dir, 'release.json'),
+    );
+    expect(release.code, release.out).toBe(0);
+    const signedRelease = fromDsse(JSON.parse(await readFile(join(dir, 'release.json'), 'utf8')));
+    expect(
+      verifyRelease(signedRelease, { trust, ed25519: nobleEd25519 }).runtimes.map((r) => r.hash),
+    ).toEqual([runtime_hash]);
+
+    const { topics } = JSON.parse(await readFile('.lineage/demo/run.json', 'utf8')) as {
+      topics: { intents: string };
+    };
+    const published = await lineage(
+      'policy',
+      'publish',
+      'infra/policy/default.json',
+      '--topic-prefix',
+      topics.intents.replace('lineage.intents.v1', ''),
+    );
+    expect(published.code, published.out).toBe(0);
+    const policy = loadPolicy(JSON.parse(await readFile('infra/policy/default.json', 'utf8')));
+    expect(published.out).toContain(policy.ref.hash);
+    expect((await lineage('policy', 'publish', join(dir, 'missing.json'))).code).toBe(2);
   });
 
   it.each([

@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerGrant } from './commands/grant.js';
 import { registerKeys } from './commands/keys.js';
+import { registerOverride } from './commands/override.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerProjections } from './commands/projections.js';
 import { registerQueries } from './commands/query.js';
+import { registerReplay } from './commands/replay.js';
+import { registerRuntime } from './commands/runtime.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerVerify } from './commands/verify.js';
 import { CliExit, EXIT } from './exit.js';
@@ -15,6 +20,11 @@ const program = new Command('lineage')
 registerKeys(program);
 registerVerify(program);
 registerQueries(program);
+registerGrant(program);
+registerOverride(program);
+registerReplay(program);
+registerRuntime(program);
+registerPolicy(program);
 registerProjections(program);
 registerTokens(program);
 registerDemo(program);

@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { sha256Hex } from '@lineage/protocol';
-import type { RuntimeRef, Signer, VerifyContext } from '@lineage/protocol';
+import type { JsonValue, RuntimeRef, Signer, VerifyContext } from '@lineage/protocol';
 import { envelopeRecord, intentCodec } from '@lineage/schemas';
 import type { TopicNames } from '@lineage/kafka';
 import { LineageSdkError } from './errors.js';
@@ -17,15 +17,24 @@ export interface AgentOptions {
   /** Trust material to verify governance's answers with. */
   verify: VerifyContext;
   runtime: RuntimeRef;
+  /**
+   * The principal's signed grant (the DSSE envelope JSON `signGrant` returns) authorizing this agent.
+   * It is attached to every root intent (one without parents); children never carry one, they
+   * inherit authority from their parents' attestations.
+   */
+  grant?: JsonValue;
   timeoutMs?: number;
 }
 
 /** An agent connected to Lineage. */
 export interface LineageAgent {
   /**
-   * Signs and publishes an intent, then waits for governance's attestation and verifies it.
+   * Signs and publishes an intent, then waits for governance's attestation and verifies it. A root
+   * intent carries the draft's grant, else the agent's; a child carries none.
    * Resolves with the allowed attestation.
-   * @throws LineageSdkError INTENT_DENIED (with the signed denial) or INTENT_TIMEOUT.
+   * @throws LineageSdkError INTENT_DENIED (with the signed denial), INTENT_PENDING_OVERRIDE (with
+   *   the signed `pending_override`, to resolve with an approver's `publishResolution`) or
+   *   INTENT_TIMEOUT.
    */
   publishIntent(draft: IntentDraft): Promise<ReceivedAttestation>;
   /** Publishes an already signed intent (e.g. a retry) and waits as {@link publishIntent}. */
@@ -79,6 +88,13 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
         `no attestation for ${intent.body.execution_id} within ${timeoutMs} ms`,
       );
     const { predicate } = received.verified;
+    if (predicate.decision === 'pending_override') {
+      throw new LineageSdkError(
+        'INTENT_PENDING_OVERRIDE',
+        `held for an approver: ${predicate.reasons.join(', ')}`,
+        received,
+      );
+    }
     if (predicate.decision !== 'allow') {
       throw new LineageSdkError(
         'INTENT_DENIED',
@@ -91,7 +107,11 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
 
   return {
     publishSigned,
-    publishIntent: (draft) => publishSigned(signIntent(draft, options.signer, options.runtime)),
+    publishIntent: (draft) => {
+      const root = (draft.parents ?? []).length === 0;
+      const grant = root ? (draft.grant ?? options.grant ?? null) : null;
+      return publishSigned(signIntent({ ...draft, grant }, options.signer, options.runtime));
+    },
     close: async () => {
       closed = true;
       await Promise.all([producer.disconnect(), watcher.stop()]);

@@ -1,10 +1,12 @@
 export { connectAgent } from './agent.js';
 export type { AgentOptions, LineageAgent } from './agent.js';
+export { connectApprover } from './approver.js';
+export type { ApproverOptions, LineageApprover, ResolutionRequest } from './approver.js';
 export { signIntent } from './intent.js';
 export type { IntentDraft, SignedIntent } from './intent.js';
 export { subscribeAttestations } from './subscribe.js';
 export type { SubscribeOptions } from './subscribe.js';
-export { AttestationWatcher } from './watcher.js';
+export { AttestationWatcher, answerKey, resolutionKey } from './watcher.js';
 export type { ReceivedAttestation } from './watcher.js';
 export { LineageSdkError } from './errors.js';
 export type { SdkErrorCode } from './errors.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import { verifyAttestation } from '@lineage/protocol';
+import { fromBase64, sha256Hex, verifyAttestation } from '@lineage/protocol';
 import type { Digest, RawEnvelope, VerifiedAttestation, VerifyContext } from '@lineage/protocol';
 import { attestationCodec } from '@lineage/schemas';
 import { LineageSdkError } from './errors.js';
@@ -12,9 +12,31 @@ export interface ReceivedAttestation {
 }
 
 /**
+ * The key an attestation answers under: a decision or replay rejection answers the intent it names
+ * (by intent digest); an override or override rejection answers the resolution it embeds (by the
+ * digest of the resolution payload), so the two never shadow each other.
+ */
+export function answerKey(verified: VerifiedAttestation): string {
+  const { predicate, statement } = verified;
+  if (predicate.override === null) return statement.subject[0].digest.sha256;
+  // Governance signed it, but a payload that is not base64 must not stop the watcher.
+  try {
+    return resolutionKey(sha256Hex(fromBase64(predicate.override.resolution.payload)));
+  } catch {
+    return statement.subject[0].digest.sha256;
+  }
+}
+
+/** The watcher key of the answer to a resolution with this payload digest. */
+export function resolutionKey(resolutionDigest: Digest): string {
+  return `resolution:${resolutionDigest}`;
+}
+
+/**
  * Follows the attestations topic from the moment it starts, verifying each record, and hands each
- * to whoever waits for that intent (by intent digest). Keeps the most recent ones so a retried
- * identical intent — which governance answers with the attestation it already issued — resolves.
+ * to whoever waits for that intent (by intent digest) or resolution (by {@link resolutionKey}).
+ * Keeps the most recent ones so a retried identical intent — which governance answers with the
+ * attestation it already issued — resolves.
  */
 export class AttestationWatcher {
   private readonly consumer: Consumer;
@@ -64,7 +86,7 @@ export class AttestationWatcher {
         } catch {
           return;
         }
-        const key = received.verified.statement.subject[0].digest.sha256;
+        const key = answerKey(received.verified);
         this.recent.set(key, received);
         if (this.recent.size > this.keep) this.recent.delete(this.recent.keys().next().value!);
         this.waiters.get(key)?.(received);
@@ -76,8 +98,11 @@ export class AttestationWatcher {
       this.consumer.seek({ topic: this.topic, partition: e.partition, offset: e.high });
   }
 
-  /** Resolves with the attestation for the intent with this digest, or rejects after `timeoutMs`. */
-  waitFor(intentDigest: Digest, timeoutMs: number): Promise<ReceivedAttestation | undefined> {
+  /**
+   * Resolves with the attestation answering this key (an intent digest, or a {@link resolutionKey}),
+   * or with undefined after `timeoutMs`.
+   */
+  waitFor(intentDigest: string, timeoutMs: number): Promise<ReceivedAttestation | undefined> {
     const cached = this.recent.get(intentDigest);
     if (cached) return Promise.resolve(cached);
     return new Promise((resolve) => {

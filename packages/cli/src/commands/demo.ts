@@ -8,7 +8,13 @@ import {
   verifyAttestation,
   verifyBundle,
 } from '@lineage/protocol';
-import type { ExecutionId, JsonValue, RawEnvelope, TrustStoreDocument } from '@lineage/protocol';
+import type {
+  ExecutionId,
+  JsonValue,
+  KeyRole,
+  RawEnvelope,
+  TrustStoreDocument,
+} from '@lineage/protocol';
 import { attestationCodec } from '@lineage/schemas';
 import { createKafka, readToEnd, topicNames } from '@lineage/kafka';
 import { generateKeyPair, nodeEd25519, trustedKey, writeTrustStore } from '@lineage/keys';
@@ -20,8 +26,12 @@ import type { LineageAgent, ReceivedAttestation, SignedIntent } from '@lineage/s
 import { databaseUrl, ensureDatabase, startKafka } from '@lineage/infra';
 import { startProjector } from '@lineage/projector';
 import { openQueries } from '@lineage/query';
+import { createPool, qualifiedName } from '@lineage/store';
+import { issueGrant } from './grant.js';
+import { describeOverride, resolveExecution } from './override.js';
 import { exportBundle } from './query.js';
-import { createPool } from '@lineage/store';
+import { describeMismatch, describeReport, replayVerify } from './replay.js';
+import { currentRuntime, releaseCurrentRuntime } from './runtime.js';
 
 const OUT = '.lineage/demo';
 const RUNTIME = { name: 'demo-agent', version: '1.0.0', digest: 'sha256:' + 'd'.repeat(64) };
@@ -37,7 +47,8 @@ interface Step {
   parents: string[];
 }
 
-// Seven executions, one multi-parent join, one policy denial and one denial inherited from a parent.
+// Eight executions under one grant: a multi-parent join, a policy denial and a denial inherited
+// from a parent; then (below) a publication held for a human, its child, approval, and a child after.
 const TREE: Step[] = [
   {
     label: 'E1',
@@ -97,6 +108,34 @@ const TREE: Step[] = [
   },
 ];
 
+/**
+ * The demo's policy: what the default policy allows, and publishing held for the approver named.
+ * Built per run, because it names the run's approver key.
+ */
+function demoPolicy(approver: string): JsonValue {
+  return {
+    id: 'demo',
+    version: 1,
+    allow: [
+      {
+        id: 'any-agent-read',
+        agents: ['*'],
+        actions: ['read.*', 'plan.*', 'summarize', 'publish.*'],
+      },
+    ],
+    deny: [{ id: 'no-prod-delete', actions: ['delete.*'], resource_prefix: 'prod/' }],
+    require_override: [
+      { id: 'publish-needs-a-human', actions: ['publish.*'], approvers: [approver] },
+    ],
+  };
+}
+
+/** What the principal authorizes the planner (and so, by inheritance, everything below it) to do. */
+const GRANTED = {
+  actions: ['plan.*', 'read.*', 'summarize', 'delete.*', 'publish.*'],
+  resources: ['reports/', 'warehouse/', 'prod/'],
+};
+
 /** Runs the whole system end to end on a real broker and Postgres, and leaves evidence behind. */
 export async function runDemo(): Promise<void> {
   const say = (line = '') => console.log(line);
@@ -119,18 +158,39 @@ export async function runDemo(): Promise<void> {
     researcher: generateKeyPair(),
     executor: generateKeyPair(),
   };
+  // People: alice (a principal) grants the planner; bob (an approver) resolves held executions.
+  const principalKey = generateKeyPair();
+  const approverKey = generateKeyPair();
+  const releaseKey = generateKeyPair();
+  const person = (k: KeyPair, role: KeyRole, name: string, owner: string) => ({
+    ...trustedKey(k, [role], { name }),
+    owner,
+  });
   const trustDocument: TrustStoreDocument = {
     version: 1,
     keys: [
       trustedKey(governanceKey, ['governance'], { name: 'governance' }),
-      ...Object.entries(agentKeys).map(([name, k]) => trustedKey(k, ['agent'], { name })),
+      ...Object.entries(agentKeys).map(([name, k]) => ({
+        ...trustedKey(k, ['agent'], { name }),
+        owner: 'ops-team',
+      })),
+      person(principalKey, 'principal', 'alice', 'alice'),
+      person(approverKey, 'approver', 'bob', 'bob'),
+      person(releaseKey, 'release', 'release-manager', 'release-manager'),
     ],
   };
   const trust = loadTrustStore(trustDocument);
-  const policyJson = JSON.parse(
+  // The default policy's rules, plus a hold on publishing (its own file shows the base rules).
+  const base = JSON.parse(
     await readFile(new URL('../../../../infra/policy/default.json', import.meta.url), 'utf8'),
-  ) as JsonValue;
+  ) as { deny: JsonValue };
+  const policyJson = { ...(demoPolicy(approverKey.keyid) as object), deny: base.deny } as JsonValue;
   const policy = loadPolicy(policyJson);
+  // alice signs a grant for the planner, exactly as `lineage grant issue` does.
+  const grant = issueGrant(
+    { agent: agentKeys.planner.keyid, ...GRANTED, policy: policy.ref.id, validForMs: 86_400_000 },
+    principalKey.signer,
+  );
   const manifest = await loadRuntimeManifest();
   const names = new Map<string, string>(
     trustDocument.keys.map((k) => [k.keyid, k.name ?? k.keyid]),
@@ -140,7 +200,9 @@ export async function runDemo(): Promise<void> {
     `  kafka      ${broker.brokers.join(',')} (${broker.owned ? 'started by the demo' : 'already running'})`,
   );
   say(`  postgres   ${dbUrl.replace(/\/\/[^@]*@/, '//')} (schema ${schema})`);
-  say(`  topics     ${topics.intents}, ${topics.attestations}, ${topics.deadLetters}`);
+  say(
+    `  topics     ${topics.intents}, ${topics.attestations}, ${topics.overrides}, ${topics.policies}, ${topics.deadLetters}`,
+  );
   say(`  policy     ${policy.ref.id}@${policy.ref.version} sha256:${short(policy.ref.hash)}`);
   say(
     `  runtime    ${manifest.name} ${manifest.version} runtime_hash sha256:${short(runtimeHash(manifest))}`,
@@ -148,8 +210,15 @@ export async function runDemo(): Promise<void> {
   say(
     `  keys       governance ${short(governanceKey.keyid)}; agents ${Object.entries(agentKeys)
       .map(([n, k]) => `${n} ${short(k.keyid)}`)
-      .join(', ')}\n`,
+      .join(', ')}`,
   );
+  say(
+    `  people     alice (principal) ${short(principalKey.keyid)}, bob (approver) ${short(approverKey.keyid)}, release-manager ${short(releaseKey.keyid)}`,
+  );
+  say(
+    `  grant      alice → planner: ${GRANTED.actions.join(',')} on ${GRANTED.resources.join(',')} under policy ${policy.ref.id}, 24h; children inherit it through their parents' attestations`,
+  );
+  say(`  hold       publish.* waits for bob (rule publish-needs-a-human)\n`);
 
   const governance = await startGovernance({
     kafka,
@@ -177,6 +246,8 @@ export async function runDemo(): Promise<void> {
       signer: key.signer,
       verify: { trust, ed25519: nodeEd25519() },
       runtime: RUNTIME,
+      // Only the planner starts executions: it carries alice's grant on its root intents.
+      ...(name === 'planner' ? { grant: grant as unknown as JsonValue } : {}),
     });
   }
 
@@ -196,23 +267,45 @@ export async function runDemo(): Promise<void> {
       throw e;
     }
   };
+  let resolutions = 0;
+  // Publishes one child step of the tree's continuation and prints its decision.
+  const step9 = async (
+    label: string,
+    agent: Step['agent'],
+    action: string,
+    resource: string,
+    parentLabels: string[],
+  ) => {
+    const step: Step = { label, agent, action, resource, parents: parentLabels };
+    const intent = signIntent(
+      { action, resource, parents: parentLabels.map((p) => results.get(p)!.envelope) },
+      agentKeys[agent].signer,
+      RUNTIME,
+    );
+    signed.set(label, intent);
+    const received = await publish(agent, intent);
+    results.set(label, received);
+    say(line(step, received.verified.predicate));
+    return received.verified.predicate;
+  };
   try {
     say('Decisions');
     for (const step of TREE) {
       const parents = step.parents.map((p) => results.get(p)!.envelope);
       const intent = signIntent(
-        { action: step.action, resource: step.resource, parents },
+        {
+          action: step.action,
+          resource: step.resource,
+          parents,
+          grant: parents.length === 0 ? (grant as unknown as JsonValue) : null,
+        },
         agentKeys[step.agent].signer,
         RUNTIME,
       );
       signed.set(step.label, intent);
       const received = await publish(step.agent, intent);
       results.set(step.label, received);
-      const p = received.verified.predicate;
-      const mark = p.decision === 'allow' ? '✔' : '✘';
-      say(
-        `  ${mark} ${step.label} ${p.decision.padEnd(5)} ${shortId(p.execution_id)}  ${step.agent.padEnd(10)} ${`${step.action} ${step.resource}`.padEnd(42)} ${(step.parents.length ? `parents ${step.parents.join('+')}` : 'root').padEnd(13)}  ${p.reasons.join(' ')}`,
-      );
+      say(line(step, received.verified.predicate));
     }
 
     // An agent retries E2 byte for byte: governance answers with the attestation it already issued.
@@ -240,7 +333,56 @@ export async function runDemo(): Promise<void> {
     );
     if (replay.decision === 'allow') throw new Error('a replayed execution id was allowed');
 
-    // Wait until governance has consumed every intent, including the redelivery.
+    // Publishing is held for a human: governance appends a pending_override, not an answer.
+    const e9 = await step9('E9', 'executor', 'publish.report', 'reports/q3/final', ['E7']);
+    if (e9.decision !== 'pending_override') throw new Error('the publication was not held');
+    // A child of the held execution is denied until someone approves it.
+    const e10 = await step9('E10', 'researcher', 'read.published', 'reports/q3/final', ['E9']);
+    if (!e10.reasons.includes('PARENT_PENDING_OVERRIDE'))
+      throw new Error('a child of a pending execution was not denied');
+
+    // bob approves E9 by the same code path as `lineage override approve <id> --key bob.key`.
+    say('\nOverride');
+    await waitForRow(pool, schema, e9.execution_id);
+    const approval = await resolveExecution({
+      kafka,
+      topics,
+      pool,
+      schema,
+      trust,
+      approver: approverKey.signer,
+      executionId: e9.execution_id,
+      resolution: 'approve',
+      reason: 'reviewed the Q3 report; fine to publish',
+    });
+    resolutions++;
+    say(`  ✔ bob approves E9 → ${describeOverride(approval)}`);
+    say(`    the pending attestation stays as it was; the override extends E9's lineage`);
+    results.set('E9', approval);
+    // The same resolution of the same pending decision again: refused, signed, nothing changes.
+    const twice = await resolveExecution({
+      kafka,
+      topics,
+      pool,
+      schema,
+      trust,
+      approver: approverKey.signer,
+      executionId: e9.execution_id,
+      resolution: 'reject',
+      reason: 'second thoughts',
+    }).then(
+      () => 'ACCEPTED',
+      (e: unknown) => (e as Error).message.split(':')[0]!,
+    );
+    resolutions++;
+    say(`  ✘ bob resolves E9 a second time → refused ${twice}`);
+    if (twice !== 'OVERRIDE_ALREADY_RESOLVED')
+      throw new Error('a second resolution was not refused');
+    // A child of the approved execution inherits authority through the override attestation.
+    const e11 = await step9('E11', 'researcher', 'read.published', 'reports/q3/final', ['E9']);
+    if (e11.decision !== 'allow') throw new Error('the child of the approved execution was denied');
+
+    // Wait until governance has consumed every intent and resolution, including the redelivery.
     for (let i = 0; i < 300 && governance.stats.intents < published; i++)
       await new Promise((r) => setTimeout(r, 100));
 
@@ -260,35 +402,75 @@ export async function runDemo(): Promise<void> {
       ok++;
     }
     say(
-      `\nVerification\n  ${published} intents published → ${ledger.length} attestations + ${governance.stats.deadLetters} dead letters + ${governance.stats.redeliveries} redelivery answered from the ledger; ${ok}/${ledger.length} verify with only the public keys`,
+      `\nVerification\n  ${published} intents + ${resolutions} resolutions published → ${ledger.length} attestations + ${governance.stats.deadLetters} dead letters + ${governance.stats.redeliveries} redelivery answered from the ledger; ${ok}/${ledger.length} verify with only the public keys`,
     );
-    if (ledger.length + governance.stats.deadLetters + governance.stats.redeliveries !== published)
-      throw new Error('intents in ≠ attestations + dead letters + redeliveries');
+    if (
+      ledger.length + governance.stats.deadLetters + governance.stats.redeliveries !==
+      published + resolutions
+    )
+      throw new Error('intents + resolutions in ≠ attestations + dead letters + redeliveries');
 
     // The projection answers where the deepest execution came from.
-    const deepest = results.get('E7')!.verified.predicate;
-    const rows = await waitForAncestry(pool, schema, deepest.execution_id, 5);
+    const deepest = results.get('E11')!.verified.predicate;
+    const rows = await waitForAncestry(pool, schema, deepest.execution_id, 7);
     const label = new Map([...results].map(([l, r]) => [r.verified.predicate.execution_id, l]));
     say(
-      `\nAncestry of E7 ${deepest.execution_id} (Postgres projection, recursive over the multi-parent graph)`,
+      `\nAncestry of E11 ${deepest.execution_id} (Postgres projection, recursive over the multi-parent graph)`,
     );
     say(
-      `  depth 0  E7  ${shortId(deepest.execution_id)}  ${deepest.decision.padEnd(5)} ${deepest.action.padEnd(22)} by executor`,
+      `  depth 0  E11 ${shortId(deepest.execution_id)}  ${deepest.decision.padEnd(5)} ${deepest.action.padEnd(22)} by researcher`,
     );
     for (const r of rows)
       say(
-        `  depth ${r.depth}  ${label.get(r.execution_id) ?? '?'}  ${shortId(r.execution_id)}  ${(r.decision ?? '?').padEnd(5)} ${(r.action ?? '?').padEnd(22)} by ${names.get(r.agent ?? '') ?? r.agent}`,
+        `  depth ${r.depth}  ${(label.get(r.execution_id) ?? '?').padEnd(3)} ${shortId(r.execution_id)}  ${(r.decision ?? '?').padEnd(5)} ${(r.action ?? '?').padEnd(22)} by ${names.get(r.agent ?? '') ?? r.agent}`,
       );
+    const auth = deepest.authorization;
+    say(
+      `  authority: depth ${auth.depth} from principal ${auth.principals.map((k) => names.get(k) ?? k).join(', ')}, scope ${auth.scope?.actions.join(',') ?? '-'}, inherited from sha256:${short(auth.inherited_from[0] ?? '')} (E9's override)`,
+    );
+
+    // Runtime provenance: the release manager vouches for this checkout's governance runtime.
+    say('\nRuntime');
+    const runtime = await currentRuntime();
+    const release = await releaseCurrentRuntime(releaseKey.signer);
+    say(
+      `  runtime_hash sha256:${short(runtime.hash)} (${manifest.name} ${manifest.version}); release signed by release-manager lists it`,
+    );
 
     // Evidence: exported from the projection exactly as `lineage export` does, then checked offline.
     await mkdir(OUT, { recursive: true });
     await writeTrustStore(join(OUT, 'truststore.json'), trustDocument);
-    const bundle = await exportBundle(deepest.execution_id, schema, {
+    const sources = {
       keys: trustDocument.keys,
       policies: [policy.document as unknown as JsonValue],
+    };
+    const bundle = await exportBundle(deepest.execution_id, schema, {
+      ...sources,
+      releases: [release],
     });
-    verifyBundle(bundle, { ed25519: nobleEd25519, trust });
+    const checked = verifyBundle(bundle, { ed25519: nobleEd25519, trust });
+    const withoutRelease = verifyBundle(await exportBundle(deepest.execution_id, schema, sources), {
+      ed25519: nobleEd25519,
+      trust,
+    });
+    const overrides = checked.attestations.filter((a) => a.predicate.kind === 'override').length;
+    if (overrides === 0) throw new Error("the evidence does not carry E9's override");
+    say(
+      `  runtime_verified: ${checked.runtimeVerified} (with the signed release); ${withoutRelease.runtimeVerified} without it — unknown, not invalid`,
+    );
+    if (!checked.runtimeVerified) throw new Error('the release does not vouch for this runtime');
     await writeFile(join(OUT, 'evidence.json'), JSON.stringify(bundle, null, 2) + '\n');
+    await writeFile(join(OUT, 'release.json'), JSON.stringify(release, null, 2) + '\n');
+    await writeFile(join(OUT, 'grant.json'), JSON.stringify(grant, null, 2) + '\n');
+
+    // Deciding is a pure function: every recorded outcome re-derives under its pinned policy.
+    say('\nReplay');
+    await waitForPolicy(pool, schema, policy.ref.hash);
+    const report = await replayVerify(pool, schema, trust, undefined, { kafka, topics });
+    for (const m of report.mismatches) say(`  ${describeMismatch(m)}`);
+    say(`  ${describeReport(report)}`);
+    if (report.mismatches.length > 0) throw new Error('a recorded decision did not re-derive');
+
     // Where this run's data is, so the CLI can be pointed at it (lineage ancestors/export --schema …).
     const executions = Object.fromEntries(
       [...results].map(([l, r]) => [l, r.verified.predicate.execution_id]),
@@ -303,16 +485,21 @@ export async function runDemo(): Promise<void> {
     );
     say(`\nEvidence`);
     say(
-      `  ${OUT}/evidence.json     bundle of E7: ${bundle.attestations.length} attestations, ${bundle.keys.length} public keys, ${bundle.policies.length} policy`,
+      `  ${OUT}/evidence.json     bundle of E11: ${bundle.attestations.length} attestations (${overrides} override), ${bundle.keys.length} public keys, ${bundle.policies.length} policy, 1 release`,
     );
     say(
-      `    the same as: pnpm lineage export ${deepest.execution_id} --schema ${schema} --trust ${OUT}/truststore.json --out ${OUT}/evidence.json`,
+      `    the same as: pnpm lineage export ${deepest.execution_id} --schema ${schema} --trust ${OUT}/truststore.json --release ${OUT}/release.json --out ${OUT}/evidence.json`,
     );
     say(`  ${OUT}/attestation.json  E7's attestation alone (DSSE envelope)`);
+    say(`  ${OUT}/release.json      the signed release manifest`);
+    say(`  ${OUT}/grant.json        alice's grant to the planner`);
     say(`  ${OUT}/truststore.json   public keys only`);
     say(`  ${OUT}/run.json          this run's projection schema, topics and execution ids`);
     say(
       `  check it yourself:  pnpm lineage verify ${OUT}/evidence.json --trust ${OUT}/truststore.json`,
+    );
+    say(
+      `                      pnpm lineage replay-verify --all --schema ${schema} --topic-prefix demo.${run}. --trust ${OUT}/truststore.json${broker.owned ? '   (after pnpm kafka start: it reads the recorded intents)' : ''}`,
     );
     say(`  governance stats: ${JSON.stringify(governance.stats)}`);
   } finally {
@@ -325,6 +512,37 @@ export async function runDemo(): Promise<void> {
       say('\nStopped the Kafka broker the demo started.');
     }
   }
+}
+
+function line(step: Step, p: { decision: string; execution_id: string; reasons: string[] }) {
+  const mark = p.decision === 'allow' ? '✔' : p.decision === 'deny' ? '✘' : '⏸';
+  return `  ${mark} ${step.label.padEnd(3)} ${p.decision.padEnd(16)} ${shortId(p.execution_id)}  ${step.agent.padEnd(10)} ${`${step.action} ${step.resource}`.padEnd(42)} ${(step.parents.length ? `parents ${step.parents.join('+')}` : 'root (grant)').padEnd(13)}  ${p.reasons.join(' ')}`;
+}
+
+/** Waits until the projection holds the execution's decision (what `lineage override` reads). */
+async function waitForRow(pool: ReturnType<typeof createPool>, schema: string, id: string) {
+  const queries = openQueries(pool, schema);
+  for (let i = 0; i < 300; i++) {
+    const view = await queries.show(id).catch(() => null);
+    if (view?.decision) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`projection did not catch up with ${id}`);
+}
+
+/** Waits until the projection holds the policy document (what `lineage replay-verify` reads). */
+async function waitForPolicy(pool: ReturnType<typeof createPool>, schema: string, hash: string) {
+  for (let i = 0; i < 300; i++) {
+    const found = await pool
+      .query(`SELECT 1 FROM ${qualifiedName(schema, 'policies')} WHERE hash = $1`, [hash])
+      .then(
+        (r) => r.rowCount !== null && r.rowCount > 0,
+        () => false,
+      );
+    if (found) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the projection has no policy ${hash}: is the policies topic projected?`);
 }
 
 async function waitForAncestry(

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadTrustStore } from '@lineage/protocol';
+import { KEY_ROLES, loadTrustStore } from '@lineage/protocol';
 import type { KeyRole, TrustStoreDocument } from '@lineage/protocol';
 import {
   generateKeyPair,
@@ -12,11 +12,16 @@ import {
 } from '@lineage/keys';
 import { CliExit } from '../exit.js';
 
-/** Creates a key of `role` under dir/keys/<name>.key and registers it in dir/truststore.json. */
+/**
+ * Creates a key holding `roles` under dir/keys/<name>.key and registers it (with its owner, if
+ * given: keys sharing an owner cannot approve each other's work) in dir/truststore.json.
+ * @throws CliExit 2 when the key file exists.
+ */
 export async function addKey(
   dir: string,
   name: string,
-  role: KeyRole,
+  roles: KeyRole | KeyRole[],
+  owner?: string,
 ): Promise<{ keyid: string; path: string }> {
   const path = join(dir, 'keys', `${name}.key`);
   if (existsSync(path)) throw new CliExit(2, `${path} already exists; remove it to make a new key`);
@@ -28,7 +33,16 @@ export async function addKey(
   await writeKeyFile(path, pair);
   const next: TrustStoreDocument = {
     version: 1,
-    keys: [...doc.keys, trustedKey(pair, [role], { name, validFrom: new Date().toISOString() })],
+    keys: [
+      ...doc.keys,
+      {
+        ...trustedKey(pair, Array.isArray(roles) ? roles : [roles], {
+          name,
+          validFrom: new Date().toISOString(),
+        }),
+        ...(owner !== undefined ? { owner } : {}),
+      },
+    ],
   };
   loadTrustStore(next);
   await writeTrustStore(trustPath, next);
@@ -50,13 +64,25 @@ export function registerKeys(program: Command): void {
     });
   keys
     .command('add <name>')
-    .description('create a key for an agent, principal or approver and register it')
-    .option('--role <role>', 'agent | principal | approver | governance', 'agent')
+    .description('create a key for an agent, principal, approver or release signer and register it')
+    .option(
+      '--role <roles>',
+      'agent | principal | approver | release | governance (comma separated for several)',
+      'agent',
+    )
+    .option(
+      '--owner <owner>',
+      'who answers for the key; keys of one owner cannot approve each other',
+    )
     .option('--dir <dir>', 'where keys/ and truststore.json live', '.lineage')
-    .action(async (name: string, opts: { dir: string; role: KeyRole }) => {
+    .action(async (name: string, opts: { dir: string; role: string; owner?: string }) => {
       if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name))
         throw new CliExit(2, 'key name must be lowercase letters, digits and dashes');
-      const { keyid, path } = await addKey(opts.dir, name, opts.role);
-      console.log(`${opts.role} key ${name} ${keyid}\n  private key: ${path}`);
+      const roles = opts.role.split(',').map((r) => r.trim());
+      const unknown = roles.filter((r) => !KEY_ROLES.includes(r as KeyRole));
+      if (unknown.length > 0 || roles.length === 0)
+        throw new CliExit(2, `unknown role ${unknown.join(',')}: use ${KEY_ROLES.join(' | ')}`);
+      const { keyid, path } = await addKey(opts.dir, name, roles as KeyRole[], opts.owner);
+      console.log(`${roles.join(',')} key ${name} ${keyid}\n  private key: ${path}`);
     });
 }

@@ -1,6 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { EvidenceBundle } from '@lineage/protocol';
+import type { DsseEnvelope, EvidenceBundle } from '@lineage/protocol';
 import { databaseUrl } from '@lineage/infra';
 import { QueryError, openQueries } from '@lineage/query';
 import type { BundleSources, LineageNode, LineageQueries, Page } from '@lineage/query';
@@ -97,14 +97,23 @@ export function registerQueries(program: Command): void {
       '.lineage/truststore.json',
     )
     .option('--policies <dir>', 'directory of policy documents', 'infra/policy')
+    .option('--release <file>', 'a signed release manifest to embed (runtime provenance)')
     .option('--schema <schema>', 'projection schema', 'lineage')
     .action(
-      async (id: string, o: { out: string; trust: string; policies: string; schema: string }) => {
-        const bundle = await exportBundle(
-          id,
-          o.schema,
-          await loadBundleSources(o.trust, o.policies),
-        );
+      async (
+        id: string,
+        o: { out: string; trust: string; policies: string; schema: string; release?: string },
+      ) => {
+        const sources = await loadBundleSources(o.trust, o.policies);
+        let releases: DsseEnvelope[] = [];
+        if (o.release !== undefined) {
+          try {
+            releases = [JSON.parse(await readFile(o.release, 'utf8')) as DsseEnvelope];
+          } catch {
+            throw new CliExit(2, `cannot read release ${o.release}`);
+          }
+        }
+        const bundle = await exportBundle(id, o.schema, { ...sources, releases });
         try {
           await writeFile(o.out, JSON.stringify(bundle, null, 2) + '\n');
         } catch {

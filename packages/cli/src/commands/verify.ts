@@ -5,9 +5,11 @@ import {
   ProtocolError,
   fromDsse,
   isBundle,
+  knownRuntimeHashes,
   nobleEd25519,
   verifyAttestation,
   verifyBundle,
+  verifyRelease,
 } from '@lineage/protocol';
 import type { TrustStore } from '@lineage/protocol';
 import { readTrustStore } from '@lineage/keys';
@@ -29,10 +31,17 @@ async function readJson(path: string): Promise<unknown> {
 
 /**
  * Verifies an envelope or a bundle with the pure verifier (noble Ed25519: no node crypto, exactly
- * what a browser or an auditor's tool runs). Prints `valid …` or `invalid <CODE> …`.
+ * what a browser or an auditor's tool runs). Prints `valid …` or `invalid <CODE> …`, and
+ * `runtime_verified: true|false`: whether a signed release (the bundle's, or `releasePath`) vouches
+ * for the runtime that decided. An unknown runtime is reported, not invalid.
  */
-export async function verifyFile(path: string, trustPath: string | undefined): Promise<string> {
+export async function verifyFile(
+  path: string,
+  trustPath: string | undefined,
+  releasePath?: string,
+): Promise<string> {
   const value = await readJson(path);
+  const release = releasePath === undefined ? undefined : await readJson(releasePath);
   let trust: TrustStore | undefined;
   if (trustPath) {
     try {
@@ -43,15 +52,31 @@ export async function verifyFile(path: string, trustPath: string | undefined): P
   }
   try {
     if (isBundle(value)) {
-      const { target, attestations } = verifyBundle(value, { ed25519: nobleEd25519, trust });
+      // A release given beside the bundle is checked exactly like one bundled in it.
+      const withRelease =
+        release === undefined
+          ? value
+          : {
+              ...(value as object),
+              releases: [...((value as { releases?: unknown[] }).releases ?? []), release],
+            };
+      const { target, attestations, runtimeVerified } = verifyBundle(withRelease, {
+        ed25519: nobleEd25519,
+        trust,
+      });
       const p = target.predicate;
       const keys = trust
         ? 'keys pinned by the trust store'
         : 'keys taken from the bundle itself (pass --trust to pin them)';
-      return `valid bundle: execution ${p.execution_id} ${p.decision} (${p.reasons.join(', ')}); ${attestations.length} attestations, every ancestor present and allowed, policies match; ${keys}`;
+      return `valid bundle: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}); ${attestations.length} attestations, every ancestor present and allowed, policies match; ${keys}; runtime_verified: ${runtimeVerified}`;
     }
     if (!trust) throw new CliExit(2, 'verifying a single envelope needs --trust <truststore.json>');
-    const v = verifyAttestation(fromDsse(value), { trust, ed25519: nobleEd25519 });
+    // The release, when given, must be signed by a trusted release key.
+    const knownRuntimes =
+      release === undefined
+        ? undefined
+        : knownRuntimeHashes([verifyRelease(fromDsse(release), { trust, ed25519: nobleEd25519 })]);
+    const v = verifyAttestation(fromDsse(value), { trust, ed25519: nobleEd25519, knownRuntimes });
     const p = v.predicate;
     return `valid: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}) policy ${p.policy.id}@${p.policy.version} signed by ${v.signer.name ?? v.signer.keyid} at ${p.issued_at}; runtime_verified: ${v.runtimeVerified}`;
   } catch (e) {
@@ -71,7 +96,8 @@ export function registerVerify(program: Command): void {
     .command('verify <file>')
     .description('verify an attestation envelope or an evidence bundle offline')
     .option('--trust <truststore>', 'trust store JSON (required for a single envelope)')
-    .action(async (file: string, opts: { trust?: string }) => {
-      console.log(await verifyFile(file, opts.trust));
+    .option('--release <file>', 'a signed release manifest vouching for governance runtimes')
+    .action(async (file: string, opts: { trust?: string; release?: string }) => {
+      console.log(await verifyFile(file, opts.trust, opts.release));
     });
 }

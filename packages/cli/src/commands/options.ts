@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import type { Kafka } from 'kafkajs';
+import type { TrustStore } from '@lineage/protocol';
+import { databaseUrl, kafkaBrokers } from '@lineage/infra';
+import { createKafka, topicNames } from '@lineage/kafka';
+import type { TopicNames } from '@lineage/kafka';
+import { readKeyFile, readTrustStore } from '@lineage/keys';
+import type { KeyPair } from '@lineage/keys';
+import { isIdentifier } from '@lineage/store';
+import { CliExit } from '../exit.js';
+
+/** Flags of every command that talks to the broker. */
+export interface BrokerFlags {
+  brokers?: string;
+  topicPrefix: string;
+}
+
+/** Flags of every command that reads the projection. */
+export interface ProjectionFlags {
+  schema: string;
+  databaseUrl: string;
+}
+
+/** Adds `--brokers` and `--topic-prefix`. */
+export function brokerOptions(command: Command): Command {
+  return command
+    .option('--brokers <list>', 'Kafka brokers, comma separated (default: KAFKA_BROKERS or local)')
+    .option('--topic-prefix <prefix>', 'topic name prefix', process.env.LINEAGE_TOPIC_PREFIX ?? '');
+}
+
+/** Adds `--schema` and `--database-url`. */
+export function projectionOptions(command: Command): Command {
+  return command
+    .option('--schema <schema>', 'projection schema', process.env.LINEAGE_SCHEMA ?? 'lineage')
+    .option('--database-url <url>', 'Postgres URL (default: DATABASE_URL)', databaseUrl());
+}
+
+/** The Kafka client and topic names the flags name. */
+export function connection(
+  flags: BrokerFlags,
+  clientId: string,
+): { kafka: Kafka; topics: TopicNames } {
+  const brokers = flags.brokers !== undefined ? flags.brokers.split(',') : kafkaBrokers();
+  return { kafka: createKafka({ brokers, clientId }), topics: topicNames(flags.topicPrefix) };
+}
+
+/** @throws CliExit 2 when the schema name is not a plain identifier. */
+export function checkSchema(schema: string): void {
+  if (!isIdentifier(schema) || schema.startsWith('pg_'))
+    throw new CliExit(2, `--schema must match ^[a-z_][a-z0-9_]{0,40}$ (got ${schema})`);
+}
+
+/** @throws CliExit 2 when the trust store cannot be read or is malformed. */
+export async function loadTrust(path: string): Promise<TrustStore> {
+  try {
+    return await readTrustStore(path);
+  } catch (e) {
+    throw new CliExit(2, `trust store ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** @throws CliExit 2 when the key file cannot be read or is not an Ed25519 private key. */
+export async function loadKey(path: string): Promise<KeyPair> {
+  try {
+    return await readKeyFile(path);
+  } catch (e) {
+    throw new CliExit(2, (e as Error).message);
+  }
+}
+
+/** Parses a duration like `90s`, `30m`, `24h` or `7d` into milliseconds. @throws CliExit 2. */
+export function parseDuration(text: string): number {
+  const m = /^(\d{1,9})(s|m|h|d)$/.exec(text);
+  if (!m) throw new CliExit(2, `duration ${text} must look like 90s, 30m, 24h or 7d`);
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+/** Splits a comma-separated flag; `''` stays one empty entry (an empty resource prefix covers all). */
+export const list = (text: string): string[] => text.split(',').map((s) => s.trim());
