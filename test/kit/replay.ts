@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { TrustStoreDocument } from '@lineage/protocol';
+import { writeTrustStore } from '@lineage/keys';
+import { startProjector } from '@lineage/projector';
+import { createPool } from '@lineage/store';
+import type { TestLedger } from './ledger.js';
+import { waitUntil } from './read.js';
+
+const run = promisify(execFile);
+
+/**
+ * Runs `lineage replay-verify --all` — the real CLI, as an auditor would — over a test ledger: projects
+ * the ledger into a fresh Postgres schema, waits for `attestations` rows, writes the trust store to a
+ * file (`trust`, default the ledger's), and returns the CLI's exit code and output. Cleans up.
+ */
+export async function replayVerifyAll(
+  ledger: TestLedger,
+  brokers: string[],
+  databaseUrl: string,
+  attestations: number,
+  trust: TrustStoreDocument = ledger.trustDocument,
+): Promise<{ code: number; out: string }> {
+  const schema = `rv_${randomUUID().slice(0, 8)}`;
+  const pool = createPool(databaseUrl);
+  const projector = await startProjector({
+    kafka: ledger.kafka,
+    pool,
+    schema,
+    topics: ledger.topics,
+    groupId: `${ledger.groupId}-replay-${schema}`,
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'lineage-rv-'));
+  try {
+    await writeTrustStore(join(dir, 'truststore.json'), trust);
+    const count = async (table: string) =>
+      Number((await pool.query(`SELECT count(*) AS n FROM ${schema}.${table}`)).rows[0]?.n ?? 0);
+    await waitUntil(
+      async () => (await count('executions')) >= attestations && (await count('policies')) > 0,
+      60_000,
+      `${attestations} attestations and the policy projected`,
+    );
+    const args = [
+      ...['tsx', 'packages/cli/src/main.ts', 'replay-verify', '--all'],
+      ...['--schema', schema, '--database-url', databaseUrl],
+      ...['--topic-prefix', ledger.topics.intents.replace('lineage.intents.v1', '')],
+      ...['--trust', join(dir, 'truststore.json')],
+    ];
+    try {
+      const { stdout, stderr } = await run('npx', args, {
+        env: { ...process.env, KAFKA_BROKERS: brokers.join(',') },
+      });
+      return { code: 0, out: stdout + stderr };
+    } catch (e) {
+      const err = e as { code: number; stdout: string; stderr: string };
+      return { code: err.code, out: err.stdout + err.stderr };
+    }
+  } finally {
+    await projector.stop();
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await pool.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
