@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -287,6 +287,72 @@ describe('the demo, end to end, and its evidence', () => {
     );
     expect(result.code, result.out).toBe(1);
     expect(result.out).toContain(code);
+  });
+
+  it('keys rotate keeps the retired key trusted up to the handover; keys revoke cuts exactly at T', async () => {
+    // Rotation: the new key takes over at T; the old entry stays, valid until T.
+    const keysDir = join(dir, 'rotation');
+    expect((await lineage('keys', 'init', '--dir', keysDir)).code).toBe(0);
+    const before = JSON.parse(
+      await readFile(join(keysDir, 'truststore.json'), 'utf8'),
+    ) as TrustStoreDocument;
+    const handover = '2030-01-01T00:00:00.000Z';
+    const rotated = await lineage(
+      'keys',
+      'rotate',
+      'governance',
+      '--at',
+      handover,
+      '--dir',
+      keysDir,
+    );
+    expect(rotated.code, rotated.out).toBe(0);
+    const after = JSON.parse(
+      await readFile(join(keysDir, 'truststore.json'), 'utf8'),
+    ) as TrustStoreDocument;
+    const old = after.keys.find((k) => k.keyid === before.keys[0]!.keyid)!;
+    const fresh = after.keys.find((k) => k.keyid !== old.keyid)!;
+    expect([old.valid_until, fresh.valid_from, fresh.roles]).toEqual([
+      handover,
+      handover,
+      ['governance'],
+    ]);
+    expect(loadTrustStore(after).document.keys).toHaveLength(2);
+    expect((await lineage('keys', 'rotate', 'nobody', '--dir', keysDir)).code).toBe(2);
+
+    // Revocation, on the attestation governance issued in the demo: revoked after its issue time it
+    // still verifies; revoked at or before it, it fails KEY_NOT_VALID_AT.
+    const attestation = JSON.parse(
+      await readFile('.lineage/demo/attestation.json', 'utf8'),
+    ) as DsseEnvelope;
+    const issuedAt = (
+      JSON.parse(new TextDecoder().decode(fromBase64(attestation.payload))) as {
+        predicate: { issued_at: string; issuer: string };
+      }
+    ).predicate;
+    const revokeDir = join(dir, 'revocation');
+    await mkdir(revokeDir, { recursive: true });
+    const trustCopy = join(revokeDir, 'truststore.json');
+    const verifyWithRevocation = async (at: string) => {
+      await writeFile(trustCopy, await readFile(TRUST, 'utf8'));
+      const revoked = await lineage(
+        'keys',
+        'revoke',
+        issuedAt.issuer,
+        '--at',
+        at,
+        '--dir',
+        revokeDir,
+      );
+      expect(revoked.code, revoked.out).toBe(0);
+      return lineage('verify', '.lineage/demo/attestation.json', '--trust', trustCopy);
+    };
+    const t = Date.parse(issuedAt.issued_at);
+    expect((await verifyWithRevocation(new Date(t + 1).toISOString())).code).toBe(0);
+    const cut = await verifyWithRevocation(new Date(t).toISOString());
+    expect(cut.code, cut.out).toBe(1);
+    expect(cut.out).toContain('KEY_NOT_VALID_AT');
+    expect((await lineage('keys', 'revoke', 'f'.repeat(64), '--dir', revokeDir)).code).toBe(2);
   });
 
   it('openssl alone verifies the attestation governance issued (no code of ours)', async () => {

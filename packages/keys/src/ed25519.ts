@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Ed25519Verifier, Signer } from '@lineage/protocol';
 
@@ -54,4 +54,29 @@ export function nodeEd25519(): Ed25519Verifier {
 /** A node:crypto signer over a private KeyObject. */
 export function nodeSigner(key: KeyObject, keyid: string): Signer {
   return { keyid, sign: (message) => new Uint8Array(sign(null, message, key)) };
+}
+
+/**
+ * Remembers signatures that verified, so a grant or parent attestation carried by many intents is
+ * checked once. The memo key is the SHA-256 of (public key, signature, message): a hit means these
+ * exact bytes verified before, which Ed25519's determinism makes as good as verifying again. Only
+ * successes are kept (failures stay cheap to recompute and cannot crowd the memo); the oldest entry
+ * goes first once `capacity` is reached.
+ */
+export function memoizedEd25519(inner: Ed25519Verifier, capacity = 50_000): Ed25519Verifier {
+  const verified = new Set<string>();
+  return {
+    verify(signature, message, publicKey) {
+      const id = createHash('sha256')
+        .update(publicKey)
+        .update(signature)
+        .update(message)
+        .digest('base64');
+      if (verified.has(id)) return true;
+      if (!inner.verify(signature, message, publicKey)) return false;
+      if (verified.size >= capacity) verified.delete(verified.values().next().value!);
+      verified.add(id);
+      return true;
+    },
+  };
 }

@@ -1,5 +1,6 @@
 export {
   nodeEd25519,
+  memoizedEd25519,
   nodeSigner,
   publicKeyObject,
   privateKeyObject,

@@ -6,6 +6,7 @@ import type { LoadedPolicy } from '@lineage/policy';
 import { attestationCodec, policyCodec } from '@lineage/schemas';
 import { TransactionalProcessor, ensureTopics, readToEnd } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
+import { memoizedEd25519 } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
 import { Governor } from './governor.js';
 import type { GovernorStats } from './governor.js';
@@ -106,7 +107,8 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     topics: options.topics,
     policies,
     trust: options.trust,
-    ed25519: options.ed25519,
+    // Grants and parent attestations recur across intents: each distinct signature is verified once.
+    ed25519: memoizedEd25519(options.ed25519),
     signer: options.key.signer,
     runtimeHash: options.runtimeHash,
   });

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { Ed25519Verifier } from '@lineage/protocol';
+import { memoizedEd25519, nodeEd25519 } from './ed25519.js';
+import { generateKeyPair } from './keyfile.js';
+
+describe('memoizedEd25519', () => {
+  const pair = generateKeyPair();
+  const message = new TextEncoder().encode('a grant carried by many intents');
+  const sig = pair.signer.sign(message);
+  const counting = () => {
+    const inner = nodeEd25519();
+    const counter = {
+      calls: 0,
+      verify: (s: Uint8Array, m: Uint8Array, k: Uint8Array) => (
+        counter.calls++,
+        inner.verify(s, m, k)
+      ),
+    };
+    return counter as Ed25519Verifier & { calls: number };
+  };
+
+  it('verifies a repeated valid signature once', () => {
+    const inner = counting();
+    const memo = memoizedEd25519(inner);
+    for (let i = 0; i < 5; i++) expect(memo.verify(sig, message, pair.publicKey)).toBe(true);
+    expect(inner.calls).toBe(1);
+  });
+
+  it('never answers from the memo for other bytes: another message, signature or key is verified', () => {
+    const inner = counting();
+    const memo = memoizedEd25519(inner);
+    expect(memo.verify(sig, message, pair.publicKey)).toBe(true);
+    const other = new TextEncoder().encode('a different message');
+    expect(memo.verify(sig, other, pair.publicKey)).toBe(false);
+    const flipped = Uint8Array.from(sig);
+    flipped[0]! ^= 1;
+    expect(memo.verify(flipped, message, pair.publicKey)).toBe(false);
+    expect(memo.verify(sig, message, generateKeyPair().publicKey)).toBe(false);
+    expect(inner.calls).toBe(4);
+  });
+
+  it('keeps failures out and forgets the oldest success beyond its capacity', () => {
+    const inner = counting();
+    const memo = memoizedEd25519(inner, 2);
+    const signed = ['a', 'b', 'c'].map((t) => {
+      const m = new TextEncoder().encode(t);
+      return { m, s: pair.signer.sign(m) };
+    });
+    for (const { m, s } of signed) expect(memo.verify(s, m, pair.publicKey)).toBe(true);
+    expect(inner.calls).toBe(3);
+    // 'a' was evicted: verified again; 'c' is still remembered.
+    expect(memo.verify(signed[0]!.s, signed[0]!.m, pair.publicKey)).toBe(true);
+    expect(memo.verify(signed[2]!.s, signed[2]!.m, pair.publicKey)).toBe(true);
+    expect(inner.calls).toBe(4);
+    const bad = new Uint8Array(64);
+    expect(memo.verify(bad, message, pair.publicKey)).toBe(false);
+    expect(memo.verify(bad, message, pair.publicKey)).toBe(false);
+    expect(inner.calls).toBe(6);
+  });
+});
