@@ -44,6 +44,7 @@ describe('fail closed: one scenario per reason code, over the real broker', () =
       partitions: 3,
       policy: {
         ...TEST_POLICY,
+        max_clock_skew_seconds: 300,
         require_override: [{ id: 'hold-launch', actions: ['hold.*'], approvers: ['*'] }],
         allow: [...TEST_POLICY.allow, { id: 'holds', agents: ['*'], actions: ['hold.*'] }],
       },
@@ -192,6 +193,11 @@ describe('fail closed: one scenario per reason code, over the real broker', () =
       { code: 'AGENT_KEY_UNKNOWN', ...signedBy(stranger) },
       { code: 'AGENT_KEY_REVOKED', ...signedBy(revokedAgent) },
       { code: 'AGENT_KEY_EXPIRED', ...signedBy(expiredAgent) },
+      // A revoked key backdating its claim to before its revocation: the broker's append time says no.
+      {
+        code: 'INTENT_CLOCK_SKEW',
+        ...signedBy(revokedAgent, { requested_at: '2023-06-01T00:00:00.000Z' }),
+      },
       { code: 'GRANT_MISSING', ...root(null) },
       { code: 'GRANT_INVALID', ...root(forgedGrant) },
       {

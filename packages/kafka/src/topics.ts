@@ -30,7 +30,8 @@ export interface TopicOptions {
 
 /**
  * Creates the topics if missing: infinite retention, no compaction (the attestations topic is the
- * ledger), except the policies topic, which is compacted by policy hash and has one partition.
+ * ledger), except the policies topic, which is compacted by policy hash and has one partition. The
+ * input topics (intents, overrides) stamp records with the broker's LogAppendTime.
  * Intents, attestations and overrides must have the same partition count so one governance
  * instance owns partition p of each and is the one writer of attestation partition p.
  * @throws LineageKafkaError TOPICS_NOT_COPARTITIONED when existing topics disagree.
@@ -53,11 +54,14 @@ export async function ensureTopics(
     ];
     const ledger = [...common, { name: 'cleanup.policy', value: 'delete' }];
     const compacted = [...common, { name: 'cleanup.policy', value: 'compact' }];
+    // Inputs carry the broker's append time, not the producer's: governance bounds an intent's
+    // claimed requested_at by it, so an agent cannot pick the time its claim is judged at.
+    const inputs = [...ledger, { name: 'message.timestamp.type', value: 'LogAppendTime' }];
     const existing = new Set(await admin.listTopics());
     const specs = [
-      { topic: names.intents, numPartitions: partitions, configEntries: ledger },
+      { topic: names.intents, numPartitions: partitions, configEntries: inputs },
       { topic: names.attestations, numPartitions: partitions, configEntries: ledger },
-      { topic: names.overrides, numPartitions: partitions, configEntries: ledger },
+      { topic: names.overrides, numPartitions: partitions, configEntries: inputs },
       { topic: names.deadLetters, numPartitions: partitions, configEntries: ledger },
       { topic: names.policies, numPartitions: 1, configEntries: compacted },
     ].filter((t) => !existing.has(t.topic));

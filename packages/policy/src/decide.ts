@@ -39,6 +39,11 @@ export interface IntentInput {
   executionId: string;
   envelope: RawEnvelope;
   parentAttestations: readonly RawEnvelope[];
+  /**
+   * When the broker appended the record (RFC 3339; the intents topic uses LogAppendTime, so the
+   * agent cannot choose it). Checked against `requested_at` when the policy bounds clock skew.
+   */
+  receivedAt?: string;
 }
 
 /** The decision: a pure function of (intent, policy document, trust store). */
@@ -113,6 +118,16 @@ export function decide(input: IntentInput, ctx: DecideContext): DecisionOutcome 
   ) {
     return deny(['AGENT_SIGNATURE_INVALID'], intent);
   }
+
+  // The claimed request time must be close to when the broker received it, if the policy says so:
+  // the agent key's window (above), the grant and its principal (below) are judged at requested_at.
+  const skew = ctx.policy.document.max_clock_skew_seconds;
+  if (
+    skew !== undefined &&
+    (input.receivedAt === undefined ||
+      !(Math.abs(Date.parse(intent.requested_at) - Date.parse(input.receivedAt)) <= skew * 1000))
+  )
+    return deny(['INTENT_CLOCK_SKEW'], intent);
 
   // Authority: a root's comes from the grant it carries, a child's from its parents' attestations.
   const authority =

@@ -12,6 +12,7 @@ import {
   expired,
   gov,
   grant,
+  policy,
   principal,
   revoked,
   signed,
@@ -357,5 +358,47 @@ describe('decide: authority comes from a root grant or from the parents', () => 
       'POLICY_DENIED',
       'rule:shallow-only',
     ]);
+  });
+});
+
+describe("decide: the claimed request time is bounded by the broker's append time when the policy says so", () => {
+  const bounded = loadPolicy({ ...policy.document, max_clock_skew_seconds: 300 });
+  const at = (b: Record<string, unknown>, receivedAt: string | undefined, k = agent) =>
+    decide(
+      {
+        executionId: b.execution_id as string,
+        envelope: signed(k.signer, b),
+        parentAttestations: [],
+        ...(receivedAt === undefined ? {} : { receivedAt }),
+      },
+      { ...ctx, policy: bounded },
+    );
+  const requested = '2026-01-01T00:00:00.000Z';
+
+  it('allows within the bound, on either side', () => {
+    const b = body(agent.keyid, { requested_at: requested });
+    expect(at(b, '2026-01-01T00:05:00.000Z').decision).toBe('allow');
+    expect(at(b, '2025-12-31T23:55:00.000Z').decision).toBe('allow');
+  });
+
+  it('denies INTENT_CLOCK_SKEW beyond it, or when the append time is unknown', () => {
+    const b = body(agent.keyid, { requested_at: requested });
+    expect(at(b, '2026-01-01T00:05:00.001Z').reasons).toEqual(['INTENT_CLOCK_SKEW']);
+    expect(at(b, undefined).reasons).toEqual(['INTENT_CLOCK_SKEW']);
+    expect(at(b, 'not a time').reasons).toEqual(['INTENT_CLOCK_SKEW']);
+  });
+
+  it('stops a revoked key from backdating its claim to before the revocation', () => {
+    const b = body(revoked.keyid, { requested_at: '2024-06-01T00:00:00Z' });
+    // Unbounded, the backdated claim passes the key window; bounded, the broker's time refuses it.
+    expect(run(b, signed(revoked.signer, b)).decision).toBe('allow');
+    expect(at(b, '2026-02-01T00:00:00.000Z', revoked).reasons).toEqual(['INTENT_CLOCK_SKEW']);
+  });
+
+  it('refuses a bound that is not a positive integer (POLICY_MALFORMED)', () => {
+    for (const bad of [0, -5, 1.5, '300'])
+      expect(() => loadPolicy({ ...policy.document, max_clock_skew_seconds: bad })).toThrow(
+        expect.objectContaining({ code: 'POLICY_MALFORMED' }) as Error,
+      );
   });
 });

@@ -58,6 +58,12 @@ export interface PolicyDocument {
   allow: AllowRule[];
   deny: DenyRule[];
   require_override?: OverrideRule[];
+  /**
+   * When set, an intent whose `requested_at` is further than this from the time the broker
+   * appended it is denied `INTENT_CLOCK_SKEW`: key windows, grants and revocations are checked at
+   * `requested_at`, so this bounds how far an agent can backdate (or postdate) its claim.
+   */
+  max_clock_skew_seconds?: number;
 }
 
 /** A policy loaded once: the document with its reference (id, version, content hash). */
@@ -159,7 +165,9 @@ export function loadPolicy(value: unknown): LoadedPolicy {
     throw fail('policy is not an object');
   const o = value as Record<string, unknown>;
   for (const k of Object.keys(o))
-    if (!['id', 'version', 'allow', 'deny', 'require_override'].includes(k))
+    if (
+      !['id', 'version', 'allow', 'deny', 'require_override', 'max_clock_skew_seconds'].includes(k)
+    )
       throw fail(`policy has unknown field ${k}`);
   if (typeof o.id !== 'string' || !RULE_ID.test(o.id))
     throw fail('policy id must match ' + RULE_ID.source);
@@ -212,12 +220,16 @@ export function loadPolicy(value: unknown): LoadedPolicy {
       ...(r.self_approval === undefined ? {} : { self_approval: r.self_approval }),
     };
   });
+  const skew = o.max_clock_skew_seconds;
+  if (skew !== undefined && (!Number.isSafeInteger(skew) || (skew as number) < 1))
+    throw fail('max_clock_skew_seconds must be a positive integer');
   const document: PolicyDocument = {
     id: o.id,
     version: o.version as number,
     allow,
     deny,
     ...(overrides === undefined ? {} : { require_override: overrides }),
+    ...(skew === undefined ? {} : { max_clock_skew_seconds: skew as number }),
   };
   // The hash is over the normalised document, so it is stable however the file was formatted.
   canonicalize(document);

@@ -89,6 +89,8 @@ export interface RederiveContext {
    * intent digest: used when the attestation could not embed it (an oversized intent).
    */
   recordedIntent?(executionId: string, intentDigest: string): RawEnvelope | undefined;
+  /** When the broker appended the decided intent record (RFC 3339), for the clock-skew bound. */
+  receivedAt?(executionId: string, intentDigest: string): string | undefined;
   /**
    * The pending attestation the resolution record carried (from the overrides topic), by routing id
    * and resolution digest: what governance resolved against. When absent, the ledger's copy of the
@@ -275,7 +277,12 @@ export function rederive(envelope: RawEnvelope, ctx: RederiveContext): RederiveR
   const recorded = ctx.carried?.(p.execution_id, subjectDigest);
   const parents = recorded ?? named.map((d) => ctx.attestation(d)).filter((e) => e !== undefined);
   const outcome = decide(
-    { executionId: p.execution_id, envelope: intent, parentAttestations: parents },
+    {
+      executionId: p.execution_id,
+      envelope: intent,
+      parentAttestations: parents,
+      receivedAt: ctx.receivedAt?.(p.execution_id, subjectDigest),
+    },
     { policy: loaded.policy, trust: ctx.trust, ed25519: ctx.ed25519 },
   );
   const expected: DerivedOutcome = {

@@ -73,7 +73,13 @@ describe('verifyBundle', () => {
   it('names the missing target, a missing ancestor and a denied ancestor', () => {
     const b = bundleOf(target, middle, root);
     expect(
-      codeOf({ ...b, execution_id: middle.statement.subject[0].name.replace(/.$/, '0') }),
+      // Another id: the last hex digit changed (to one it is not).
+      codeOf({
+        ...b,
+        execution_id: middle.statement.subject[0].name.replace(/.$/, (c) =>
+          c === '0' ? '1' : '0',
+        ),
+      }),
     ).toBe('BUNDLE_TARGET_MISSING');
     expect(codeOf(bundleOf(target, root))).toBe('ANCESTOR_MISSING');
     expect(codeOf(bundleOf(target, middle))).toBe('ANCESTOR_MISSING');

@@ -244,6 +244,7 @@ export class Governor {
         executionId: subject,
         envelope: record.envelope,
         parentAttestations: record.parent_attestations,
+        receivedAt: receivedAt(message),
       },
       { policy, trust: this.config.trust, ed25519: this.config.ed25519 },
     );
@@ -408,4 +409,10 @@ function approverOnly(env: RawEnvelope, approver: string): RawEnvelope {
       .filter((s) => s.keyid === approver && s.sig.length === 64)
       .slice(0, 1),
   };
+}
+
+/** The broker's timestamp of a record (LogAppendTime on the input topics), as RFC 3339. */
+function receivedAt(message: KafkaMessage): string | undefined {
+  const ms = Number(message.timestamp);
+  return Number.isSafeInteger(ms) && ms >= 0 ? new Date(ms).toISOString() : undefined;
 }

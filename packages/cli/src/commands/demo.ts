@@ -116,6 +116,7 @@ function demoPolicy(approver: string): JsonValue {
   return {
     id: 'demo',
     version: 1,
+    max_clock_skew_seconds: 300,
     allow: [
       {
         id: 'any-agent-read',

@@ -95,6 +95,8 @@ export interface CarriedInputs {
   parents: Map<string, RawEnvelope[]>;
   /** The agent-signed intent of each intent record. */
   intents: Map<string, RawEnvelope>;
+  /** When the broker appended each intent record (RFC 3339). */
+  received: Map<string, string>;
   /** The pending attestation each resolution record carried. */
   pendings: Map<string, RawEnvelope>;
 }
@@ -110,14 +112,21 @@ export async function readCarried(
   source: IntentSource,
   executionId?: string,
 ): Promise<CarriedInputs> {
-  const carried: CarriedInputs = { parents: new Map(), intents: new Map(), pendings: new Map() };
-  await readAll(source, source.topics.intents, (value) => {
+  const carried: CarriedInputs = {
+    parents: new Map(),
+    intents: new Map(),
+    received: new Map(),
+    pendings: new Map(),
+  };
+  await readAll(source, source.topics.intents, (value, timestamp) => {
     const record = intentCodec.decode(value);
     if (executionId !== undefined && record.execution_id !== executionId) return;
     const key = carriedKey(record.execution_id, sha256Hex(record.envelope.payload));
     if (carried.parents.has(key)) return;
     carried.parents.set(key, record.parent_attestations);
     carried.intents.set(key, record.envelope);
+    const ms = Number(timestamp);
+    if (Number.isSafeInteger(ms) && ms >= 0) carried.received.set(key, new Date(ms).toISOString());
   });
   await readAll(source, source.topics.overrides, (value) => {
     const record = overrideCodec.decode(value);
@@ -131,7 +140,7 @@ export async function readCarried(
 async function readAll(
   source: IntentSource,
   topic: string,
-  onValue: (value: Buffer) => void,
+  onValue: (value: Buffer, timestamp: string) => void,
 ): Promise<void> {
   const admin = source.kafka.admin();
   let partitions: number[];
@@ -150,7 +159,7 @@ async function readAll(
     if (!m.value || m.value.length === 0) return;
     // Attacker-controlled bytes: what governance could not decode it never decided.
     try {
-      onValue(m.value);
+      onValue(m.value, m.timestamp);
     } catch (error) {
       if (!(error instanceof SchemaError)) throw error;
     }
@@ -230,6 +239,7 @@ export async function replayVerify(
       ? {
           carried: (id, digest) => carried.parents.get(carriedKey(id, digest)),
           recordedIntent: (id, digest) => carried.intents.get(carriedKey(id, digest)),
+          receivedAt: (id, digest) => carried.received.get(carriedKey(id, digest)),
           carriedPending: (id, digest) => carried.pendings.get(carriedKey(id, digest)),
         }
       : {}),
