@@ -7,8 +7,8 @@ import { ANY_SCOPE, TEST_PRINCIPAL, grantFor } from './kit/authority.js';
 import { encodeIntent, intent, sendRaw, signBody } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { readDeadLetters, readLedger, waitUntil } from './kit/read.js';
-import { replayVerifyAll } from './kit/replay.js';
+import { readDeadLetters, readLedger, waitUntil, expectChains } from './kit/read.js';
+import { expectReplayVerifies } from './kit/replay.js';
 
 let ledger: TestLedger | undefined;
 afterEach(async () => {
@@ -384,14 +384,7 @@ describe('governance on a real broker', () => {
     );
     expect(entries.length + deadLetters.length).toBe(total);
     // Every outcome on this ledger re-derives from the recorded inputs: `lineage replay-verify --all`.
-    const replay = await replayVerifyAll(
-      ledger,
-      inject('brokers'),
-      inject('databaseUrl'),
-      entries.length,
-    );
-    expect(replay.code, replay.out).toBe(0);
-    expect(replay.out).toContain(`${entries.length} re-derived identically, 0 mismatches`);
+    await expectReplayVerifies(ledger, entries.length);
     expect(deadLetters.map((d) => d.reason).sort()).toEqual([
       'EMPTY_RECORD',
       'UNDECODABLE',
@@ -498,24 +491,9 @@ describe('governance on a real broker', () => {
     expect(forId.filter((e) => e.predicate.decision === 'allow')).toHaveLength(1);
     expect(entries).toHaveLength(4);
     // Every outcome on this ledger re-derives from the recorded inputs: `lineage replay-verify --all`.
-    const replay = await replayVerifyAll(
-      ledger,
-      inject('brokers'),
-      inject('databaseUrl'),
-      entries.length,
-    );
-    expect(replay.code, replay.out).toBe(0);
-    expect(replay.out).toContain(`${entries.length} re-derived identically, 0 mismatches`);
+    await expectReplayVerifies(ledger, entries.length);
 
     // The chain continued across the restart without a gap or a fork.
-    for (const p of new Set(entries.map((e) => e.partition))) {
-      const chain = entries.filter((e) => e.partition === p);
-      chain.forEach((e, i) =>
-        expect([e.predicate.sequence, e.predicate.prev]).toEqual([
-          i,
-          i === 0 ? null : chain[i - 1]!.digest,
-        ]),
-      );
-    }
+    expectChains(entries);
   });
 });

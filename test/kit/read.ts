@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { expect } from 'vitest';
 import { attestationDigest, parseStatement } from '@lineage/protocol';
 import type { Digest, Predicate, RawEnvelope } from '@lineage/protocol';
 import { attestationCodec, deadLetterCodec } from '@lineage/schemas';
@@ -103,5 +104,18 @@ export async function waitUntil(
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Asserts that every partition of the ledger is one gap-free hash chain: sequence 0, 1, … and prev. */
+export function expectChains(entries: readonly LedgerEntry[]): void {
+  for (const p of new Set(entries.map((e) => e.partition))) {
+    const chain = entries.filter((e) => e.partition === p);
+    chain.forEach((e, i) =>
+      expect([e.predicate.sequence, e.predicate.prev]).toEqual([
+        i,
+        i === 0 ? null : chain[i - 1]!.digest,
+      ]),
+    );
   }
 }

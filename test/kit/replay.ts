@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TrustStoreDocument } from '@lineage/protocol';
+import { expect, inject } from 'vitest';
 import { writeTrustStore } from '@lineage/keys';
 import { startProjector } from '@lineage/projector';
 import { createPool } from '@lineage/store';
@@ -65,4 +66,24 @@ export async function replayVerifyAll(
     await pool.end();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Asserts that `lineage replay-verify --all` re-derives every one of the ledger's `attestations`
+ * identically from the recorded inputs (see {@link replayVerifyAll}).
+ */
+export async function expectReplayVerifies(
+  ledger: TestLedger,
+  attestations: number,
+  trust: TrustStoreDocument = ledger.trustDocument,
+): Promise<void> {
+  const replay = await replayVerifyAll(
+    ledger,
+    inject('brokers'),
+    inject('databaseUrl'),
+    attestations,
+    trust,
+  );
+  expect(replay.code, replay.out).toBe(0);
+  expect(replay.out).toContain(`${attestations} re-derived identically, 0 mismatches`);
 }

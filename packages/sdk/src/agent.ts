@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { sha256Hex } from '@lineage/protocol';
 import type { JsonValue, RuntimeRef, Signer, VerifyContext } from '@lineage/protocol';
 import { envelopeRecord, intentCodec } from '@lineage/schemas';
@@ -6,7 +6,7 @@ import type { TopicNames } from '@lineage/kafka';
 import { LineageSdkError } from './errors.js';
 import { signIntent } from './intent.js';
 import type { IntentDraft, SignedIntent } from './intent.js';
-import { AttestationWatcher } from './watcher.js';
+import { connectPublisher } from './watcher.js';
 import type { ReceivedAttestation } from './watcher.js';
 
 export interface AgentOptions {
@@ -45,22 +45,11 @@ export interface LineageAgent {
 /** Connects an agent: an idempotent producer for intents and a watcher for attestations. */
 export async function connectAgent(options: AgentOptions): Promise<LineageAgent> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const producer: Producer = options.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  const watcher = new AttestationWatcher(
+  const { producer, watcher } = await connectPublisher(
     options.kafka,
     options.topics.attestations,
     options.verify,
   );
-  const started = await Promise.allSettled([producer.connect(), watcher.start()]);
-  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    await Promise.allSettled([producer.disconnect(), watcher.stop()]);
-    throw failed.reason;
-  }
   let closed = false;
 
   const publishSigned = async (intent: SignedIntent): Promise<ReceivedAttestation> => {

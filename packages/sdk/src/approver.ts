@@ -1,10 +1,10 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { attestationDigest, parseStatement, sha256Hex, signResolution } from '@lineage/protocol';
 import type { ExecutionId, KeyId, RawEnvelope, Signer, VerifyContext } from '@lineage/protocol';
 import { envelopeRecord, overrideCodec } from '@lineage/schemas';
 import type { TopicNames } from '@lineage/kafka';
 import { LineageSdkError } from './errors.js';
-import { AttestationWatcher, resolutionKey } from './watcher.js';
+import { connectPublisher, resolutionKey } from './watcher.js';
 import type { ReceivedAttestation } from './watcher.js';
 
 export interface ApproverOptions {
@@ -43,22 +43,11 @@ export interface LineageApprover {
 /** Connects an approver: an idempotent producer for resolutions and a watcher for attestations. */
 export async function connectApprover(options: ApproverOptions): Promise<LineageApprover> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const producer: Producer = options.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  const watcher = new AttestationWatcher(
+  const { producer, watcher } = await connectPublisher(
     options.kafka,
     options.topics.attestations,
     options.verify,
   );
-  const started = await Promise.allSettled([producer.connect(), watcher.start()]);
-  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    await Promise.allSettled([producer.disconnect(), watcher.stop()]);
-    throw failed.reason;
-  }
   let closed = false;
 
   const publishResolution = async (request: ResolutionRequest): Promise<ReceivedAttestation> => {

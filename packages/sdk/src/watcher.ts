@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { fromBase64, sha256Hex, verifyAttestation } from '@lineage/protocol';
 import type { Digest, RawEnvelope, VerifiedAttestation, VerifyContext } from '@lineage/protocol';
 import { attestationCodec } from '@lineage/schemas';
@@ -120,4 +120,28 @@ export class AttestationWatcher {
   async stop(): Promise<void> {
     await this.consumer.disconnect();
   }
+}
+
+/**
+ * Connects what a publishing client needs: an idempotent producer and a watcher of the attestations
+ * topic for governance's answers. Either failing to start stops both.
+ */
+export async function connectPublisher(
+  kafka: Kafka,
+  attestationsTopic: string,
+  verify: VerifyContext,
+): Promise<{ producer: Producer; watcher: AttestationWatcher }> {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  const watcher = new AttestationWatcher(kafka, attestationsTopic, verify);
+  const started = await Promise.allSettled([producer.connect(), watcher.start()]);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled([producer.disconnect(), watcher.stop()]);
+    throw failed.reason;
+  }
+  return { producer, watcher };
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isKeyId, parseScope, signGrant } from '@lineage/protocol';
 import type { DsseEnvelope, KeyId, Signer } from '@lineage/protocol';
 import { CliExit } from '../exit.js';
-import { list, loadKey, parseDuration } from './options.js';
+import { emitJson, list, loadKey, parseDuration } from './options.js';
 
 /** What a principal authorizes. */
 export interface GrantTerms {
@@ -77,16 +76,7 @@ export function registerGrant(program: Command): void {
           },
           key.signer,
         );
-        const text = JSON.stringify(envelope, null, 2) + '\n';
-        if (o.out === undefined) {
-          process.stdout.write(text);
-          return;
-        }
-        try {
-          await writeFile(o.out, text);
-        } catch {
-          throw new CliExit(2, `cannot write ${o.out}`);
-        }
+        if (!(await emitJson(envelope, o.out))) return;
         console.log(`wrote grant ${o.out}: ${o.agent} may ${o.actions} on ${o.resources}`);
       },
     );

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import type { TrustStore } from '@lineage/protocol';
@@ -78,3 +79,22 @@ export function parseDuration(text: string): number {
 
 /** Splits a comma-separated flag; `''` stays one empty entry (an empty resource prefix covers all). */
 export const list = (text: string): string[] => text.split(',').map((s) => s.trim());
+
+/**
+ * Prints `value` as JSON, or writes it to `out` when given.
+ * @returns true when it was written to a file.
+ * @throws CliExit 2 when the file cannot be written.
+ */
+export async function emitJson(value: unknown, out: string | undefined): Promise<boolean> {
+  const text = JSON.stringify(value, null, 2) + '\n';
+  if (out === undefined) {
+    process.stdout.write(text);
+    return false;
+  }
+  try {
+    await writeFile(out, text);
+  } catch {
+    throw new CliExit(2, `cannot write ${out}`);
+  }
+  return true;
+}

@@ -1,10 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { signRelease, toDsse } from '@lineage/protocol';
 import type { DsseEnvelope, JsonValue, Signer } from '@lineage/protocol';
 import { loadRuntimeManifest, runtimeHash } from '@lineage/governance';
-import { CliExit } from '../exit.js';
-import { loadKey } from './options.js';
+import { emitJson, loadKey } from './options.js';
 
 /** This checkout's governance runtime manifest and its hash (every attestation's `runtime_hash`). */
 export async function currentRuntime(): Promise<{ manifest: JsonValue; hash: string }> {
@@ -36,16 +34,7 @@ export function registerRuntime(program: Command): void {
     .action(async (o: { key: string; out?: string }) => {
       const key = await loadKey(o.key);
       const release = await releaseCurrentRuntime(key.signer);
-      const text = JSON.stringify(release, null, 2) + '\n';
-      if (o.out === undefined) {
-        process.stdout.write(text);
-        return;
-      }
-      try {
-        await writeFile(o.out, text);
-      } catch {
-        throw new CliExit(2, `cannot write ${o.out}`);
-      }
+      if (!(await emitJson(release, o.out))) return;
       const { hash } = await currentRuntime();
       console.log(`wrote release ${o.out}: runtime_hash ${hash}`);
     });
