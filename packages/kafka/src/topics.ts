@@ -1,3 +1,4 @@
+import { ConfigResourceTypes } from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import { LineageKafkaError } from './errors.js';
 
@@ -70,6 +71,34 @@ export async function ensureTopics(
         waitForLeaders: true,
         topics: specs.map((t) => ({ ...t, replicationFactor })),
       });
+    }
+    // Input topics created before they used the broker's clock are moved onto it (upgrades).
+    const older = [names.intents, names.overrides].filter((t) => existing.has(t));
+    if (older.length > 0) {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: older.map((name) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name,
+          configNames: ['message.timestamp.type'],
+        })),
+      });
+      const stale = described.resources
+        .filter((r) =>
+          r.configEntries.some(
+            (c) => c.configName === 'message.timestamp.type' && c.configValue !== 'LogAppendTime',
+          ),
+        )
+        .map((r) => r.resourceName);
+      if (stale.length > 0)
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: stale.map((name) => ({
+            type: ConfigResourceTypes.TOPIC,
+            name,
+            configEntries: inputs.map((c) => ({ name: c.name, value: c.value })),
+          })),
+        });
     }
     const copartitioned = [names.intents, names.attestations, names.overrides];
     const meta = await admin.fetchTopicMetadata({ topics: copartitioned });
