@@ -2,12 +2,14 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   DENY_REASONS,
   DEAD_LETTER_REASONS,
+  RESOLUTION_PAYLOAD_TYPE,
   newExecutionId,
   nobleEd25519,
   verifyAttestation,
 } from '@lineage/protocol';
 import type { JsonValue, RawEnvelope } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
+import { envelopeRecord, overrideCodec } from '@lineage/schemas';
 import { grantFor } from './kit/authority.js';
 import { encodeIntent, intent, sendRaw, signBody } from './kit/intents.js';
 import { TEST_POLICY, createTestLedger } from './kit/ledger.js';
@@ -29,6 +31,8 @@ afterEach(async () => {
 
 interface Scenario {
   code: string;
+  /** The input topic it goes to (default: intents). */
+  overrides?: true;
   key: string;
   value: Buffer | null;
   /** The reasons the signed outcome carries (the code, plus `rule:<id>` for policy rules). */
@@ -235,6 +239,21 @@ describe('fail closed: one scenario per reason code, over the real broker', () =
       },
       { code: 'POLICY_NO_MATCH', ...root(grantFor(agent.keyid), { action: 'launch.rocket' }) },
       { code: 'UNDECODABLE', key: 'junk', value: Buffer.from('not avro at all') },
+      // A refused resolution too large for its signed refusal to embed: kept whole as a dead letter.
+      {
+        code: 'OVERSIZED',
+        overrides: true,
+        key: consumed.body.execution_id,
+        value: overrideCodec.encode({
+          execution_id: consumed.body.execution_id,
+          envelope: envelopeRecord({
+            payload_type: RESOLUTION_PAYLOAD_TYPE,
+            payload: new Uint8Array(100 * 1024).fill(0x7b),
+            signatures: [],
+          }),
+          pending_attestation: envelopeRecord(given.get(consumed.body.execution_id)!.envelope),
+        }),
+      },
       { code: 'EMPTY_RECORD', key: 'empty', value: null },
     ];
     // The table covers the closed lists exactly.
@@ -243,9 +262,21 @@ describe('fail closed: one scenario per reason code, over the real broker', () =
     );
 
     // When: every scenario is published once.
-    await publish(scenarios.map((s) => ({ key: s.key, value: s.value })));
+    const toIntents = scenarios.filter((s) => !s.overrides);
+    await publish(toIntents.map((s) => ({ key: s.key, value: s.value })));
+    await sendRaw(
+      producer,
+      ledger.topics.overrides,
+      scenarios.filter((s) => s.overrides).map((s) => ({ key: s.key, value: s.value })),
+    );
     const total = givens.length + scenarios.length;
-    await waitUntil(() => governance.stats.intents === total, 60_000, 'every scenario decided');
+    await waitUntil(
+      () =>
+        governance.stats.intents === givens.length + toIntents.length &&
+        governance.stats.overrides === scenarios.length - toIntents.length,
+      60_000,
+      'every scenario decided',
+    );
     await producer.disconnect();
 
     // Then: exactly one outcome each — intents in = attestations + dead letters.
@@ -256,9 +287,18 @@ describe('fail closed: one scenario per reason code, over the real broker', () =
       governance.stats.deadLetters,
     );
     expect(entries.length + letters.length).toBe(total);
-    expect(letters.map((d) => d.reason).sort()).toEqual(['EMPTY_RECORD', 'UNDECODABLE']);
+    expect(letters.map((d) => d.reason).sort()).toEqual([
+      'EMPTY_RECORD',
+      'OVERSIZED',
+      'UNDECODABLE',
+    ]);
+    expect(letters.find((d) => d.reason === 'OVERSIZED')?.raw_value?.length).toBeGreaterThan(
+      100_000,
+    );
     const verify = { trust: ledger.trust, ed25519: nobleEd25519 };
-    for (const s of scenarios.filter((x) => x.value !== null && x.key !== 'junk')) {
+    for (const s of scenarios.filter(
+      (x) => !(DEAD_LETTER_REASONS as readonly string[]).includes(x.code),
+    )) {
       const kind = s.kind ?? 'decision';
       const found = entries.filter(
         (e) => e.predicate.execution_id === s.key && e.predicate.kind === kind,

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigResourceTypes } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { createKafka } from './client.js';
-import { ensureTopics, topicNames } from './topics.js';
+import { TOPIC_RESOURCE, ensureTopics, topicNames } from './topics.js';
 
 const timestampType = async (kafka: ReturnType<typeof createKafka>, topic: string) => {
   const admin = kafka.admin();
@@ -10,9 +9,7 @@ const timestampType = async (kafka: ReturnType<typeof createKafka>, topic: strin
   try {
     const d = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [
-        { type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['message.timestamp.type'] },
-      ],
+      resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['message.timestamp.type'] }],
     });
     return d.resources[0]!.configEntries[0]!.configValue;
   } finally {

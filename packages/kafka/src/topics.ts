@@ -1,5 +1,8 @@
-import { ConfigResourceTypes } from 'kafkajs';
-import type { Kafka } from 'kafkajs';
+import type { ConfigResourceTypes, Kafka } from 'kafkajs';
+
+// The Kafka protocol's resource type of a topic (kafkajs' TOPIC_RESOURCE, which its
+// CommonJS build does not expose as a named ESM export).
+export const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 import { LineageKafkaError } from './errors.js';
 
 /** The topic names one Lineage deployment uses. */
@@ -78,7 +81,7 @@ export async function ensureTopics(
       const described = await admin.describeConfigs({
         includeSynonyms: false,
         resources: older.map((name) => ({
-          type: ConfigResourceTypes.TOPIC,
+          type: TOPIC_RESOURCE,
           name,
           configNames: ['message.timestamp.type'],
         })),
@@ -94,7 +97,7 @@ export async function ensureTopics(
         await admin.alterConfigs({
           validateOnly: false,
           resources: stale.map((name) => ({
-            type: ConfigResourceTypes.TOPIC,
+            type: TOPIC_RESOURCE,
             name,
             configEntries: inputs.map((c) => ({ name: c.name, value: c.value })),
           })),

@@ -49,6 +49,9 @@ export const OVERRIDE_REASONS = [
 
 export type OverrideReason = (typeof OVERRIDE_REASONS)[number];
 
-/** Dead-letter reason codes: input that could not be decoded at all. */
-export const DEAD_LETTER_REASONS = ['UNDECODABLE', 'EMPTY_RECORD'] as const;
+/**
+ * Dead-letter reason codes: input that could not be decoded at all, and a refused resolution too
+ * large for its signed refusal to carry (the raw record is kept in the dead letter instead).
+ */
+export const DEAD_LETTER_REASONS = ['UNDECODABLE', 'EMPTY_RECORD', 'OVERSIZED'] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];

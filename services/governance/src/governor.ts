@@ -11,6 +11,7 @@ import {
   toDsse,
 } from '@lineage/protocol';
 import type {
+  DeadLetterReason,
   Digest,
   DsseEnvelope,
   Ed25519Verifier,
@@ -75,7 +76,7 @@ type Draft = Omit<
 type Outcome =
   | { type: 'attest'; draft: Draft; subjectDigest: Digest }
   | { type: 'redelivery' }
-  | { type: 'dead-letter'; reason: 'UNDECODABLE' | 'EMPTY_RECORD'; detail: string };
+  | { type: 'dead-letter'; reason: DeadLetterReason; detail: string };
 
 const MAX_EMBEDDED_INTENT = 64 * 1024;
 const MAX_EMBEDDED_RESOLUTION = 64 * 1024;
@@ -324,7 +325,7 @@ export class Governor {
     if (resolution === null)
       return {
         type: 'dead-letter',
-        reason: 'UNDECODABLE',
+        reason: 'OVERSIZED',
         detail: `${outcome.reasons[0]}: the resolution envelope exceeds what a refusal can embed`,
       };
     const policy = this.config.policies.active.ref;
