@@ -135,12 +135,15 @@ describe('reason codes are a closed protocol list', () => {
       'INTENT_MALFORMED',
       'REPLAY_EXECUTION_ID',
       'POLICY_DENIED',
+      'GRANT_MISSING',
+      'GRANT_OUT_OF_SCOPE',
+      'INTENT_CLOCK_SKEW',
     ]) {
       expect(DENY_REASONS).toContain(r);
     }
   });
 
   it('dead-letter reasons', () => {
-    expect([...DEAD_LETTER_REASONS]).toEqual(['UNDECODABLE', 'EMPTY_RECORD']);
+    expect([...DEAD_LETTER_REASONS]).toEqual(['UNDECODABLE', 'EMPTY_RECORD', 'OVERSIZED']);
   });
 });
