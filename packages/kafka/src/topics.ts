@@ -14,6 +14,8 @@ export interface TopicNames {
   overrides: string;
   /** Policy documents by hash; compacted, one partition. */
   policies: string;
+  /** Signed Merkle checkpoints of the attestation partitions (C2SP notes), keyed by partition. */
+  checkpoints: string;
 }
 
 /** Topic names, optionally under a prefix (tests give each run its own). */
@@ -24,6 +26,7 @@ export function topicNames(prefix = ''): TopicNames {
     deadLetters: `${prefix}lineage.intents.dlq.v1`,
     overrides: `${prefix}lineage.overrides.v1`,
     policies: `${prefix}lineage.policies.v1`,
+    checkpoints: `${prefix}lineage.checkpoints.v1`,
   };
 }
 

@@ -73,6 +73,7 @@ export {
 } from './release.js';
 export type { ReleaseBody, ReleasedRuntime } from './release.js';
 export { executionFingerprint } from './fingerprint.js';
+export { attestationLeaf, checkpointOrigin, checkpointKeyName } from './ledgerlog.js';
 export { verifyAttestation, verifyEnvelopeSignature, attestationDigest } from './verify.js';
 export type { VerifyContext, VerifiedAttestation } from './verify.js';
 export { DENY_REASONS, OVERRIDE_REASONS, DEAD_LETTER_REASONS } from './reasons.js';
