@@ -416,7 +416,7 @@ export async function runDemo(): Promise<void> {
     const rows = await waitForAncestry(pool, schema, deepest.execution_id, 7);
     const label = new Map([...results].map(([l, r]) => [r.verified.predicate.execution_id, l]));
     say(
-      `\nAncestry of E11 ${deepest.execution_id} (Postgres projection, recursive over the multi-parent graph)`,
+      `\nAncestry of E11 ${deepest.execution_id} (Postgres projection, breadth-first over the multi-parent graph, each execution once)`,
     );
     say(
       `  depth 0  E11 ${shortId(deepest.execution_id)}  ${deepest.decision.padEnd(5)} ${deepest.action.padEnd(22)} by researcher`,
