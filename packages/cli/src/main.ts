@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerGrant } from './commands/grant.js';
 import { registerKeys } from './commands/keys.js';
+import { registerLog } from './commands/log.js';
 import { registerOverride } from './commands/override.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerProjections } from './commands/projections.js';
@@ -19,6 +20,7 @@ const program = new Command('lineage')
   .exitOverride();
 registerKeys(program);
 registerVerify(program);
+registerLog(program);
 registerQueries(program);
 registerGrant(program);
 registerOverride(program);

@@ -38,7 +38,8 @@ export interface TopicOptions {
 /**
  * Creates the topics if missing: infinite retention, no compaction (the attestations topic is the
  * ledger), except the policies topic, which is compacted by policy hash and has one partition. The
- * input topics (intents, overrides) stamp records with the broker's LogAppendTime.
+ * checkpoints topic has one partition, keyed by attestation partition number, valued by the signed
+ * checkpoint note (UTF-8), with the ledger's retention. The input topics (intents, overrides) stamp records with the broker's LogAppendTime.
  * Intents, attestations and overrides must have the same partition count so one governance
  * instance owns partition p of each and is the one writer of attestation partition p.
  * @throws LineageKafkaError TOPICS_NOT_COPARTITIONED when existing topics disagree.
@@ -71,6 +72,8 @@ export async function ensureTopics(
       { topic: names.overrides, numPartitions: partitions, configEntries: inputs },
       { topic: names.deadLetters, numPartitions: partitions, configEntries: ledger },
       { topic: names.policies, numPartitions: 1, configEntries: compacted },
+      // Checkpoints: one partition (one total order of notes), kept forever like the ledger.
+      { topic: names.checkpoints, numPartitions: 1, configEntries: ledger },
     ].filter((t) => !existing.has(t.topic));
     if (specs.length > 0) {
       await admin.createTopics({

@@ -10,6 +10,14 @@ import { asArray, asObject, asString } from './shape.js';
 import type { TrustStore, TrustedKey } from './trust.js';
 import { loadTrustStore } from './trust.js';
 import { knownRuntimeHashes, verifyRelease } from './release.js';
+import type { BundledInclusion, InclusionProof, VerifiedCheckpoint } from './inclusion.js';
+import {
+  InclusionError,
+  parseInclusionProof,
+  verifyAttestationInclusion,
+  verifyLedgerCheckpoint,
+} from './inclusion.js';
+import { MAX_NOTE_LENGTH } from './checkpoint.js';
 import { verifyAttestation, verifyEnvelopeSignature } from './verify.js';
 import type { VerifiedAttestation } from './verify.js';
 
@@ -31,6 +39,12 @@ export interface EvidenceBundle {
   policies: BundledPolicy[];
   /** Signed release manifests vouching for governance runtimes; optional. */
   releases?: DsseEnvelope[];
+  /** The attestations topic whose partitions the checkpoints sign; present with `proofs`. */
+  ledger?: string;
+  /** Signed checkpoint notes (C2SP), each once; proofs point at them by index. */
+  checkpoints?: string[];
+  /** Merkle inclusion proofs of attestations against `checkpoints`; at most one per attestation. */
+  proofs?: InclusionProof[];
 }
 
 export type BundleErrorCode =
@@ -42,7 +56,9 @@ export type BundleErrorCode =
   | 'POLICY_HASH_MISMATCH'
   | 'KEY_MISMATCH'
   | 'INTENT_SIGNATURE_INVALID'
-  | 'RELEASE_INVALID';
+  | 'RELEASE_INVALID'
+  | 'CHECKPOINT_INVALID'
+  | 'INCLUSION_PROOF_INVALID';
 
 /** A bundle that does not prove what it claims; `executionId` names the offending execution. */
 export class BundleError extends ProtocolError<BundleErrorCode | VerificationErrorCode> {
@@ -56,24 +72,40 @@ export class BundleError extends ProtocolError<BundleErrorCode | VerificationErr
   }
 }
 
+/** A verified attestation, and whether the bundle proves it is on the ledger. */
+export interface IncludedAttestation extends VerifiedAttestation {
+  /** True when a bundled inclusion proof against a signed checkpoint verified for it. */
+  included: boolean;
+}
+
 /** What a verified bundle proves. */
 export interface VerifiedBundle {
   /** The attestation that settles the execution: its override if it has one, else its decision. */
-  target: VerifiedAttestation;
+  target: IncludedAttestation;
   /** The decision of the execution (for an overridden one, the `pending_override`). */
-  decision: VerifiedAttestation;
-  attestations: VerifiedAttestation[];
+  decision: IncludedAttestation;
+  attestations: IncludedAttestation[];
   /** True when every attestation's runtime hash is vouched for by a bundled release. */
   runtimeVerified: boolean;
+  /**
+   * True when every attestation is proven included in a signed checkpoint of its ledger partition.
+   * A bundle without proofs (older bundles, or a ledger not yet checkpointed) is valid but false.
+   */
+  included: boolean;
 }
 
-/** Assembles a bundle from envelopes (target first), the keys that signed them and their intents, and the policies. */
+/**
+ * Assembles a bundle from envelopes (target first), the keys that signed them and their intents
+ * (and the checkpoints), the policies, releases, and inclusion proofs (see `bundleInclusion`; left
+ * out when it holds no proof).
+ */
 export function buildBundle(
   executionId: string,
   envelopes: readonly RawEnvelope[],
   keys: readonly TrustedKey[],
   policies: readonly JsonValue[],
   releases: readonly RawEnvelope[] = [],
+  inclusion?: BundledInclusion,
 ): EvidenceBundle {
   return {
     mediaType: BUNDLE_MEDIA_TYPE,
@@ -82,6 +114,13 @@ export function buildBundle(
     keys: [...keys],
     policies: policies.map((document) => ({ hash: digestOf(document), document })),
     ...(releases.length > 0 ? { releases: releases.map(toDsse) } : {}),
+    ...(inclusion && inclusion.proofs.length > 0
+      ? {
+          ledger: inclusion.ledger,
+          checkpoints: [...inclusion.checkpoints],
+          proofs: [...inclusion.proofs],
+        }
+      : {}),
   };
 }
 
@@ -99,7 +138,11 @@ export function isBundle(value: unknown): boolean {
  * when given, a trust store that every bundled key must agree with), that the target execution is
  * there, that every parent link of every attestation is present and was allowed, and that each
  * pinned policy hash has a bundled document that hashes to it, and that every allowed execution's
- * embedded intent is signed by the agent it names.
+ * embedded intent is signed by the agent it names. Then, for each bundled inclusion proof: its
+ * checkpoint is signed by a trusted `governance` key (note key name `checkpointKeyName(keyid)`) and
+ * its origin is the proof's partition of the bundle's `ledger`, its index is the attestation's
+ * sequence and inside the tree, and its audit path leads from the attestation's leaf to the root.
+ * A bundle without proofs is valid, with `included: false`.
  * @throws BundleError with the code of the first failing check and the execution it concerns.
  */
 export function verifyBundle(
@@ -154,11 +197,14 @@ export function verifyBundle(
   );
 
   // Every attestation must verify on its own.
+  const payloads = new Map<string, Uint8Array>();
   const verified: VerifiedAttestation[] = envelopes.map((e) => {
     let env: RawEnvelope;
     try {
       env = fromDsse(e);
-      return verifyAttestation(env, { trust, ed25519: ctx.ed25519, knownRuntimes });
+      const v = verifyAttestation(env, { trust, ed25519: ctx.ed25519, knownRuntimes });
+      payloads.set(v.digest, env.payload);
+      return v;
     } catch (error) {
       if (error instanceof VerificationError) {
         throw new BundleError(error.code, error.message, executionIdOf(e), { cause: error });
@@ -274,12 +320,86 @@ export function verifyBundle(
       );
     }
   }
+
+  const proven = verifyProofs(o, byDigest, payloads, { trust, ed25519: ctx.ed25519 });
+  const mark = (v: VerifiedAttestation): IncludedAttestation => ({
+    ...v,
+    included: proven.has(v.digest),
+  });
+  const attestations = verified.map(mark);
+  const byDigestMarked = new Map(attestations.map((v) => [v.digest, v]));
   return {
-    target: head,
-    decision,
-    attestations: verified,
+    target: byDigestMarked.get(head.digest) ?? mark(head),
+    decision: byDigestMarked.get(decision.digest) ?? mark(decision),
+    attestations,
     runtimeVerified: verified.every((v) => v.runtimeVerified),
+    included: attestations.every((v) => v.included),
   };
+}
+
+/** Verifies the bundle's inclusion proofs; returns the digests of the attestations they prove. */
+function verifyProofs(
+  o: Record<string, unknown>,
+  byDigest: ReadonlyMap<string, VerifiedAttestation>,
+  payloads: ReadonlyMap<string, Uint8Array>,
+  ctx: { trust: TrustStore; ed25519: Ed25519Verifier },
+): Set<string> {
+  const proven = new Set<string>();
+  if (o.proofs === undefined && o.checkpoints === undefined && o.ledger === undefined)
+    return proven;
+  const fail = (what: string) => new BundleError('BUNDLE_MALFORMED', what, null);
+  // Proofs need the ledger's name and the checkpoint notes they point at.
+  const ledger = asString(o.ledger, 'ledger', fail, 1024);
+  const notes = asArray(o.checkpoints, 'checkpoints', fail, 100_000).map((n) =>
+    asString(n, 'checkpoint', fail, MAX_NOTE_LENGTH),
+  );
+  const raw = asArray(o.proofs, 'proofs', fail, 100_000);
+  const checked = new Map<string, VerifiedCheckpoint>();
+  for (const value of raw) {
+    let proof: InclusionProof | undefined;
+    let executionId: string | null = null;
+    try {
+      proof = parseInclusionProof(value);
+      // The proof must be for an attestation of the bundle, and the only one for it.
+      const v = byDigest.get(proof.attestation);
+      if (!v)
+        throw new InclusionError(
+          'INCLUSION_PROOF_INVALID',
+          `proof for ${proof.attestation}, which is not in the bundle`,
+        );
+      executionId = v.predicate.execution_id;
+      if (proven.has(v.digest)) throw fail(`two proofs for attestation ${v.digest}`);
+      // The proof must be for the attestation's own partition and sequence.
+      if (proof.partition !== v.predicate.partition || proof.index !== v.predicate.sequence)
+        throw new InclusionError(
+          'INCLUSION_PROOF_INVALID',
+          `proof is for ${proof.partition}/${proof.index}, the attestation is at ` +
+            `${v.predicate.partition}/${v.predicate.sequence}`,
+        );
+      // The proof must point at a bundled checkpoint.
+      const note = notes[proof.checkpoint];
+      if (note === undefined)
+        throw new InclusionError(
+          'INCLUSION_PROOF_INVALID',
+          `checkpoint ${proof.checkpoint} is not in the bundle`,
+        );
+      // The checkpoint must be signed by a trusted governance key for this partition of the ledger.
+      const memo = `${proof.checkpoint}/${proof.partition}`;
+      let checkpoint = checked.get(memo);
+      if (!checkpoint) {
+        checkpoint = verifyLedgerCheckpoint(note, ledger, proof.partition, ctx);
+        checked.set(memo, checkpoint);
+      }
+      // The attestation's leaf must be in the checkpoint's tree at its own position.
+      verifyAttestationInclusion(payloads.get(v.digest)!, v.predicate, proof, checkpoint);
+      proven.add(v.digest);
+    } catch (error) {
+      if (error instanceof InclusionError)
+        throw new BundleError(error.code, error.message, executionId, { cause: error });
+      throw error;
+    }
+  }
+  return proven;
 }
 
 function executionIdOf(envelope: unknown): string | null {

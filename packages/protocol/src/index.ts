@@ -82,6 +82,22 @@ export { ProtocolError, EncodingError, VerificationError } from './errors.js';
 export type { EncodingErrorCode, VerificationErrorCode } from './errors.js';
 export { buildBundle, verifyBundle, isBundle, BundleError, BUNDLE_MEDIA_TYPE } from './bundle.js';
 export type { EvidenceBundle, BundledPolicy, VerifiedBundle, BundleErrorCode } from './bundle.js';
+export type { IncludedAttestation } from './bundle.js';
+export {
+  bundleInclusion,
+  checkpointSigners,
+  parseInclusionProof,
+  verifyAttestationInclusion,
+  verifyLedgerCheckpoint,
+  InclusionError,
+} from './inclusion.js';
+export type {
+  BundledInclusion,
+  InclusionErrorCode,
+  InclusionEvidence,
+  InclusionProof,
+  VerifiedCheckpoint,
+} from './inclusion.js';
 export {
   leafHash,
   nodeHash,
@@ -116,3 +132,14 @@ export type {
   SignedNote,
   NoteVerifierKey,
 } from './checkpoint.js';
+export { auditLog, LOG_AUDIT_CODES } from './audit.js';
+export type {
+  LogAuditCode,
+  LogAuditInput,
+  LogAuditContext,
+  LogAuditProblem,
+  LogAuditReport,
+  LedgerRecord,
+  LedgerPartition,
+  CheckpointRecord,
+} from './audit.js';

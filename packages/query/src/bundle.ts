@@ -1,8 +1,24 @@
-import type { Pool } from 'pg';
-import { buildBundle, digestOf, fromDsse, parseStatement } from '@lineage/protocol';
+import type { Pool, PoolClient } from 'pg';
+import {
+  attestationDigest,
+  buildBundle,
+  bundleInclusion,
+  checkpointSigners,
+  digestOf,
+  fromBase64,
+  fromDsse,
+  inclusionProof,
+  merkleRoot,
+  bytesEqual,
+  parseStatement,
+  ProtocolError,
+  sha256Hex,
+} from '@lineage/protocol';
 import type {
+  BundledInclusion,
   DsseEnvelope,
   EvidenceBundle,
+  InclusionEvidence,
   JsonValue,
   Predicate,
   RawEnvelope,
@@ -29,6 +45,14 @@ interface EnvelopeRow {
  * hash (a stored document that no longer hashes to its key is replaced by a file that does, and
  * kept otherwise: bundled under its own hash, verification then reports the pinned one missing).
  * Releases: `sources.releases` as they are.
+ * Inclusion: for each attestation, the latest projected checkpoint of its partition whose tree
+ * holds it (size > its sequence) and whose root the projected partition reproduces, with the
+ * inclusion proof computed from the partition's projected envelopes (ordered by sequence, up to the
+ * checkpoint's size); the checkpoints' signers' keys are bundled too. An attestation no checkpoint
+ * covers yet gets no proof. Cost: per partition in the bundle, one read of every projected envelope
+ * of that partition up to the largest chosen checkpoint, and O(size) SHA-256 per distinct
+ * checkpoint size tried — linear in the partition's length, fine for now; a persisted tree (or the
+ * checkpointer's) would make it O(log n).
  * The bundle verifies with `verifyBundle` when the projection and the sources are complete.
  * @throws QueryError NOT_FOUND when the execution has no decision; VerificationError
  *   ENVELOPE_MALFORMED if a stored envelope is not DSSE JSON (the projector only stores DSSE);
@@ -44,6 +68,7 @@ export async function bundle(
   const client = await pool.connect();
   let rows: EnvelopeRow[];
   let stored: Map<string, JsonValue>;
+  let inclusion: BundledInclusion | undefined;
   try {
     // The decision, its override and its ancestors from one snapshot.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -75,6 +100,7 @@ export async function bundle(
       [[...new Set(rows.map((r) => r.policy_hash))]],
     );
     stored = new Map(policies.rows.map((p) => [p.hash, p.document]));
+    inclusion = await proveInclusion(client, schema, rows);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -95,6 +121,7 @@ export async function bundle(
       ...p.authorization.principals,
     ]),
     ...releases.flatMap((r) => r.signatures.map((s) => s.keyid)),
+    ...(inclusion?.checkpoints.flatMap(checkpointSigners) ?? []),
   ]);
   const keys = sources.keys.filter((k) => signers.has(k.keyid));
   const files = new Map<string, JsonValue>();
@@ -111,7 +138,103 @@ export async function bundle(
         : (files.get(hash) ?? fromTable);
     if (document !== undefined) policies.push(document);
   }
-  return buildBundle(executionId, envelopes, keys, policies, releases);
+  return buildBundle(executionId, envelopes, keys, policies, releases, inclusion);
+}
+
+interface CheckpointRow {
+  ledger: string;
+  attestation_partition: number;
+  size: string;
+  root: string;
+  note: string;
+}
+
+/**
+ * Inclusion proofs of the bundled attestations against the projected checkpoints (see
+ * {@link bundle}), read in the caller's snapshot. Undefined when no checkpoint covers any of them.
+ */
+async function proveInclusion(
+  client: PoolClient,
+  schema: string,
+  rows: readonly EnvelopeRow[],
+): Promise<BundledInclusion | undefined> {
+  const checkpoints = qualifiedName(schema, 'checkpoints');
+  const executions = qualifiedName(schema, 'executions');
+  const wanted = new Map<number, { digest: string; sequence: number }[]>();
+  for (const row of rows) {
+    const env = fromDsse(row.envelope);
+    const { partition, sequence } = parseStatement(env.payload).predicate;
+    const list = wanted.get(partition) ?? [];
+    list.push({ digest: attestationDigest(env), sequence });
+    wanted.set(partition, list);
+  }
+  const evidence: InclusionEvidence[] = [];
+  let ledger: string | undefined;
+  for (const [partition, attestations] of wanted) {
+    const lowest = Math.min(...attestations.map((a) => a.sequence));
+    // Newest first: the latest checkpoint that covers an attestation proves it.
+    const candidates = (
+      await client.query<CheckpointRow>(
+        `SELECT ledger, attestation_partition, size::text AS size, root, note FROM ${checkpoints}
+         WHERE attestation_partition = $1 AND size > $2
+         ORDER BY partition DESC, "offset" DESC`,
+        [partition, lowest],
+      )
+    ).rows;
+    if (candidates.length === 0) continue;
+    const largest = Math.max(...candidates.map((c) => Number(c.size)));
+    const leaves = (
+      await client.query<{ sequence: string; envelope: DsseEnvelope }>(
+        `SELECT sequence::text AS sequence, envelope FROM ${executions}
+         WHERE partition = $1 AND sequence < $2 ORDER BY sequence, "offset"`,
+        [partition, largest],
+      )
+    ).rows;
+    // The leaves must be sequences 0, 1, 2, … without gaps or duplicates, else no tree is trusted.
+    const payloads: Uint8Array[] = [];
+    for (const leaf of leaves) {
+      if (Number(leaf.sequence) !== payloads.length) break;
+      payloads.push(fromDsse(leaf.envelope).payload);
+    }
+    const roots = new Map<number, boolean>();
+    const reproduces = (c: CheckpointRow): boolean => {
+      const size = Number(c.size);
+      if (size > payloads.length) return false;
+      let ok = roots.get(size);
+      if (ok === undefined) {
+        ok = rootMatches(merkleRoot(payloads.slice(0, size)), c.root);
+        roots.set(size, ok);
+      }
+      return ok;
+    };
+    for (const a of attestations) {
+      // The projected leaf at its sequence must be this very attestation.
+      const leaf = payloads[a.sequence];
+      if (leaf === undefined || sha256Hex(leaf) !== a.digest) continue;
+      const chosen = candidates.find((c) => Number(c.size) > a.sequence && reproduces(c));
+      if (!chosen) continue;
+      ledger ??= chosen.ledger;
+      if (chosen.ledger !== ledger) continue;
+      evidence.push({
+        attestation: a.digest as InclusionEvidence['attestation'],
+        partition,
+        index: a.sequence,
+        note: chosen.note,
+        hashes: inclusionProof(payloads.slice(0, Number(chosen.size)), a.sequence),
+      });
+    }
+  }
+  return ledger === undefined ? undefined : bundleInclusion(ledger, evidence);
+}
+
+// A stored root that is not base64 of 32 bytes matches nothing.
+function rootMatches(root: Uint8Array, stored: string): boolean {
+  try {
+    return bytesEqual(root, fromBase64(stored));
+  } catch (error) {
+    if (error instanceof ProtocolError) return false;
+    throw error;
+  }
 }
 
 // A policy document that cannot be canonicalized cannot be the one a hash pins.

@@ -23,6 +23,7 @@ export interface ProjectionChecksum {
   executions: TableChecksum;
   lineage_edges: TableChecksum;
   policies: TableChecksum;
+  checkpoints: TableChecksum;
   /** Hex SHA-256 over every table's count and digest: equal iff all tables are. */
   combined: string;
   /** Stored positions, sorted; not part of `combined` (a rebuild may stop at another offset). */
@@ -31,16 +32,17 @@ export interface ProjectionChecksum {
 
 // The projection tables and their primary keys, in the order they enter `combined`.
 const TABLES = [
-  { table: 'executions', key: ['attestation_digest'] },
-  { table: 'lineage_edges', key: ['child_id', 'parent_id'] },
-  { table: 'policies', key: ['hash'] },
+  { table: 'executions', key: ['attestation_digest COLLATE "C"'] },
+  { table: 'lineage_edges', key: ['child_id COLLATE "C"', 'parent_id COLLATE "C"'] },
+  { table: 'policies', key: ['hash COLLATE "C"'] },
+  { table: 'checkpoints', key: ['partition', '"offset"'] },
 ] as const;
 
 /**
- * A content checksum of a projector schema's tables (`executions`, `lineage_edges`, `policies`): every column of
+ * A content checksum of a projector schema's tables (`executions`, `lineage_edges`, `policies`, `checkpoints`): every column of
  * every row, `partition` and `offset` included (they are facts of the topic). Each row is rendered as
  * `to_jsonb(row)::text` (jsonb orders keys itself; timestamps rendered in UTC), hashed with SHA-256,
- * and the row digests are hashed again in primary-key order (`COLLATE "C"`), all in Postgres, in one
+ * and the row digests are hashed again in primary-key order (text keys `COLLATE "C"`), all in Postgres, in one
  * read-only repeatable-read snapshot. So the result depends only on the rows, not on insertion order,
  * physical layout, session time zone or locale. `projection_offsets` and `schema_migrations` are
  * left out of the content; positions are reported separately in `offsets`.
@@ -62,7 +64,7 @@ export async function projectionChecksum(pool: Pool, schema: string): Promise<Pr
       await client.query(`SET LOCAL IntervalStyle = 'postgres'`);
       const tables: TableChecksum[] = [];
       for (const { table, key } of TABLES) {
-        const order = key.map((k) => `r.${k} COLLATE "C"`).join(', ');
+        const order = key.map((k) => `r.${k}`).join(', ');
         const { rows } = await client.query<{ rows: string; sha256: string }>(
           `SELECT count(*)::text AS rows,
                   encode(sha256(coalesce(string_agg(sha256(convert_to(to_jsonb(r)::text, 'UTF8')), ''::bytea ORDER BY ${order}), ''::bytea)), 'hex') AS sha256
@@ -72,7 +74,12 @@ export async function projectionChecksum(pool: Pool, schema: string): Promise<Pr
       }
       const offsets = await readStoredOffsets(client, schema);
       await client.query('COMMIT');
-      const [executions, edges, policies] = tables as [TableChecksum, TableChecksum, TableChecksum];
+      const [executions, edges, policies, checkpoints] = tables as [
+        TableChecksum,
+        TableChecksum,
+        TableChecksum,
+        TableChecksum,
+      ];
       const combined = createHash('sha256')
         .update(
           TABLES.map(({ table }, i) => `${table} ${tables[i]!.rows} ${tables[i]!.sha256}\n`).join(
@@ -80,7 +87,7 @@ export async function projectionChecksum(pool: Pool, schema: string): Promise<Pr
           ),
         )
         .digest('hex');
-      return { executions, lineage_edges: edges, policies, combined, offsets };
+      return { executions, lineage_edges: edges, policies, checkpoints, combined, offsets };
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));

@@ -1,12 +1,16 @@
 import type { KafkaMessage } from 'kafkajs';
 import {
   attestationDigest,
+  checkpointOrigin,
   digestOf,
+  parseCheckpoint,
+  parseSignedNote,
   fromDsse,
   isDigest,
   parseResolution,
   parseStatement,
   ProtocolError,
+  toBase64,
   toDsse,
 } from '@lineage/protocol';
 import type {
@@ -67,6 +71,20 @@ export interface PolicyRow {
   offset: string;
 }
 
+/** One `checkpoints` row. */
+export interface CheckpointRow {
+  partition: number;
+  /** 64-bit: a decimal string. */
+  offset: string;
+  /** The attestations topic the note's origin names. */
+  ledger: string;
+  attestation_partition: number;
+  size: number;
+  /** Base64, as in the note. */
+  root: string;
+  note: string;
+}
+
 /** One `lineage_edges` row. */
 export interface EdgeRow {
   child_id: string;
@@ -85,7 +103,12 @@ export type SkipReason =
   /** A value Postgres cannot hold in its column (e.g. a policy version beyond int4, year 0000). */
   | 'UNSTORABLE'
   /** A policy record whose document is not JSON or does not hash to, or name, what the record says. */
-  | 'POLICY_INCONSISTENT';
+  | 'POLICY_INCONSISTENT'
+  /**
+   * A checkpoints record that is not a signed checkpoint note, whose key is not a partition number,
+   * or whose origin is not that partition of the projected attestations topic.
+   */
+  | 'CHECKPOINT_MALFORMED';
 
 /** A record left out of a projection, with the reason. */
 export interface Skipped {
@@ -101,6 +124,9 @@ export type Decoded = { type: 'row'; row: ExecutionRow; edges: EdgeRow[] } | Ski
 
 /** What one record of the policies topic becomes. */
 export type DecodedPolicy = { type: 'row'; row: PolicyRow } | Skipped;
+
+/** What one record of the checkpoints topic becomes. */
+export type DecodedCheckpoint = { type: 'row'; row: CheckpointRow } | Skipped;
 
 const INT4_MAX = 2_147_483_647;
 // NUL is not storable in Postgres text, nor are lone surrogates in jsonb.
@@ -270,6 +296,71 @@ export function decodePolicy(partition: number, message: KafkaMessage): DecodedP
       activated_at: record.activated_at,
       partition,
       offset: message.offset,
+    },
+  };
+}
+
+const PARTITION_KEY = /^(0|[1-9][0-9]{0,9})$/;
+
+/**
+ * Decodes one record of the checkpoints topic of ledger `attestationsTopic` into its row. Never
+ * throws on bad input: the value must be a signed note (UTF-8) whose text is a checkpoint, the key
+ * the attestation partition number, and the origin `checkpointOrigin(attestationsTopic, key)`;
+ * anything else is skipped as CHECKPOINT_MALFORMED. Signatures are not verified here: bundles carry
+ * the note, and verifiers check it against their trusted governance keys.
+ */
+export function decodeCheckpoint(
+  attestationsTopic: string,
+  partition: number,
+  message: KafkaMessage,
+): DecodedCheckpoint {
+  const skip = (reason: SkipReason, detail: string): Skipped => ({
+    type: 'skip',
+    reason,
+    detail,
+    partition,
+    offset: message.offset,
+  });
+  if (message.value === null || message.value.length === 0)
+    return skip('EMPTY_RECORD', 'record has no value');
+  // The key names the attestation partition the checkpoint is of.
+  const key = message.key?.toString('utf8') ?? '';
+  if (!PARTITION_KEY.test(key) || Number(key) > INT4_MAX)
+    return skip('CHECKPOINT_MALFORMED', `key ${JSON.stringify(key)} is not a partition number`);
+  const attestationPartition = Number(key);
+  // The value must be valid UTF-8 text of a signed note whose text is a checkpoint.
+  let note: string;
+  try {
+    note = new TextDecoder('utf-8', { fatal: true }).decode(message.value);
+  } catch {
+    return skip('CHECKPOINT_MALFORMED', 'note is not UTF-8');
+  }
+  let origin: string;
+  let size: number;
+  let root: string;
+  try {
+    const checkpoint = parseCheckpoint(parseSignedNote(note).text);
+    origin = checkpoint.origin;
+    size = checkpoint.size;
+    root = toBase64(checkpoint.root);
+  } catch (error) {
+    if (error instanceof ProtocolError) return skip('CHECKPOINT_MALFORMED', error.message);
+    throw error;
+  }
+  // The origin must be the keyed partition of the attestations topic this projector reads.
+  const expected = checkpointOrigin(attestationsTopic, attestationPartition);
+  if (origin !== expected)
+    return skip('CHECKPOINT_MALFORMED', `origin ${origin} is not ${expected}`);
+  return {
+    type: 'row',
+    row: {
+      partition,
+      offset: message.offset,
+      ledger: attestationsTopic,
+      attestation_partition: attestationPartition,
+      size,
+      root,
+      note: storable(note),
     },
   };
 }

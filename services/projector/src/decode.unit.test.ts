@@ -1,9 +1,16 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { canonicalize, digestOf } from '@lineage/protocol';
+import {
+  canonicalize,
+  checkpointKeyName,
+  checkpointOrigin,
+  digestOf,
+  formatCheckpoint,
+  signCheckpoint,
+} from '@lineage/protocol';
 import { generateKeyPair } from '@lineage/keys';
 import { attestationCodec, policyCodec } from '@lineage/schemas';
-import { decodeAttestation, decodePolicy, storable } from './decode.js';
+import { decodeAttestation, decodeCheckpoint, decodePolicy, storable } from './decode.js';
 import { LedgerBuilder, policyRecord } from './fixtures.js';
 
 const message = (value: Buffer | null, offset = '7'): KafkaMessage => ({
@@ -209,5 +216,75 @@ describe('storable', () => {
     expect(storable('x\ud800y')).toBe('x\ufffdy');
     expect(storable('x\udc00')).toBe('x\ufffd');
     expect(storable('😀 ok \u00e9')).toBe('😀 ok \u00e9');
+  });
+});
+
+describe('decodeCheckpoint', () => {
+  const key = generateKeyPair();
+  const root = new Uint8Array(32).fill(7);
+  const noteOf = (origin: string, size = 12) =>
+    signCheckpoint(
+      formatCheckpoint({ origin, size, root }),
+      checkpointKeyName(key.keyid),
+      key.signer,
+      key.publicKey,
+    );
+  const record = (k: string | null, value: Buffer | null): KafkaMessage => ({
+    ...message(value, '3'),
+    key: k === null ? null : Buffer.from(k),
+  });
+  const LEDGER = 'p-lineage.attestations.v1';
+
+  it('turns a checkpoint note of a ledger partition into its row', () => {
+    const text = noteOf(checkpointOrigin(LEDGER, 2));
+    const decoded = decodeCheckpoint(LEDGER, 0, record('2', Buffer.from(text)));
+    expect(decoded).toEqual({
+      type: 'row',
+      row: {
+        partition: 0,
+        offset: '3',
+        ledger: LEDGER,
+        attestation_partition: 2,
+        size: 12,
+        root: Buffer.from(root).toString('base64'),
+        note: text,
+      },
+    });
+  });
+
+  it.each<[string, string | null, Buffer | null, string]>([
+    ['no value', '2', null, 'EMPTY_RECORD'],
+    ['no key', null, Buffer.from(noteOf(checkpointOrigin(LEDGER, 2))), 'CHECKPOINT_MALFORMED'],
+    [
+      'a key that is no partition',
+      '02',
+      Buffer.from(noteOf(checkpointOrigin(LEDGER, 2))),
+      'CHECKPOINT_MALFORMED',
+    ],
+    [
+      'another partition than the key',
+      '1',
+      Buffer.from(noteOf(checkpointOrigin(LEDGER, 2))),
+      'CHECKPOINT_MALFORMED',
+    ],
+    [
+      'another ledger',
+      '2',
+      Buffer.from(noteOf(checkpointOrigin('other', 2))),
+      'CHECKPOINT_MALFORMED',
+    ],
+    ['bytes that are not UTF-8', '2', Buffer.from([0xff, 0xfe, 0x0a]), 'CHECKPOINT_MALFORMED'],
+    ['text that is not a note', '2', Buffer.from('hello\n'), 'CHECKPOINT_MALFORMED'],
+    [
+      'a note that is not a checkpoint',
+      '2',
+      Buffer.from(
+        signCheckpoint('just text\n', checkpointKeyName(key.keyid), key.signer, key.publicKey),
+      ),
+      'CHECKPOINT_MALFORMED',
+    ],
+  ])('skips %s', (_name, k, value, reason) => {
+    const decoded = decodeCheckpoint(LEDGER, 0, record(k, value));
+    expect(decoded).toMatchObject({ type: 'skip', reason, partition: 0, offset: '3' });
   });
 });

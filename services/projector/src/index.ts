@@ -1,10 +1,12 @@
 export { startProjector } from './service.js';
 export type { Projector, ProjectorOptions } from './service.js';
-export { projectAttestations, projectPolicies } from './project.js';
+export { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
 export type { OnSkip } from './project.js';
-export { decodeAttestation, decodePolicy } from './decode.js';
+export { decodeAttestation, decodeCheckpoint, decodePolicy } from './decode.js';
 export type {
+  CheckpointRow,
   Decoded,
+  DecodedCheckpoint,
   DecodedPolicy,
   EdgeRow,
   ExecutionRow,

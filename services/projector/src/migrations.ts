@@ -3,7 +3,8 @@ import type { Migration } from '@lineage/store';
 /**
  * The projector's tables. `executions` holds one row per attestation on the ledger (an execution has
  * several when overridden or replayed); `lineage_edges` holds the parent links of decisions;
- * `policies` holds the policy documents of the policies topic by hash. `partition`/`offset` say
+ * `policies` holds the policy documents of the policies topic by hash; `checkpoints` holds the
+ * signed checkpoints of the checkpoints topic. `partition`/`offset` say
  * where in its topic a row came from.
  */
 export const PROJECTOR_MIGRATIONS: readonly Migration[] = [
@@ -112,6 +113,27 @@ export const PROJECTOR_MIGRATIONS: readonly Migration[] = [
         "offset" bigint NOT NULL
       );
       CREATE INDEX policies_id ON ${s}.policies (id, version);
+    `,
+  },
+  {
+    version: 4,
+    name: 'checkpoints',
+    // `checkpoints` is the projection of the checkpoints topic: one row per record (a signed C2SP
+    // checkpoint note of one attestation partition), keyed by its position in that topic.
+    // `ledger` is the attestations topic its origin names; `root` is base64, as in the note.
+    sql: (s) => `
+      CREATE TABLE ${s}.checkpoints (
+        partition int NOT NULL,
+        "offset" bigint NOT NULL,
+        ledger text NOT NULL,
+        attestation_partition int NOT NULL,
+        size bigint NOT NULL,
+        root text NOT NULL,
+        note text NOT NULL,
+        PRIMARY KEY (partition, "offset")
+      );
+      CREATE INDEX checkpoints_attestation_partition
+        ON ${s}.checkpoints (attestation_partition, size);
     `,
   },
 ];

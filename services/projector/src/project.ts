@@ -1,8 +1,15 @@
 import type { PoolClient } from 'pg';
 import type { Project } from '@lineage/store';
 import { qualifiedName } from '@lineage/store';
-import type { Decoded, EdgeRow, ExecutionRow, PolicyRow, Skipped } from './decode.js';
-import { decodeAttestation, decodePolicy } from './decode.js';
+import type {
+  CheckpointRow,
+  Decoded,
+  EdgeRow,
+  ExecutionRow,
+  PolicyRow,
+  Skipped,
+} from './decode.js';
+import { decodeAttestation, decodeCheckpoint, decodePolicy } from './decode.js';
 
 type Row = Extract<Decoded, { type: 'row' }>;
 
@@ -83,6 +90,40 @@ export function projectPolicies(schema: string, onSkip: OnSkip = () => undefined
     const rows: PolicyRow[] = [];
     for (const message of messages) {
       const decoded = decodePolicy(partition, message);
+      if (decoded.type === 'row') rows.push(decoded.row);
+      else onSkip(withoutType(decoded));
+    }
+    await insertOrSkip(client, partition, rows, insert, (r) => r.offset, onSkip);
+  };
+}
+
+/**
+ * The projection of the checkpoints topic of ledger `attestationsTopic`: one `checkpoints` row per
+ * record, keyed by its position, `ON CONFLICT DO NOTHING`, so a redelivered record changes nothing
+ * and a rebuild from offset 0 gives the same rows. Records that are not a checkpoint of a partition
+ * of that ledger are reported to `onSkip` and skipped (see `decodeCheckpoint`).
+ * @throws StoreError INVALID_IDENTIFIER for a bad schema name.
+ */
+export function projectCheckpoints(
+  schema: string,
+  attestationsTopic: string,
+  onSkip: OnSkip = () => undefined,
+): Project {
+  const insertCheckpoints = `
+    INSERT INTO ${qualifiedName(schema, 'checkpoints')} (
+      partition, "offset", ledger, attestation_partition, size, root, note)
+    SELECT partition, "offset", ledger, attestation_partition, size, root, note
+    FROM jsonb_to_recordset($1::jsonb) AS r(
+      partition int, "offset" bigint, ledger text, attestation_partition int, size bigint,
+      root text, note text)
+    ON CONFLICT DO NOTHING`;
+  const insert = async (client: PoolClient, rows: CheckpointRow[]): Promise<void> => {
+    await client.query(insertCheckpoints, [JSON.stringify(rows)]);
+  };
+  return async (client, partition, messages) => {
+    const rows: CheckpointRow[] = [];
+    for (const message of messages) {
+      const decoded = decodeCheckpoint(attestationsTopic, partition, message);
       if (decoded.type === 'row') rows.push(decoded.row);
       else onSkip(withoutType(decoded));
     }

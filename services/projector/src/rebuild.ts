@@ -16,12 +16,12 @@ import { projectionChecksum } from './checksum.js';
 import type { ProjectionChecksum } from './checksum.js';
 import { ProjectorError } from './errors.js';
 import { PROJECTOR_MIGRATIONS } from './migrations.js';
-import { projectAttestations, projectPolicies } from './project.js';
+import { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
 import type { OnSkip } from './project.js';
 
 /** A progress reading of a rebuild, after each committed batch. */
 export interface RebuildProgress {
-  /** Offsets of the attestations and policies topics passed so far (records and transaction markers). */
+  /** Offsets of the attestations, policies and checkpoints topics passed so far (records and transaction markers). */
   done: number;
   /** Offsets to pass: from each partition's start to the end captured when the rebuild began. */
   total: number;
@@ -75,6 +75,12 @@ export interface RebuildResult {
   positions: Record<number, string>;
   /** The same for the policies topic, and the policy records replayed. */
   policies: { records: number; ends: Record<number, string>; positions: Record<number, string> };
+  /** The same for the checkpoints topic. */
+  checkpoints: {
+    records: number;
+    ends: Record<number, string>;
+    positions: Record<number, string>;
+  };
   /** Checksum of the swapped-in tables. */
   checksum: ProjectionChecksum;
 }
@@ -93,10 +99,10 @@ async function schemaExists(pool: Pool, schema: string): Promise<boolean> {
  * Rebuilds the projector's tables from offset 0 of the attestations and policies topics
  * (ARCHITECTURE.md §3.6) and swaps them in:
  *
- * 1. Captures the topics' ends (read_committed last stable offsets) and creates a FRESH schema
+ * 1. Captures the topics' ends (attestations, policies, checkpoints) (read_committed last stable offsets) and creates a FRESH schema
  *    `<schema>_rebuild_<yyyymmddhhmmss>`, migrated with {@link PROJECTOR_MIGRATIONS}.
  * 2. Replays each topic into it through the projector's own write path: `runProjection` with
- *    {@link projectAttestations} (then {@link projectPolicies}), rows and positions in one
+ *    {@link projectAttestations} (then {@link projectPolicies}, then {@link projectCheckpoints}), rows and positions in one
  *    transaction per batch, under a throwaway consumer group. It stops once every partition's stored
  *    position reached the captured end (positions move past transaction markers, so a partition
  *    ending in a commit marker finishes).
@@ -119,6 +125,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const projection = options.projection ?? 'lineage-projector';
   const topic = options.topics.attestations;
   const policyTopic = options.topics.policies;
+  const checkpointTopic = options.topics.checkpoints;
   const log = options.log ?? (() => undefined);
   const ts = stamp(new Date());
   const fresh = `${schema}_rebuild_${ts}`;
@@ -137,20 +144,24 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   await admin.connect();
   let bounds: Bound[];
   let policyBounds: Bound[];
+  let checkpointBounds: Bound[];
   try {
     bounds = await boundsOf(admin, topic);
-    // A deployment from before the policies topic has none: nothing to replay from it.
-    policyBounds = (await admin.listTopics()).includes(policyTopic)
-      ? await boundsOf(admin, policyTopic)
+    // A deployment from before the policies (checkpoints) topic has none: nothing to replay from it.
+    const existing = await admin.listTopics();
+    policyBounds = existing.includes(policyTopic) ? await boundsOf(admin, policyTopic) : [];
+    checkpointBounds = existing.includes(checkpointTopic)
+      ? await boundsOf(admin, checkpointTopic)
       : [];
   } finally {
     await admin.disconnect();
   }
   const targets = targetsOf(bounds);
   const policyTargets = targetsOf(policyBounds);
+  const checkpointTargets = targetsOf(checkpointBounds);
   const sizeOf = (t: Map<number, Bound>) =>
     [...t.values()].reduce((n, b) => n + Number(b.high - b.low), 0);
-  const total = sizeOf(targets) + sizeOf(policyTargets);
+  const total = sizeOf(targets) + sizeOf(policyTargets) + sizeOf(checkpointTargets);
 
   let swapped = false;
   try {
@@ -187,8 +198,27 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       started,
       log,
     });
-    const records = replay.records + policyReplay.records;
-    const seconds = policyTargets.size > 0 ? policyReplay.seconds : replay.seconds;
+    const checkpointReplay = await replayToEnd({
+      ...options,
+      fresh,
+      projection,
+      topic: checkpointTopic,
+      project: projectCheckpoints(fresh, topic, (skip) =>
+        onSkip({ ...skip, detail: `${checkpointTopic}: ${skip.detail}` }),
+      ),
+      targets: checkpointTargets,
+      base: sizeOf(targets) + sizeOf(policyTargets),
+      total,
+      started,
+      log,
+    });
+    const records = replay.records + policyReplay.records + checkpointReplay.records;
+    const seconds =
+      checkpointTargets.size > 0
+        ? checkpointReplay.seconds
+        : policyTargets.size > 0
+          ? policyReplay.seconds
+          : replay.seconds;
     const { firstBatchSeconds } = replay;
     const streaming = seconds - firstBatchSeconds;
 
@@ -224,6 +254,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
 
     const positions = await readOffsets(pool, schema, projection, topic);
     const policyPositions = await readOffsets(pool, schema, projection, policyTopic);
+    const checkpointPositions = await readOffsets(pool, schema, projection, checkpointTopic);
     const ends = (b: Bound[]) => Object.fromEntries(b.map((x) => [x.partition, x.high.toString()]));
     const stored = (p: Map<number, bigint>) =>
       Object.fromEntries([...p].map(([partition, o]) => [partition, o.toString()]));
@@ -241,6 +272,11 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         records: policyReplay.records,
         ends: ends(policyBounds),
         positions: stored(policyPositions),
+      },
+      checkpoints: {
+        records: checkpointReplay.records,
+        ends: ends(checkpointBounds),
+        positions: stored(checkpointPositions),
       },
       checksum: await projectionChecksum(pool, schema),
     };

@@ -5,7 +5,7 @@ import type { TopicNames } from '@lineage/kafka';
 import { migrate, runProjection } from '@lineage/store';
 import type { BatchCommitted, RunningProjection } from '@lineage/store';
 import { PROJECTOR_MIGRATIONS } from './migrations.js';
-import { projectAttestations, projectPolicies } from './project.js';
+import { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
 
 export interface ProjectorOptions {
   kafka: Kafka;
@@ -14,8 +14,9 @@ export interface ProjectorOptions {
   schema?: string;
   topics: TopicNames;
   /**
-   * Consumer group of the attestations projection, and the name positions of both topics are stored
-   * under; default `lineage-projector`. The policies projection joins `<groupId>.policies`.
+   * Consumer group of the attestations projection, and the name positions of all topics are stored
+   * under; default `lineage-projector`. The policies projection joins `<groupId>.policies`, the
+   * checkpoints projection `<groupId>.checkpoints`.
    */
   groupId?: string;
   /** Partitions of the topics if they must be created (they are shared with governance); default 6. */
@@ -37,7 +38,8 @@ export interface Projector {
 
 /**
  * Starts a projector: migrates its schema, then folds the attestations topic into `executions` and
- * `lineage_edges`, and the policies topic into `policies`, each exactly once (rows and positions
+ * `lineage_edges`, the policies topic into `policies` and the checkpoints topic into
+ * `checkpoints`, each exactly once (rows and positions
  * commit in one Postgres transaction).
  * @throws StoreError INVALID_IDENTIFIER, MIGRATIONS_DIVERGED, MIGRATION_FAILED; LineageKafkaError
  *   TOPICS_NOT_COPARTITIONED; kafkajs errors when the broker cannot be reached.
@@ -61,6 +63,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     onCrash: options.onCrash,
   });
   let policies: RunningProjection;
+  let checkpoints: RunningProjection;
   try {
     // Its own consumer group (a group's members must subscribe alike), positions under the same name.
     policies = await runProjection({
@@ -81,14 +84,34 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     await attestations.stop();
     throw error;
   }
+  try {
+    // The signed checkpoints of the ledger's partitions, one row per note.
+    checkpoints = await runProjection({
+      kafka: options.kafka,
+      pool: options.pool,
+      schema,
+      groupId: `${groupId}.checkpoints`,
+      projection: groupId,
+      topic: options.topics.checkpoints,
+      consumer: options.consumer,
+      partitionsConsumedConcurrently: 1,
+      project: projectCheckpoints(schema, options.topics.attestations, (skip) =>
+        log('record skipped', { ...skip, topic: options.topics.checkpoints }),
+      ),
+      onCrash: options.onCrash,
+    });
+  } catch (error) {
+    await Promise.all([attestations.stop(), policies.stop()]);
+    throw error;
+  }
   log('projector started', {
     schema,
     groupId,
-    topics: [options.topics.attestations, options.topics.policies],
+    topics: [options.topics.attestations, options.topics.policies, options.topics.checkpoints],
   });
   return {
     stop: async () => {
-      await Promise.all([attestations.stop(), policies.stop()]);
+      await Promise.all([attestations.stop(), policies.stop(), checkpoints.stop()]);
     },
   };
 }

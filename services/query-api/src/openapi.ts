@@ -268,7 +268,7 @@ const COMPONENTS: Record<string, JsonSchema> = {
   EvidenceBundle: {
     type: 'object',
     description:
-      'application/vnd.lineage.bundle.v1+json: the attestation envelopes of the execution (its override first when one answers its decision, then its decision) and its ancestors, the public keys, the policy documents and signed release manifests; verify with `lineage verify`',
+      'application/vnd.lineage.bundle.v1+json: the attestation envelopes of the execution (its override first when one answers its decision, then its decision) and its ancestors, the public keys, the policy documents and signed release manifests, and inclusion proofs against signed checkpoints; verify with `lineage verify`',
     required: ['mediaType', 'execution_id', 'attestations', 'keys', 'policies'],
     properties: {
       mediaType: { const: 'application/vnd.lineage.bundle.v1+json' },
@@ -280,6 +280,31 @@ const COMPONENTS: Record<string, JsonSchema> = {
         type: 'array',
         items: dsse,
         description: 'signed release manifests vouching for governance runtimes',
+      },
+      ledger: {
+        type: 'string',
+        description: 'the attestations topic whose partitions the checkpoints sign (with `proofs`)',
+      },
+      checkpoints: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'signed C2SP checkpoint notes, each once',
+      },
+      proofs: {
+        type: 'array',
+        description:
+          'RFC 6962 inclusion proofs: attestation `index` (its sequence) of `partition` is in the tree `checkpoints[checkpoint]` signs; attestations no checkpoint covers yet have none',
+        items: {
+          type: 'object',
+          required: ['attestation', 'partition', 'index', 'checkpoint', 'hashes'],
+          properties: {
+            attestation: { type: 'string' },
+            partition: { type: 'integer' },
+            index: { type: 'integer' },
+            checkpoint: { type: 'integer' },
+            hashes: { type: 'array', items: { type: 'string', contentEncoding: 'base64' } },
+          },
+        },
       },
     },
   },

@@ -1,0 +1,217 @@
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  checkpointKeyName,
+  checkpointOrigin,
+  formatCheckpoint,
+  fromBase64,
+  merkleRoot,
+  nobleEd25519,
+  signCheckpoint,
+  toBase64,
+  toDsse,
+  verifyBundle,
+} from '@lineage/protocol';
+import type { BundleError, EvidenceBundle } from '@lineage/protocol';
+import { generateKeyPair, trustedKey } from '@lineage/keys';
+import type { KeyPair } from '@lineage/keys';
+import { projectCheckpoints } from '@lineage/projector';
+import { attestationCodec } from '@lineage/schemas';
+import { createPool } from '@lineage/store';
+import type { Attested } from './fixtures.js';
+import { DEFAULT_POLICY, LedgerBuilder, projected } from './fixtures.js';
+import { openQueries } from './queries.js';
+
+// Given a ledger projected by the projector's write path and signed checkpoints of its partition
+// projected by the projector's checkpoints projection, when exporting a bundle, then every bundled
+// attestation carries an inclusion proof that verifies offline, and any alteration fails.
+
+const LEDGER = 'lineage.attestations.v1';
+const keys = generateKeyPair();
+const governance = trustedKey(keys, ['governance', 'approver']);
+let pool: Pool;
+const schemas: string[] = [];
+
+beforeAll(() => {
+  pool = createPool(inject('databaseUrl'));
+});
+
+afterAll(async () => {
+  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await pool.end();
+});
+
+const payloadOf = (a: Attested): Uint8Array => attestationCodec.decode(a.value).envelope.payload;
+
+/** A checkpoint note of partition 0 over the first `size` attestations, signed by `key`. */
+function checkpointOf(ledger: Attested[], size: number, key: KeyPair = keys): string {
+  const body = formatCheckpoint({
+    origin: checkpointOrigin(LEDGER, 0),
+    size,
+    root: merkleRoot(ledger.slice(0, size).map(payloadOf)),
+  });
+  return signCheckpoint(body, checkpointKeyName(key.keyid), key.signer, key.publicKey);
+}
+
+/** Projects `notes` as records 0, 1, 2, … of the checkpoints topic (key: partition 0). */
+async function projectNotes(schema: string, notes: readonly (string | Buffer)[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await projectCheckpoints(schema, LEDGER)(
+      client,
+      0,
+      notes.map((n, i) => ({
+        key: Buffer.from('0'),
+        value: typeof n === 'string' ? Buffer.from(n, 'utf8') : n,
+        offset: String(i),
+        timestamp: '0',
+        attributes: 0,
+        headers: {},
+      })),
+    );
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+}
+
+/** root ← middle ← leaf, with unrelated decisions between them: 8 attestations in partition 0. */
+function ledgerOf() {
+  const b = new LedgerBuilder(keys.signer);
+  const root = b.decide();
+  const f1 = b.decide();
+  const middle = b.decide([root.executionId]);
+  const f2 = b.decide();
+  const f3 = b.decide();
+  const leaf = b.decide([middle.executionId]);
+  const f4 = b.decide();
+  const late = b.decide([leaf.executionId]);
+  return { all: [root, f1, middle, f2, f3, leaf, f4, late], root, middle, leaf, late };
+}
+
+const codeOf = (b: unknown): string => {
+  try {
+    verifyBundle(b, { ed25519: nobleEd25519 });
+    return 'valid';
+  } catch (e) {
+    return (e as BundleError).code;
+  }
+};
+
+describe('bundle inclusion proofs', () => {
+  it('embeds proofs against the latest covering checkpoint; the bundle verifies offline', async () => {
+    const l = ledgerOf();
+    const schema = await projected(pool, l.all);
+    schemas.push(schema);
+    // Checkpoints at sizes 3, 6 and 7: `late` (sequence 7) is covered by none yet.
+    await projectNotes(schema, [
+      checkpointOf(l.all, 3),
+      checkpointOf(l.all, 6),
+      checkpointOf(l.all, 7),
+    ]);
+    const q = openQueries(pool, schema);
+    const sources = { keys: [governance], policies: [DEFAULT_POLICY.document] };
+
+    const bundle = await q.bundle(l.leaf.executionId, sources);
+    expect(bundle.ledger).toBe(LEDGER);
+    // One checkpoint, the latest (size 7), proves all three.
+    expect(bundle.checkpoints).toEqual([checkpointOf(l.all, 7)]);
+    expect(bundle.proofs!.map((p) => `${p.attestation}@${p.index}`).sort()).toEqual(
+      [`${l.leaf.digest}@5`, `${l.middle.digest}@2`, `${l.root.digest}@0`].sort(),
+    );
+    const verified = verifyBundle(JSON.parse(JSON.stringify(bundle)), { ed25519: nobleEd25519 });
+    expect(verified.included).toBe(true);
+    expect(verified.attestations.every((a) => a.included)).toBe(true);
+
+    // Not yet covered: `late` has no proof, its ancestors do; still a valid bundle.
+    const partial = await q.bundle(l.late.executionId, sources);
+    expect(partial.proofs!.map((p) => p.attestation)).not.toContain(l.late.digest);
+    const v = verifyBundle(partial, { ed25519: nobleEd25519 });
+    expect(v.included).toBe(false);
+    expect(
+      v.attestations
+        .filter((a) => a.included)
+        .map((a) => a.digest)
+        .sort(),
+    ).toEqual([l.leaf.digest, l.middle.digest, l.root.digest].sort());
+    expect(v.attestations.find((a) => a.digest === l.late.digest)!.included).toBe(false);
+  });
+
+  it('fails offline when the proof, the leaf or the checkpoint is altered', async () => {
+    const l = ledgerOf();
+    const schema = await projected(pool, l.all);
+    schemas.push(schema);
+    await projectNotes(schema, [checkpointOf(l.all, 8)]);
+    const q = openQueries(pool, schema);
+    const bundle = await q.bundle(l.late.executionId, {
+      keys: [governance],
+      policies: [DEFAULT_POLICY.document],
+    });
+    expect(codeOf(bundle)).toBe('valid');
+    const edited = (edit: (b: EvidenceBundle) => void) => {
+      const b = structuredClone(bundle);
+      edit(b);
+      return codeOf(b);
+    };
+    // A proof hash altered.
+    expect(
+      edited((b) => {
+        const h = fromBase64(b.proofs![0]!.hashes[0]!);
+        h[0] = h[0]! ^ 1;
+        b.proofs![0]!.hashes[0] = toBase64(h);
+      }),
+    ).toBe('INCLUSION_PROOF_INVALID');
+    // The index altered.
+    expect(edited((b) => (b.proofs![1]!.index += 1))).toBe('INCLUSION_PROOF_INVALID');
+    // The leaf altered: a validly signed attestation with the same position replaces root's.
+    const impostor = new LedgerBuilder(keys.signer).decide();
+    expect(
+      edited((b) => {
+        const i = b.proofs!.findIndex((p) => p.attestation === l.root.digest);
+        b.attestations.push(toDsse(attestationCodec.decode(impostor.value).envelope));
+        b.proofs![i]!.attestation = impostor.digest;
+      }),
+    ).toBe('INCLUSION_PROOF_INVALID');
+    // The checkpoint text altered (its size), or re-signed by a key that is not governance's.
+    expect(edited((b) => (b.checkpoints![0] = b.checkpoints![0]!.replace('\n8\n', '\n9\n')))).toBe(
+      'CHECKPOINT_INVALID',
+    );
+    const other = generateKeyPair();
+    expect(
+      edited((b) => {
+        b.checkpoints![0] = checkpointOf(l.all, 8, other);
+        b.keys.push(trustedKey(other, ['agent']));
+      }),
+    ).toBe('CHECKPOINT_INVALID');
+  });
+
+  it('skips notes that do not parse, and checkpoints whose root the projection does not reproduce', async () => {
+    const l = ledgerOf();
+    const schema = await projected(pool, l.all);
+    schemas.push(schema);
+    // A forked checkpoint: size 8, signed, but over other leaves (root's payload changed order).
+    const forked = signCheckpoint(
+      formatCheckpoint({
+        origin: checkpointOrigin(LEDGER, 0),
+        size: 8,
+        root: merkleRoot([...l.all].reverse().map(payloadOf)),
+      }),
+      checkpointKeyName(keys.keyid),
+      keys.signer,
+      keys.publicKey,
+    );
+    await projectNotes(schema, [checkpointOf(l.all, 4), Buffer.from('not a note'), forked]);
+    const rows = await pool.query<{ size: string }>(
+      `SELECT size::text AS size FROM "${schema}".checkpoints ORDER BY "offset"`,
+    );
+    expect(rows.rows.map((r) => r.size)).toEqual(['4', '8']);
+    const bundle = await openQueries(pool, schema).bundle(l.middle.executionId, {
+      keys: [governance],
+      policies: [DEFAULT_POLICY.document],
+    });
+    // The forked note is newer but does not match the projected leaves: the size-4 one is used.
+    expect(bundle.checkpoints).toEqual([checkpointOf(l.all, 4)]);
+    expect(verifyBundle(bundle, { ed25519: nobleEd25519 }).included).toBe(true);
+  });
+});

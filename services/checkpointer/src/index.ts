@@ -1,0 +1,6 @@
+export { startCheckpointer } from './service.js';
+export type { CheckpointerOptions, CheckpointerService, CheckpointerStats } from './service.js';
+export { PartitionTree } from './tree.js';
+export type { AppendOutcome } from './tree.js';
+export { CheckpointerError } from './errors.js';
+export type { CheckpointerErrorCode } from './errors.js';

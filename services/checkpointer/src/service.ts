@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import {
+  CheckpointError,
+  checkpointKeyName,
+  checkpointOrigin,
+  formatCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+} from '@lineage/protocol';
+import type { Checkpoint, Ed25519Verifier, Signer } from '@lineage/protocol';
+import { ensureTopics, readToEnd } from '@lineage/kafka';
+import type { TopicNames } from '@lineage/kafka';
+import { attestationCodec } from '@lineage/schemas';
+import { CheckpointerError } from './errors.js';
+import { PartitionTree } from './tree.js';
+
+/** How the checkpointer runs. */
+export interface CheckpointerOptions {
+  kafka: Kafka;
+  topics: TopicNames;
+  /** The signing key: a trust-store key with role `governance`. */
+  key: { keyid: string; publicKey: Uint8Array; signer: Signer };
+  /** Verifies the notes read back on start (node:crypto in services). */
+  ed25519: Ed25519Verifier;
+  /** Publish a partition's checkpoint once it grew by this many attestations (default 1000). */
+  every?: number;
+  /** And at least this often while it grew (default 10 000 ms). */
+  intervalMs?: number;
+  /** Partition count used when the topics must be created (default 6). */
+  partitions?: number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Counters of a running checkpointer. */
+export interface CheckpointerStats {
+  /** Attestations folded into the trees since start (the restore included). */
+  attestations: number;
+  /** Checkpoints published since start. */
+  published: number;
+  /** Partition → why it is refused checkpoints. */
+  broken: Record<number, string>;
+  /** Partition → size of its last published checkpoint. */
+  checkpointed: Record<number, number>;
+}
+
+/** A running checkpointer. */
+export interface CheckpointerService {
+  readonly stats: CheckpointerStats;
+  /** Publishes what is pending, then disconnects. */
+  stop(): Promise<void>;
+}
+
+// The last checkpoint this key published per partition, read back from the checkpoints topic.
+async function lastPublished(options: CheckpointerOptions): Promise<Map<number, Checkpoint>> {
+  const { kafka, topics, key, ed25519 } = options;
+  const name = checkpointKeyName(key.keyid);
+  const last = new Map<number, Checkpoint>();
+  const onMessage = (_: number, message: KafkaMessage) => {
+    const p = Number(message.key?.toString() ?? 'NaN');
+    if (!Number.isSafeInteger(p) || p < 0 || message.value === null) return;
+    try {
+      // Only notes this key signed, for this partition's log, count as ours.
+      const cp = verifyCheckpoint(message.value.toString('utf8'), {
+        name,
+        publicKey: key.publicKey,
+        ed25519,
+      });
+      if (cp.origin === checkpointOrigin(topics.attestations, p)) last.set(p, cp);
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      options.log?.('ignoring a checkpoint not signed by this key', {
+        offset: message.offset,
+        code: e.code,
+      });
+    }
+  };
+  await readToEnd(kafka, topics.checkpoints, new Map([[0, 0n]]), onMessage);
+  return last;
+}
+
+/**
+ * Starts the checkpointer: reads the attestations topic from offset 0 (read_committed), rebuilds one
+ * RFC 6962 tree per partition while checking each record continues the partition's chain, checks the
+ * rebuilt tree against the last checkpoint it published, then publishes a signed C2SP checkpoint of
+ * a partition every `every` attestations or `intervalMs` while it grew.
+ * @throws CheckpointerError INVALID_OPTIONS; kafkajs errors when the broker is unreachable.
+ */
+export async function startCheckpointer(
+  options: CheckpointerOptions,
+): Promise<CheckpointerService> {
+  const every = options.every ?? 1000;
+  const intervalMs = options.intervalMs ?? 10_000;
+  if (!Number.isSafeInteger(every) || every < 1 || !(intervalMs > 0)) {
+    throw new CheckpointerError(
+      'INVALID_OPTIONS',
+      'every must be a positive integer, intervalMs positive',
+    );
+  }
+  const { kafka, topics, key } = options;
+  const log = options.log ?? (() => undefined);
+  await ensureTopics(kafka, topics, { partitions: options.partitions ?? 6 });
+  const published = await lastPublished(options);
+  const trees = new Map<number, PartitionTree>();
+  const treeOf = (p: number) => {
+    let t = trees.get(p);
+    if (t === undefined) {
+      t = new PartitionTree(p, published.get(p) ?? null);
+      trees.set(p, t);
+    }
+    return t;
+  };
+  const stats: CheckpointerStats = {
+    attestations: 0,
+    published: 0,
+    broken: {},
+    checkpointed: Object.fromEntries([...published].map(([p, c]) => [p, c.size])),
+  };
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+
+  const name = checkpointKeyName(key.keyid);
+  // One publish at a time, in order: the batch handler and the timer both queue here.
+  let queue: Promise<void> = Promise.resolve();
+  const publish = (force: boolean): Promise<void> => {
+    const run = async () => {
+      const heads: { tree: PartitionTree; checkpoint: Checkpoint; note: string }[] = [];
+      for (const tree of trees.values()) {
+        if (!tree.publishable || (!force && tree.size - tree.publishedSize < every)) continue;
+        const checkpoint = {
+          origin: checkpointOrigin(topics.attestations, tree.partition),
+          ...tree.head(),
+        };
+        const note = signCheckpoint(formatCheckpoint(checkpoint), name, key.signer, key.publicKey);
+        heads.push({ tree, checkpoint, note });
+      }
+      if (heads.length === 0) return;
+      await producer.send({
+        topic: topics.checkpoints,
+        acks: -1,
+        messages: heads.map((h) => ({ key: String(h.tree.partition), value: h.note })),
+      });
+      for (const h of heads) {
+        h.tree.published(h.checkpoint);
+        stats.published++;
+        stats.checkpointed[h.tree.partition] = h.checkpoint.size;
+        log('checkpoint published', { partition: h.tree.partition, size: h.checkpoint.size });
+      }
+    };
+    const done = queue.then(run);
+    queue = done.catch(() => undefined);
+    return done;
+  };
+
+  const groupId = `lineage-checkpointer-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytes: 16 << 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topics.attestations, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      const tree = treeOf(batch.partition);
+      for (const message of batch.messages) {
+        // Bytes that do not decode reach the tree as an empty payload, which breaks the partition.
+        let payload = new Uint8Array(0);
+        try {
+          if (message.value !== null)
+            payload = attestationCodec.decode(message.value).envelope.payload;
+        } catch {
+          // Not an attestation record.
+        }
+        const outcome = tree.append(payload);
+        if (outcome.type === 'appended' || outcome.type === 'restored') stats.attestations++;
+        if (outcome.type === 'restored') {
+          log('rebuilt tree matches the last published checkpoint', {
+            partition: batch.partition,
+            size: outcome.size,
+          });
+        }
+        if (outcome.type === 'broken') {
+          stats.broken[batch.partition] = outcome.reason;
+          log('partition broken: no more checkpoints for it', {
+            partition: batch.partition,
+            offset: message.offset,
+            reason: outcome.reason,
+          });
+        }
+      }
+      // A failed publish must not fail the batch: redelivered records would fork the rebuilt tree.
+      await publish(false).catch((error: unknown) =>
+        log('checkpoint publish failed', { error: String(error) }),
+      );
+    },
+  });
+  const timer = setInterval(() => {
+    publish(true).catch((error: unknown) =>
+      log('checkpoint publish failed', { error: String(error) }),
+    );
+  }, intervalMs);
+
+  return {
+    stats,
+    async stop() {
+      clearInterval(timer);
+      await consumer.disconnect();
+      await publish(true).catch(() => undefined);
+      await producer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
