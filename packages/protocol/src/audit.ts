@@ -1,11 +1,10 @@
 import { bytesEqual, toBase64 } from './bytes.js';
 import type { Checkpoint } from './checkpoint.js';
-import { CheckpointError, parseSignedNote, verifyCheckpoint } from './checkpoint.js';
 import type { RawEnvelope } from './dsse.js';
 import type { Ed25519Verifier } from './ed25519.js';
 import { ProtocolError } from './errors.js';
 import type { Digest } from './ids.js';
-import { checkpointKeyName, checkpointOrigin } from './ledgerlog.js';
+import { InclusionError, verifyLedgerCheckpoint } from './inclusion.js';
 import { MerkleBuilder, consistencyProof, leafHash, verifyConsistency } from './merkle.js';
 import { parseStatement } from './statement.js';
 import type { TrustStore } from './trust.js';
@@ -257,30 +256,6 @@ function auditChain(
   return { ok: true, chain: { partition: p, leaves, endOffset: endOf(input) } };
 }
 
-// The checkpoint a note commits to, when a trusted governance key signed it; null otherwise.
-function verifiedCheckpoint(note: string, ctx: LogAuditContext): Checkpoint | string {
-  let names: string[];
-  try {
-    names = parseSignedNote(note).signatures.map((s) => s.name);
-  } catch (e) {
-    return e instanceof CheckpointError ? `note is malformed: ${e.message}` : 'note is malformed';
-  }
-  let failure = 'signed by no trusted governance key';
-  for (const key of ctx.trust.document.keys) {
-    const name = checkpointKeyName(key.keyid);
-    if (!key.roles.includes('governance') || !names.includes(name)) continue;
-    const entry = ctx.trust.get(key.keyid);
-    if (entry === undefined) continue;
-    try {
-      return verifyCheckpoint(note, { name, publicKey: entry.publicKey, ed25519: ctx.ed25519 });
-    } catch (e) {
-      if (!(e instanceof CheckpointError)) throw e;
-      failure = `${e.code}: ${e.message}`;
-    }
-  }
-  return failure;
-}
-
 function auditCheckpoints(
   chain: Chain,
   records: readonly CheckpointRecord[],
@@ -304,19 +279,17 @@ function auditCheckpoints(
   });
   const checkpoints: VerifiedCheckpoint[] = [];
   for (const record of records) {
-    // The note must carry a valid signature by a trusted governance key over a checkpoint.
-    const cp = verifiedCheckpoint(record.note, ctx);
-    if (typeof cp === 'string') {
-      return problem('CHECKPOINT_SIGNATURE_INVALID', record.offset, null, `checkpoint ${cp}`);
-    }
-    // The signed origin must name this partition's log, so a checkpoint cannot pass for another.
-    const origin = checkpointOrigin(attestationsTopic, p);
-    if (cp.origin !== origin) {
+    // The note must be a checkpoint of this partition's log, signed by a trusted governance key.
+    let cp: Checkpoint;
+    try {
+      cp = verifyLedgerCheckpoint(record.note, attestationsTopic, p, ctx);
+    } catch (e) {
+      if (!(e instanceof InclusionError)) throw e;
       return problem(
         'CHECKPOINT_SIGNATURE_INVALID',
         record.offset,
         null,
-        `checkpoint is signed for ${cp.origin}, not ${origin}`,
+        `checkpoint ${e.message}`,
       );
     }
     checkpoints.push({ ...cp, offset: record.offset });

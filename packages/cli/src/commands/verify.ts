@@ -33,7 +33,9 @@ async function readJson(path: string): Promise<unknown> {
  * Verifies an envelope or a bundle with the pure verifier (noble Ed25519: no node crypto, exactly
  * what a browser or an auditor's tool runs). Prints `valid …` or `invalid <CODE> …`, and
  * `runtime_verified: true|false`: whether a signed release (the bundle's, or `releasePath`) vouches
- * for the runtime that decided. An unknown runtime is reported, not invalid.
+ * for the runtime that decided. An unknown runtime is reported, not invalid. For a bundle, also
+ * `included: true|false`: whether every attestation carries a Merkle inclusion proof against a
+ * signed checkpoint of its ledger partition (a bundle without proofs is valid, not included).
  */
 export async function verifyFile(
   path: string,
@@ -60,7 +62,7 @@ export async function verifyFile(
               ...(value as object),
               releases: [...((value as { releases?: unknown[] }).releases ?? []), release],
             };
-      const { target, attestations, runtimeVerified } = verifyBundle(withRelease, {
+      const { target, attestations, runtimeVerified, included } = verifyBundle(withRelease, {
         ed25519: nobleEd25519,
         trust,
       });
@@ -68,7 +70,8 @@ export async function verifyFile(
       const keys = trust
         ? 'keys pinned by the trust store'
         : 'keys taken from the bundle itself (pass --trust to pin them)';
-      return `valid bundle: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}); ${attestations.length} attestations, every ancestor present and allowed, policies match; ${keys}; runtime_verified: ${runtimeVerified}`;
+      const proven = attestations.filter((a) => a.included).length;
+      return `valid bundle: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}); ${attestations.length} attestations, every ancestor present and allowed, policies match; ${keys}; runtime_verified: ${runtimeVerified}; included: ${included} (${proven}/${attestations.length} proven in signed checkpoints)`;
     }
     if (!trust) throw new CliExit(2, 'verifying a single envelope needs --trust <truststore.json>');
     // The release, when given, must be signed by a trusted release key.
