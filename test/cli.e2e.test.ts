@@ -9,7 +9,9 @@ import {
   fromDsse,
   loadTrustStore,
   nobleEd25519,
+  sha256Hex,
   toBase64,
+  verifyBundle,
   verifyGrant,
   verifyRelease,
 } from '@lineage/protocol';
@@ -62,6 +64,11 @@ describe('the demo, end to end, and its evidence', () => {
     expect(demo.out).toContain('refused OVERRIDE_ALREADY_RESOLVED');
     expect(demo.out).toContain('runtime_verified: true');
     expect(demo.out).toMatch(/14 re-derived identically, 0 mismatches/);
+    expect(demo.out).toContain('\nLedger\n');
+    expect(demo.out).toMatch(
+      /lineage log verify: ok: 14 attestations in 3 partitions, \d+ checkpoints/,
+    );
+    expect(demo.out).toMatch(/pnpm lineage log verify --topic-prefix demo\.\S+\. --trust /);
     bundle = JSON.parse(await readFile('.lineage/demo/evidence.json', 'utf8'));
     dir = await mkdtemp(join(tmpdir(), 'lineage-e2e-'));
   });
@@ -89,6 +96,33 @@ describe('the demo, end to end, and its evidence', () => {
     );
     expect(released.code, released.out).toBe(0);
     expect(released.out).toContain('runtime_verified: true');
+  });
+
+  it('the bundle proves every attestation on the ledger, and the demo ledger audits (exit 0)', async () => {
+    // One inclusion proof per attestation, each pointing at a bundled signed checkpoint.
+    const digests = bundle.attestations.map((a) => sha256Hex(fromBase64(a.payload)));
+    expect(bundle.proofs?.map((p) => p.attestation).sort()).toEqual([...digests].sort());
+    expect(bundle.proofs!.every((p) => bundle.checkpoints![p.checkpoint] !== undefined)).toBe(true);
+    const verified = verifyBundle(bundle, {
+      ed25519: nobleEd25519,
+      trust: loadTrustStore(JSON.parse(await readFile(TRUST, 'utf8'))),
+    });
+    expect(verified.included).toBe(true);
+    expect(verified.attestations.map((a) => a.included)).toEqual(digests.map(() => true));
+
+    const { topics } = JSON.parse(await readFile('.lineage/demo/run.json', 'utf8')) as {
+      topics: { intents: string };
+    };
+    const audited = await lineage(
+      'log',
+      'verify',
+      '--topic-prefix',
+      topics.intents.replace('lineage.intents.v1', ''),
+      '--trust',
+      TRUST,
+    );
+    expect(audited.code, audited.out).toBe(0);
+    expect(audited.out).toMatch(/ok: 14 attestations in 3 partitions, \d+ checkpoints/);
   });
 
   it("replay-verify --all re-derives every decision of the demo's ledger", async () => {
@@ -277,6 +311,25 @@ describe('the demo, end to end, and its evidence', () => {
         (b.policies[0]!.document as { version: number }).version = 99;
       },
       'POLICY_HASH_MISMATCH',
+    ],
+    [
+      'a hash of an inclusion proof altered',
+      (b: EvidenceBundle) => {
+        const proof = b.proofs!.find((p) => p.hashes.length > 0)!;
+        const h = fromBase64(proof.hashes[0]!);
+        h[0]! ^= 1;
+        proof.hashes[0] = toBase64(h);
+      },
+      'INCLUSION_PROOF_INVALID',
+    ],
+    [
+      'a checkpoint note altered',
+      (b: EvidenceBundle) => {
+        // The size line of the signed note (origin, size, root): the signature no longer covers it.
+        const [origin, size, ...rest] = b.checkpoints![0]!.split('\n');
+        b.checkpoints![0] = [origin, String(Number(size) + 1), ...rest].join('\n');
+      },
+      'CHECKPOINT_INVALID',
     ],
   ])('rejects the bundle with %s (exit 1 and the reason code)', async (name, edit, code) => {
     const result = await lineage(

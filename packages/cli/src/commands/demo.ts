@@ -9,6 +9,7 @@ import {
   verifyBundle,
 } from '@lineage/protocol';
 import type {
+  EvidenceBundle,
   ExecutionId,
   JsonValue,
   KeyRole,
@@ -25,15 +26,21 @@ import { LineageSdkError, connectAgent, signIntent } from '@lineage/sdk';
 import type { LineageAgent, ReceivedAttestation, SignedIntent } from '@lineage/sdk';
 import { databaseUrl, ensureDatabase, startKafka } from '@lineage/infra';
 import { startProjector } from '@lineage/projector';
+import { startCheckpointer } from '@lineage/checkpointer';
 import { openQueries } from '@lineage/query';
+import type { BundleSources } from '@lineage/query';
 import { createPool, qualifiedName } from '@lineage/store';
 import { issueGrant } from './grant.js';
 import { describeOverride, resolveExecution } from './override.js';
 import { exportBundle } from './query.js';
 import { describeMismatch, describeReport, replayVerify } from './replay.js';
+import { auditTopics, describeAudit } from './log.js';
 import { currentRuntime, releaseCurrentRuntime } from './runtime.js';
 
 const OUT = '.lineage/demo';
+/** Small on purpose: the demo's ledger is short, and it should see a few checkpoints per partition. */
+const CHECKPOINT_EVERY = 3;
+const CHECKPOINT_INTERVAL_MS = 500;
 const RUNTIME = { name: 'demo-agent', version: '1.0.0', digest: 'sha256:' + 'd'.repeat(64) };
 const short = (s: string) => `${s.slice(0, 8)}…${s.slice(-4)}`;
 /** UUIDv7s share their leading timestamp digits; the tail tells them apart. */
@@ -202,7 +209,7 @@ export async function runDemo(): Promise<void> {
   );
   say(`  postgres   ${dbUrl.replace(/\/\/[^@]*@/, '//')} (schema ${schema})`);
   say(
-    `  topics     ${topics.intents}, ${topics.attestations}, ${topics.overrides}, ${topics.policies}, ${topics.deadLetters}`,
+    `  topics     ${topics.intents}, ${topics.attestations}, ${topics.overrides}, ${topics.policies}, ${topics.deadLetters}, ${topics.checkpoints}`,
   );
   say(`  policy     ${policy.ref.id}@${policy.ref.version} sha256:${short(policy.ref.hash)}`);
   say(
@@ -219,7 +226,10 @@ export async function runDemo(): Promise<void> {
   say(
     `  grant      alice → planner: ${GRANTED.actions.join(',')} on ${GRANTED.resources.join(',')} under policy ${policy.ref.id}, 24h; children inherit it through their parents' attestations`,
   );
-  say(`  hold       publish.* waits for bob (rule publish-needs-a-human)\n`);
+  say(`  hold       publish.* waits for bob (rule publish-needs-a-human)`);
+  say(
+    `  ledger     governance signs a Merkle checkpoint of each attestation partition every ${CHECKPOINT_EVERY} attestations or ${CHECKPOINT_INTERVAL_MS} ms\n`,
+  );
 
   const governance = await startGovernance({
     kafka,
@@ -230,6 +240,16 @@ export async function runDemo(): Promise<void> {
     policy,
     ed25519: nodeEd25519(),
     runtimeHash: runtimeHash(manifest),
+    partitions: 3,
+  });
+  // The checkpointer signs with governance's key: checkpoints need a trusted `governance` key.
+  const checkpointer = await startCheckpointer({
+    kafka,
+    topics,
+    key: governanceKey,
+    ed25519: nodeEd25519(),
+    every: CHECKPOINT_EVERY,
+    intervalMs: CHECKPOINT_INTERVAL_MS,
     partitions: 3,
   });
   const projector = await startProjector({
@@ -430,6 +450,28 @@ export async function runDemo(): Promise<void> {
       `  authority: depth ${auth.depth} from principal ${auth.principals.map((k) => names.get(k) ?? k).join(', ')}, scope ${auth.scope?.actions.join(',') ?? '-'}, inherited from sha256:${short(auth.inherited_from[0] ?? '')} (E9's override)`,
     );
 
+    // The ledger around the attestations: signed checkpoints, audited as `lineage log verify` does.
+    await mkdir(OUT, { recursive: true });
+    await writeTrustStore(join(OUT, 'truststore.json'), trustDocument);
+    const sources = {
+      keys: trustDocument.keys,
+      policies: [policy.document as unknown as JsonValue],
+    };
+    const covered = await waitForInclusion(deepest.execution_id, schema, sources);
+    say('\nLedger');
+    const audit = await auditTopics(kafka, topics, trust);
+    if (audit.ok) {
+      for (const p of audit.partitions)
+        say(
+          `  partition ${p.partition}  ${String(p.size).padStart(2)} attestations, ${p.checkpoints} signed checkpoints, the latest covering ${p.checkpointed}`,
+        );
+    }
+    say(`  lineage log verify: ${describeAudit(audit)}`);
+    if (!audit.ok) throw new Error('the ledger does not audit');
+    say(
+      `  E11's lineage: ${covered.proofs?.length ?? 0}/${covered.attestations.length} attestations carry a Merkle inclusion proof against a signed checkpoint`,
+    );
+
     // Runtime provenance: the release manager vouches for this checkout's governance runtime.
     say('\nRuntime');
     const runtime = await currentRuntime();
@@ -439,12 +481,6 @@ export async function runDemo(): Promise<void> {
     );
 
     // Evidence: exported from the projection exactly as `lineage export` does, then checked offline.
-    await mkdir(OUT, { recursive: true });
-    await writeTrustStore(join(OUT, 'truststore.json'), trustDocument);
-    const sources = {
-      keys: trustDocument.keys,
-      policies: [policy.document as unknown as JsonValue],
-    };
     const bundle = await exportBundle(deepest.execution_id, schema, {
       ...sources,
       releases: [release],
@@ -460,6 +496,7 @@ export async function runDemo(): Promise<void> {
       `  runtime_verified: ${checked.runtimeVerified} (with the signed release); ${withoutRelease.runtimeVerified} without it — unknown, not invalid`,
     );
     if (!checked.runtimeVerified) throw new Error('the release does not vouch for this runtime');
+    if (!checked.included) throw new Error('an attestation of the evidence has no inclusion proof');
     await writeFile(join(OUT, 'evidence.json'), JSON.stringify(bundle, null, 2) + '\n');
     await writeFile(join(OUT, 'release.json'), JSON.stringify(release, null, 2) + '\n');
     await writeFile(join(OUT, 'grant.json'), JSON.stringify(grant, null, 2) + '\n');
@@ -486,7 +523,7 @@ export async function runDemo(): Promise<void> {
     );
     say(`\nEvidence`);
     say(
-      `  ${OUT}/evidence.json     bundle of E11: ${bundle.attestations.length} attestations (${overrides} override), ${bundle.keys.length} public keys, ${bundle.policies.length} policy, 1 release`,
+      `  ${OUT}/evidence.json     bundle of E11: ${bundle.attestations.length} attestations (${overrides} override), ${bundle.keys.length} public keys, ${bundle.policies.length} policy, 1 release, ${bundle.proofs?.length ?? 0} inclusion proofs against ${bundle.checkpoints?.length ?? 0} signed checkpoints`,
     );
     say(
       `    the same as: pnpm lineage export ${deepest.execution_id} --schema ${schema} --trust ${OUT}/truststore.json --release ${OUT}/release.json --out ${OUT}/evidence.json`,
@@ -502,10 +539,14 @@ export async function runDemo(): Promise<void> {
     say(
       `                      pnpm lineage replay-verify --all --schema ${schema} --topic-prefix demo.${run}. --trust ${OUT}/truststore.json${broker.owned ? '   (after pnpm kafka start: it reads the recorded intents)' : ''}`,
     );
+    say(
+      `                      pnpm lineage log verify --topic-prefix demo.${run}. --trust ${OUT}/truststore.json${broker.owned ? '   (after pnpm kafka start: it reads the topics)' : ''}`,
+    );
     say(`  governance stats: ${JSON.stringify(governance.stats)}`);
   } finally {
     await Promise.all(Object.values(agents).map((a) => a.close()));
     await projector.stop();
+    await checkpointer.stop();
     await governance.stop();
     await pool.end();
     if (broker.owned) {
@@ -544,6 +585,24 @@ async function waitForPolicy(pool: ReturnType<typeof createPool>, schema: string
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the projection has no policy ${hash}: is the policies topic projected?`);
+}
+
+/**
+ * Exports the execution's bundle (as `lineage export` does) until a projected checkpoint covers
+ * every attestation of its lineage, so each carries an inclusion proof.
+ * @throws Error when no checkpoint covers them within 30 s.
+ */
+async function waitForInclusion(
+  executionId: string,
+  schema: string,
+  sources: BundleSources,
+): Promise<EvidenceBundle> {
+  for (let i = 0; i < 300; i++) {
+    const bundle = await exportBundle(executionId, schema, sources);
+    if ((bundle.proofs?.length ?? 0) === bundle.attestations.length) return bundle;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no projected checkpoint covers the lineage of ${executionId}`);
 }
 
 async function waitForAncestry(
