@@ -141,6 +141,37 @@ export function storable(text: string): string {
   return text.replace(UNSTORABLE_CHARS, '\ufffd');
 }
 
+/** Builds the skip of one record of `partition` at the message's offset. */
+function skipper(partition: number, message: KafkaMessage) {
+  return (reason: SkipReason, detail: string): Skipped => ({
+    type: 'skip',
+    reason,
+    detail,
+    partition,
+    offset: message.offset,
+  });
+}
+
+/**
+ * The record a message holds, decoded with `codec`, or why it was skipped: no value (EMPTY_RECORD)
+ * or bytes the codec refuses (UNDECODABLE). Never throws on bad input.
+ */
+function decodeValue<T>(
+  codec: { decode(bytes: Buffer): T },
+  partition: number,
+  message: KafkaMessage,
+): { record: T } | Skipped {
+  const skip = skipper(partition, message);
+  if (message.value === null || message.value.length === 0)
+    return skip('EMPTY_RECORD', 'record has no value');
+  try {
+    return { record: codec.decode(message.value) };
+  } catch (error) {
+    if (error instanceof SchemaError) return skip('UNDECODABLE', error.message);
+    throw error;
+  }
+}
+
 /**
  * Decodes one record of the attestations topic into its rows. Never throws on bad input: the bytes
  * are attacker-reachable only through governance, but a bad record must not stop the projection.
@@ -148,22 +179,10 @@ export function storable(text: string): string {
  * stored envelopes.
  */
 export function decodeAttestation(partition: number, message: KafkaMessage): Decoded {
-  const skip = (reason: SkipReason, detail: string): Decoded => ({
-    type: 'skip',
-    reason,
-    detail,
-    partition,
-    offset: message.offset,
-  });
-  if (message.value === null || message.value.length === 0)
-    return skip('EMPTY_RECORD', 'record has no value');
-  let record: AttestationRecord;
-  try {
-    record = attestationCodec.decode(message.value);
-  } catch (error) {
-    if (error instanceof SchemaError) return skip('UNDECODABLE', error.message);
-    throw error;
-  }
+  const skip = skipper(partition, message);
+  const decoded = decodeValue<AttestationRecord>(attestationCodec, partition, message);
+  if ('type' in decoded) return decoded;
+  const { record } = decoded;
   let statement: Statement;
   try {
     statement = parseStatement(record.envelope.payload);
@@ -240,22 +259,10 @@ function readResolution(ref: OverrideRef): ResolutionBody | null {
  * their hash says.
  */
 export function decodePolicy(partition: number, message: KafkaMessage): DecodedPolicy {
-  const skip = (reason: SkipReason, detail: string): Skipped => ({
-    type: 'skip',
-    reason,
-    detail,
-    partition,
-    offset: message.offset,
-  });
-  if (message.value === null || message.value.length === 0)
-    return skip('EMPTY_RECORD', 'record has no value');
-  let record: PolicyRecord;
-  try {
-    record = policyCodec.decode(message.value);
-  } catch (error) {
-    if (error instanceof SchemaError) return skip('UNDECODABLE', error.message);
-    throw error;
-  }
+  const skip = skipper(partition, message);
+  const decoded = decodeValue<PolicyRecord>(policyCodec, partition, message);
+  if ('type' in decoded) return decoded;
+  const { record } = decoded;
   // The document must be JSON, as the record's canonical text is.
   let document: JsonValue;
   try {
@@ -314,13 +321,7 @@ export function decodeCheckpoint(
   partition: number,
   message: KafkaMessage,
 ): DecodedCheckpoint {
-  const skip = (reason: SkipReason, detail: string): Skipped => ({
-    type: 'skip',
-    reason,
-    detail,
-    partition,
-    offset: message.offset,
-  });
+  const skip = skipper(partition, message);
   if (message.value === null || message.value.length === 0)
     return skip('EMPTY_RECORD', 'record has no value');
   // The key names the attestation partition the checkpoint is of.
