@@ -110,18 +110,36 @@ describe('governance under kill -9 and rebalances', () => {
       { KAFKA_BROKERS: inject('brokers').join(',') },
     );
 
-  /** Intents decided so far: the governance group's committed offsets on the intents topic. */
+  /**
+   * Intents decided so far: the governance group's committed offsets on the intents topic. While
+   * fresh topics elect their leaders the broker answers with retriable errors; the last count stands.
+   */
+  let lastDecided = 0;
   const decided = async (): Promise<number> => {
-    const [topic] = await admin.fetchOffsets({
-      groupId: ledger.groupId,
-      topics: [ledger.topics.intents],
-    });
-    return (topic?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    try {
+      const [topic] = await admin.fetchOffsets({
+        groupId: ledger.groupId,
+        topics: [ledger.topics.intents],
+      });
+      lastDecided = (topic?.partitions ?? []).reduce(
+        (n, p) => n + Math.max(0, Number(p.offset)),
+        0,
+      );
+    } catch (error) {
+      if ((error as { retriable?: unknown }).retriable !== true) throw error;
+    }
+    return lastDecided;
   };
 
   const groupMembers = async (): Promise<{ state: string; members: number }> => {
-    const { groups } = await admin.describeGroups([ledger.groupId]);
-    return { state: groups[0]?.state ?? 'Dead', members: groups[0]?.members.length ?? 0 };
+    try {
+      const { groups } = await admin.describeGroups([ledger.groupId]);
+      return { state: groups[0]?.state ?? 'Dead', members: groups[0]?.members.length ?? 0 };
+    } catch (error) {
+      // A coordinator moving or still loading is retriable: report the group as not yet stable.
+      if ((error as { retriable?: unknown }).retriable !== true) throw error;
+      return { state: 'Unknown', members: 0 };
+    }
   };
 
   const alive = (p: ServiceProcess) => p.child.exitCode === null && p.child.signalCode === null;
