@@ -11,3 +11,5 @@ export {
 export type { KafkaHandle, KafkaOptions, KafkaStatus } from './kafka.js';
 export { BROKER_SETTINGS } from './broker-config.js';
 export { DEFAULT_POSTGRES, databaseUrl, ensureDatabase } from './postgres.js';
+export { stopOnSignals } from './signals.js';
+export type { ShutdownLogger } from './signals.js';

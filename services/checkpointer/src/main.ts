@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createKafka, topicNames } from '@lineage/kafka';
 import { nodeEd25519, readKeyFile } from '@lineage/keys';
+import { stopOnSignals } from '@lineage/infra';
 import { startCheckpointer } from './service.js';
 
 // Entry point: `tsx services/checkpointer/src/main.ts --key <pem> [--every 1000] [--interval 10]`.
@@ -35,18 +36,8 @@ const service = await startCheckpointer({
 });
 logger.info({ every: values.every, interval: values.interval }, 'checkpointer started');
 
-let stopping = false;
-const shutdown = (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal, stats: service.stats }, 'stopping');
-  service.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'stop failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+stopOnSignals(
+  () => service.stop(),
+  logger,
+  () => ({ stats: service.stats }),
+);

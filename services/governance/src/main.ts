@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createKafka, topicNames } from '@lineage/kafka';
 import { nodeEd25519, readKeyFile, readTrustStore } from '@lineage/keys';
+import { stopOnSignals } from '@lineage/infra';
 import { loadPolicy } from '@lineage/policy';
 import { loadRuntimeManifest, runtimeHash } from './runtime.js';
 import { startGovernance } from './service.js';
@@ -46,18 +47,8 @@ const service = await startGovernance({
   log: (msg, fields) => logger.info(fields ?? {}, msg),
 });
 
-let stopping = false;
-const shutdown = (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal, stats: service.stats }, 'stopping');
-  service.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'stop failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+stopOnSignals(
+  () => service.stop(),
+  logger,
+  () => ({ stats: service.stats }),
+);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { databaseUrl, ensureDatabase } from '@lineage/infra';
+import { databaseUrl, ensureDatabase, stopOnSignals } from '@lineage/infra';
 import { createKafka, topicNames } from '@lineage/kafka';
 import { createPool, isIdentifier } from '@lineage/store';
 import { ProjectorError } from './errors.js';
@@ -48,21 +48,4 @@ const projector = await startProjector({
   },
 });
 
-let stopping = false;
-const shutdown = (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  projector
-    .stop()
-    .then(() => pool.end())
-    .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
-};
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+stopOnSignals(() => projector.stop().then(() => pool.end()), logger);

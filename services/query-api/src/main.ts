@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { databaseUrl } from '@lineage/infra';
+import { databaseUrl, stopOnSignals } from '@lineage/infra';
 import { readTrustStore } from '@lineage/keys';
 import type { TrustedKey } from '@lineage/protocol';
 import { createPool, isIdentifier } from '@lineage/store';
@@ -57,21 +57,4 @@ logger.info(
   'query API ready',
 );
 
-let stopping = false;
-const shutdown = (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  app
-    .close()
-    .then(() => pool.end())
-    .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
-};
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+stopOnSignals(() => app.close().then(() => pool.end()), logger);
