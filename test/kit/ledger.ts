@@ -48,7 +48,7 @@ export interface TestLedger {
   policy: LoadedPolicy;
   verify: VerifyContext;
   groupId: string;
-  startGovernance(): Promise<GovernanceService>;
+  startGovernance(options?: StartOptions): Promise<GovernanceService>;
   /** A connected agent; root drafts that name no grant carry the default test grant. */
   agent(index: number): Promise<LineageAgent>;
   close(): Promise<void>;
@@ -61,6 +61,14 @@ export interface TestLedgerOptions {
   policy?: unknown;
   /** More trusted keys, e.g. keys with owners or several roles. */
   extraKeys?: TrustedKey[];
+}
+
+/** Per-instance governance settings a test may choose. */
+export interface StartOptions {
+  /** The instance's state store directory (default: state in memory). */
+  stateDir?: string;
+  /** Receives the service's log events (default: printed when LINEAGE_TEST_LOG is set). */
+  log?: (event: string, fields?: Record<string, unknown>) => void;
 }
 
 /** Creates keys, a trust store and unique topics; governance and agents start on demand. */
@@ -105,7 +113,7 @@ export async function createTestLedger(
     policy,
     groupId,
     verify: { trust, ed25519: nobleEd25519 },
-    async startGovernance() {
+    async startGovernance(start: StartOptions = {}) {
       const s = await startGovernance({
         kafka,
         topics,
@@ -116,7 +124,10 @@ export async function createTestLedger(
         ed25519: nodeEd25519(),
         runtimeHash: hash,
         partitions: options.partitions ?? 3,
-        log: process.env.LINEAGE_TEST_LOG ? (m, f) => console.log(m, JSON.stringify(f)) : undefined,
+        stateDir: start.stateDir,
+        log:
+          start.log ??
+          (process.env.LINEAGE_TEST_LOG ? (m, f) => console.log(m, JSON.stringify(f)) : undefined),
       });
       services.push(s);
       return s;

@@ -4,8 +4,9 @@ import { LineageKafkaError } from './errors.js';
 
 /**
  * Reads the given partitions of a topic, each from its start offset to the end it had when the call
- * began, read_committed, handing every record to `onMessage` in offset order. Used to rebuild state
- * from the ledger after fencing, when no other writer can append to these partitions.
+ * began, read_committed, handing every record to `onMessage` in offset order (awaiting it when it
+ * returns a promise, so a slow sink holds the reader back). Used to rebuild state from the ledger
+ * after fencing, when no other writer can append to these partitions.
  *
  * kafkajs never hands a batch that holds only transaction markers to `eachBatch`, so "reached the
  * end" is decided from the committed position (which does advance past markers), not from records.
@@ -15,7 +16,7 @@ export async function readToEnd(
   kafka: Kafka,
   topic: string,
   from: ReadonlyMap<number, bigint>,
-  onMessage: (partition: number, message: KafkaMessage) => void,
+  onMessage: (partition: number, message: KafkaMessage) => unknown,
   timeoutMs = 300_000,
 ): Promise<void> {
   const admin = kafka.admin();
@@ -65,7 +66,7 @@ export async function readToEnd(
         if (end === undefined) return;
         for (const m of batch.messages) {
           const offset = BigInt(m.offset);
-          if (offset >= start && offset < end) onMessage(batch.partition, m);
+          if (offset >= start && offset < end) await onMessage(batch.partition, m);
         }
       },
     });

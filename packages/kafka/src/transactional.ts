@@ -1,11 +1,22 @@
-import type { Consumer, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
+import type {
+  Consumer,
+  Kafka,
+  KafkaMessage,
+  Producer,
+  RecordMetadata,
+  TopicMessages,
+} from 'kafkajs';
 import { copartitionedAssigner } from './assigner.js';
 
 /** What processing one batch produced: records to append, and state changes to keep on commit. */
 export interface BatchResult {
   sends: TopicMessages[];
-  /** Applied only after the transaction commits; a failed transaction leaves state untouched. */
-  onCommit(): void;
+  /**
+   * Applied only after the transaction commits, with what the broker reported for each append
+   * (base offsets); a failed transaction leaves state untouched. If it fails, the partition's
+   * state is dropped and rebuilt by `restore` on the next batch.
+   */
+  onCommit(sent: RecordMetadata[]): void | Promise<void>;
 }
 
 export interface TransactionalProcessorOptions<S> {
@@ -24,9 +35,20 @@ export interface TransactionalProcessorOptions<S> {
    */
   restore(partitions: number[]): Promise<Map<number, S>>;
   /** Turns a batch into appends. Must not throw on bad input: that is a deny or a dead letter. */
-  process(state: S, topic: string, partition: number, messages: KafkaMessage[]): BatchResult;
+  process(
+    state: S,
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+  ): BatchResult | Promise<BatchResult>;
   /** Called after each committed batch. */
   onCommitted?(topic: string, partition: number, messages: number): void;
+  /**
+   * How long the group waits for a silent member (a killed or paused process) before moving its
+   * partitions; default 30 s. Heartbeats go every tenth of it. The broker bounds it
+   * (`group.min.session.timeout.ms`, 6 s by default).
+   */
+  sessionTimeoutMs?: number;
 }
 
 interface Worker<S> {
@@ -53,8 +75,8 @@ export class TransactionalProcessor<S> {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       readUncommitted: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.max(100, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
       maxBytesPerPartition: 1 << 20,
       partitionAssigners: [copartitionedAssigner],
     });
@@ -116,11 +138,18 @@ export class TransactionalProcessor<S> {
     messages: KafkaMessage[],
   ): Promise<void> {
     const worker = await (this.workers.get(partition) ?? this.acquire([partition])[0]!);
-    const { sends, onCommit } = this.options.process(worker.state, topic, partition, messages);
+    const { sends, onCommit } = await this.options.process(
+      worker.state,
+      topic,
+      partition,
+      messages,
+    );
     const last = messages[messages.length - 1]!.offset;
+    const sent: RecordMetadata[] = [];
     const txn = await worker.producer.transaction();
     try {
-      for (const s of sends) if (s.messages.length > 0) await txn.send({ ...s, acks: -1 });
+      for (const s of sends)
+        if (s.messages.length > 0) sent.push(...(await txn.send({ ...s, acks: -1 })));
       await txn.sendOffsets({
         consumerGroupId: this.options.groupId,
         topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
@@ -132,7 +161,13 @@ export class TransactionalProcessor<S> {
       await this.release(partition);
       throw error;
     }
-    onCommit();
+    try {
+      await onCommit(sent);
+    } catch (error) {
+      // The appends stand; only the state is behind them. Rebuild it from the ledger.
+      await this.release(partition);
+      throw error;
+    }
   }
 
   private acquire(partitions: number[]): Promise<Worker<S>>[] {

@@ -112,12 +112,12 @@ export class Governor {
    * state changes wait for the commit. The active policy is read once per batch, so a rollout
    * applies from the next batch on.
    */
-  processBatch(
+  async processBatch(
     ledger: PartitionLedger,
     topic: string,
     partition: number,
     messages: KafkaMessage[],
-  ): BatchResult {
+  ): Promise<BatchResult> {
     const isOverride = topic === this.config.topics.overrides;
     const view = new LedgerView(ledger);
     const attestations: TopicMessages = { topic: this.config.topics.attestations, messages: [] };
@@ -131,8 +131,8 @@ export class Governor {
       if (isOverride) tally.overrides++;
       else tally.intents++;
       const outcome = isOverride
-        ? this.classifyOverride(view, message)
-        : this.classifyIntent(view, message);
+        ? await this.classifyOverride(view, message)
+        : await this.classifyIntent(view, message);
       if (outcome.type === 'redelivery') {
         tally.redeliveries++;
         continue;
@@ -192,14 +192,23 @@ export class Governor {
 
     return {
       sends: [attestations, deadLetters],
-      onCommit: () => {
-        view.commit();
+      onCommit: async (sent) => {
+        const appended = sent.find(
+          (m) => m.topicName === this.config.topics.attestations && m.partition === partition,
+        );
+        if (attestations.messages.length > 0) {
+          if (appended?.baseOffset === undefined)
+            throw new Error(
+              `the broker reported no offset for the attestations of partition ${partition}`,
+            );
+          await view.commit(BigInt(appended.baseOffset));
+        }
         for (const k of Object.keys(tally) as (keyof GovernorStats)[]) this.stats[k] += tally[k];
       },
     };
   }
 
-  private classifyIntent(view: LedgerView, message: KafkaMessage): Outcome {
+  private async classifyIntent(view: LedgerView, message: KafkaMessage): Promise<Outcome> {
     if (!message.value || message.value.length === 0)
       return { type: 'dead-letter', reason: 'EMPTY_RECORD', detail: 'record has no value' };
     let record: IntentRecord;
@@ -214,7 +223,7 @@ export class Governor {
     const intentDigest = sha256Hex(record.envelope.payload);
     const key = intentKey(subject, intentDigest);
     // The identical intent was already answered: its attestation stands, nothing new is appended.
-    if (view.answered(key)) return { type: 'redelivery' };
+    if (await view.answered(key)) return { type: 'redelivery' };
     const base = (intent: IntentBody | null) => ({
       execution_id: subject,
       execution_fingerprint: executionFingerprint(subject, intentDigest, policy.ref),
@@ -226,7 +235,7 @@ export class Governor {
       override: null,
     });
     // A different intent under a consumed id is a replay: a signed rejection, never a second decision.
-    if (subject !== '' && view.decided(subject)) {
+    if (subject !== '' && (await view.decided(subject))) {
       return {
         type: 'attest',
         subjectDigest: intentDigest,
@@ -263,7 +272,7 @@ export class Governor {
     };
   }
 
-  private classifyOverride(view: LedgerView, message: KafkaMessage): Outcome {
+  private async classifyOverride(view: LedgerView, message: KafkaMessage): Promise<Outcome> {
     if (!message.value || message.value.length === 0)
       return { type: 'dead-letter', reason: 'EMPTY_RECORD', detail: 'record has no value' };
     let record: OverrideRecord;
@@ -276,7 +285,7 @@ export class Governor {
     const subject = subjectName(record.execution_id);
     const resolutionDigest = sha256Hex(record.envelope.payload);
     // The identical resolution was already answered: its attestation stands.
-    if (view.resolutionAnswered(resolutionKey(subject, resolutionDigest)))
+    if (await view.resolutionAnswered(resolutionKey(subject, resolutionDigest)))
       return { type: 'redelivery' };
     const outcome: ResolutionOutcome = resolveOverride(
       {

@@ -21,6 +21,7 @@ import {
 import { signIntent } from '@lineage/sdk';
 import type { IntentDraft } from '@lineage/sdk';
 import { topicNames } from '@lineage/kafka';
+import type { BatchResult } from '@lineage/kafka';
 import { Governor } from './governor.js';
 import { PartitionLedger } from './ledger.js';
 import { PolicyBook } from './policies.js';
@@ -91,25 +92,35 @@ const record = (i: ReturnType<typeof signIntent>) =>
     }),
     i.body.execution_id,
   );
+/** Runs a batch's commit step as the processor does, the broker having appended at `baseOffset`. */
+const commit = (batch: BatchResult, baseOffset: number) =>
+  batch.onCommit(
+    batch.sends.map((s) => ({
+      topicName: s.topic,
+      partition: s.messages[0]?.partition ?? 0,
+      errorCode: 0,
+      baseOffset: String(baseOffset),
+    })),
+  );
 const predicates = (sends: { messages: { value: unknown }[] }) =>
   sends.messages.map(
     (m) => parseStatement(attestationCodec.decode(m.value as Buffer).envelope.payload).predicate,
   );
 
 describe('Governor.processBatch: given a partition ledger, when a batch arrives, then one outcome per record', () => {
-  it('decides, rejects replays, answers redeliveries and dead-letters junk, all in one batch', () => {
+  it('decides, rejects replays, answers redeliveries and dead-letters junk, all in one batch', async () => {
     const g = governor();
     const ledger = new PartitionLedger(2);
     const a = root({ action: 'read.a', resource: 'r' });
     const other = root({ action: 'read.b', resource: 'r', executionId: a.body.execution_id });
-    const { sends, onCommit } = g.processBatch(ledger, topics.intents, 2, [
+    const batch = await g.processBatch(ledger, topics.intents, 2, [
       record(a),
       record(a),
       record(other),
       message(Buffer.from('junk')),
       message(null),
     ]);
-    const [attestations, deadLetters] = sends;
+    const [attestations, deadLetters] = batch.sends;
     const ps = predicates(attestations!);
     expect(ps.map((p) => [p.kind, p.decision, p.reasons])).toEqual([
       ['decision', 'allow', ['rule:read']],
@@ -127,12 +138,17 @@ describe('Governor.processBatch: given a partition ledger, when a batch arrives,
     ).toEqual(['UNDECODABLE', 'EMPTY_RECORD']);
     expect(attestations!.messages.every((m) => m.partition === 2)).toBe(true);
     // Nothing is remembered until the transaction commits.
-    expect([ledger.nextSequence, ledger.decided.size, g.stats.intents]).toEqual([0, 0, 0]);
-    onCommit();
-    expect([ledger.nextSequence, ledger.decided.get(a.body.execution_id) !== undefined]).toEqual([
-      2,
-      true,
-    ]);
+    expect([
+      ledger.nextSequence,
+      await ledger.has('decided', a.body.execution_id),
+      g.stats.intents,
+    ]).toEqual([0, false, 0]);
+    await commit(batch, 40);
+    expect([
+      ledger.nextSequence,
+      await ledger.has('decided', a.body.execution_id),
+      ledger.lastOffset,
+    ]).toEqual([2, true, 41n]);
     expect(g.stats).toEqual({
       intents: 5,
       overrides: 0,
@@ -147,31 +163,33 @@ describe('Governor.processBatch: given a partition ledger, when a batch arrives,
     });
 
     // After the commit, the same intents are redeliveries and add nothing.
-    const again = g.processBatch(ledger, topics.intents, 2, [record(a), record(other)]);
+    const again = await g.processBatch(ledger, topics.intents, 2, [record(a), record(other)]);
     expect(again.sends[0]!.messages).toHaveLength(0);
   });
 
-  it('an aborted transaction leaves the ledger as it was, so the retry decides identically', () => {
+  it('an aborted transaction leaves the ledger as it was, so the retry decides identically', async () => {
     const g = governor();
     const ledger = new PartitionLedger(0);
     const a = root({ action: 'read.a', resource: 'r' });
-    const first = g.processBatch(ledger, topics.intents, 0, [record(a)]);
-    const retry = g.processBatch(ledger, topics.intents, 0, [record(a)]);
+    const first = await g.processBatch(ledger, topics.intents, 0, [record(a)]);
+    const retry = await g.processBatch(ledger, topics.intents, 0, [record(a)]);
     expect(retry.sends[0]!.messages.map((m) => m.value)).toEqual(
       first.sends[0]!.messages.map((m) => m.value),
     );
   });
 
-  it('refuses to fold a broken chain', () => {
+  it('refuses to fold a broken chain', async () => {
     const g = governor();
     const ledger = new PartitionLedger(0);
     const a = root({ action: 'read.a', resource: 'r' });
-    const [p] = predicates(g.processBatch(ledger, topics.intents, 0, [record(a)]).sends[0]!);
+    const [p] = predicates(
+      (await g.processBatch(ledger, topics.intents, 0, [record(a)])).sends[0]!,
+    );
     expect(() =>
-      ledger.apply({ ...p!, sequence: 5 }, '0'.repeat(64) as Digest, '1'.repeat(64) as Digest),
+      ledger.fold({ ...p!, sequence: 5 }, '0'.repeat(64) as Digest, '1'.repeat(64) as Digest, 0n),
     ).toThrow(/broken/);
     expect(() =>
-      ledger.apply({ ...p!, partition: 1 }, '0'.repeat(64) as Digest, '1'.repeat(64) as Digest),
+      ledger.fold({ ...p!, partition: 1 }, '0'.repeat(64) as Digest, '1'.repeat(64) as Digest, 0n),
     ).toThrow(/broken/);
   });
 });
@@ -191,12 +209,12 @@ const resolutionRecord = (
   );
 
 describe('Governor.processBatch on the overrides topic: given a pending decision, when resolutions arrive', () => {
-  it('appends one override, refuses a second resolution, and answers a redelivery with nothing', () => {
+  it('appends one override, refuses a second resolution, and answers a redelivery with nothing', async () => {
     const g = governor();
     const ledger = new PartitionLedger(1);
     const held = root({ action: 'write.db', resource: 'db/1' });
-    const decided = g.processBatch(ledger, topics.intents, 1, [record(held)]);
-    decided.onCommit();
+    const decided = await g.processBatch(ledger, topics.intents, 1, [record(held)]);
+    await commit(decided, 0);
     const pendingEnv = attestationCodec.decode(
       decided.sends[0]!.messages[0]!.value as Buffer,
     ).envelope;
@@ -220,7 +238,7 @@ describe('Governor.processBatch on the overrides topic: given a pending decision
     const approve = resolve('approve', 'checked');
     const reject = resolve('reject', 'second thoughts');
     const id = held.body.execution_id;
-    const batch = g.processBatch(ledger, topics.overrides, 1, [
+    const batch = await g.processBatch(ledger, topics.overrides, 1, [
       resolutionRecord(id, approve, pendingEnv),
       resolutionRecord(id, approve, pendingEnv),
       resolutionRecord(id, reject, pendingEnv),
@@ -242,7 +260,7 @@ describe('Governor.processBatch on the overrides topic: given a pending decision
     expect(
       batch.sends[1]!.messages.map((m) => deadLetterCodec.decode(m.value as Buffer).source_topic),
     ).toEqual([topics.overrides]);
-    batch.onCommit();
+    await commit(batch, 1);
     expect(ledger.pendingState(pending.digest)).toBe('resolved');
     expect(g.stats).toMatchObject({
       intents: 1,
@@ -255,13 +273,13 @@ describe('Governor.processBatch on the overrides topic: given a pending decision
       overrideRejections: 1,
     });
     // After the commit the same resolutions are redeliveries.
-    const again = g.processBatch(ledger, topics.overrides, 1, [
+    const again = await g.processBatch(ledger, topics.overrides, 1, [
       resolutionRecord(id, approve, pendingEnv),
       resolutionRecord(id, reject, pendingEnv),
     ]);
     expect(again.sends[0]!.messages).toHaveLength(0);
     // A resolution routed under another id than the one it names is refused as malformed.
-    const elsewhere = g.processBatch(ledger, topics.overrides, 1, [
+    const elsewhere = await g.processBatch(ledger, topics.overrides, 1, [
       resolutionRecord(
         root({ action: 'read.x', resource: 'x' }).body.execution_id,
         approve,

@@ -3,6 +3,10 @@ export type { GovernanceOptions, GovernanceService } from './service.js';
 export { Governor } from './governor.js';
 export type { GovernorConfig, GovernorStats } from './governor.js';
 export { PartitionLedger } from './ledger.js';
+export { LevelIndex, MemoryIndex } from './state.js';
+export type { IndexEntry, IndexSet, LedgerHead, LedgerIndex, StoredPartition } from './state.js';
+export { GovernanceError } from './errors.js';
+export type { GovernanceErrorCode } from './errors.js';
 export { PolicyBook, policyRecord } from './policies.js';
 export type { PolicyConsidered, PolicyRefusal } from './policies.js';
 export {

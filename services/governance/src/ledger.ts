@@ -1,6 +1,9 @@
 import { fromBase64, isExecutionId, sha256Hex } from '@lineage/protocol';
 import type { Digest, Predicate } from '@lineage/protocol';
 import type { PendingState } from '@lineage/policy';
+import { GovernanceError } from './errors.js';
+import { MemoryIndex } from './state.js';
+import type { IndexEntry, IndexSet, LedgerHead, LedgerIndex } from './state.js';
 
 /** The longest routing id kept as an attestation subject; longer or non-string ids become "". */
 const MAX_SUBJECT = 128;
@@ -21,26 +24,74 @@ export function resolutionKey(subject: string, resolutionDigest: Digest): string
 }
 
 /**
+ * The index entries one attestation adds: its intent (or resolution) as answered, its execution id
+ * as consumed by a decision, a hold as pending, a hold as resolved by an override.
+ */
+export function indexEntries(
+  predicate: Predicate,
+  subjectDigest: Digest,
+  digest: Digest,
+): IndexEntry[] {
+  const entries: IndexEntry[] = [
+    { set: 'answered', key: intentKey(predicate.execution_id, subjectDigest) },
+  ];
+  if (predicate.kind === 'decision' && isExecutionId(predicate.execution_id)) {
+    entries.push({ set: 'decided', key: predicate.execution_id });
+    if (predicate.decision === 'pending_override') entries.push({ set: 'pending', key: digest });
+  }
+  if (predicate.override !== null) {
+    // Our own ledger: the embedded resolution was checked when it was appended.
+    const payload = fromBase64(predicate.override.resolution.payload);
+    entries.push({
+      set: 'resolutions',
+      key: resolutionKey(predicate.execution_id, sha256Hex(payload)),
+    });
+    if (predicate.kind === 'override')
+      entries.push({ set: 'resolved', key: predicate.override.pending });
+  }
+  return entries;
+}
+
+/**
  * What governance must remember about one attestation partition to decide exactly once: which
  * execution ids are consumed, which intents and resolutions already have an attestation, which
- * decisions await an override and which were resolved, and the chain head. Rebuilt from the ledger
- * on acquisition; never written anywhere else.
+ * decisions await an override and which were resolved, and the chain head. The growing sets live
+ * in a {@link LedgerIndex}; the head and the holds are in memory. Rebuilt from the ledger on
+ * acquisition, from where the index stands; never written anywhere but the index.
  */
 export class PartitionLedger {
-  /** execution id → digest of the intent that consumed it. */
-  readonly decided = new Map<string, Digest>();
-  /** intentKey of every intent that already has its attestation. */
-  readonly answered = new Set<string>();
-  /** resolutionKey of every resolution that already has its attestation. */
-  readonly resolutions = new Set<string>();
   /** Digests of `pending_override` decisions. */
   readonly pending = new Set<Digest>();
   /** Digests of pending decisions an `override` attestation resolved. */
   readonly resolved = new Set<Digest>();
   nextSequence = 0;
   prev: Digest | null = null;
+  /** Offset of the last attestation folded in; -1 when none is. */
+  lastOffset = -1n;
 
-  constructor(readonly partition: number) {}
+  constructor(
+    readonly partition: number,
+    readonly index: LedgerIndex = new MemoryIndex(),
+  ) {}
+
+  /** The partition as far as `index` holds it (empty when it holds nothing). */
+  static async open(partition: number, index: LedgerIndex): Promise<PartitionLedger> {
+    const ledger = new PartitionLedger(partition, index);
+    const stored = await index.load(partition);
+    if (stored !== undefined) {
+      ledger.nextSequence = stored.head.nextSequence;
+      ledger.prev = stored.head.prev;
+      ledger.lastOffset = BigInt(stored.head.lastOffset);
+      for (const d of stored.pending) ledger.pending.add(d);
+      for (const d of stored.resolved) ledger.resolved.add(d);
+    }
+    return ledger;
+  }
+
+  /** Whether `key` is a member of `set`. */
+  has(set: IndexSet, key: string): Promise<boolean> {
+    return this.index.has(this.partition, set, key);
+  }
 
   /** What the ledger says about a pending attestation, by digest. */
   pendingState(digest: string): PendingState {
@@ -48,33 +99,47 @@ export class PartitionLedger {
     return this.pending.has(digest as Digest) ? 'pending' : 'unknown';
   }
 
+  /** The chain position the index records with the next write. */
+  head(): LedgerHead {
+    return {
+      nextSequence: this.nextSequence,
+      prev: this.prev,
+      lastOffset: this.lastOffset.toString(),
+    };
+  }
+
   /**
-   * Folds one attestation of this partition in, in chain order.
-   * @throws Error when the chain is broken: governance then refuses to run on this partition.
+   * Folds one attestation of this partition, read at `offset`, in chain order: moves the head and
+   * the holds, and returns the index entries to {@link PartitionLedger.persist}.
+   * @throws GovernanceError `LEDGER_BROKEN` when the chain is broken: governance then refuses to
+   *   run on this partition.
    */
-  apply(predicate: Predicate, subjectDigest: Digest, digest: Digest): void {
+  fold(predicate: Predicate, subjectDigest: Digest, digest: Digest, offset: bigint): IndexEntry[] {
+    // The attestation continues this partition's chain.
     if (
       predicate.partition !== this.partition ||
       predicate.sequence !== this.nextSequence ||
       predicate.prev !== this.prev
     ) {
-      throw new Error(
+      throw new GovernanceError(
+        'LEDGER_BROKEN',
         `ledger partition ${this.partition} is broken: expected sequence ${this.nextSequence} after ${this.prev}, found ${predicate.sequence} after ${predicate.prev}`,
       );
     }
-    this.answered.add(intentKey(predicate.execution_id, subjectDigest));
-    if (predicate.kind === 'decision' && isExecutionId(predicate.execution_id)) {
-      this.decided.set(predicate.execution_id, subjectDigest);
-      if (predicate.decision === 'pending_override') this.pending.add(digest);
-    }
-    if (predicate.override !== null) {
-      // Our own ledger: the embedded resolution was checked when it was appended.
-      const payload = fromBase64(predicate.override.resolution.payload);
-      this.resolutions.add(resolutionKey(predicate.execution_id, sha256Hex(payload)));
-      if (predicate.kind === 'override') this.resolved.add(predicate.override.pending);
+    const entries = indexEntries(predicate, subjectDigest, digest);
+    for (const e of entries) {
+      if (e.set === 'pending') this.pending.add(e.key as Digest);
+      if (e.set === 'resolved') this.resolved.add(e.key as Digest);
     }
     this.nextSequence += 1;
     this.prev = digest;
+    this.lastOffset = offset;
+    return entries;
+  }
+
+  /** Writes folded entries and the current head to the index, atomically. */
+  persist(entries: readonly IndexEntry[]): Promise<void> {
+    return this.index.write(this.partition, entries, this.head());
   }
 }
 
@@ -84,46 +149,54 @@ export class PartitionLedger {
  * {@link LedgerView.commit} runs (after the transaction commits).
  */
 export class LedgerView {
-  private readonly staged = new PartitionLedger(-1);
+  private readonly staged = new Set<string>();
   private readonly appended: { predicate: Predicate; subjectDigest: Digest; digest: Digest }[] = [];
 
   constructor(readonly ledger: PartitionLedger) {}
 
   /** The identical intent already has its attestation. */
-  answered(key: string): boolean {
-    return this.ledger.answered.has(key) || this.staged.answered.has(key);
+  answered(key: string): Promise<boolean> {
+    return this.member('answered', key);
   }
 
   /** The execution id is consumed by a decision. */
-  decided(executionId: string): boolean {
-    return this.ledger.decided.has(executionId) || this.staged.decided.has(executionId);
+  decided(executionId: string): Promise<boolean> {
+    return this.member('decided', executionId);
   }
 
   /** The identical resolution already has its attestation. */
-  resolutionAnswered(key: string): boolean {
-    return this.ledger.resolutions.has(key) || this.staged.resolutions.has(key);
+  resolutionAnswered(key: string): Promise<boolean> {
+    return this.member('resolutions', key);
   }
 
   /** What the ledger and the staged attestations say about a pending attestation. */
   pendingState(digest: string): PendingState {
-    const staged = this.staged.pendingState(digest);
-    if (staged === 'resolved') return 'resolved';
+    if (this.staged.has(`resolved\u0001${digest}`)) return 'resolved';
     const known = this.ledger.pendingState(digest);
-    return known === 'unknown' ? staged : known;
+    if (known !== 'unknown') return known;
+    return this.staged.has(`pending\u0001${digest}`) ? 'pending' : 'unknown';
   }
 
   /** Stages one attestation that this batch appends. */
   stage(predicate: Predicate, subjectDigest: Digest, digest: Digest): void {
-    this.staged.apply(
-      { ...predicate, partition: -1, sequence: this.staged.nextSequence, prev: this.staged.prev },
-      subjectDigest,
-      digest,
-    );
+    for (const e of indexEntries(predicate, subjectDigest, digest))
+      this.staged.add(`${e.set}\u0001${e.key}`);
     this.appended.push({ predicate, subjectDigest, digest });
   }
 
-  /** Folds the staged attestations into the ledger, in order. */
-  commit(): void {
-    for (const a of this.appended) this.ledger.apply(a.predicate, a.subjectDigest, a.digest);
+  /**
+   * Folds the staged attestations into the ledger, in order, and persists them: the first was
+   * appended at `baseOffset`, the others right after it.
+   */
+  async commit(baseOffset: bigint): Promise<void> {
+    if (this.appended.length === 0) return;
+    const entries = this.appended.flatMap((a, i) =>
+      this.ledger.fold(a.predicate, a.subjectDigest, a.digest, baseOffset + BigInt(i)),
+    );
+    await this.ledger.persist(entries);
+  }
+
+  private async member(set: IndexSet, key: string): Promise<boolean> {
+    return this.staged.has(`${set}\u0001${key}`) || (await this.ledger.has(set, key));
   }
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createKafka, topicNames } from '@lineage/kafka';
@@ -27,6 +28,14 @@ const { values } = parseArgs({
     'topic-prefix': { type: 'string', default: process.env.LINEAGE_TOPIC_PREFIX ?? '' },
     group: { type: 'string', default: process.env.LINEAGE_GROUP_ID ?? 'lineage-governance' },
     partitions: { type: 'string', default: process.env.LINEAGE_PARTITIONS ?? '6' },
+    'state-dir': { type: 'string', default: process.env.LINEAGE_STATE_DIR },
+    // State in memory, rebuilt from offset 0 on every acquisition: for comparison runs only.
+    'memory-state': { type: 'boolean', default: false },
+    'stats-interval': { type: 'string', default: process.env.LINEAGE_STATS_INTERVAL ?? '60' },
+    'session-timeout': {
+      type: 'string',
+      default: process.env.LINEAGE_SESSION_TIMEOUT_MS ?? '30000',
+    },
   },
 });
 
@@ -44,8 +53,26 @@ const service = await startGovernance({
   ed25519: nodeEd25519(),
   runtimeHash: runtimeHash(manifest),
   partitions: Number(values.partitions),
+  sessionTimeoutMs: Number(values['session-timeout']),
+  stateDir: values['memory-state']
+    ? undefined
+    : (values['state-dir'] ?? join('.lineage', 'governance', values.group)),
   log: (msg, fields) => logger.info(fields ?? {}, msg),
 });
+
+// Totals and memory now and then: what an operator watches for leaks and stalls.
+const statsEvery = Number(values['stats-interval']) * 1000;
+const statsTimer =
+  statsEvery > 0
+    ? setInterval(() => {
+        const { rss, heapUsed, external } = process.memoryUsage();
+        logger.info(
+          { stats: service.stats, partitions: service.partitions(), rss, heapUsed, external },
+          'stats',
+        );
+      }, statsEvery)
+    : undefined;
+statsTimer?.unref();
 
 stopOnSignals(
   () => service.stop(),

@@ -10,7 +10,10 @@ import { memoizedEd25519 } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
 import { Governor } from './governor.js';
 import type { GovernorStats } from './governor.js';
+import { GovernanceError } from './errors.js';
 import { PartitionLedger } from './ledger.js';
+import type { IndexEntry, LedgerIndex } from './state.js';
+import { LevelIndex, MemoryIndex } from './state.js';
 import { PolicyBook, policyRecord } from './policies.js';
 
 export interface GovernanceOptions {
@@ -29,6 +32,15 @@ export interface GovernanceOptions {
   ed25519: Ed25519Verifier;
   runtimeHash: Digest;
   partitions?: number;
+  /**
+   * Directory of this instance's state store (LevelDB): the replay and pending state of its
+   * partitions, so memory stays flat however long the ledger grows and a restart reads only the
+   * attestations appended since. One directory per instance. Without it, the state is held in
+   * memory and rebuilt from offset 0 on every acquisition.
+   */
+  stateDir?: string;
+  /** Consumer group session timeout: how soon a dead instance's partitions move (default 30 s). */
+  sessionTimeoutMs?: number;
   log?: (event: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -46,10 +58,10 @@ export interface GovernanceService {
  * Starts a governance instance: publishes its policy, learns every policy document on the
  * policies topic and keeps tailing it (a higher version of the active policy id becomes active for
  * the batches after it is seen), joins the consumer group on the co-partitioned intents and
- * overrides topics and, per owned partition, rebuilds the replay and pending state from the
- * attestation ledger, then decides, signs and appends in Kafka transactions.
- * @throws LineageKafkaError TOPICS_NOT_COPARTITIONED or RESTORE_TIMEOUT; kafkajs errors when the
- *   broker is unreachable.
+ * overrides topics and, per owned partition, brings the replay and pending state up to the end of
+ * the attestation ledger, then decides, signs and appends in Kafka transactions.
+ * @throws LineageKafkaError TOPICS_NOT_COPARTITIONED or RESTORE_TIMEOUT; GovernanceError
+ *   STATE_LOCKED or STATE_UNREADABLE; kafkajs errors when the broker is unreachable.
  */
 export async function startGovernance(options: GovernanceOptions): Promise<GovernanceService> {
   const groupId = options.groupId ?? 'lineage-governance';
@@ -113,29 +125,21 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     runtimeHash: options.runtimeHash,
   });
 
+  const index: LedgerIndex =
+    options.stateDir === undefined ? new MemoryIndex() : await LevelIndex.open(options.stateDir);
   const restore = async (partitions: number[]): Promise<Map<number, PartitionLedger>> => {
     const started = Date.now();
-    const ledgers = new Map(partitions.map((p) => [p, new PartitionLedger(p)]));
-    await readToEnd(
+    const { ledgers, read } = await restorePartitions(
       options.kafka,
       options.topics.attestations,
-      new Map(partitions.map((p) => [p, 0n])),
-      (p, m) => {
-        // Our own ledger, read to rebuild state; integrity of the log is audited separately.
-        const record = attestationCodec.decode(m.value!);
-        const statement = parseStatement(record.envelope.payload);
-        ledgers
-          .get(p)!
-          .apply(
-            statement.predicate,
-            statement.subject[0].digest.sha256,
-            attestationDigest(record.envelope),
-          );
-      },
+      index,
+      partitions,
+      log,
     );
     log('partitions restored', {
       partitions,
       attestations: [...ledgers.values()].reduce((n, l) => n + l.nextSequence, 0),
+      read,
       ms: Date.now() - started,
     });
     return ledgers;
@@ -147,6 +151,7 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     inputTopics: [options.topics.intents, options.topics.overrides],
     transactionalIdPrefix: `${groupId}-${options.topics.intents}`,
     restore,
+    sessionTimeoutMs: options.sessionTimeoutMs,
     process: (ledger, topic, partition, messages) =>
       governor.processBatch(ledger, topic, partition, messages),
   });
@@ -154,6 +159,7 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     await processor.start();
   } catch (error) {
     await tail.stop();
+    await index.close();
     throw error;
   }
   log('governance started', {
@@ -169,6 +175,7 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     stop: async () => {
       await processor.stop();
       await tail.stop();
+      await index.close();
     },
   };
 }
@@ -200,4 +207,84 @@ async function tailPolicies(
       await admin.disconnect();
     },
   };
+}
+
+/** Index entries are written in batches of about this many while restoring. */
+const RESTORE_FLUSH = 2_000;
+
+/**
+ * Brings each partition's ledger state from where the index stands to the end of the attestation
+ * ledger. The index is trusted only as a prefix of the ledger: the read starts at the last
+ * attestation it folded, which must be the one it names. A partition whose stored state is not a
+ * prefix (a recreated topic, a store from another cluster) is cleared and rebuilt from offset 0.
+ * @returns the partitions' ledgers and how many attestations were read to bring them up to date.
+ * @throws GovernanceError LEDGER_BROKEN when the ledger does not chain.
+ */
+async function restorePartitions(
+  kafka: Kafka,
+  topic: string,
+  index: LedgerIndex,
+  partitions: number[],
+  log: (event: string, fields?: Record<string, unknown>) => void,
+): Promise<{ ledgers: Map<number, PartitionLedger>; read: number }> {
+  const ledgers = new Map<number, PartitionLedger>();
+  let read = 0;
+  for (const p of partitions) ledgers.set(p, await PartitionLedger.open(p, index));
+  // Partitions with stored state, until the attestation it ends with has been read back.
+  const unchecked = new Set(partitions.filter((p) => ledgers.get(p)!.lastOffset >= 0n));
+  const buffers = new Map<number, IndexEntry[]>(partitions.map((p) => [p, []]));
+  const flush = async (p: number) => {
+    await ledgers.get(p)!.persist(buffers.get(p)!);
+    buffers.set(p, []);
+  };
+  try {
+    await readToEnd(
+      kafka,
+      topic,
+      new Map(partitions.map((p) => [p, maxBig(ledgers.get(p)!.lastOffset, 0n)])),
+      async (p, m) => {
+        const ledger = ledgers.get(p)!;
+        read++;
+        // Our own ledger, read to rebuild state; integrity of the log is audited separately.
+        const record = attestationCodec.decode(m.value!);
+        const digest = attestationDigest(record.envelope);
+        const offset = BigInt(m.offset);
+        if (offset === ledger.lastOffset) {
+          // The stored state ends with this very attestation.
+          if (digest !== ledger.prev) throw mismatch(p, offset);
+          unchecked.delete(p);
+          return;
+        }
+        // The stored state is a prefix of what is read: its last attestation came first.
+        if (unchecked.has(p)) throw mismatch(p, offset);
+        const statement = parseStatement(record.envelope.payload);
+        buffers
+          .get(p)!
+          .push(
+            ...ledger.fold(statement.predicate, statement.subject[0].digest.sha256, digest, offset),
+          );
+        if (buffers.get(p)!.length >= RESTORE_FLUSH) await flush(p);
+      },
+    );
+    // The ledger ends before the attestation the store names.
+    for (const p of unchecked) throw mismatch(p, ledgers.get(p)!.lastOffset);
+  } catch (error) {
+    if (!(error instanceof GovernanceError) || error.code !== 'STATE_MISMATCH') throw error;
+    log('state store mismatch, rebuilding from offset 0', { detail: error.message });
+    for (const p of partitions) await index.clear(p);
+    return restorePartitions(kafka, topic, index, partitions, log);
+  }
+  for (const p of partitions) await flush(p);
+  return { ledgers, read };
+}
+
+function mismatch(partition: number, offset: bigint): GovernanceError {
+  return new GovernanceError(
+    'STATE_MISMATCH',
+    `the state stored for partition ${partition} is not a prefix of its ledger (at offset ${offset})`,
+  );
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }
