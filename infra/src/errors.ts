@@ -26,6 +26,14 @@ export type InfraErrorCode =
   | 'POSTGRES_UNREACHABLE'
   /** Postgres answered but refused (authentication, permissions, ...). */
   | 'POSTGRES_FAILED'
+  /** No PostgreSQL server binaries (`initdb`, `pg_ctl`): set PG_BIN or install PostgreSQL. */
+  | 'POSTGRES_BIN_MISSING'
+  /** `initdb` of a private server's data directory failed. */
+  | 'POSTGRES_INIT_FAILED'
+  /** A private server did not start, or did not accept connections in time. */
+  | 'POSTGRES_START_FAILED'
+  /** A private server did not stop. */
+  | 'POSTGRES_STOP_FAILED'
   /** The CLI was called with arguments it does not understand. */
   | 'USAGE';
 

@@ -11,5 +11,7 @@ export {
 export type { KafkaHandle, KafkaOptions, KafkaStatus } from './kafka.js';
 export { BROKER_SETTINGS } from './broker-config.js';
 export { DEFAULT_POSTGRES, databaseUrl, ensureDatabase } from './postgres.js';
+export { DEFAULT_PG_SERVER_PORT, startPostgresServer } from './pgserver.js';
+export type { PostgresServer, PostgresServerOptions } from './pgserver.js';
 export { stopOnSignals } from './signals.js';
 export type { ShutdownLogger } from './signals.js';

@@ -4,6 +4,7 @@ import { ensureTopics } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { migrate, runProjection } from '@lineage/store';
 import type { BatchCommitted, RunningProjection } from '@lineage/store';
+import { describeError, surviveLostConnections } from './availability.js';
 import { PROJECTOR_MIGRATIONS } from './migrations.js';
 import { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
 
@@ -37,10 +38,20 @@ export interface Projector {
 }
 
 /**
+ * How long a batch is retried while Postgres is away before the consumer restarts (leaves and rejoins
+ * its group, then retries again): about a minute of back-off, at most 5 s between attempts.
+ */
+export const PROJECTOR_RETRY = { initialRetryTime: 250, maxRetryTime: 5_000, retries: 15 };
+
+/**
  * Starts a projector: migrates its schema, then folds the attestations topic into `executions` and
  * `lineage_edges`, the policies topic into `policies` and the checkpoints topic into
  * `checkpoints`, each exactly once (rows and positions
  * commit in one Postgres transaction).
+ *
+ * When Postgres goes away mid-batch (restart, crash, terminated connection) the batch's transaction
+ * rolls back, and the batch is retried with back-off ({@link PROJECTOR_RETRY}) until Postgres is back;
+ * records a rolled-back batch held are fetched again and applied once.
  * @throws StoreError INVALID_IDENTIFIER, MIGRATIONS_DIVERGED, MIGRATION_FAILED; LineageKafkaError
  *   TOPICS_NOT_COPARTITIONED; kafkajs errors when the broker cannot be reached.
  */
@@ -48,6 +59,13 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   const schema = options.schema ?? 'lineage';
   const groupId = options.groupId ?? 'lineage-projector';
   const log = options.log ?? (() => undefined);
+  surviveLostConnections(options.pool, (error) =>
+    log('postgres connection lost', describeError(error)),
+  );
+  const consumer = {
+    ...options.consumer,
+    retry: { ...PROJECTOR_RETRY, ...options.consumer?.retry },
+  };
   const migrated = await migrate(options.pool, schema, PROJECTOR_MIGRATIONS);
   if (migrated.applied.length > 0) log('schema migrated', { schema, applied: migrated.applied });
   await ensureTopics(options.kafka, options.topics, { partitions: options.partitions });
@@ -57,7 +75,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     schema,
     groupId,
     topic: options.topics.attestations,
-    consumer: options.consumer,
+    consumer,
     project: projectAttestations(schema, (skip) => log('record skipped', { ...skip })),
     onBatch: options.onBatch,
     onCrash: options.onCrash,
@@ -73,7 +91,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
       groupId: `${groupId}.policies`,
       projection: groupId,
       topic: options.topics.policies,
-      consumer: options.consumer,
+      consumer,
       partitionsConsumedConcurrently: 1,
       project: projectPolicies(schema, (skip) =>
         log('record skipped', { ...skip, topic: options.topics.policies }),
@@ -93,7 +111,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
       groupId: `${groupId}.checkpoints`,
       projection: groupId,
       topic: options.topics.checkpoints,
-      consumer: options.consumer,
+      consumer,
       partitionsConsumedConcurrently: 1,
       project: projectCheckpoints(schema, options.topics.attestations, (skip) =>
         log('record skipped', { ...skip, topic: options.topics.checkpoints }),
