@@ -2,8 +2,10 @@ import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 
 /**
- * A connection pool for `url`. An idle client that loses its connection is dropped from the pool
- * rather than crashing the process (pg emits `error` on the pool for those); `onIdleError` hears of it.
+ * A connection pool for `url`. A client that loses its connection (Postgres restarted, a backend
+ * terminated) never crashes the process: an idle one is dropped from the pool (pg emits `error` on
+ * the pool), and a checked-out one gets its own listener — pg gives it none, so without one the
+ * `error` event would be uncaught — and its next query fails instead. `onIdleError` hears of both.
  */
 export function createPool(
   url: string,
@@ -17,5 +19,6 @@ export function createPool(
     connectionString: url,
   });
   pool.on('error', (error) => onIdleError?.(error));
+  pool.on('connect', (client) => client.on('error', (error) => onIdleError?.(error)));
   return pool;
 }
