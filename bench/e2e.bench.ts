@@ -2,6 +2,9 @@
 // with the same record bytes. `pnpm bench:e2e`; settings in lib/config.ts. The last line is
 // `ratio <governance intents/s ÷ relay msgs/s>`.
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import { startKafka } from '@lineage/infra';
@@ -55,6 +58,8 @@ async function governanceSpec(
     inputTopic: topics.intents,
     outputTopic: topics.attestations,
     start: async () => {
+      // As deployed: the replay state in the instance's own state store on disk.
+      const stateDir = await mkdtemp(join(tmpdir(), 'lineage-bench-state-'));
       const service = await startGovernance({
         kafka,
         topics,
@@ -65,9 +70,13 @@ async function governanceSpec(
         ed25519: nodeEd25519(),
         runtimeHash: hash,
         partitions: config.partitions,
+        stateDir,
       });
       stats = service.stats;
-      return () => service.stop();
+      return async () => {
+        await service.stop();
+        await rm(stateDir, { recursive: true, force: true });
+      };
     },
     check: (published) => {
       // Every intent must have become exactly one allow attestation: no dead letter, no redelivery.
