@@ -10,6 +10,18 @@ export {
 } from './kafka.js';
 export type { KafkaHandle, KafkaOptions, KafkaStatus } from './kafka.js';
 export { BROKER_SETTINGS } from './broker-config.js';
+export {
+  DEFAULT_CLUSTER_PORT,
+  kafkaClusterStatus,
+  openKafkaCluster,
+  startKafkaCluster,
+} from './cluster.js';
+export type {
+  ClusterNodeStatus,
+  KafkaCluster,
+  KafkaClusterNode,
+  KafkaClusterOptions,
+} from './cluster.js';
 export { DEFAULT_POSTGRES, databaseUrl, ensureDatabase } from './postgres.js';
 export { DEFAULT_PG_SERVER_PORT, startPostgresServer } from './pgserver.js';
 export type { PostgresServer, PostgresServerOptions } from './pgserver.js';

@@ -153,14 +153,25 @@ async function startLocked(
     renderServerProperties({ host: LOOPBACK, port, controllerPort, dataDir: paths.data }),
   );
   await writeFile(paths.log4jProperties, renderLog4jProperties(paths.logFile));
-  await formatStorage(java, paths);
+  await formatStorage(java, paths, newClusterId());
   return launch(java, paths, brokers, timeoutMs);
 }
 
-/** Formats the KRaft metadata log once: a data dir with `meta.properties` is left alone. */
-async function formatStorage(java: string, paths: KafkaPaths): Promise<void> {
+/** A fresh KRaft cluster id (16 random bytes, base64url, as `kafka-storage random-uuid` prints). */
+export function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * Formats a broker's KRaft storage once with `clusterId`: a data dir with `meta.properties` is left alone.
+ * @throws InfraError `KAFKA_FORMAT_FAILED`.
+ */
+export async function formatStorage(
+  java: string,
+  paths: KafkaPaths,
+  clusterId: string,
+): Promise<void> {
   if (existsSync(join(paths.data, 'meta.properties'))) return;
-  const clusterId = randomBytes(16).toString('base64url');
   const args = [
     ...classpath(paths),
     'kafka.tools.StorageTool',
@@ -184,14 +195,34 @@ async function formatStorage(java: string, paths: KafkaPaths): Promise<void> {
   }
 }
 
-async function launch(
+/** A broker JVM just launched in the background. */
+export interface SpawnedBroker {
+  readonly pid: number;
+  /** How it ended (`SIGKILL`, `exit 1`, ...), or undefined while it runs. */
+  exited(): string | undefined;
+}
+
+/**
+ * Launches the broker configured in `paths` detached, in its own process group, appending its output
+ * to `paths.outFile`, and records its pid. Does not wait for it to answer.
+ * @param heap the heap flags when KAFKA_HEAP_OPTS does not give them.
+ * @throws InfraError `KAFKA_START_FAILED` when the JVM cannot be started.
+ */
+export async function spawnBroker(
   java: string,
   paths: KafkaPaths,
-  brokers: string[],
-  timeoutMs: number,
-): Promise<KafkaHandle> {
-  const heap = (process.env.KAFKA_HEAP_OPTS ?? '-Xmx1G').split(/\s+/).filter((flag) => flag !== '');
-  const args = [...heap, ...JVM_FLAGS, ...classpath(paths), 'kafka.Kafka', paths.serverProperties];
+  heap: string,
+): Promise<SpawnedBroker> {
+  const heapFlags = (process.env.KAFKA_HEAP_OPTS ?? heap)
+    .split(/\s+/)
+    .filter((flag) => flag !== '');
+  const args = [
+    ...heapFlags,
+    ...JVM_FLAGS,
+    ...classpath(paths),
+    'kafka.Kafka',
+    paths.serverProperties,
+  ];
   const out = await open(paths.outFile, 'a');
   let exit: string | undefined;
   const child = spawn(java, args, {
@@ -208,13 +239,23 @@ async function launch(
     throw new InfraError('KAFKA_START_FAILED', `Could not start ${java}: ${exit ?? 'no pid'}.`);
   }
   await writePid(paths.pidFile, pid);
+  return { pid, exited: () => exit };
+}
 
-  const outcome = await waitForKafka(brokers, timeoutMs, () => exit === undefined);
+async function launch(
+  java: string,
+  paths: KafkaPaths,
+  brokers: string[],
+  timeoutMs: number,
+): Promise<KafkaHandle> {
+  const broker = await spawnBroker(java, paths, '-Xmx1G');
+  const { pid } = broker;
+  const outcome = await waitForKafka(brokers, timeoutMs, () => broker.exited() === undefined);
   if (outcome === 'gave-up') {
     await removePid(paths.pidFile, pid);
     throw new InfraError(
       'KAFKA_START_FAILED',
-      `Kafka exited while starting (${exit ?? '?'}): see ${shown(paths, paths.logFile)} and ${shown(paths, paths.outFile)}.`,
+      `Kafka exited while starting (${broker.exited() ?? '?'}): see ${shown(paths, paths.logFile)} and ${shown(paths, paths.outFile)}.`,
     );
   }
   if (outcome === 'timeout') {
@@ -260,18 +301,24 @@ export async function kafkaStatus(): Promise<KafkaStatus> {
   return { mode: 'local', brokers, pid: running?.pid, answering, logFile };
 }
 
-async function stopBroker(paths: KafkaPaths, pid: number): Promise<void> {
+/** Stops broker `pid` (SIGTERM, SIGKILL after 30 s) and clears its pid file. */
+export async function stopBroker(paths: KafkaPaths, pid: number): Promise<void> {
   await terminate(pid, STOP_GRACE_MS);
   await removePid(paths.pidFile, pid);
 }
 
-/** Our broker per its pid file, with the port it was configured with; clears a stale pid file. */
-async function runningBroker(
+/**
+ * The broker of `paths` per its pid file, with the port it was configured with; clears a stale pid
+ * file. `exact` also requires the process to run that broker's `server.properties` (cluster nodes,
+ * which share everything else).
+ */
+export async function runningBroker(
   paths: KafkaPaths,
+  exact = false,
 ): Promise<{ pid: number; port: number | undefined } | undefined> {
   const pid = await readPid(paths.pidFile);
   if (pid === undefined) return undefined;
-  if (!isKafkaBroker(pid)) {
+  if (!isKafkaBroker(pid, exact ? paths.serverProperties : undefined)) {
     await removePid(paths.pidFile, pid);
     return undefined;
   }

@@ -22,20 +22,28 @@ export function repoRoot(): string {
   return fileURLToPath(new URL('../../', import.meta.url));
 }
 
-/** The broker's file layout under `<root>/.lineage/kafka`. */
+/** The local broker's file layout under `<root>/.lineage/kafka`. */
 export function kafkaPaths(root: string = repoRoot()): KafkaPaths {
-  const home = join(root, '.lineage', 'kafka');
+  return brokerPaths(join(root, '.lineage', 'kafka'), root);
+}
+
+/**
+ * The file layout of a broker living in `home` (a cluster node's folder, or the local broker's).
+ * The jars are always the shared ones under `<root>/.lineage/kafka/libs`, fetched once for every broker.
+ */
+export function brokerPaths(home: string, root: string = repoRoot()): KafkaPaths {
+  const shared = join(root, '.lineage', 'kafka');
   return {
     root,
     home,
     pom: join(root, 'infra', 'kafka', 'pom.xml'),
-    libs: join(home, 'libs'),
+    libs: join(shared, 'libs'),
     data: join(home, 'data'),
     serverProperties: join(home, 'server.properties'),
     log4jProperties: join(home, 'log4j.properties'),
     logFile: join(home, 'broker.log'),
     outFile: join(home, 'broker.out'),
-    mavenLog: join(home, 'maven.log'),
+    mavenLog: join(shared, 'maven.log'),
     pidFile: join(home, 'broker.pid'),
     lockFile: join(home, 'start.lock'),
   };

@@ -35,13 +35,19 @@ export function isAlive(pid: number): boolean {
 }
 
 /**
- * True when `pid` is alive and runs a Kafka broker, so a recycled pid is not mistaken for ours.
+ * True when `pid` is alive and runs a Kafka broker, so a recycled pid is not mistaken for ours; with
+ * `serverProperties`, only the broker started with that file (one cluster node, not its neighbours).
  * Where there is no /proc (macOS), liveness is all that can be checked.
  */
-export function isKafkaBroker(pid: number): boolean {
+export function isKafkaBroker(pid: number, serverProperties?: string): boolean {
   if (!isAlive(pid)) return false;
   const cmdline = readProc(`/proc/${pid}/cmdline`);
-  return cmdline === undefined || cmdline.includes('kafka.Kafka');
+  if (cmdline === undefined) return true;
+  const args = cmdline.split('\0');
+  return (
+    args.includes('kafka.Kafka') &&
+    (serverProperties === undefined || args.includes(serverProperties))
+  );
 }
 
 /**
@@ -53,6 +59,15 @@ export async function terminate(pid: number, graceMs: number): Promise<void> {
   if (await waitForExit(pid, graceMs)) return;
   signal(pid, 'SIGKILL');
   await waitForExit(pid, 10_000);
+}
+
+/**
+ * Kills process group `pid` (falls back to the process) with SIGKILL: no clean shutdown.
+ * Resolves true once it is gone, false if it is still there after `timeoutMs`.
+ */
+export async function killNow(pid: number, timeoutMs: number): Promise<boolean> {
+  signal(pid, 'SIGKILL');
+  return waitForExit(pid, timeoutMs);
 }
 
 /** Polls until `pid` is gone; false if it is still alive after `timeoutMs`. */

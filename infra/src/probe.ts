@@ -5,11 +5,13 @@ const { Kafka, logLevel } = kafkajs;
 
 /**
  * One metadata round trip: true when `brokers` answer `describeCluster` with at least one live
- * (unfenced) broker. Never throws; kafkajs' own retries and logging are off.
+ * (unfenced) broker, and with every node of `nodeIds` among the live ones. Never throws; kafkajs'
+ * own retries and logging are off.
  */
 export async function kafkaAnswers(
   brokers: readonly string[],
   timeoutMs = 2_000,
+  nodeIds: readonly number[] = [],
 ): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'lineage-infra-probe',
@@ -22,7 +24,8 @@ export async function kafkaAnswers(
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0;
+    const live = new Set(cluster.brokers.map((broker) => broker.nodeId));
+    return live.size > 0 && nodeIds.every((id) => live.has(id));
   } catch {
     return false;
   } finally {
@@ -34,19 +37,20 @@ export async function kafkaAnswers(
 export type WaitOutcome = 'ready' | 'timeout' | 'gave-up';
 
 /**
- * Polls {@link kafkaAnswers} until the brokers answer, `timeoutMs` passes, or `keepWaiting()` turns
- * false (e.g. the broker process exited).
+ * Polls {@link kafkaAnswers} until the brokers answer (listing every node of `nodeIds` as live),
+ * `timeoutMs` passes, or `keepWaiting()` turns false (e.g. the broker process exited).
  */
 export async function waitForKafka(
   brokers: readonly string[],
   timeoutMs: number,
   keepWaiting: () => boolean = () => true,
+  nodeIds: readonly number[] = [],
 ): Promise<WaitOutcome> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!keepWaiting()) return 'gave-up';
-    if (await kafkaAnswers(brokers, Math.min(2_000, Math.max(250, deadline - Date.now()))))
-      return 'ready';
+    const probeMs = Math.min(2_000, Math.max(250, deadline - Date.now()));
+    if (await kafkaAnswers(brokers, probeMs, nodeIds)) return 'ready';
     if (Date.now() >= deadline) return 'timeout';
     await sleep(250);
   }

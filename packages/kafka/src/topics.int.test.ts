@@ -51,3 +51,32 @@ describe('ensureTopics on a real broker', () => {
     expect(Number(sent!.logAppendTime)).toBeGreaterThan(Date.now() - 60_000);
   });
 });
+
+describe('ensureTopics replication', () => {
+  it('defaults to min(3, live brokers) copies and min.insync.replicas=min(2, copies)', async () => {
+    const kafka = createKafka({ brokers: inject('brokers'), clientId: 'topics-test' });
+    const names = topicNames(`r-${randomUUID().slice(0, 8)}-`);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const live = (await admin.describeCluster()).brokers.length;
+      const copies = Math.min(3, live);
+      // When the topics are ensured without a replication factor.
+      await ensureTopics(kafka, names, { partitions: 2 });
+      // Then every partition has as many replicas as the cluster can hold, up to three.
+      const meta = await admin.fetchTopicMetadata({ topics: Object.values(names) });
+      for (const topic of meta.topics)
+        for (const p of topic.partitions) expect(p.replicas).toHaveLength(copies);
+      // And acks=all writes need two copies wherever there are two.
+      const configs = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: TOPIC_RESOURCE, name: names.attestations, configNames: ['min.insync.replicas'] },
+        ],
+      });
+      expect(configs.resources[0]!.configEntries[0]!.configValue).toBe(String(Math.min(2, copies)));
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});

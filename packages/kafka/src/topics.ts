@@ -1,4 +1,5 @@
-import type { ConfigResourceTypes, Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // The Kafka protocol's resource type of a topic (kafkajs' TOPIC_RESOURCE, which its
 // CommonJS build does not expose as a named ESM export).
@@ -32,6 +33,10 @@ export function topicNames(prefix = ''): TopicNames {
 
 export interface TopicOptions {
   partitions?: number;
+  /**
+   * Copies of each partition; default `min(3, live brokers)` as `describeCluster` reports them, so a
+   * cluster gets topics that survive a broker loss and a single development broker still works.
+   */
   replicationFactor?: number;
 }
 
@@ -42,6 +47,8 @@ export interface TopicOptions {
  * checkpoint note (UTF-8), with the ledger's retention. The input topics (intents, overrides) stamp records with the broker's LogAppendTime.
  * Intents, attestations and overrides must have the same partition count so one governance
  * instance owns partition p of each and is the one writer of attestation partition p.
+ * New topics get `min.insync.replicas = min(2, replication factor)`: with producers' `acks=all`, an
+ * acknowledged record is on two brokers whenever the topic has two copies or more.
  * @throws LineageKafkaError TOPICS_NOT_COPARTITIONED when existing topics disagree.
  */
 export async function ensureTopics(
@@ -50,10 +57,11 @@ export async function ensureTopics(
   options: TopicOptions = {},
 ): Promise<number> {
   const partitions = options.partitions ?? 6;
-  const replicationFactor = options.replicationFactor ?? 1;
   const admin = kafka.admin();
   await admin.connect();
   try {
+    const replicationFactor =
+      options.replicationFactor ?? Math.min(3, (await admin.describeCluster()).brokers.length);
     const common = [
       { name: 'retention.ms', value: '-1' },
       { name: 'retention.bytes', value: '-1' },
@@ -76,10 +84,19 @@ export async function ensureTopics(
       { topic: names.checkpoints, numPartitions: 1, configEntries: ledger },
     ].filter((t) => !existing.has(t.topic));
     if (specs.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: specs.map((t) => ({ ...t, replicationFactor })),
-      });
+      await admin
+        .createTopics({
+          waitForLeaders: true,
+          topics: specs.map((t) => ({ ...t, replicationFactor })),
+        })
+        .catch((error: unknown) => {
+          // Created, but the broker asked for leaders has not applied the new topics yet.
+          if (!isSettling(error)) throw error;
+        });
+      await settledMetadata(
+        admin,
+        specs.map((t) => t.topic),
+      );
     }
     // Input topics created before they used the broker's clock are moved onto it (upgrades).
     const older = [names.intents, names.overrides].filter((t) => existing.has(t));
@@ -110,7 +127,7 @@ export async function ensureTopics(
         });
     }
     const copartitioned = [names.intents, names.attestations, names.overrides];
-    const meta = await admin.fetchTopicMetadata({ topics: copartitioned });
+    const meta = await settledMetadata(admin, copartitioned);
     const counts = new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
     const first = counts.get(names.intents)!;
     for (const topic of copartitioned) {
@@ -124,5 +141,33 @@ export async function ensureTopics(
     return first;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * True for the answers of a broker that has not yet applied topics the controller just created
+ * (on a cluster, brokers learn of new topics a moment apart).
+ */
+function isSettling(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE';
+}
+
+/**
+ * The metadata of `topics` once the broker answering knows them all with a leader for every
+ * partition, polling through {@link isSettling} answers for up to `timeoutMs`; after that the
+ * metadata is returned as it is, or the last error thrown.
+ */
+async function settledMetadata(admin: Admin, topics: string[], timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      const led = meta.topics.every((t) => t.partitions.every((p) => p.leader >= 0));
+      if (led || Date.now() >= deadline) return meta;
+    } catch (error) {
+      if (!isSettling(error) || Date.now() >= deadline) throw error;
+    }
+    await sleep(100);
   }
 }
