@@ -178,8 +178,9 @@ export class TransactionalProcessor<S> {
         maxInFlightRequests: 1,
         transactionTimeout: 60_000,
         // The broker answers CONCURRENT_TRANSACTIONS while it finishes the previous commit; retry
-        // within milliseconds rather than kafkajs' default back-off (as the Java client does, KAFKA-5477).
-        retry: { initialRetryTime: 5, maxRetryTime: 500, retries: 30 },
+        // within milliseconds rather than kafkajs' default back-off (as the Java client does, KAFKA-5477);
+        // enough retries (~50 s) to ride out a dead broker's session timeout and the leader elections.
+        retry: { initialRetryTime: 5, maxRetryTime: 500, retries: 100 },
       }),
     );
     // Connecting a transactional producer runs InitProducerId: it fences the partition's previous
