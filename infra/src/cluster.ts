@@ -83,7 +83,7 @@ export interface KafkaCluster {
    * Resolves once every node is a live broker and every partition of every topic (internal ones
    * included) has all its replicas in sync.
    * @param timeoutMs default the cluster's `startTimeoutMs`.
-   * @throws InfraError `KAFKA_START_TIMEOUT` naming the partitions still short of replicas.
+   * @throws InfraError `KAFKA_NOT_IN_SYNC` naming the partitions still short of replicas.
    */
   waitInSync(timeoutMs?: number): Promise<void>;
   /**
@@ -338,7 +338,7 @@ class LocalCluster implements KafkaCluster {
     }
     const shownShort = short.slice(0, 5).join('; ') + (short.length > 5 ? '; ...' : '');
     throw new InfraError(
-      'KAFKA_START_TIMEOUT',
+      'KAFKA_NOT_IN_SYNC',
       `The cluster at ${this.brokers.join(',')} was not fully in sync within ${timeoutMs / 1000} s: ${shownShort}.`,
     );
   }

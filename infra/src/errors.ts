@@ -20,6 +20,8 @@ export type InfraErrorCode =
   | 'KAFKA_START_FAILED'
   /** The broker did not answer metadata requests in time. */
   | 'KAFKA_START_TIMEOUT'
+  /** A cluster's partitions did not all regain their full set of in-sync replicas in time. */
+  | 'KAFKA_NOT_IN_SYNC'
   /** KAFKA_BROKERS is set but those brokers do not answer. */
   | 'KAFKA_UNREACHABLE'
   /** The Postgres server does not accept connections. */
