@@ -12,8 +12,7 @@ import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
-import { loadTrustStore, signGrant } from '@lineage/protocol';
-import type { JsonValue } from '@lineage/protocol';
+import { loadTrustStore } from '@lineage/protocol';
 import { loadPolicy } from '@lineage/policy';
 import { loadRuntimeManifest, runtimeHash, startGovernance } from '@lineage/governance';
 import { readConfig } from './lib/config.js';
@@ -22,7 +21,7 @@ import { measurePipeline } from './lib/measure.js';
 import type { PipelineSpec, Workload } from './lib/measure.js';
 import { formatReport } from './lib/report.js';
 import { startRelay } from './lib/relay.js';
-import { buildRecords } from './lib/workload.js';
+import { benchGrant, buildRecords } from './lib/workload.js';
 
 const BENCH_POLICY = {
   id: 'bench',
@@ -146,19 +145,7 @@ async function main(): Promise<void> {
     const agentKey = generateKeyPair();
     // Every root intent carries the principal's grant, as real roots do; governance verifies it.
     const principalKey = generateKeyPair();
-    const grant = signGrant(
-      {
-        grant_id: 'bench',
-        principal: principalKey.keyid,
-        agent: agentKey.keyid,
-        scope: { actions: ['read.*'], resources: ['r/'] },
-        policy: BENCH_POLICY.id,
-        valid_from: '2000-01-01T00:00:00.000Z',
-        valid_until: '2999-01-01T00:00:00.000Z',
-        issued_at: new Date().toISOString(),
-      },
-      principalKey.signer,
-    ) as unknown as JsonValue;
+    const grant = benchGrant(agentKey.signer, principalKey.signer, BENCH_POLICY.id);
     const workload: Workload = {
       warmup: buildRecords(config.warmup, agentKey.signer, grant),
       throughput: buildRecords(config.n, agentKey.signer, grant, config.warmup),

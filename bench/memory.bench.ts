@@ -14,9 +14,7 @@ import { startKafka } from '@lineage/infra';
 import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { generateKeyPair, trustedKey, writeKeyFile, writeTrustStore } from '@lineage/keys';
-import { signGrant } from '@lineage/protocol';
-import type { JsonValue } from '@lineage/protocol';
-import { buildRecords } from './lib/workload.js';
+import { benchGrant, buildRecords } from './lib/workload.js';
 
 const GOVERNANCE = fileURLToPath(new URL('../services/governance/src/main.ts', import.meta.url));
 const N = Number(process.env.BENCH_MEMORY_N ?? 200_000);
@@ -106,19 +104,7 @@ async function run(mode: 'store' | 'memory', brokers: string[], dir: string): Pr
   await admin.connect();
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const grant = signGrant(
-    {
-      grant_id: 'bench',
-      principal: principal.keyid,
-      agent: agent.keyid,
-      scope: { actions: ['read.*'], resources: ['r/'] },
-      policy: POLICY.id,
-      valid_from: '2000-01-01T00:00:00.000Z',
-      valid_until: '2999-01-01T00:00:00.000Z',
-      issued_at: new Date().toISOString(),
-    },
-    principal.signer,
-  ) as unknown as JsonValue;
+  const grant = benchGrant(agent.signer, principal.signer, POLICY.id);
 
   const samples: Sample[] = [];
   const started = Date.now();

@@ -1,3 +1,4 @@
+import { signGrant } from '@lineage/protocol';
 import type { JsonValue, Signer } from '@lineage/protocol';
 import { envelopeRecord, intentCodec } from '@lineage/schemas';
 import { signIntent } from '@lineage/sdk';
@@ -30,4 +31,24 @@ export function buildRecords(
     });
     return { id: body.execution_id, value };
   });
+}
+
+/**
+ * The principal's grant every benchmark root intent carries: `agent` may run `read.*` on `r/…`
+ * under policy `policyId`, for ever. Governance verifies it with each intent, as in production.
+ */
+export function benchGrant(agent: Signer, principal: Signer, policyId: string): JsonValue {
+  return signGrant(
+    {
+      grant_id: 'bench',
+      principal: principal.keyid,
+      agent: agent.keyid,
+      scope: { actions: ['read.*'], resources: ['r/'] },
+      policy: policyId,
+      valid_from: '2000-01-01T00:00:00.000Z',
+      valid_until: '2999-01-01T00:00:00.000Z',
+      issued_at: new Date().toISOString(),
+    },
+    principal,
+  ) as unknown as JsonValue;
 }

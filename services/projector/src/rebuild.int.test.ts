@@ -7,13 +7,14 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
-import type { TopicNames } from '@lineage/kafka';
 import { generateKeyPair } from '@lineage/keys';
 import { createPool, readOffsets } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
 import type { FixtureAttestation } from './fixtures.js';
 import { LedgerBuilder, policyRecord, randomDag } from './fixtures.js';
 import { rebuildProjection } from './rebuild.js';
+import { expectExactlyOnceAndRebuildable } from './testkit.js';
+import type { World } from './testkit.js';
 import type { RebuildProgress } from './rebuild.js';
 import type { Projector } from './service.js';
 import { startProjector } from './service.js';
@@ -51,12 +52,6 @@ afterAll(async () => {
   for (const { nspname } of rows) await pool.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
   await pool.end();
 });
-
-interface World {
-  schema: string;
-  topics: TopicNames;
-  groupId: string;
-}
 
 async function world(partitions = 3): Promise<World> {
   const schema = `t_${random()}`;
@@ -449,24 +444,8 @@ describe('rebuildProjection', () => {
     await waitCaughtUp(w);
     await kill(second, 'SIGTERM');
 
-    const { rows } = await pool.query<{ rows: number; digests: number }>(
-      `SELECT count(*)::int AS rows, count(DISTINCT attestation_digest)::int AS digests FROM "${w.schema}".executions`,
-    );
-    expect(rows[0]).toEqual({ rows: total, digests: total });
     expect(await actual(w.schema)).toEqual(expected(ledger));
-    const live = await projectionChecksum(pool, w.schema);
-
-    const rebuilt = await rebuildProjection({
-      kafka,
-      pool,
-      schema: w.schema,
-      topics: w.topics,
-      projection: w.groupId,
-      keepOld: true,
-    });
-    expect(rebuilt.records).toBe(total);
-    expect(rebuilt.checksum.combined).toBe(live.combined);
-    expect(rebuilt.checksum.offsets).toEqual(live.offsets);
+    const { rebuilt } = await expectExactlyOnceAndRebuildable(kafka, pool, w, total);
     console.log(
       `kill -9 at ${midway}/3000 rows; rebuild of ${rebuilt.records} records: ${rebuilt.seconds.toFixed(2)} s, ${Math.round(rebuilt.ratePerSec)} records/s (${Math.round(rebuilt.streamingRatePerSec)}/s after the first batch at ${rebuilt.firstBatchSeconds.toFixed(2)} s)`,
     );
