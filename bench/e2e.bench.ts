@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     const agentKey = generateKeyPair();
     // Every root intent carries the principal's grant, as real roots do; governance verifies it.
     const principalKey = generateKeyPair();
-    const grant = benchGrant(agentKey.signer, principalKey.signer, BENCH_POLICY.id);
+    const grant = benchGrant(agentKey, principalKey, BENCH_POLICY.id);
     const workload: Workload = {
       warmup: buildRecords(config.warmup, agentKey.signer, grant),
       throughput: buildRecords(config.n, agentKey.signer, grant, config.warmup),

@@ -104,7 +104,7 @@ async function run(mode: 'store' | 'memory', brokers: string[], dir: string): Pr
   await admin.connect();
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const grant = benchGrant(agent.signer, principal.signer, POLICY.id);
+  const grant = benchGrant(agent, principal, POLICY.id);
 
   const samples: Sample[] = [];
   const started = Date.now();

@@ -1,3 +1,4 @@
+import type { KeyPair } from '@lineage/keys';
 import { signGrant } from '@lineage/protocol';
 import type { JsonValue, Signer } from '@lineage/protocol';
 import { envelopeRecord, intentCodec } from '@lineage/schemas';
@@ -37,7 +38,7 @@ export function buildRecords(
  * The principal's grant every benchmark root intent carries: `agent` may run `read.*` on `r/…`
  * under policy `policyId`, for ever. Governance verifies it with each intent, as in production.
  */
-export function benchGrant(agent: Signer, principal: Signer, policyId: string): JsonValue {
+export function benchGrant(agent: KeyPair, principal: KeyPair, policyId: string): JsonValue {
   return signGrant(
     {
       grant_id: 'bench',
@@ -49,6 +50,6 @@ export function benchGrant(agent: Signer, principal: Signer, policyId: string): 
       valid_until: '2999-01-01T00:00:00.000Z',
       issued_at: new Date().toISOString(),
     },
-    principal,
+    principal.signer,
   ) as unknown as JsonValue;
 }
