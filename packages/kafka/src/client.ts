@@ -5,7 +5,13 @@ export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;
   /** Receives kafkajs' warnings and errors; defaults to one JSON line on stderr. */
-  log?: (entry: { level: 'warn' | 'error'; namespace: string; message: string }) => void;
+  log?: (entry: {
+    level: 'warn' | 'error';
+    namespace: string;
+    message: string;
+    /** kafkajs' error text, when the entry is about one (a refused write says "fenced" here). */
+    error?: string;
+  }) => void;
 }
 
 /** A kafkajs client with quiet, structured logging. */
@@ -19,6 +25,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
           source: 'kafkajs',
           namespace: e.namespace,
           msg: e.message,
+          error: e.error,
         }) + '\n',
       ));
   return new Kafka({
@@ -36,6 +43,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
           level: level <= logLevel.ERROR ? 'error' : 'warn',
           namespace,
           message: log.message,
+          error: typeof log.error === 'string' ? log.error : undefined,
         });
       },
   });

@@ -10,6 +10,7 @@ import { LineageKafkaError } from './errors.js';
  *
  * kafkajs never hands a batch that holds only transaction markers to `eachBatch`, so "reached the
  * end" is decided from the committed position (which does advance past markers), not from records.
+ * @returns the end offset each partition was read to (its start when there was nothing to read).
  * @throws LineageKafkaError RESTORE_TIMEOUT.
  */
 export async function readToEnd(
@@ -18,7 +19,7 @@ export async function readToEnd(
   from: ReadonlyMap<number, bigint>,
   onMessage: (partition: number, message: KafkaMessage) => unknown,
   timeoutMs = 300_000,
-): Promise<void> {
+): Promise<Map<number, bigint>> {
   const admin = kafka.admin();
   await admin.connect();
   let ends: Map<number, bigint>;
@@ -30,7 +31,8 @@ export async function readToEnd(
   }
   const targets = new Map<number, bigint>();
   for (const [p, start] of from) if ((ends.get(p) ?? 0n) > start) targets.set(p, ends.get(p)!);
-  if (targets.size === 0) return;
+  const reached = new Map([...from].map(([p, start]) => [p, targets.get(p) ?? start]));
+  if (targets.size === 0) return reached;
 
   const groupId = `lineage-restore-${randomUUID()}`;
   const consumer = kafka.consumer({
@@ -98,4 +100,5 @@ export async function readToEnd(
     await cleanup.deleteGroups([groupId]).catch(() => undefined);
     await cleanup.disconnect();
   }
+  return reached;
 }

@@ -1,4 +1,5 @@
 import type {
+  Admin,
   Consumer,
   Kafka,
   KafkaMessage,
@@ -54,6 +55,27 @@ export interface TransactionalProcessorOptions<S> {
 interface Worker<S> {
   producer: Producer;
   state: S;
+  /**
+   * Per input topic, the group's committed offset read after fencing: records below it were
+   * committed by the previous owner after this member fetched its start position.
+   */
+  committed: Map<string, bigint>;
+}
+
+/** Broker errors that say another producer with our transactional id has taken over. */
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+
+/** Whether `error`, or an error it wraps, says this producer was fenced. */
+export function isFenced(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 6; depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && FENCED.has(type)) return true;
+    if (/fenced|old epoch|INVALID_PRODUCER_EPOCH/i.test(e.message)) return true;
+    e =
+      (e as { cause?: unknown; originalError?: unknown }).cause ??
+      (e as { originalError?: unknown }).originalError;
+  }
+  return false;
 }
 
 /**
@@ -70,6 +92,7 @@ export class TransactionalProcessor<S> {
   /** The tail of each partition number's chain of batches. */
   private readonly chains = new Map<number, Promise<unknown>>();
   private assigned = new Set<number>();
+  private readonly admin: Admin;
 
   constructor(private readonly options: TransactionalProcessorOptions<S>) {
     this.consumer = options.kafka.consumer({
@@ -80,9 +103,12 @@ export class TransactionalProcessor<S> {
       maxBytesPerPartition: 1 << 20,
       partitionAssigners: [copartitionedAssigner],
     });
+    this.admin = options.kafka.admin();
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const mine = new Set(options.inputTopics.flatMap((t) => payload.memberAssignment[t] ?? []));
       this.assigned = mine;
+      // Partitions paused after a fence are ours again only if this assignment says so.
+      this.consumer.resume(options.inputTopics.map((topic) => ({ topic, partitions: [...mine] })));
       for (const p of [...this.workers.keys()]) if (!mine.has(p)) void this.release(p);
       const fresh = [...mine].filter((p) => !this.workers.has(p));
       if (fresh.length > 0) void Promise.allSettled(this.acquire(fresh));
@@ -91,6 +117,7 @@ export class TransactionalProcessor<S> {
 
   /** Joins the group and starts processing. */
   async start(): Promise<void> {
+    await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.inputTopics, fromBeginning: true });
     await this.consumer.run({
@@ -101,8 +128,8 @@ export class TransactionalProcessor<S> {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const last = await this.serialize(batch.partition, async () => {
           if (!isRunning() || isStale()) return null;
-          await this.commitBatch(batch.topic, batch.partition, batch.messages);
-          return batch.messages[batch.messages.length - 1]!.offset;
+          const committed = await this.commitBatch(batch.topic, batch.partition, batch.messages);
+          return committed ? batch.messages[batch.messages.length - 1]!.offset : null;
         });
         if (last === null) return;
         resolveOffset(last);
@@ -116,6 +143,7 @@ export class TransactionalProcessor<S> {
   async stop(): Promise<void> {
     await this.consumer.disconnect();
     await Promise.all([...this.workers.keys()].map((p) => this.release(p)));
+    await this.admin.disconnect();
   }
 
   /** The partition numbers this instance owns now. */
@@ -132,19 +160,30 @@ export class TransactionalProcessor<S> {
     return run;
   }
 
+  /**
+   * Decides and commits one batch. Returns false when the batch was not committed because the
+   * partition is no longer ours (fenced: its records are left to the new owner).
+   */
   private async commitBatch(
     topic: string,
     partition: number,
-    messages: KafkaMessage[],
-  ): Promise<void> {
+    batch: KafkaMessage[],
+  ): Promise<boolean> {
+    // Only an owner acquires: a paused instance that wakes up after its partitions moved must not
+    // take them back by fencing the new owner.
+    if (!this.assigned.has(partition)) return false;
     const worker = await (this.workers.get(partition) ?? this.acquire([partition])[0]!);
+    const last = batch[batch.length - 1]!.offset;
+    // Records the previous owner committed after this member fetched its position: already decided.
+    const from = worker.committed.get(topic) ?? 0n;
+    const messages = batch.filter((m) => BigInt(m.offset) >= from);
+    if (messages.length === 0) return true;
     const { sends, onCommit } = await this.options.process(
       worker.state,
       topic,
       partition,
       messages,
     );
-    const last = messages[messages.length - 1]!.offset;
     const sent: RecordMetadata[] = [];
     const txn = await worker.producer.transaction();
     try {
@@ -157,10 +196,18 @@ export class TransactionalProcessor<S> {
       await txn.commit();
     } catch (error) {
       await txn.abort().catch(() => undefined);
-      // State may no longer match the ledger (or we were fenced): rebuild on next acquisition.
+      // State may no longer match the ledger: rebuild on the next acquisition.
       await this.release(partition);
-      throw error;
+      if (!isFenced(error)) throw error;
+      // Another member owns the partition now. Leave its records to it until a rebalance says
+      // otherwise (as Kafka Streams does with a task migrated away).
+      this.assigned.delete(partition);
+      this.consumer.pause(
+        this.options.inputTopics.map((t) => ({ topic: t, partitions: [partition] })),
+      );
+      return false;
     }
+    worker.committed.set(topic, BigInt(last) + 1n);
     try {
       await onCommit(sent);
     } catch (error) {
@@ -168,6 +215,7 @@ export class TransactionalProcessor<S> {
       await this.release(partition);
       throw error;
     }
+    return true;
   }
 
   private acquire(partitions: number[]): Promise<Worker<S>>[] {
@@ -183,13 +231,39 @@ export class TransactionalProcessor<S> {
         retry: { initialRetryTime: 5, maxRetryTime: 500, retries: 100 },
       }),
     );
-    // Connecting a transactional producer runs InitProducerId: it fences the partition's previous
-    // owner and completes its open transaction before we read the ledger.
-    const restored = Promise.all(producers.map((pr) => pr.connect())).then(() =>
-      this.options.restore(partitions),
-    );
+    const restored = (async () => {
+      await Promise.all(producers.map((pr) => pr.connect()));
+      // Fence first: kafkajs sends InitProducerId for a transactional id only when the first
+      // transaction begins, not on connect. It bumps the epoch, so the previous owner can append no
+      // more, and completes its open transaction. Only then are the ledger and offsets final.
+      await Promise.all(producers.map(async (pr) => (await pr.transaction()).abort()));
+      const states = await this.options.restore(partitions);
+      const offsets = await this.admin.fetchOffsets({
+        groupId: this.options.groupId,
+        topics: this.options.inputTopics,
+      });
+      const committed = new Map(
+        partitions.map((p) => [
+          p,
+          new Map(
+            offsets.map((t) => {
+              const o = t.partitions.find((x) => x.partition === p)?.offset ?? '-1';
+              return [t.topic, BigInt(o) < 0n ? 0n : BigInt(o)] as const;
+            }),
+          ),
+        ]),
+      );
+      return { states, committed };
+    })().catch(async (error: unknown) => {
+      await Promise.all(producers.map((pr) => pr.disconnect().catch(() => undefined)));
+      throw error;
+    });
     const promises = partitions.map((p, i) =>
-      restored.then((states) => ({ producer: producers[i]!, state: states.get(p)! })),
+      restored.then(({ states, committed }) => ({
+        producer: producers[i]!,
+        state: states.get(p)!,
+        committed: committed.get(p)!,
+      })),
     );
     partitions.forEach((p, i) => {
       const promise = promises[i]!;

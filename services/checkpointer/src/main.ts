@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { createKafka, topicNames } from '@lineage/kafka';
+import { createKafka, topicNames, untilKafkaAnswers } from '@lineage/kafka';
 import { nodeEd25519, readKeyFile } from '@lineage/keys';
 import { stopOnSignals } from '@lineage/infra';
 import { startCheckpointer } from './service.js';
@@ -24,16 +24,25 @@ const { values } = parseArgs({
 });
 
 const logger = pino({ name: 'checkpointer' });
-const service = await startCheckpointer({
-  kafka: createKafka({ brokers: values.brokers.split(','), clientId: 'lineage-checkpointer' }),
-  topics: topicNames(values['topic-prefix']),
-  key: await readKeyFile(values.key),
-  ed25519: nodeEd25519(),
-  every: Number(values.every),
-  intervalMs: Number(values.interval) * 1000,
-  partitions: Number(values.partitions),
-  log: (msg, fields) => logger.info(fields ?? {}, msg),
-});
+const key = await readKeyFile(values.key);
+// One broker of a cluster may be down while the checkpointer starts: wait for the cluster to answer.
+const service = await untilKafkaAnswers(
+  () =>
+    startCheckpointer({
+      kafka: createKafka({ brokers: values.brokers.split(','), clientId: 'lineage-checkpointer' }),
+      topics: topicNames(values['topic-prefix']),
+      key,
+      ed25519: nodeEd25519(),
+      every: Number(values.every),
+      intervalMs: Number(values.interval) * 1000,
+      partitions: Number(values.partitions),
+      log: (msg, fields) => logger.info(fields ?? {}, msg),
+    }),
+  {
+    onRetry: (error, attempt, delayMs) =>
+      logger.warn({ error: String(error), attempt, delayMs }, 'kafka unavailable, retrying'),
+  },
+);
 logger.info({ every: values.every, interval: values.interval }, 'checkpointer started');
 
 stopOnSignals(

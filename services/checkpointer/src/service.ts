@@ -152,6 +152,10 @@ export async function startCheckpointer(
     return done;
   };
 
+  // The next offset each partition's tree expects. kafkajs restarts a crashed consumer (a broker
+  // lost, say) from its last committed position — here offset 0, as nothing is committed — so a
+  // record already folded in can come again; it must not reach the tree twice.
+  const nextOffset = new Map<number, bigint>();
   const groupId = `lineage-checkpointer-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytes: 16 << 20 });
   await consumer.connect();
@@ -161,6 +165,9 @@ export async function startCheckpointer(
     eachBatch: async ({ batch }) => {
       const tree = treeOf(batch.partition);
       for (const message of batch.messages) {
+        const offset = BigInt(message.offset);
+        if (offset < (nextOffset.get(batch.partition) ?? 0n)) continue;
+        nextOffset.set(batch.partition, offset + 1n);
         // Bytes that do not decode reach the tree as an empty payload, which breaks the partition.
         let payload = new Uint8Array(0);
         try {

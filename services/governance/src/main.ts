@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { createKafka, topicNames } from '@lineage/kafka';
+import { createKafka, topicNames, untilKafkaAnswers } from '@lineage/kafka';
 import { nodeEd25519, readKeyFile, readTrustStore } from '@lineage/keys';
 import { stopOnSignals } from '@lineage/infra';
 import { loadPolicy } from '@lineage/policy';
@@ -43,22 +43,30 @@ const logger = pino({ name: 'governance' });
 const manifest = await loadRuntimeManifest();
 // The manifest whose hash every attestation of this process names as `runtime_hash`.
 logger.info({ manifest, runtimeHash: runtimeHash(manifest) }, 'runtime manifest');
-const service = await startGovernance({
-  kafka: createKafka({ brokers: values.brokers.split(','), clientId: 'lineage-governance' }),
-  topics: topicNames(values['topic-prefix']),
-  groupId: values.group,
-  key: await readKeyFile(values.key),
-  trust: await readTrustStore(values.trust),
-  policy: loadPolicy(JSON.parse(await readFile(values.policy, 'utf8'))),
-  ed25519: nodeEd25519(),
-  runtimeHash: runtimeHash(manifest),
-  partitions: Number(values.partitions),
-  sessionTimeoutMs: Number(values['session-timeout']),
-  stateDir: values['memory-state']
-    ? undefined
-    : (values['state-dir'] ?? join('.lineage', 'governance', values.group)),
-  log: (msg, fields) => logger.info(fields ?? {}, msg),
-});
+// One broker of a cluster may be down while an instance starts: wait for the cluster to answer.
+const service = await untilKafkaAnswers(
+  async () =>
+    startGovernance({
+      kafka: createKafka({ brokers: values.brokers.split(','), clientId: 'lineage-governance' }),
+      topics: topicNames(values['topic-prefix']),
+      groupId: values.group,
+      key: await readKeyFile(values.key),
+      trust: await readTrustStore(values.trust),
+      policy: loadPolicy(JSON.parse(await readFile(values.policy, 'utf8'))),
+      ed25519: nodeEd25519(),
+      runtimeHash: runtimeHash(manifest),
+      partitions: Number(values.partitions),
+      sessionTimeoutMs: Number(values['session-timeout']),
+      stateDir: values['memory-state']
+        ? undefined
+        : (values['state-dir'] ?? join('.lineage', 'governance', values.group)),
+      log: (msg, fields) => logger.info(fields ?? {}, msg),
+    }),
+  {
+    onRetry: (error, attempt, delayMs) =>
+      logger.warn({ error: String(error), attempt, delayMs }, 'kafka unavailable, retrying'),
+  },
+);
 
 // Totals and memory now and then: what an operator watches for leaks and stalls.
 const statsEvery = Number(values['stats-interval']) * 1000;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { attestationDigest, parseStatement } from '@lineage/protocol';
 import type { Digest, Ed25519Verifier, PolicyRef, TrustStore } from '@lineage/protocol';
@@ -209,6 +210,9 @@ async function tailPolicies(
   };
 }
 
+/** How long a restore waits before checking that the ledger's end has stopped growing. */
+const SETTLE_MS = 300;
+
 /** Index entries are written in batches of about this many while restoring. */
 const RESTORE_FLUSH = 2_000;
 
@@ -238,34 +242,38 @@ async function restorePartitions(
     buffers.set(p, []);
   };
   try {
-    await readToEnd(
-      kafka,
-      topic,
-      new Map(partitions.map((p) => [p, maxBig(ledgers.get(p)!.lastOffset, 0n)])),
-      async (p, m) => {
-        const ledger = ledgers.get(p)!;
-        read++;
-        // Our own ledger, read to rebuild state; integrity of the log is audited separately.
-        const record = attestationCodec.decode(m.value!);
-        const digest = attestationDigest(record.envelope);
-        const offset = BigInt(m.offset);
-        if (offset === ledger.lastOffset) {
-          // The stored state ends with this very attestation.
-          if (digest !== ledger.prev) throw mismatch(p, offset);
-          unchecked.delete(p);
-          return;
-        }
-        // The stored state is a prefix of what is read: its last attestation came first.
-        if (unchecked.has(p)) throw mismatch(p, offset);
-        const statement = parseStatement(record.envelope.payload);
-        buffers
-          .get(p)!
-          .push(
-            ...ledger.fold(statement.predicate, statement.subject[0].digest.sha256, digest, offset),
-          );
-        if (buffers.get(p)!.length >= RESTORE_FLUSH) await flush(p);
-      },
-    );
+    const onRecord = async (p: number, m: KafkaMessage): Promise<void> => {
+      const ledger = ledgers.get(p)!;
+      read++;
+      // Our own ledger, read to rebuild state; integrity of the log is audited separately.
+      const record = attestationCodec.decode(m.value!);
+      const digest = attestationDigest(record.envelope);
+      const offset = BigInt(m.offset);
+      if (offset === ledger.lastOffset) {
+        // The stored state ends with this very attestation.
+        if (digest !== ledger.prev) throw mismatch(p, offset);
+        unchecked.delete(p);
+        return;
+      }
+      // The stored state is a prefix of what is read: its last attestation came first.
+      if (unchecked.has(p)) throw mismatch(p, offset);
+      const statement = parseStatement(record.envelope.payload);
+      buffers
+        .get(p)!
+        .push(
+          ...ledger.fold(statement.predicate, statement.subject[0].digest.sha256, digest, offset),
+        );
+      if (buffers.get(p)!.length >= RESTORE_FLUSH) await flush(p);
+    };
+    // After a leader moves, the new leader's high watermark can trail the records it holds for a
+    // moment: what was read is the whole ledger only once its end stops growing.
+    let from = new Map(partitions.map((p) => [p, maxBig(ledgers.get(p)!.lastOffset, 0n)]));
+    while (from.size > 0) {
+      const reached = await readToEnd(kafka, topic, from, onRecord);
+      await sleep(SETTLE_MS);
+      const ends = await endOffsets(kafka, topic);
+      from = new Map([...reached].filter(([p, end]) => (ends.get(p) ?? 0n) > end));
+    }
     // The ledger ends before the attestation the store names.
     for (const p of unchecked) throw mismatch(p, ledgers.get(p)!.lastOffset);
   } catch (error) {
@@ -276,6 +284,17 @@ async function restorePartitions(
   }
   for (const p of partitions) await flush(p);
   return { ledgers, read };
+}
+
+async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 function mismatch(partition: number, offset: bigint): GovernanceError {
