@@ -73,3 +73,11 @@ export function killService(service: ServiceProcess): Promise<ProcessExit> {
 export async function killAllServices(): Promise<void> {
   await Promise.all([...running].map((s) => killService(s)));
 }
+
+/**
+ * Sends `signal` to the service's process group without waiting for an exit: `SIGSTOP` freezes the
+ * service (a zombie: alive, silent, holding its sockets), `SIGCONT` wakes it.
+ */
+export function signalGroup(service: ServiceProcess, signal: NodeJS.Signals): void {
+  process.kill(-service.child.pid!, signal);
+}
