@@ -57,8 +57,12 @@ async function governanceSpec(
     inputTopic: topics.intents,
     outputTopic: topics.attestations,
     start: async () => {
-      // As deployed: the replay state in the instance's own state store on disk.
-      const stateDir = await mkdtemp(join(tmpdir(), 'lineage-bench-state-'));
+      // As deployed: the replay state in the instance's own state store on disk
+      // (BENCH_STATE=memory keeps it in memory instead, for comparison).
+      const stateDir =
+        process.env.BENCH_STATE === 'memory'
+          ? undefined
+          : await mkdtemp(join(tmpdir(), 'lineage-bench-state-'));
       const service = await startGovernance({
         kafka,
         topics,
@@ -74,7 +78,7 @@ async function governanceSpec(
       stats = service.stats;
       return async () => {
         await service.stop();
-        await rm(stateDir, { recursive: true, force: true });
+        if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
       };
     },
     check: (published) => {

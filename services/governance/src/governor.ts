@@ -127,12 +127,24 @@ export class Governor {
     // Deltas, added on commit: batches of different partitions commit concurrently.
     const tally = emptyStats();
 
-    for (const message of messages) {
+    // Decode the intents first, so that what the ledger knows of them is looked up in one go.
+    const reads = isOverride ? [] : messages.map(readIntent);
+    await view.prefetch(
+      reads.flatMap((r) =>
+        r.type !== 'intent'
+          ? []
+          : [
+              { set: 'answered' as const, key: intentKey(r.subject, r.intentDigest) },
+              ...(r.subject === '' ? [] : [{ set: 'decided' as const, key: r.subject }]),
+            ],
+      ),
+    );
+    for (const [i, message] of messages.entries()) {
       if (isOverride) tally.overrides++;
       else tally.intents++;
       const outcome = isOverride
         ? await this.classifyOverride(view, message)
-        : await this.classifyIntent(view, message);
+        : await this.classifyIntent(view, message, reads[i]!);
       if (outcome.type === 'redelivery') {
         tally.redeliveries++;
         continue;
@@ -208,19 +220,14 @@ export class Governor {
     };
   }
 
-  private async classifyIntent(view: LedgerView, message: KafkaMessage): Promise<Outcome> {
-    if (!message.value || message.value.length === 0)
-      return { type: 'dead-letter', reason: 'EMPTY_RECORD', detail: 'record has no value' };
-    let record: IntentRecord;
-    // Attacker-controlled bytes: anything the codec cannot read is a dead letter, never a crash.
-    try {
-      record = intentCodec.decode(message.value);
-    } catch (error) {
-      return undecodable(error);
-    }
+  private async classifyIntent(
+    view: LedgerView,
+    message: KafkaMessage,
+    read: ReadIntent | Outcome,
+  ): Promise<Outcome> {
+    if (read.type !== 'intent') return read;
+    const { record, subject, intentDigest } = read;
     const policy = this.config.policies.active;
-    const subject = subjectName(record.execution_id);
-    const intentDigest = sha256Hex(record.envelope.payload);
     const key = intentKey(subject, intentDigest);
     // The identical intent was already answered: its attestation stands, nothing new is appended.
     if (await view.answered(key)) return { type: 'redelivery' };
@@ -364,6 +371,33 @@ export class Governor {
       },
     };
   }
+}
+
+/** An intent record as read off the topic: the record, its routing id and the digest of its payload. */
+interface ReadIntent {
+  type: 'intent';
+  record: IntentRecord;
+  subject: string;
+  intentDigest: Digest;
+}
+
+/** Decodes an intent message, or says which dead letter it is. */
+function readIntent(message: KafkaMessage): ReadIntent | Outcome {
+  if (!message.value || message.value.length === 0)
+    return { type: 'dead-letter', reason: 'EMPTY_RECORD', detail: 'record has no value' };
+  let record: IntentRecord;
+  // Attacker-controlled bytes: anything the codec cannot read is a dead letter, never a crash.
+  try {
+    record = intentCodec.decode(message.value);
+  } catch (error) {
+    return undecodable(error);
+  }
+  return {
+    type: 'intent',
+    record,
+    subject: subjectName(record.execution_id),
+    intentDigest: sha256Hex(record.envelope.payload),
+  };
 }
 
 function undecodable(error: unknown): Outcome {

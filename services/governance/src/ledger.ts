@@ -93,6 +93,11 @@ export class PartitionLedger {
     return this.index.has(this.partition, set, key);
   }
 
+  /** Whether each entry's key is a member of its set, in one lookup. */
+  hasMany(entries: readonly IndexEntry[]): Promise<boolean[]> {
+    return this.index.hasMany(this.partition, entries);
+  }
+
   /** What the ledger says about a pending attestation, by digest. */
   pendingState(digest: string): PendingState {
     if (this.resolved.has(digest as Digest)) return 'resolved';
@@ -150,9 +155,18 @@ export class PartitionLedger {
  */
 export class LedgerView {
   private readonly staged = new Set<string>();
+  /** Memberships looked up ahead of the batch ({@link LedgerView.prefetch}). */
+  private readonly known = new Map<string, boolean>();
   private readonly appended: { predicate: Predicate; subjectDigest: Digest; digest: Digest }[] = [];
 
   constructor(readonly ledger: PartitionLedger) {}
+
+  /** Looks up many memberships at once, so the questions that follow need no round trip each. */
+  async prefetch(entries: readonly IndexEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const found = await this.ledger.hasMany(entries);
+    entries.forEach((e, i) => this.known.set(`${e.set}\u0001${e.key}`, found[i]!));
+  }
 
   /** The identical intent already has its attestation. */
   answered(key: string): Promise<boolean> {
@@ -197,6 +211,7 @@ export class LedgerView {
   }
 
   private async member(set: IndexSet, key: string): Promise<boolean> {
-    return this.staged.has(`${set}\u0001${key}`) || (await this.ledger.has(set, key));
+    const id = `${set}\u0001${key}`;
+    return this.staged.has(id) || (this.known.get(id) ?? (await this.ledger.has(set, key)));
   }
 }

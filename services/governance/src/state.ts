@@ -38,6 +38,8 @@ export interface StoredPartition {
 export interface LedgerIndex {
   /** Whether `key` is in set `set` of `partition`. */
   has(partition: number, set: IndexSet, key: string): Promise<boolean>;
+  /** Whether each entry's key is in its set, in one lookup. */
+  hasMany(partition: number, entries: readonly IndexEntry[]): Promise<boolean[]>;
   /** Adds `entries` and moves the partition's head to `head`, atomically. */
   write(partition: number, entries: readonly IndexEntry[], head: LedgerHead): Promise<void>;
   /** The partition's stored head and in-memory sets, or undefined when nothing is stored. */
@@ -53,6 +55,11 @@ export class MemoryIndex implements LedgerIndex {
 
   has(partition: number, set: IndexSet, key: string): Promise<boolean> {
     return Promise.resolve(this.partitions.get(partition)?.sets.has(member(set, key)) ?? false);
+  }
+
+  hasMany(partition: number, entries: readonly IndexEntry[]): Promise<boolean[]> {
+    const sets = this.partitions.get(partition)?.sets;
+    return Promise.resolve(entries.map((e) => sets?.has(member(e.set, e.key)) ?? false));
   }
 
   write(partition: number, entries: readonly IndexEntry[], head: LedgerHead): Promise<void> {
@@ -132,6 +139,13 @@ export class LevelIndex implements LedgerIndex {
 
   async has(partition: number, set: IndexSet, key: string): Promise<boolean> {
     return (await this.db.get(levelKey(partition, member(set, key)))) !== undefined;
+  }
+
+  async hasMany(partition: number, entries: readonly IndexEntry[]): Promise<boolean[]> {
+    const values = await this.db.getMany(
+      entries.map((e) => levelKey(partition, member(e.set, e.key))),
+    );
+    return values.map((v) => v !== undefined);
   }
 
   async write(partition: number, entries: readonly IndexEntry[], head: LedgerHead): Promise<void> {
