@@ -168,7 +168,7 @@ export async function runFaultSuite(config: FaultConfig): Promise<FaultFigures> 
   const prefix = ledger.topics.intents.slice(0, -'lineage.intents.v1'.length);
   const schema = `faults_${randomUUID().slice(0, 8)}`;
   const projectorGroup = `${prefix}projector`;
-  const pool = createPool(infra.databaseUrl, { onIdleError: () => undefined });
+  const pool = createPool(infra.databaseUrl, { onConnectionError: () => undefined });
   const admin = kafka.admin({ retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5_000 } });
   // Patient enough to ride out a broker kill (leaders move within seconds) with its own retries:
   // re-sending a failed batch from here could publish an intent twice.

@@ -22,33 +22,49 @@ export function isKafkaUnavailable(error: unknown): boolean {
   return false;
 }
 
-/** Back-off of {@link untilKafkaAnswers}. */
-export interface KafkaWaitOptions {
+/** Back-off of {@link retryWhile} and {@link untilKafkaAnswers}. */
+export interface RetryOptions {
   /** Give up (rethrow) once this long has passed; default 120,000 ms. */
   timeoutMs?: number;
+  /** First delay, doubled up to `maxDelayMs`; default 250 ms. */
+  initialDelayMs?: number;
+  /** Default 5,000 ms. */
+  maxDelayMs?: number;
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
 /**
- * Runs `work` (a service's start, say), and again with exponential back-off (250 ms doubling to
- * 5 s) while it fails because a broker is unreachable — one broker of a cluster down while a
- * service starts. Any other error is thrown at once.
- * @throws the last error of `work` when it is not an availability error, or when `timeoutMs` passed.
+ * Runs `work`, and again with exponential back-off while it fails with an error `retriable`
+ * accepts (a server restarting, a broker down); any other error is thrown at once.
+ * @throws the last error of `work` when `retriable` refuses it, or when `timeoutMs` passed.
  */
-export async function untilKafkaAnswers<T>(
+export async function retryWhile<T>(
   work: () => Promise<T>,
-  options: KafkaWaitOptions = {},
+  retriable: (error: unknown) => boolean,
+  options: RetryOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  let delay = 250;
+  let delay = options.initialDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
-      if (!isKafkaUnavailable(error) || Date.now() + delay > deadline) throw error;
+      if (!retriable(error) || Date.now() + delay > deadline) throw error;
       options.onRetry?.(error, attempt, delay);
       await sleep(delay);
-      delay = Math.min(delay * 2, 5_000);
+      delay = Math.min(delay * 2, options.maxDelayMs ?? 5_000);
     }
   }
+}
+
+/**
+ * Runs `work` (a service's start, say) until the cluster answers: {@link retryWhile} on
+ * {@link isKafkaUnavailable} — one broker of a cluster down while a service starts.
+ * @throws the last error of `work` when it is not an availability error, or when `timeoutMs` passed.
+ */
+export function untilKafkaAnswers<T>(
+  work: () => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  return retryWhile(work, isKafkaUnavailable, options);
 }

@@ -6,7 +6,10 @@ import { createPool } from './pool.js';
 // and a fresh client works.
 describe('createPool', () => {
   const lost: Error[] = [];
-  const pool = createPool(inject('databaseUrl'), { max: 2, onIdleError: (e) => lost.push(e) });
+  const pool = createPool(inject('databaseUrl'), {
+    max: 2,
+    onConnectionError: (e) => lost.push(e),
+  });
   const admin = createPool(inject('databaseUrl'), { max: 1 });
   afterAll(async () => {
     await pool.end();

@@ -1,5 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'pg';
+import { retryWhile } from '@lineage/kafka';
+import type { RetryOptions } from '@lineage/kafka';
 
 /** SQLSTATEs of a server going away: admin_shutdown, crash_shutdown, cannot_connect_now, class 08. */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
@@ -56,35 +57,14 @@ export function surviveLostConnections(
   pool.on('connect', (client) => client.on('error', onLost));
 }
 
-/** Back-off of {@link untilPostgresAnswers}. */
-export interface WaitOptions {
-  /** Give up (rethrow) once this long has passed; default 120,000 ms. */
-  timeoutMs?: number;
-  /** First delay, doubled up to `maxDelayMs`; default 250 ms. */
-  initialDelayMs?: number;
-  maxDelayMs?: number;
-  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
-}
-
 /**
  * Runs `work`, and again with exponential back-off while it fails because Postgres is unavailable
  * (restarting, not up yet); any other error is thrown at once.
  * @throws the last error of `work` when it is not an availability error, or when `timeoutMs` passed.
  */
-export async function untilPostgresAnswers<T>(
+export function untilPostgresAnswers<T>(
   work: () => Promise<T>,
-  options: WaitOptions = {},
+  options: RetryOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  let delay = options.initialDelayMs ?? 250;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!isPostgresUnavailable(error) || Date.now() + delay > deadline) throw error;
-      options.onRetry?.(error, attempt, delay);
-      await sleep(delay);
-      delay = Math.min(delay * 2, options.maxDelayMs ?? 5_000);
-    }
-  }
+  return retryWhile(work, isPostgresUnavailable, options);
 }

@@ -46,7 +46,7 @@ const waitForPostgres = <T>(work: () => Promise<T>): Promise<T> =>
   });
 await waitForPostgres(() => ensureDatabase(url));
 const pool = createPool(url, {
-  onIdleError: (error) => logger.warn(describeError(error), 'Postgres connection lost'),
+  onConnectionError: (error) => logger.warn(describeError(error), 'Postgres connection lost'),
 });
 const projector = await waitForPostgres(() =>
   startProjector({

@@ -43,7 +43,7 @@ const policies = await readPolicies(values.policies);
 const releases = await readReleases(values.release);
 
 const pool = createPool(values['database-url'], {
-  onIdleError: (error) => logger.warn({ err: error }, 'Postgres connection lost'),
+  onConnectionError: (error) => logger.warn({ err: error }, 'Postgres connection lost'),
 });
 const app = createQueryApi({
   pool,
