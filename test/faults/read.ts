@@ -1,19 +1,11 @@
 import type { Kafka } from 'kafkajs';
-import { attestationDigest, parseStatement } from '@lineage/protocol';
-import type { Digest, Predicate, RawEnvelope } from '@lineage/protocol';
-import { attestationCodec, deadLetterCodec } from '@lineage/schemas';
 import type { DeadLetterRecord } from '@lineage/schemas';
-import { readToEnd } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
+import { readAttestationsOnce, readDeadLettersOnce } from '../kit/topics.js';
+import type { LedgerEntry } from '../kit/topics.js';
 
 /** One attestation as read back from the ledger. */
-export interface LedgerRecord {
-  partition: number;
-  offset: string;
-  envelope: RawEnvelope;
-  predicate: Predicate;
-  digest: Digest;
-}
+export type LedgerRecord = LedgerEntry;
 
 /** Breaks found in the partition chains: each record that is not where the chain says it must be. */
 export interface ChainBreaks {
@@ -23,17 +15,6 @@ export interface ChainBreaks {
   prev: number;
   /** The first break of each broken partition: where, and when it was issued. */
   first: { partition: number; offset: string; index: number; sequence: number; issuedAt: string }[];
-}
-
-/** Partitions of `topic`, each to be read from offset 0. */
-async function fromStart(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, 0n]));
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**
@@ -68,29 +49,7 @@ export function readAttestations(
   expected: number,
   timeoutMs = 60_000,
 ): Promise<LedgerRecord[]> {
-  return readAtLeast(
-    async () => {
-      const out: LedgerRecord[] = [];
-      await readToEnd(
-        kafka,
-        topics.attestations,
-        await fromStart(kafka, topics.attestations),
-        (partition, m) => {
-          const envelope = attestationCodec.decode(m.value!).envelope;
-          out.push({
-            partition,
-            offset: m.offset,
-            envelope,
-            predicate: parseStatement(envelope.payload).predicate,
-            digest: attestationDigest(envelope),
-          });
-        },
-      );
-      return out.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
-    },
-    expected,
-    timeoutMs,
-  );
+  return readAtLeast(() => readAttestationsOnce(kafka, topics), expected, timeoutMs);
 }
 
 /** Every dead letter (read_committed). */
@@ -100,22 +59,7 @@ export function readDeadLetterRecords(
   expected: number,
   timeoutMs = 60_000,
 ): Promise<DeadLetterRecord[]> {
-  return readAtLeast(
-    async () => {
-      const out: DeadLetterRecord[] = [];
-      await readToEnd(
-        kafka,
-        topics.deadLetters,
-        await fromStart(kafka, topics.deadLetters),
-        (_p, m) => {
-          out.push(deadLetterCodec.decode(m.value!));
-        },
-      );
-      return out;
-    },
-    expected,
-    timeoutMs,
-  );
+  return readAtLeast(() => readDeadLettersOnce(kafka, topics), expected, timeoutMs);
 }
 
 /**

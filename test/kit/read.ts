@@ -1,31 +1,11 @@
 import type { Kafka } from 'kafkajs';
 import { expect } from 'vitest';
-import { attestationDigest, parseStatement } from '@lineage/protocol';
-import type { Digest, Predicate, RawEnvelope } from '@lineage/protocol';
-import { attestationCodec, deadLetterCodec } from '@lineage/schemas';
 import type { DeadLetterRecord } from '@lineage/schemas';
-import { readToEnd } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
+import { readAttestationsOnce, readDeadLettersOnce } from './topics.js';
+import type { LedgerEntry } from './topics.js';
 
-export interface LedgerEntry {
-  partition: number;
-  offset: string;
-  envelope: RawEnvelope;
-  predicate: Predicate;
-  subjectDigest: Digest;
-  digest: Digest;
-}
-
-async function partitionsOf(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(offsets.map((o) => [o.partition, 0n]));
-  } finally {
-    await admin.disconnect();
-  }
-}
+export type { LedgerEntry } from './topics.js';
 
 /**
  * Every attestation on the ledger, in partition order, once at least `expected` are readable.
@@ -39,33 +19,11 @@ export async function readLedger(
 ): Promise<LedgerEntry[]> {
   let entries: LedgerEntry[] = [];
   await waitUntil(
-    async () => (entries = await readLedgerOnce(kafka, topics)).length >= expected,
+    async () => (entries = await readAttestationsOnce(kafka, topics)).length >= expected,
     60_000,
     `${expected} attestations`,
   );
   return entries;
-}
-
-async function readLedgerOnce(kafka: Kafka, topics: TopicNames): Promise<LedgerEntry[]> {
-  const out: LedgerEntry[] = [];
-  await readToEnd(
-    kafka,
-    topics.attestations,
-    await partitionsOf(kafka, topics.attestations),
-    (partition, m) => {
-      const envelope = attestationCodec.decode(m.value!).envelope;
-      const statement = parseStatement(envelope.payload);
-      out.push({
-        partition,
-        offset: m.offset,
-        envelope,
-        predicate: statement.predicate,
-        subjectDigest: statement.subject[0].digest.sha256,
-        digest: attestationDigest(envelope),
-      });
-    },
-  );
-  return out;
 }
 
 /** Every dead letter, once at least `expected` are readable (see {@link readLedger}). */
@@ -81,17 +39,6 @@ export async function readDeadLetters(
     `${expected} dead letters`,
   );
   return letters;
-}
-
-async function readDeadLettersOnce(kafka: Kafka, topics: TopicNames): Promise<DeadLetterRecord[]> {
-  const out: DeadLetterRecord[] = [];
-  await readToEnd(
-    kafka,
-    topics.deadLetters,
-    await partitionsOf(kafka, topics.deadLetters),
-    (_p, m) => out.push(deadLetterCodec.decode(m.value!)),
-  );
-  return out;
 }
 
 /** Polls until `check` is true. */
