@@ -2,7 +2,6 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,7 +12,7 @@ import { generateKeyPair } from '@lineage/keys';
 import { createPool, readOffsets } from '@lineage/store';
 import type { FixtureAttestation } from './fixtures.js';
 import { LedgerBuilder, randomDag } from './fixtures.js';
-import { expectExactlyOnceAndRebuildable } from './testkit.js';
+import { expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
 import type { World } from './testkit.js';
 
 // Given a ledger of a few thousand signed attestations being appended, when projector processes are
@@ -25,7 +24,6 @@ import type { World } from './testkit.js';
 const PORT = 25444;
 const PARTITIONS = 3;
 const SESSION_TIMEOUT_MS = 6_000;
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const keys = generateKeyPair();
 const random = () => randomBytes(6).toString('hex');
 
@@ -59,25 +57,10 @@ afterAll(async () => {
 function spawnProjector(name: string, w: World): Child {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      MAIN,
-      '--brokers',
-      inject('brokers').join(','),
-      '--database-url',
-      server.url(),
-      '--schema',
-      w.schema,
-      '--topic-prefix',
-      w.topics.attestations.slice(0, -'lineage.attestations.v1'.length),
-      '--group',
-      w.groupId,
-      '--partitions',
-      String(PARTITIONS),
+    projectorCommand(inject('brokers'), server.url(), w, PARTITIONS, [
       '--session-timeout',
       String(SESSION_TIMEOUT_MS),
-    ],
+    ]),
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let tail = '';

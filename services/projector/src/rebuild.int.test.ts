@@ -2,7 +2,6 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,7 +12,7 @@ import { projectionChecksum } from './checksum.js';
 import type { FixtureAttestation } from './fixtures.js';
 import { LedgerBuilder, policyRecord, randomDag } from './fixtures.js';
 import { rebuildProjection } from './rebuild.js';
-import { expectExactlyOnceAndRebuildable } from './testkit.js';
+import { expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
 import type { World } from './testkit.js';
 import type { RebuildProgress } from './rebuild.js';
 import type { Projector } from './service.js';
@@ -25,7 +24,6 @@ import { startProjector } from './service.js';
 
 const keys = generateKeyPair();
 const random = () => randomBytes(6).toString('hex');
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 let pool: Pool;
 let kafka: Kafka;
@@ -192,23 +190,7 @@ async function actual(schema: string): Promise<{ executions: string[]; edges: st
 function spawnProjector(w: World): ChildProcess {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      MAIN,
-      '--brokers',
-      inject('brokers').join(','),
-      '--database-url',
-      inject('databaseUrl'),
-      '--schema',
-      w.schema,
-      '--topic-prefix',
-      w.topics.attestations.slice(0, -'lineage.attestations.v1'.length),
-      '--group',
-      w.groupId,
-      '--partitions',
-      '3',
-    ],
+    projectorCommand(inject('brokers'), inject('databaseUrl'), w, 3),
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

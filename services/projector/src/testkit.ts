@@ -1,4 +1,5 @@
 // Test helpers shared by the projector's integration tests (vitest only; not part of the package surface).
+import { fileURLToPath } from 'node:url';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { expect } from 'vitest';
@@ -13,6 +14,29 @@ export interface World {
   schema: string;
   topics: TopicNames;
   groupId: string;
+}
+
+/** The projector's entry point, run as a child process by the kill -9 tests. */
+export const PROJECTOR_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+/** Node arguments that run the projector's entry point on a test world. */
+export function projectorCommand(
+  brokers: readonly string[],
+  databaseUrl: string,
+  w: World,
+  partitions: number,
+  extra: readonly string[] = [],
+): string[] {
+  return [
+    ...['--import', 'tsx', PROJECTOR_MAIN],
+    ...['--brokers', brokers.join(',')],
+    ...['--database-url', databaseUrl],
+    ...['--schema', w.schema],
+    ...['--topic-prefix', w.topics.attestations.slice(0, -'lineage.attestations.v1'.length)],
+    ...['--group', w.groupId],
+    ...['--partitions', String(partitions)],
+    ...extra,
+  ];
 }
 
 /**
