@@ -14,6 +14,7 @@ import { signalGroup } from '../kit/process.js';
 import type { ProcessExit } from '../kit/process.js';
 import { checkpointPartition, checkpointSize, readLedgerCopy } from '../kit/tamper.js';
 import { checkOutcomes } from './checks.js';
+import type { OutcomeCounts } from './checks.js';
 import { GroupWatch } from './group.js';
 import { privateInfra } from './infra.js';
 import type { FaultInfra } from './infra.js';
@@ -56,7 +57,7 @@ export interface FaultConfig {
 }
 
 /** What a fault run measured. */
-export interface FaultFigures {
+export interface FaultFigures extends Omit<OutcomeCounts, 'problems'> {
   infrastructure: string;
   intents: number;
   governanceKills: number;
@@ -73,16 +74,6 @@ export interface FaultFigures {
   projectorKills: number;
   /** Processes that exited without being signalled (each replaced). */
   crashes: number;
-  attestations: number;
-  deadLetters: number;
-  redeliveries: number;
-  duplicates: number;
-  gaps: number;
-  lost: number;
-  wrong: number;
-  invalid: number;
-  /** Partitions holding attestations. */
-  partitions: number;
   checksumEqual: boolean;
   logVerify: string;
   replayVerify: string;
