@@ -2,7 +2,8 @@
 // stream of root intents while its resident set size is sampled. `pnpm bench:memory`; settings:
 // BENCH_MEMORY_N (200000 intents), BENCH_PARTITIONS (6), BENCH_MEMORY_MODES ("store", or
 // "store,memory" to also run the in-memory state the store replaces, in the same run).
-// Prints RSS and heap at the start, middle and end of each run, and the growth per 100k intents.
+// Prints RSS and heap at the start, middle and end of each run (medians of the samples taken over
+// 5–15%, 45–55% and 90–100% of the intents), the peak, and the growth per 100k intents.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -150,12 +151,19 @@ async function run(mode: 'store' | 'memory', brokers: string[], dir: string): Pr
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
-/** The sample nearest to `fraction` of the run. */
-function at(samples: Sample[], fraction: number): Sample {
-  const target = fraction * N;
-  return samples.reduce((best, s) =>
-    Math.abs(s.decided - target) < Math.abs(best.decided - target) ? s : best,
-  );
+/**
+ * The median sample (by RSS; heap likewise, separately) among those taken while the run was between
+ * `from` and `to` of its intents: one sample can catch a collection or a LevelDB compaction mid-way.
+ */
+function window(samples: Sample[], from: number, to: number): Sample {
+  const inside = samples.filter((s) => s.decided >= from * N && s.decided <= to * N);
+  const median = (values: number[]) =>
+    values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  return {
+    decided: median(inside.map((s) => s.decided)),
+    rss: median(inside.map((s) => s.rss)),
+    heapUsed: median(inside.map((s) => s.heapUsed)),
+  };
 }
 
 const kafka = await startKafka();
@@ -164,7 +172,11 @@ try {
   console.log(`memory: ${N} root intents, ${PARTITIONS} partitions, governance as a process`);
   for (const mode of MODES) {
     const samples = await run(mode, kafka.brokers, dir);
-    const [start, middle, end] = [at(samples, 0.1), at(samples, 0.5), at(samples, 1)];
+    const [start, middle, end] = [
+      window(samples, 0.05, 0.15),
+      window(samples, 0.45, 0.55),
+      window(samples, 0.9, 1),
+    ];
     // After warm-up: from the middle of the run to its end.
     const growth = ((end.rss - middle.rss) / (end.decided - middle.decided)) * 100_000;
     const peak = Math.max(...samples.map((s) => s.rss));
