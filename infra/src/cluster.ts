@@ -281,9 +281,12 @@ class LocalCluster implements KafkaCluster {
           launched.push(node.id);
         }
       }
-      // A lone node cannot answer before a majority of the quorum is up: launch all, then wait.
+      // A lone node cannot answer before a majority of the quorum is up: launch all, then wait
+      // until every node's own metadata lists every node as a live broker (a client asking any of
+      // them must see the whole cluster, or it would create topics with too few replicas).
       const deadline = Date.now() + startTimeoutMs;
-      for (const node of nodes) await this.waitAnswering(node, deadline - Date.now());
+      const everyone = nodes.map((node) => node.id);
+      for (const node of nodes) await this.waitAnswering(node, deadline - Date.now(), everyone);
     } catch (error) {
       await Promise.all(launched.map((id) => this.stopNode(this.layout.nodes[id]!)));
       throw error;
@@ -406,8 +409,15 @@ class LocalCluster implements KafkaCluster {
     this.pids.set(node.id, broker.pid);
   }
 
-  /** Waits until `node` answers on its own port and counts itself among the live brokers. */
-  private async waitAnswering(node: ClusterNodeLayout, timeoutMs: number): Promise<void> {
+  /**
+   * Waits until `node` answers on its own port and counts itself — and every node of `live` — among
+   * the live brokers.
+   */
+  private async waitAnswering(
+    node: ClusterNodeLayout,
+    timeoutMs: number,
+    live: readonly number[] = [node.id],
+  ): Promise<void> {
     const pid = this.pids.get(node.id);
     const spawned = this.spawned.get(node.id);
     const alive = () =>
@@ -415,9 +425,7 @@ class LocalCluster implements KafkaCluster {
       (spawned === undefined
         ? isKafkaBroker(pid, node.paths.serverProperties)
         : spawned.exited() === undefined);
-    const outcome = await waitForKafka([address(node)], Math.max(timeoutMs, 1_000), alive, [
-      node.id,
-    ]);
+    const outcome = await waitForKafka([address(node)], Math.max(timeoutMs, 1_000), alive, live);
     const logs = `see ${shown(node.paths, node.paths.logFile)} and ${shown(node.paths, node.paths.outFile)}`;
     if (outcome === 'gave-up') {
       throw new InfraError(

@@ -34,8 +34,9 @@ export function topicNames(prefix = ''): TopicNames {
 export interface TopicOptions {
   partitions?: number;
   /**
-   * Copies of each partition; default `min(3, live brokers)` as `describeCluster` reports them, so a
-   * cluster gets topics that survive a broker loss and a single development broker still works.
+   * Copies of each partition; default the cluster's own `default.replication.factor` (3 on
+   * `pnpm kafka cluster`, 1 on the single development broker), so a cluster gets topics that
+   * survive a broker loss even if one of its brokers is briefly not live while they are created.
    */
   replicationFactor?: number;
 }
@@ -60,8 +61,7 @@ export async function ensureTopics(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const replicationFactor =
-      options.replicationFactor ?? Math.min(3, (await admin.describeCluster()).brokers.length);
+    const replicationFactor = options.replicationFactor ?? (await configuredReplication(admin));
     const common = [
       { name: 'retention.ms', value: '-1' },
       { name: 'retention.bytes', value: '-1' },
@@ -84,15 +84,27 @@ export async function ensureTopics(
       { topic: names.checkpoints, numPartitions: 1, configEntries: ledger },
     ].filter((t) => !existing.has(t.topic));
     if (specs.length > 0) {
-      await admin
-        .createTopics({
-          waitForLeaders: true,
-          topics: specs.map((t) => ({ ...t, replicationFactor })),
-        })
-        .catch((error: unknown) => {
-          // Created, but the broker asked for leaders has not applied the new topics yet.
-          if (!isSettling(error)) throw error;
-        });
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const outcome = await admin
+          .createTopics({
+            waitForLeaders: true,
+            topics: specs.map((t) => ({ ...t, replicationFactor })),
+          })
+          .then(
+            () => 'created' as const,
+            (error: unknown) => {
+              // Created, but the broker asked for leaders has not applied the new topics yet.
+              if (isSettling(error)) return 'created' as const;
+              // A broker of the cluster is not live this moment (restarting, fenced): wait for it.
+              if (/replication factor/i.test(String(error)) && Date.now() < deadline)
+                return 'retry' as const;
+              throw error;
+            },
+          );
+        if (outcome === 'created') break;
+        await sleep(500);
+      }
       await settledMetadata(
         admin,
         specs.map((t) => t.topic),
@@ -170,4 +182,23 @@ async function settledMetadata(admin: Admin, topics: string[], timeoutMs = 30_00
     }
     await sleep(100);
   }
+}
+
+/** kafkajs' ConfigResourceTypes.BROKER (a literal: kafkajs is CommonJS, see TOPIC_RESOURCE). */
+const BROKER_RESOURCE = 4 as ConfigResourceTypes;
+
+/** The cluster's `default.replication.factor`, read from a live broker; min(3, brokers) if unreadable. */
+async function configuredReplication(admin: Admin): Promise<number> {
+  const { brokers } = await admin.describeCluster();
+  const fallback = Math.min(3, brokers.length);
+  const id = brokers[0]?.nodeId;
+  if (id === undefined) return fallback;
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [
+      { type: BROKER_RESOURCE, name: String(id), configNames: ['default.replication.factor'] },
+    ],
+  });
+  const value = Number(described.resources[0]?.configEntries[0]?.configValue);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
 }
