@@ -178,7 +178,16 @@ describe.runIf(local)('a 3-node KRaft cluster losing a broker under load', () =>
     expect(cluster.nodes[victim]!.pid()).not.toBe(victimPid);
     await cluster.waitInSync();
 
-    // Then every partition of every topic, internal ones included, has three in-sync replicas again.
+    // Then every partition of every topic, internal ones included, has three in-sync replicas again
+    // (as every broker's metadata says it: a broker's view can trail the controller's for a moment).
+    await waitFor(
+      'every broker to report full in-sync replica sets',
+      async () =>
+        (await partitions(admin).catch(() => [])).every(
+          (p) => p.replicas.length === 3 && p.isr.length === 3,
+        ),
+      60_000,
+    );
     const after = await partitions(admin);
     expect(after.some((p) => p.topic === '__consumer_offsets')).toBe(true);
     for (const p of after) {
