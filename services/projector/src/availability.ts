@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import { retryWhile } from '@lineage/kafka';
 import type { RetryOptions } from '@lineage/kafka';
 
@@ -38,23 +37,6 @@ export function describeError(error: unknown): { code?: string; message: string 
   const code = (error as { code?: unknown } | undefined)?.code;
   const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
   return typeof code === 'string' ? { code, message } : { message };
-}
-
-const guarded = new WeakSet<Pool>();
-
-/**
- * Keeps a connection lost while a client is checked out (a batch's transaction in progress) from
- * crashing the process: pg emits `error` on the client, and pg-pool listens only while it is idle.
- * With this listener the batch's next query fails instead, its transaction rolls back, the runner
- * releases the broken client, and the batch is retried. Installed once per pool.
- */
-export function surviveLostConnections(
-  pool: Pool,
-  onLost: (error: Error) => void = () => undefined,
-): void {
-  if (guarded.has(pool)) return;
-  guarded.add(pool);
-  pool.on('connect', (client) => client.on('error', onLost));
 }
 
 /**

@@ -46,7 +46,8 @@ const waitForPostgres = <T>(work: () => Promise<T>): Promise<T> =>
   });
 await waitForPostgres(() => ensureDatabase(url));
 const pool = createPool(url, {
-  onConnectionError: (error) => logger.warn(describeError(error), 'Postgres connection lost'),
+  // A connection lost mid-batch rolls the batch back; it is retried once Postgres answers.
+  onConnectionError: (error) => logger.warn(describeError(error), 'postgres connection lost'),
 });
 const projector = await waitForPostgres(() =>
   startProjector({
@@ -62,9 +63,7 @@ const projector = await waitForPostgres(() =>
       heartbeatInterval: Math.max(100, Math.floor(sessionTimeout / 10)),
     },
     log: (msg, fields) =>
-      msg === 'record skipped' || msg === 'postgres connection lost'
-        ? logger.warn(fields ?? {}, msg)
-        : logger.info(fields ?? {}, msg),
+      msg === 'record skipped' ? logger.warn(fields ?? {}, msg) : logger.info(fields ?? {}, msg),
     onCrash: (error) => {
       logger.error({ err: error }, 'projection crashed');
       void pool.end().finally(() => process.exit(1));

@@ -4,12 +4,15 @@ import { ensureTopics } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { migrate, runProjection } from '@lineage/store';
 import type { BatchCommitted, RunningProjection } from '@lineage/store';
-import { describeError, surviveLostConnections } from './availability.js';
 import { PROJECTOR_MIGRATIONS } from './migrations.js';
 import { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
 
 export interface ProjectorOptions {
   kafka: Kafka;
+  /**
+   * From `createPool` (`@lineage/store`): its clients carry an error listener, so a connection lost
+   * mid-batch fails the batch instead of crashing the process.
+   */
   pool: Pool;
   /** Postgres schema of the projection's tables; default `lineage`. */
   schema?: string;
@@ -59,9 +62,6 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   const schema = options.schema ?? 'lineage';
   const groupId = options.groupId ?? 'lineage-projector';
   const log = options.log ?? (() => undefined);
-  surviveLostConnections(options.pool, (error) =>
-    log('postgres connection lost', describeError(error)),
-  );
   const consumer = {
     ...options.consumer,
     retry: { ...PROJECTOR_RETRY, ...options.consumer?.retry },
