@@ -10,9 +10,8 @@ import type { PostgresServer } from '@lineage/infra';
 import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
 import { generateKeyPair } from '@lineage/keys';
 import { createPool, readOffsets } from '@lineage/store';
-import type { FixtureAttestation } from './fixtures.js';
 import { LedgerBuilder, randomDag } from './fixtures.js';
-import { expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
+import { appendLedger, expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
 import type { World } from './testkit.js';
 
 // Given a ledger of a few thousand signed attestations being appended, when projector processes are
@@ -102,23 +101,6 @@ async function until(what: string, ready: () => Promise<boolean>, timeoutMs: num
   }
 }
 
-/** Appends the ledger in small sends at a steady pace, so the projectors work while faults happen. */
-async function append(topic: string, ledger: FixtureAttestation[], perSend: number, gapMs: number) {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    for (let i = 0; i < ledger.length; i += perSend) {
-      const messages = ledger
-        .slice(i, i + perSend)
-        .map((a) => ({ key: a.executionId, value: a.value }));
-      await producer.send({ topic, acks: -1, messages });
-      await new Promise((r) => setTimeout(r, gapMs));
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
-
 async function caughtUp(w: World): Promise<boolean> {
   const end = await admin.fetchTopicOffsets(w.topics.attestations);
   const stored = await readOffsets(pool, w.schema, w.groupId, w.topics.attestations).catch(
@@ -140,7 +122,7 @@ describe('projector faults', () => {
 
     const a = spawnProjector('a', w);
     const b = spawnProjector('b', w);
-    const appending = append(w.topics.attestations, ledger, 15, 60);
+    const appending = appendLedger(kafka, w.topics.attestations, ledger, 15, 60);
     let kills = 0;
 
     // First kill: as soon as rows appear.

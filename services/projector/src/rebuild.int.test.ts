@@ -12,7 +12,7 @@ import { projectionChecksum } from './checksum.js';
 import type { FixtureAttestation } from './fixtures.js';
 import { LedgerBuilder, policyRecord, randomDag } from './fixtures.js';
 import { rebuildProjection } from './rebuild.js';
-import { expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
+import { appendLedger, expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
 import type { World } from './testkit.js';
 import type { RebuildProgress } from './rebuild.js';
 import type { Projector } from './service.js';
@@ -57,21 +57,6 @@ async function world(partitions = 3): Promise<World> {
   const topics = topicNames(`t-${random()}-`);
   await ensureTopics(kafka, topics, { partitions });
   return { schema, topics, groupId: `projector-${random()}` };
-}
-
-async function append(topic: string, ledger: FixtureAttestation[], perSend = 10): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    for (let i = 0; i < ledger.length; i += perSend) {
-      const messages = ledger
-        .slice(i, i + perSend)
-        .map((a) => ({ key: a.executionId, value: a.value }));
-      await producer.send({ topic, acks: -1, messages });
-    }
-  } finally {
-    await producer.disconnect();
-  }
 }
 
 /**
@@ -217,7 +202,7 @@ describe('rebuildProjection', () => {
     const n = ledger.length;
     expect(ledger.filter((a) => a.kind === 'override')).toHaveLength(10);
     expect(ledger.some((a) => a.parents.length > 1)).toBe(true);
-    await append(w.topics.attestations, ledger);
+    await appendLedger(kafka, w.topics.attestations, ledger);
     await appendPolicies(w.topics.policies);
 
     const live = await startProjector({
@@ -314,7 +299,7 @@ describe('rebuildProjection', () => {
   it('a second rebuild replaces the first and drops it; a rebuild of an empty topic swaps in empty tables', async () => {
     const w = await world(2);
     const small = ledgerOf(40, 3, 5);
-    await append(w.topics.attestations, small);
+    await appendLedger(kafka, w.topics.attestations, small);
     const first = await rebuildProjection({
       kafka,
       pool,
@@ -403,7 +388,7 @@ describe('rebuildProjection', () => {
     const half = 1_500;
 
     const first = spawnProjector(w);
-    await append(w.topics.attestations, ledger.slice(0, half), 20);
+    await appendLedger(kafka, w.topics.attestations, ledger.slice(0, half), 20);
     // Kill as soon as rows appear, while the rest of the ledger is still being produced.
     const deadline = Date.now() + 60_000;
     while ((await rowCount(w.schema)) === 0) {
@@ -411,7 +396,7 @@ describe('rebuildProjection', () => {
       if (first.exitCode !== null) throw new Error(`the projector child exited ${first.exitCode}`);
       await new Promise((r) => setTimeout(r, 5));
     }
-    const rest = append(w.topics.attestations, ledger.slice(half), 20);
+    const rest = appendLedger(kafka, w.topics.attestations, ledger.slice(half), 20);
     await kill(first, 'SIGKILL');
     expect(first.signalCode).toBe('SIGKILL');
     const midway = await rowCount(w.schema);
