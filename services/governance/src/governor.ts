@@ -31,7 +31,7 @@ import {
   overrideCodec,
   SchemaError,
 } from '@lineage/schemas';
-import type { IntentRecord, OverrideRecord } from '@lineage/schemas';
+import type { IntentRecord } from '@lineage/schemas';
 import type { BatchResult, TopicNames } from '@lineage/kafka';
 import type { PartitionLedger } from './ledger.js';
 import { LedgerView, intentKey, resolutionKey, subjectName } from './ledger.js';
@@ -280,15 +280,9 @@ export class Governor {
   }
 
   private async classifyOverride(view: LedgerView, message: KafkaMessage): Promise<Outcome> {
-    if (!message.value || message.value.length === 0)
-      return { type: 'dead-letter', reason: 'EMPTY_RECORD', detail: 'record has no value' };
-    let record: OverrideRecord;
-    // Attacker-controlled bytes: anything the codec cannot read is a dead letter, never a crash.
-    try {
-      record = overrideCodec.decode(message.value);
-    } catch (error) {
-      return undecodable(error);
-    }
+    const decoded = decodeRecord(message, overrideCodec);
+    if (decoded.type !== 'record') return decoded;
+    const { record } = decoded;
     const subject = subjectName(record.execution_id);
     const resolutionDigest = sha256Hex(record.envelope.payload);
     // The identical resolution was already answered: its attestation stands.
@@ -381,17 +375,26 @@ interface ReadIntent {
   intentDigest: Digest;
 }
 
-/** Decodes an intent message, or says which dead letter it is. */
-function readIntent(message: KafkaMessage): ReadIntent | Outcome {
+/** Decodes a message's value with `codec`, or says which dead letter it is. */
+function decodeRecord<T>(
+  message: KafkaMessage,
+  codec: { decode(bytes: Buffer): T },
+): { type: 'record'; record: T } | Outcome {
   if (!message.value || message.value.length === 0)
     return { type: 'dead-letter', reason: 'EMPTY_RECORD', detail: 'record has no value' };
-  let record: IntentRecord;
   // Attacker-controlled bytes: anything the codec cannot read is a dead letter, never a crash.
   try {
-    record = intentCodec.decode(message.value);
+    return { type: 'record', record: codec.decode(message.value) };
   } catch (error) {
     return undecodable(error);
   }
+}
+
+/** Decodes an intent message, or says which dead letter it is. */
+function readIntent(message: KafkaMessage): ReadIntent | Outcome {
+  const decoded = decodeRecord(message, intentCodec);
+  if (decoded.type !== 'record') return decoded;
+  const { record } = decoded;
   return {
     type: 'intent',
     record,

@@ -2,7 +2,7 @@ import { fromBase64, isExecutionId, sha256Hex } from '@lineage/protocol';
 import type { Digest, Predicate } from '@lineage/protocol';
 import type { PendingState } from '@lineage/policy';
 import { GovernanceError } from './errors.js';
-import { MemoryIndex } from './state.js';
+import { MemoryIndex, memberKey } from './state.js';
 import type { IndexEntry, IndexSet, LedgerHead, LedgerIndex } from './state.js';
 
 /** The longest routing id kept as an attestation subject; longer or non-string ids become "". */
@@ -165,7 +165,7 @@ export class LedgerView {
   async prefetch(entries: readonly IndexEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const found = await this.ledger.hasMany(entries);
-    entries.forEach((e, i) => this.known.set(`${e.set}\u0001${e.key}`, found[i]!));
+    entries.forEach((e, i) => this.known.set(memberKey(e.set, e.key), found[i]!));
   }
 
   /** The identical intent already has its attestation. */
@@ -185,16 +185,16 @@ export class LedgerView {
 
   /** What the ledger and the staged attestations say about a pending attestation. */
   pendingState(digest: string): PendingState {
-    if (this.staged.has(`resolved\u0001${digest}`)) return 'resolved';
+    if (this.staged.has(memberKey('resolved', digest))) return 'resolved';
     const known = this.ledger.pendingState(digest);
     if (known !== 'unknown') return known;
-    return this.staged.has(`pending\u0001${digest}`) ? 'pending' : 'unknown';
+    return this.staged.has(memberKey('pending', digest)) ? 'pending' : 'unknown';
   }
 
   /** Stages one attestation that this batch appends. */
   stage(predicate: Predicate, subjectDigest: Digest, digest: Digest): void {
     for (const e of indexEntries(predicate, subjectDigest, digest))
-      this.staged.add(`${e.set}\u0001${e.key}`);
+      this.staged.add(memberKey(e.set, e.key));
     this.appended.push({ predicate, subjectDigest, digest });
   }
 
@@ -211,7 +211,7 @@ export class LedgerView {
   }
 
   private async member(set: IndexSet, key: string): Promise<boolean> {
-    const id = `${set}\u0001${key}`;
+    const id = memberKey(set, key);
     return this.staged.has(id) || (this.known.get(id) ?? (await this.ledger.has(set, key)));
   }
 }

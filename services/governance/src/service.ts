@@ -268,11 +268,11 @@ async function restorePartitions(
     // After a leader moves, the new leader's high watermark can trail the records it holds for a
     // moment: what was read is the whole ledger only once its end stops growing.
     let from = new Map(partitions.map((p) => [p, maxBig(ledgers.get(p)!.lastOffset, 0n)]));
-    while (from.size > 0) {
+    for (let first = true; ; first = false) {
       const reached = await readToEnd(kafka, topic, from, onRecord);
+      if (!first && [...reached].every(([p, end]) => end === from.get(p))) break;
       await sleep(SETTLE_MS);
-      const ends = await endOffsets(kafka, topic);
-      from = new Map([...reached].filter(([p, end]) => (ends.get(p) ?? 0n) > end));
+      from = reached;
     }
     // The ledger ends before the attestation the store names.
     for (const p of unchecked) throw mismatch(p, ledgers.get(p)!.lastOffset);
@@ -284,17 +284,6 @@ async function restorePartitions(
   }
   for (const p of partitions) await flush(p);
   return { ledgers, read };
-}
-
-async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 function mismatch(partition: number, offset: bigint): GovernanceError {

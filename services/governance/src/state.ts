@@ -54,17 +54,17 @@ export class MemoryIndex implements LedgerIndex {
   private readonly partitions = new Map<number, { head: LedgerHead; sets: Set<string> }>();
 
   has(partition: number, set: IndexSet, key: string): Promise<boolean> {
-    return Promise.resolve(this.partitions.get(partition)?.sets.has(member(set, key)) ?? false);
+    return Promise.resolve(this.partitions.get(partition)?.sets.has(memberKey(set, key)) ?? false);
   }
 
   hasMany(partition: number, entries: readonly IndexEntry[]): Promise<boolean[]> {
     const sets = this.partitions.get(partition)?.sets;
-    return Promise.resolve(entries.map((e) => sets?.has(member(e.set, e.key)) ?? false));
+    return Promise.resolve(entries.map((e) => sets?.has(memberKey(e.set, e.key)) ?? false));
   }
 
   write(partition: number, entries: readonly IndexEntry[], head: LedgerHead): Promise<void> {
     const stored = this.partitions.get(partition) ?? { head, sets: new Set<string>() };
-    for (const e of entries) stored.sets.add(member(e.set, e.key));
+    for (const e of entries) stored.sets.add(memberKey(e.set, e.key));
     stored.head = head;
     this.partitions.set(partition, stored);
     return Promise.resolve();
@@ -76,8 +76,8 @@ export class MemoryIndex implements LedgerIndex {
     const of = (set: IndexSet) =>
       new Set(
         [...stored.sets]
-          .filter((m) => m.startsWith(member(set, '')))
-          .map((m) => m.slice(member(set, '').length) as Digest),
+          .filter((m) => m.startsWith(memberKey(set, '')))
+          .map((m) => m.slice(memberKey(set, '').length) as Digest),
       );
     return Promise.resolve({ head: stored.head, pending: of('pending'), resolved: of('resolved') });
   }
@@ -92,8 +92,8 @@ export class MemoryIndex implements LedgerIndex {
   }
 }
 
-/** `<set>\u0001<key>`: keys are strings that may hold U+0000 but never U+0001. */
-function member(set: IndexSet, key: string): string {
+/** `<set>\u0001<key>`: one string per set member (keys may hold U+0000 but never U+0001). */
+export function memberKey(set: IndexSet, key: string): string {
   return `${set}\u0001${key}`;
 }
 
@@ -138,19 +138,19 @@ export class LevelIndex implements LedgerIndex {
   }
 
   async has(partition: number, set: IndexSet, key: string): Promise<boolean> {
-    return (await this.db.get(levelKey(partition, member(set, key)))) !== undefined;
+    return (await this.db.get(levelKey(partition, memberKey(set, key)))) !== undefined;
   }
 
   async hasMany(partition: number, entries: readonly IndexEntry[]): Promise<boolean[]> {
     const values = await this.db.getMany(
-      entries.map((e) => levelKey(partition, member(e.set, e.key))),
+      entries.map((e) => levelKey(partition, memberKey(e.set, e.key))),
     );
     return values.map((v) => v !== undefined);
   }
 
   async write(partition: number, entries: readonly IndexEntry[], head: LedgerHead): Promise<void> {
     const batch = this.db.batch();
-    for (const e of entries) batch.put(levelKey(partition, member(e.set, e.key)), '');
+    for (const e of entries) batch.put(levelKey(partition, memberKey(e.set, e.key)), '');
     batch.put(levelKey(partition, 'head'), JSON.stringify(head));
     await batch.write();
   }
@@ -159,7 +159,7 @@ export class LevelIndex implements LedgerIndex {
     const head = await this.db.get(levelKey(partition, 'head'));
     if (head === undefined) return undefined;
     const of = async (set: IndexSet) => {
-      const prefix = levelKey(partition, member(set, ''));
+      const prefix = levelKey(partition, memberKey(set, ''));
       const keys = await this.db.keys({ gte: prefix, lt: `${prefix}\uffff` }).all();
       return new Set(keys.map((k) => k.slice(prefix.length) as Digest));
     };
