@@ -28,8 +28,13 @@ export type VerificationErrorCode =
   | 'INTENT_MALFORMED'
   | 'OVERRIDE_INVALID';
 
-/** Base error of the protocol package: every failure carries a stable `code`. */
-export class ProtocolError<C extends string = string> extends Error {
+/**
+ * The one base error of every Lineage package: a stable `code` from the package's closed union, a
+ * one-line message fit to print, and an optional `cause`. Each package's `errors.ts` derives its own
+ * class from it in one line (`class QueryError extends LineageError<QueryErrorCode> {}`); tests
+ * assert `code`, never the message text.
+ */
+export class LineageError<C extends string = string> extends Error {
   readonly code: C;
   constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -37,6 +42,9 @@ export class ProtocolError<C extends string = string> extends Error {
     this.name = new.target.name;
   }
 }
+
+/** Base error of the protocol package: every failure carries a stable `code`. */
+export class ProtocolError<C extends string = string> extends LineageError<C> {}
 
 /** Input that is not acceptable canonical JSON / base64 / hex. */
 export class EncodingError extends ProtocolError<EncodingErrorCode> {}

@@ -78,7 +78,7 @@ export { verifyAttestation, verifyEnvelopeSignature, attestationDigest } from '.
 export type { VerifyContext, VerifiedAttestation } from './verify.js';
 export { DENY_REASONS, OVERRIDE_REASONS, DEAD_LETTER_REASONS } from './reasons.js';
 export type { DenyReason, OverrideReason, DeadLetterReason } from './reasons.js';
-export { ProtocolError, EncodingError, VerificationError } from './errors.js';
+export { LineageError, ProtocolError, EncodingError, VerificationError } from './errors.js';
 export type { EncodingErrorCode, VerificationErrorCode } from './errors.js';
 export { buildBundle, verifyBundle, isBundle, BundleError, BUNDLE_MEDIA_TYPE } from './bundle.js';
 export type { EvidenceBundle, BundledPolicy, VerifiedBundle, BundleErrorCode } from './bundle.js';
