@@ -1,30 +1,25 @@
 import {
-  GrantError,
   INTENT_PAYLOAD_TYPE,
   IntentError,
-  intersectScopes,
-  scopeCovers,
-  verifyGrant,
-  VerificationError,
-  attestationDigest,
   keyUnusableAt,
   pae,
   parseIntent,
   sha256Hex,
-  verifyAttestation,
 } from '@lineage/protocol';
 import type {
   Authorization,
+  DenyReason,
   Digest,
   Ed25519Verifier,
   IntentBody,
   ParentRef,
-  Predicate,
   RawEnvelope,
   TrustStore,
 } from '@lineage/protocol';
+import { NO_AUTHORIZATION, inheritedAuthority, rootAuthority } from './authority.js';
 import type { LoadedPolicy } from './document.js';
 import { evaluatePolicy } from './evaluate.js';
+import type { DecisionReason } from './reasons.js';
 
 /** Everything a decision may depend on besides the intent: nothing else is consulted. */
 export interface DecideContext {
@@ -49,7 +44,7 @@ export interface IntentInput {
 /** The decision: a pure function of (intent, policy document, trust store). */
 export interface DecisionOutcome {
   decision: 'allow' | 'deny' | 'pending_override';
-  reasons: string[];
+  reasons: DecisionReason[];
   intentDigest: Digest;
   /** The parsed intent, or null when it could not be parsed. */
   intent: IntentBody | null;
@@ -58,14 +53,14 @@ export interface DecisionOutcome {
   authorization: Authorization;
 }
 
-/** The authorization of an intent whose authority was never established. */
-export const NO_AUTHORIZATION: Authorization = {
-  grant: null,
-  inherited_from: [],
-  principals: [],
-  scope: null,
-  depth: 0,
-};
+/** A trusted key as the trust store returns it. */
+type KeyEntry = NonNullable<ReturnType<TrustStore['get']>>;
+
+/** A check that failed: the deny reasons, and the intent when it was parsed. */
+interface Refusal {
+  reasons: DenyReason[];
+  intent: IntentBody | null;
+}
 
 /**
  * Decides an intent, failing closed: every check that cannot be passed is a deny with its own
@@ -74,75 +69,38 @@ export const NO_AUTHORIZATION: Authorization = {
  */
 export function decide(input: IntentInput, ctx: DecideContext): DecisionOutcome {
   const intentDigest = sha256Hex(input.envelope.payload);
-  const deny = (
-    reasons: string[],
-    intent: IntentBody | null = null,
-    authorization: Authorization = NO_AUTHORIZATION,
-  ): DecisionOutcome => ({
+  const deny = ({ reasons, intent }: Refusal): DecisionOutcome => ({
     decision: 'deny',
     reasons,
     intentDigest,
     intent,
     parents: intent?.parents ?? [],
-    authorization,
+    authorization: NO_AUTHORIZATION,
   });
-
-  // The envelope must hold an intent.
-  if (input.envelope.payload_type !== INTENT_PAYLOAD_TYPE) return deny(['INTENT_MALFORMED']);
-  // The payload must be a well-formed canonical intent with a UUIDv7 execution id.
-  let intent: IntentBody;
-  try {
-    intent = parseIntent(input.envelope.payload);
-  } catch (e) {
-    if (e instanceof IntentError) return deny([e.code]);
-    throw e;
-  }
-  // The id the record was routed by must be the id the agent signed.
-  if (intent.execution_id !== input.executionId) return deny(['INTENT_MALFORMED'], intent);
-
+  // The envelope must hold a well-formed intent, routed by the id the agent signed.
+  const read = readIntent(input);
+  if ('reasons' in read) return deny(read);
+  const { intent } = read;
   // The agent named in the intent must have signed it with a trusted, valid agent key.
-  const agentSig = input.envelope.signatures.find((s) => s.keyid === intent.agent);
-  if (!agentSig) return deny(['AGENT_SIGNATURE_MISSING'], intent);
-  const agentKey = ctx.trust.get(intent.agent);
-  if (!agentKey || !agentKey.key.roles.includes('agent'))
-    return deny(['AGENT_KEY_UNKNOWN'], intent);
-  const unusable = keyUnusableAt(agentKey.key, intent.requested_at);
-  if (unusable === 'revoked') return deny(['AGENT_KEY_REVOKED'], intent);
-  if (unusable === 'expired') return deny(['AGENT_KEY_EXPIRED'], intent);
-  if (
-    !ctx.ed25519.verify(
-      agentSig.sig,
-      pae(input.envelope.payload_type, input.envelope.payload),
-      agentKey.publicKey,
-    )
-  ) {
-    return deny(['AGENT_SIGNATURE_INVALID'], intent);
-  }
-
+  const agent = checkAgent(intent, input.envelope, ctx);
+  if ('reasons' in agent) return deny({ reasons: agent.reasons, intent });
   // The claimed request time must be close to when the broker received it, if the policy says so:
   // the agent key's window (above), the grant and its principal (below) are judged at requested_at.
-  const skew = ctx.policy.document.max_clock_skew_seconds;
-  if (
-    skew !== undefined &&
-    (input.receivedAt === undefined ||
-      !(Math.abs(Date.parse(intent.requested_at) - Date.parse(input.receivedAt)) <= skew * 1000))
-  )
-    return deny(['INTENT_CLOCK_SKEW'], intent);
-
+  if (!withinSkew(intent, input.receivedAt, ctx.policy))
+    return deny({ reasons: ['INTENT_CLOCK_SKEW'], intent });
   // Authority: a root's comes from the grant it carries, a child's from its parents' attestations.
   const authority =
     intent.parents.length === 0
       ? rootAuthority(intent, ctx)
       : inheritedAuthority(intent, input.parentAttestations, ctx);
-  if ('reasons' in authority) return deny(authority.reasons, intent);
-  const authorization = authority.authorization;
-
+  if ('reasons' in authority) return deny({ reasons: authority.reasons, intent });
+  const { authorization } = authority;
   // The policy decides what is left.
   const verdict = evaluatePolicy(ctx.policy.document, {
     agent: intent.agent,
     action: intent.action,
     resource: intent.resource,
-    agentRoles: agentKey.key.roles,
+    agentRoles: agent.key.key.roles,
     principals: authorization.principals,
     scope: authorization.scope,
     depth: authorization.depth,
@@ -158,81 +116,52 @@ export function decide(input: IntentInput, ctx: DecideContext): DecisionOutcome 
   };
 }
 
-type Authority = { authorization: Authorization } | { reasons: string[] };
-
-function rootAuthority(intent: IntentBody, ctx: DecideContext): Authority {
+// The envelope must hold a canonical intent with a UUIDv7 id, the one the record was routed by.
+function readIntent(input: IntentInput): { intent: IntentBody } | Refusal {
+  // The envelope must hold an intent.
+  if (input.envelope.payload_type !== INTENT_PAYLOAD_TYPE)
+    return { reasons: ['INTENT_MALFORMED'], intent: null };
+  // The payload must be a well-formed canonical intent with a UUIDv7 execution id.
+  let intent: IntentBody;
   try {
-    // The grant must be signed by a trusted principal and cover this agent, action, resource and policy.
-    const { grant, digest } = verifyGrant(
-      intent.grant,
-      {
-        agent: intent.agent,
-        action: intent.action,
-        resource: intent.resource,
-        policyId: ctx.policy.ref.id,
-        at: intent.requested_at,
-      },
-      ctx,
-    );
-    return {
-      authorization: {
-        grant: digest,
-        inherited_from: [],
-        principals: [grant.principal],
-        scope: grant.scope,
-        depth: 0,
-      },
-    };
+    intent = parseIntent(input.envelope.payload);
   } catch (e) {
-    if (e instanceof GrantError) return { reasons: [e.code] };
+    if (e instanceof IntentError) return { reasons: [e.code], intent: null };
     throw e;
   }
+  // The id the record was routed by must be the id the agent signed.
+  if (intent.execution_id !== input.executionId) return { reasons: ['INTENT_MALFORMED'], intent };
+  return { intent };
 }
 
-function inheritedAuthority(
+// The agent's signature over the intent, by a trusted agent key usable at requested_at.
+function checkAgent(
   intent: IntentBody,
-  carriedEnvelopes: readonly RawEnvelope[],
+  envelope: RawEnvelope,
   ctx: DecideContext,
-): Authority {
-  // Each parent must be carried, verify under the trust store, name that parent, and be allowed.
-  const carried = new Map(carriedEnvelopes.map((env) => [attestationDigest(env), env]));
-  const reasons = new Set<string>();
-  const parents: Predicate[] = [];
-  for (const ref of intent.parents) {
-    const env = carried.get(ref.attestation);
-    if (!env) {
-      reasons.add('PARENT_MISSING');
-      continue;
-    }
-    try {
-      const { predicate } = verifyAttestation(env, ctx);
-      if (predicate.execution_id !== ref.execution_id) reasons.add('PARENT_INVALID');
-      else if (predicate.decision === 'pending_override') reasons.add('PARENT_PENDING_OVERRIDE');
-      else if (
-        predicate.decision !== 'allow' ||
-        (predicate.kind !== 'decision' && predicate.kind !== 'override')
-      )
-        reasons.add('PARENT_NOT_ALLOWED');
-      // A parent without an authority scope (issued before grants) passes no authority on.
-      else if (predicate.authorization.scope === null) reasons.add('PARENT_INVALID');
-      else parents.push(predicate);
-    } catch (e) {
-      if (!(e instanceof VerificationError)) throw e;
-      reasons.add('PARENT_INVALID');
-    }
-  }
-  if (reasons.size > 0) return { reasons: [...reasons].sort() };
+): { key: KeyEntry } | { reasons: DenyReason[] } {
+  const sig = envelope.signatures.find((s) => s.keyid === intent.agent);
+  if (!sig) return { reasons: ['AGENT_SIGNATURE_MISSING'] };
+  const key = ctx.trust.get(intent.agent);
+  if (!key || !key.key.roles.includes('agent')) return { reasons: ['AGENT_KEY_UNKNOWN'] };
+  const unusable = keyUnusableAt(key.key, intent.requested_at);
+  if (unusable === 'revoked') return { reasons: ['AGENT_KEY_REVOKED'] };
+  if (unusable === 'expired') return { reasons: ['AGENT_KEY_EXPIRED'] };
+  if (!ctx.ed25519.verify(sig.sig, pae(envelope.payload_type, envelope.payload), key.publicKey))
+    return { reasons: ['AGENT_SIGNATURE_INVALID'] };
+  return { key };
+}
 
-  // The child acts within every parent's authority: the intersection of their scopes.
-  const scope = parents.map((p) => p.authorization.scope!).reduce((a, b) => intersectScopes(a, b));
-  const authorization: Authorization = {
-    grant: null,
-    inherited_from: intent.parents.map((p) => p.attestation),
-    principals: [...new Set(parents.flatMap((p) => p.authorization.principals))].sort(),
-    scope,
-    depth: 1 + Math.max(...parents.map((p) => p.authorization.depth)),
-  };
-  if (!scopeCovers(scope, intent.action, intent.resource))
-    return { reasons: ['GRANT_OUT_OF_SCOPE'] };
-  return { authorization };
+// Whether requested_at is within the policy's clock-skew bound of the broker's time (if it sets one).
+function withinSkew(
+  intent: IntentBody,
+  receivedAt: string | undefined,
+  policy: LoadedPolicy,
+): boolean {
+  const skew = policy.document.max_clock_skew_seconds;
+  if (skew === undefined) return true;
+  return (
+    receivedAt !== undefined &&
+    Math.abs(Date.parse(intent.requested_at) - Date.parse(receivedAt)) <= skew * 1000
+  );
 }

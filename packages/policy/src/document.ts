@@ -155,77 +155,36 @@ function asRule(v: unknown, list: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+const TOP_LEVEL_KEYS = [
+  'id',
+  'version',
+  'allow',
+  'deny',
+  'require_override',
+  'max_clock_skew_seconds',
+];
+
 /**
  * Validates a policy document from JSON and computes its hash: SHA-256 of its RFC 8785 form. Rules
  * are closed records: an unknown field is an error, never silently ignored.
  * @throws PolicyError POLICY_MALFORMED.
  */
 export function loadPolicy(value: unknown): LoadedPolicy {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw fail('policy is not an object');
-  const o = value as Record<string, unknown>;
-  for (const k of Object.keys(o))
-    if (
-      !['id', 'version', 'allow', 'deny', 'require_override', 'max_clock_skew_seconds'].includes(k)
-    )
-      throw fail(`policy has unknown field ${k}`);
-  if (typeof o.id !== 'string' || !RULE_ID.test(o.id))
-    throw fail('policy id must match ' + RULE_ID.source);
-  if (!Number.isSafeInteger(o.version) || (o.version as number) < 1)
-    throw fail('policy version must be a positive integer');
-  if (!Array.isArray(o.allow) || !Array.isArray(o.deny))
-    throw fail('policy needs allow and deny lists');
-  if (o.require_override !== undefined && !Array.isArray(o.require_override))
-    throw fail('require_override must be a list');
-  const ids = new Set<string>();
-  const ruleId = (r: Record<string, unknown>) => {
-    if (typeof r.id !== 'string' || !RULE_ID.test(r.id) || ids.has(r.id))
-      throw fail(`rule id ${String(r.id)} is invalid or repeated`);
-    ids.add(r.id);
-    return r.id;
-  };
-  const allow = o.allow.map((v: unknown): AllowRule => {
-    const r = asRule(v, 'allow');
-    const id = ruleId(r);
-    closed(r, [], id);
-    return {
-      ...conditions(r, id),
-      id,
-      agents: stringList(r.agents, `${id}.agents`),
-      actions: stringList(r.actions, `${id}.actions`),
-    };
-  });
-  const deny = o.deny.map((v: unknown): DenyRule => {
-    const r = asRule(v, 'deny');
-    const id = ruleId(r);
-    closed(r, [], id);
-    const rule = { id, ...conditions(r, id) };
-    if (Object.keys(rule).length === 1) throw fail(`deny rule ${id} matches nothing`);
-    return rule;
-  });
-  const overrides = (o.require_override as unknown[] | undefined)?.map((v): OverrideRule => {
-    const r = asRule(v, 'require_override');
-    const id = ruleId(r);
-    closed(r, ['approvers', 'self_approval'], id);
-    if (
-      r.self_approval !== undefined &&
-      r.self_approval !== 'forbid' &&
-      r.self_approval !== 'allow'
-    )
-      throw fail(`${id}.self_approval must be forbid or allow`);
-    return {
-      id,
-      ...conditions(r, id),
-      approvers: stringList(r.approvers, `${id}.approvers`),
-      ...(r.self_approval === undefined ? {} : { self_approval: r.self_approval }),
-    };
-  });
+  // The document is a closed record with an id, a version and its rule lists.
+  const o = topLevel(value);
+  // Rule ids are unique across all the lists.
+  const ruleId = uniqueIds();
+  const allow = o.allow.map((v) => allowRule(asRule(v, 'allow'), ruleId));
+  const deny = o.deny.map((v) => denyRule(asRule(v, 'deny'), ruleId));
+  const overrides = o.require_override?.map((v) =>
+    overrideRule(asRule(v, 'require_override'), ruleId),
+  );
   const skew = o.max_clock_skew_seconds;
   if (skew !== undefined && (!Number.isSafeInteger(skew) || (skew as number) < 1))
     throw fail('max_clock_skew_seconds must be a positive integer');
   const document: PolicyDocument = {
     id: o.id,
-    version: o.version as number,
+    version: o.version,
     allow,
     deny,
     ...(overrides === undefined ? {} : { require_override: overrides }),
@@ -237,6 +196,81 @@ export function loadPolicy(value: unknown): LoadedPolicy {
     document,
     ref: { id: document.id, version: document.version, hash: policyHash(document) },
   };
+}
+
+/** The top level of a policy document, checked before its rules are. */
+interface TopLevel {
+  id: string;
+  version: number;
+  allow: unknown[];
+  deny: unknown[];
+  require_override?: unknown[];
+  max_clock_skew_seconds?: unknown;
+}
+
+function topLevel(value: unknown): TopLevel {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw fail('policy is not an object');
+  const o = value as Record<string, unknown>;
+  for (const k of Object.keys(o))
+    if (!TOP_LEVEL_KEYS.includes(k)) throw fail(`policy has unknown field ${k}`);
+  if (typeof o.id !== 'string' || !RULE_ID.test(o.id))
+    throw fail('policy id must match ' + RULE_ID.source);
+  if (!Number.isSafeInteger(o.version) || (o.version as number) < 1)
+    throw fail('policy version must be a positive integer');
+  if (!Array.isArray(o.allow) || !Array.isArray(o.deny))
+    throw fail('policy needs allow and deny lists');
+  if (o.require_override !== undefined && !Array.isArray(o.require_override))
+    throw fail('require_override must be a list');
+  return o as unknown as TopLevel;
+}
+
+/** Takes a rule's id, checked. */
+type RuleIds = (r: Record<string, unknown>) => string;
+
+// A checker of rule ids: each must be well formed and not used before.
+function uniqueIds(): RuleIds {
+  const ids = new Set<string>();
+  return (r) => {
+    if (typeof r.id !== 'string' || !RULE_ID.test(r.id) || ids.has(r.id))
+      throw fail(`rule id ${String(r.id)} is invalid or repeated`);
+    ids.add(r.id);
+    return r.id;
+  };
+}
+
+function allowRule(r: Record<string, unknown>, ruleId: RuleIds): AllowRule {
+  const id = ruleId(r);
+  closed(r, [], id);
+  const rule: AllowRule = {
+    ...conditions(r, id),
+    id,
+    agents: stringList(r.agents, `${id}.agents`),
+    actions: stringList(r.actions, `${id}.actions`),
+  };
+  return rule;
+}
+
+function denyRule(r: Record<string, unknown>, ruleId: RuleIds): DenyRule {
+  const id = ruleId(r);
+  closed(r, [], id);
+  const rule: DenyRule = { id, ...conditions(r, id) };
+  if (Object.keys(rule).length === 1) throw fail(`deny rule ${id} matches nothing`);
+  return rule;
+}
+
+function overrideRule(r: Record<string, unknown>, ruleId: RuleIds): OverrideRule {
+  const id = ruleId(r);
+  closed(r, ['approvers', 'self_approval'], id);
+  if (r.self_approval !== undefined && r.self_approval !== 'forbid' && r.self_approval !== 'allow')
+    throw fail(`${id}.self_approval must be forbid or allow`);
+  const rule: OverrideRule = {
+    id,
+    ...conditions(r, id),
+    approvers: stringList(r.approvers, `${id}.approvers`),
+    ...(r.self_approval === undefined ? {} : { self_approval: r.self_approval }),
+  };
+  return rule;
 }
 
 /** SHA-256 of the policy's RFC 8785 canonical form. */

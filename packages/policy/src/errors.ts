@@ -1,11 +1,7 @@
+import { LineageError } from '@lineage/protocol';
+
+/** Why a policy document cannot be loaded: it is not a well-formed, closed policy document. */
 export type PolicyErrorCode = 'POLICY_MALFORMED';
 
 /** A policy document that cannot be loaded. */
-export class PolicyError extends Error {
-  readonly code: PolicyErrorCode;
-  constructor(code: PolicyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = 'PolicyError';
-  }
-}
+export class PolicyError extends LineageError<PolicyErrorCode> {}

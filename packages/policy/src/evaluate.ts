@@ -1,11 +1,12 @@
 import { actionMatches } from '@lineage/protocol';
 import type { JsonValue, KeyRole, Scope } from '@lineage/protocol';
 import type { Conditions, InputThreshold, OverrideRule, PolicyDocument } from './document.js';
+import type { DecisionReason, RuleReason } from './reasons.js';
 
 /** What the policy says about an intent, before any lineage checks. */
 export interface PolicyVerdict {
   decision: 'allow' | 'deny' | 'pending_override';
-  reasons: string[];
+  reasons: DecisionReason[];
   /** The rule holding a `pending_override` for a human, else null. */
   override: OverrideRule | null;
 }
@@ -84,7 +85,7 @@ export function evaluatePolicy(policy: PolicyDocument, subject: PolicySubject): 
   if (denied.length > 0)
     return {
       decision: 'deny',
-      reasons: ['POLICY_DENIED', ...denied.map((r) => `rule:${r.id}`)],
+      reasons: ['POLICY_DENIED', ...denied.map((r): RuleReason => `rule:${r.id}`)],
       override: null,
     };
   const held = (policy.require_override ?? []).find((r) => matches(r, subject));

@@ -10,7 +10,8 @@ export type {
 } from './document.js';
 export { evaluatePolicy, matches } from './evaluate.js';
 export type { PolicyVerdict, PolicySubject } from './evaluate.js';
-export { decide, NO_AUTHORIZATION } from './decide.js';
+export { decide } from './decide.js';
+export { NO_AUTHORIZATION } from './authority.js';
 export type { DecideContext, IntentInput, DecisionOutcome } from './decide.js';
 export { resolveOverride } from './override.js';
 export type {
@@ -19,6 +20,9 @@ export type {
   ResolutionOutcome,
   PendingState,
 } from './override.js';
+export { replayVerdict, replayRejection } from './replay.js';
+export type { ReplayFacts, ReplayVerdict, ReplayRejection } from './replay.js';
+export type { DecisionReason, RuleReason } from './reasons.js';
 export { rederive } from './rederive.js';
 export type { RederiveCode, RederiveContext, RederiveResult, DerivedOutcome } from './rederive.js';
 export { PolicyError } from './errors.js';

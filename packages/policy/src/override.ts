@@ -52,6 +52,17 @@ export type ResolutionOutcome =
       pending: VerifiedAttestation | null;
     };
 
+/** Why a resolution is refused: the reason its signed `override_rejection` records. */
+type RefusalReason = OverrideReason | 'POLICY_UNKNOWN';
+
+/** A failed check's reason. */
+interface Refused {
+  refused: RefusalReason;
+}
+
+/** A trusted key as the trust store returns it. */
+type KeyEntry = NonNullable<ReturnType<TrustStore['get']>>;
+
 /**
  * Resolves a `pending_override` decision, failing closed: the resolution must be well formed and
  * signed by a trusted approver valid at its time; it must name a `pending_override` decision that
@@ -66,82 +77,27 @@ export function resolveOverride(
   ctx: ResolveContext,
 ): ResolutionOutcome {
   const refuse = (
-    reason: OverrideReason | 'POLICY_UNKNOWN',
+    reason: RefusalReason,
     resolution: ResolutionBody | null = null,
     pending: VerifiedAttestation | null = null,
   ): ResolutionOutcome => ({ kind: 'override_rejection', reasons: [reason], resolution, pending });
 
-  // The record must hold a well-formed resolution.
-  if (input.resolution.payload_type !== RESOLUTION_PAYLOAD_TYPE)
-    return refuse('OVERRIDE_MALFORMED');
-  let resolution: ResolutionBody;
-  try {
-    resolution = parseResolution(input.resolution.payload);
-  } catch (e) {
-    if (e instanceof ResolutionError) return refuse('OVERRIDE_MALFORMED');
-    throw e;
-  }
-  // The id the record was routed by must be the id the approver signed.
-  if (input.routedAs !== undefined && input.routedAs !== resolution.execution_id)
-    return refuse('OVERRIDE_MALFORMED', resolution);
+  // The record must hold a well-formed resolution, routed by the id the approver signed.
+  const resolution = readResolution(input);
+  if ('refused' in resolution) return refuse(resolution.refused, resolution.body);
   // The pending attestation must verify and be the pending decision of that execution it names.
-  let pending: VerifiedAttestation;
-  try {
-    pending = verifyAttestation(input.pending, ctx);
-  } catch (e) {
-    if (e instanceof VerificationError) return refuse('OVERRIDE_NOT_PENDING', resolution);
-    throw e;
-  }
-  const p = pending.predicate;
-  if (
-    pending.digest !== resolution.pending ||
-    p.execution_id !== resolution.execution_id ||
-    p.kind !== 'decision' ||
-    p.decision !== 'pending_override'
-  )
-    return refuse('OVERRIDE_NOT_PENDING', resolution);
+  const pending = verifyPending(input.pending, resolution, ctx);
+  if (pending === null) return refuse('OVERRIDE_NOT_PENDING', resolution);
   // The ledger must hold it, still unresolved: each pending decision is resolved once.
   const known = state(pending.digest);
   if (known === 'resolved') return refuse('OVERRIDE_ALREADY_RESOLVED', resolution, pending);
   if (known === 'unknown') return refuse('OVERRIDE_NOT_PENDING', resolution, pending);
-  // The approver must be a trusted approver key, valid when it resolved.
-  const approver = ctx.trust.get(resolution.approver);
-  if (
-    !approver ||
-    !approver.key.roles.includes('approver') ||
-    keyUnusableAt(approver.key, resolution.resolved_at)
-  )
-    return refuse('OVERRIDE_APPROVER_UNTRUSTED', resolution, pending);
-  // The approver must have signed exactly these bytes.
-  const sig = input.resolution.signatures.find((s) => s.keyid === resolution.approver);
-  if (
-    !sig ||
-    sig.sig.length !== 64 ||
-    !ctx.ed25519.verify(
-      sig.sig,
-      pae(input.resolution.payload_type, input.resolution.payload),
-      approver.publicKey,
-    )
-  )
-    return refuse('OVERRIDE_SIGNATURE_INVALID', resolution, pending);
-  // The policy that held the decision says who may resolve it.
-  const policy = ctx.policy(p.policy.hash);
-  if (!policy) return refuse('POLICY_UNKNOWN', resolution, pending);
-  const ruleId = p.reasons.find((r) => r.startsWith('rule:'))?.slice('rule:'.length);
-  const rule = policy.document.require_override?.find((r) => r.id === ruleId);
-  if (!rule || !(rule.approvers.includes('*') || rule.approvers.includes(resolution.approver)))
-    return refuse('OVERRIDE_APPROVER_NOT_ALLOWED', resolution, pending);
-  // Unless the rule allows it, nobody approves their own agent's work or authority they granted.
-  if (rule.self_approval !== 'allow') {
-    const owner = approver.key.owner ?? null;
-    const agentOwner = ctx.trust.get(p.agent)?.key.owner ?? null;
-    if (
-      resolution.approver === p.agent ||
-      p.authorization.principals.includes(resolution.approver) ||
-      (owner !== null && owner === agentOwner)
-    )
-      return refuse('OVERRIDE_SELF_APPROVAL', resolution, pending);
-  }
+  // The approver must be a trusted approver key, valid when it resolved, that signed these bytes.
+  const approver = checkApprover(input.resolution, resolution, ctx);
+  if ('refused' in approver) return refuse(approver.refused, resolution, pending);
+  // The policy that held the decision must list the approver, and it may not approve its own work.
+  const allowed = checkAllowed(pending, resolution, approver, ctx);
+  if (allowed !== null) return refuse(allowed.refused, resolution, pending);
   const approve = resolution.resolution === 'approve';
   return {
     kind: 'override',
@@ -150,4 +106,92 @@ export function resolveOverride(
     resolution,
     pending,
   };
+}
+
+// The record's resolution, parsed; the id it was routed by must be the one the approver signed.
+function readResolution(
+  input: ResolutionInput,
+): ResolutionBody | (Refused & { body: ResolutionBody | null }) {
+  if (input.resolution.payload_type !== RESOLUTION_PAYLOAD_TYPE)
+    return { refused: 'OVERRIDE_MALFORMED', body: null };
+  let resolution: ResolutionBody;
+  try {
+    resolution = parseResolution(input.resolution.payload);
+  } catch (e) {
+    if (e instanceof ResolutionError) return { refused: 'OVERRIDE_MALFORMED', body: null };
+    throw e;
+  }
+  if (input.routedAs !== undefined && input.routedAs !== resolution.execution_id)
+    return { refused: 'OVERRIDE_MALFORMED', body: resolution };
+  return resolution;
+}
+
+// The carried pending attestation, verified, when it is the pending decision the resolution names.
+function verifyPending(
+  envelope: RawEnvelope,
+  resolution: ResolutionBody,
+  ctx: ResolveContext,
+): VerifiedAttestation | null {
+  let pending: VerifiedAttestation;
+  try {
+    pending = verifyAttestation(envelope, ctx);
+  } catch (e) {
+    if (e instanceof VerificationError) return null;
+    throw e;
+  }
+  const p = pending.predicate;
+  const named =
+    pending.digest === resolution.pending &&
+    p.execution_id === resolution.execution_id &&
+    p.kind === 'decision' &&
+    p.decision === 'pending_override';
+  return named ? pending : null;
+}
+
+// A trusted approver key, usable when it resolved, whose signature covers exactly these bytes.
+function checkApprover(
+  envelope: RawEnvelope,
+  resolution: ResolutionBody,
+  ctx: ResolveContext,
+): KeyEntry | Refused {
+  const approver = ctx.trust.get(resolution.approver);
+  if (
+    !approver ||
+    !approver.key.roles.includes('approver') ||
+    keyUnusableAt(approver.key, resolution.resolved_at)
+  )
+    return { refused: 'OVERRIDE_APPROVER_UNTRUSTED' };
+  const sig = envelope.signatures.find((s) => s.keyid === resolution.approver);
+  if (
+    !sig ||
+    sig.sig.length !== 64 ||
+    !ctx.ed25519.verify(sig.sig, pae(envelope.payload_type, envelope.payload), approver.publicKey)
+  )
+    return { refused: 'OVERRIDE_SIGNATURE_INVALID' };
+  return approver;
+}
+
+// The pending decision's pinned policy lists the approver for the rule that held it, and unless
+// that rule allows it, nobody approves their own agent's work or authority they granted.
+function checkAllowed(
+  pending: VerifiedAttestation,
+  resolution: ResolutionBody,
+  approver: KeyEntry,
+  ctx: ResolveContext,
+): Refused | null {
+  const p = pending.predicate;
+  const policy = ctx.policy(p.policy.hash);
+  if (!policy) return { refused: 'POLICY_UNKNOWN' };
+  const ruleId = p.reasons.find((r) => r.startsWith('rule:'))?.slice('rule:'.length);
+  const rule = policy.document.require_override?.find((r) => r.id === ruleId);
+  if (!rule || !(rule.approvers.includes('*') || rule.approvers.includes(resolution.approver)))
+    return { refused: 'OVERRIDE_APPROVER_NOT_ALLOWED' };
+  if (rule.self_approval === 'allow') return null;
+  const owner = approver.key.owner ?? null;
+  const agentOwner = ctx.trust.get(p.agent)?.key.owner ?? null;
+  const own =
+    resolution.approver === p.agent ||
+    p.authorization.principals.includes(resolution.approver) ||
+    (owner !== null && owner === agentOwner);
+  return own ? { refused: 'OVERRIDE_SELF_APPROVAL' } : null;
 }

@@ -8,18 +8,19 @@ import {
   verifyAttestation,
 } from '@lineage/protocol';
 import type {
+  AttestationKind,
   Authorization,
   Ed25519Verifier,
+  OverrideRef,
   RawEnvelope,
   TrustStore,
   VerifiedAttestation,
 } from '@lineage/protocol';
 import { decide } from './decide.js';
-import { loadPolicy } from './document.js';
-import type { LoadedPolicy } from './document.js';
-import { PolicyError } from './errors.js';
 import { resolveOverride } from './override.js';
-import type { PendingState } from './override.js';
+import type { PendingState, ResolutionOutcome } from './override.js';
+import { loadPinned } from './pinned.js';
+import { replayRejection, replayVerdict } from './replay.js';
 
 /** Why a recorded attestation does not re-derive. */
 export type RederiveCode =
@@ -99,43 +100,10 @@ export interface RederiveContext {
   carriedPending?(executionId: string, resolutionDigest: string): RawEnvelope | undefined;
 }
 
-type Loaded = { policy: LoadedPolicy } | { code: 'POLICY_MISSING' | 'POLICY_HASH_MISMATCH' };
-
-// The stored document must exist and hash exactly to the pinned hash.
-function loadPinned(hash: string, ctx: RederiveContext): Loaded {
-  const stored = ctx.policyDocument(hash);
-  if (stored === undefined || stored === null) return { code: 'POLICY_MISSING' };
-  let document: unknown = stored;
-  // A stored document is attacker-reachable bytes: unparseable text is a mismatch, not a crash.
-  if (typeof stored === 'string') {
-    try {
-      document = JSON.parse(stored) as unknown;
-    } catch {
-      return { code: 'POLICY_HASH_MISMATCH' };
-    }
-  }
-  try {
-    const policy = loadPolicy(document);
-    return policy.ref.hash === hash ? { policy } : { code: 'POLICY_HASH_MISMATCH' };
-  } catch (e) {
-    if (e instanceof PolicyError) return { code: 'POLICY_HASH_MISMATCH' };
-    throw e;
-  }
-}
-
-const same = (a: unknown, b: unknown) => canonicalize(a) === canonicalize(b);
-
-const recordedOf = (v: VerifiedAttestation): DerivedOutcome => ({
-  kind: v.predicate.kind,
-  decision: v.predicate.decision,
-  reasons: v.predicate.reasons,
-  authorization: v.predicate.authorization,
-});
-
 /**
  * Re-derives one recorded attestation under its pinned policy and the trust store, with the same
  * pure functions governance decided with: `decide()` for a decision, `resolveOverride()` for an
- * override or override rejection, and the ledger's earlier decision for a replay rejection. Pure and
+ * override or override rejection, and the replay rule for a replay rejection. Pure and
  * synchronous; never throws on malformed ledger content.
  * @returns `{ok: true}` when the recorded outcome re-derives identically, else a typed mismatch.
  */
@@ -154,124 +122,33 @@ export function rederive(envelope: RawEnvelope, ctx: RederiveContext): RederiveR
       detail: `${e.code}: ${e.message}`,
     };
   }
+  // Each kind re-derives by the rule that produced it.
+  return BY_KIND[v.predicate.kind](v, ctx);
+}
+
+/** How each kind of attestation is re-derived. */
+const BY_KIND: Record<
+  AttestationKind,
+  (v: VerifiedAttestation, ctx: RederiveContext) => RederiveResult
+> = {
+  decision: rederiveDecision,
+  // An override and an override rejection are the two answers to one resolution: both re-resolve it.
+  override: rederiveResolution,
+  override_rejection: rederiveResolution,
+  replay_rejection: rederiveReplayRejection,
+};
+
+/** A decision: re-decide the embedded intent under the pinned policy. */
+function rederiveDecision(v: VerifiedAttestation, ctx: RederiveContext): RederiveResult {
   const p = v.predicate;
-  const base = { kind: p.kind, executionId: p.execution_id };
-  const fail = (code: RederiveCode, detail: string, expected?: DerivedOutcome): RederiveResult => ({
-    ok: false,
-    code,
-    ...base,
-    detail,
-    ...(expected ? { expected, recorded: recordedOf(v) } : {}),
-  });
-
-  if (p.kind === 'replay_rejection') {
-    // A replay rejection stands when an earlier decision consumed the id for a different intent.
-    const earlier = ctx.decidedBefore(p.execution_id, v);
-    if (earlier === undefined || earlier === v.statement.subject[0].digest.sha256)
-      return fail(
-        'REPLAY_UNFOUNDED',
-        `no earlier decision of ${p.execution_id} for another intent`,
-      );
-    const expected: DerivedOutcome = {
-      kind: 'replay_rejection',
-      decision: 'deny',
-      reasons: ['REPLAY_EXECUTION_ID'],
-      authorization: null,
-    };
-    if (p.decision !== expected.decision || !same(p.reasons, expected.reasons))
-      return fail(
-        'DECISION_MISMATCH',
-        'a replay rejection is a deny REPLAY_EXECUTION_ID',
-        expected,
-      );
-    return { ok: true, ...base };
-  }
-
-  if (p.kind === 'override' || p.kind === 'override_rejection') {
-    const ref = p.override!;
-    let resolution: RawEnvelope;
-    try {
-      resolution = fromDsse(ref.resolution);
-    } catch {
-      resolution = { payload_type: '', payload: new Uint8Array(), signatures: [] };
-    }
-    const pending =
-      ctx.carriedPending?.(p.execution_id, sha256Hex(resolution.payload)) ??
-      ctx.attestation(ref.pending);
-    // The pending decision's own pinned policy decides who may resolve it.
-    if (pending !== undefined) {
-      let pinned: string | undefined;
-      try {
-        pinned = verifyAttestation(pending, ctx).predicate.policy.hash;
-      } catch (e) {
-        if (!(e instanceof VerificationError)) throw e;
-      }
-      if (pinned !== undefined) {
-        const loaded = loadPinned(pinned, ctx);
-        if ('code' in loaded) return fail(loaded.code, `policy ${pinned} of the pending decision`);
-      }
-    }
-    // A pending attestation that is not on the ledger is resolved as governance saw it: unknown.
-    const outcome = resolveOverride(
-      {
-        resolution,
-        pending: pending ?? { payload_type: '', payload: new Uint8Array(), signatures: [] },
-        routedAs: p.execution_id,
-      },
-      (digest) =>
-        // Governance knew a pending decision only if its own ledger held it.
-        ctx.attestation(digest) === undefined
-          ? 'unknown'
-          : ctx.overriddenBefore(digest, v)
-            ? 'resolved'
-            : ('pending' as PendingState),
-      {
-        trust: ctx.trust,
-        ed25519: ctx.ed25519,
-        policy: (hash) => {
-          const loaded = loadPinned(hash, ctx);
-          return 'policy' in loaded ? loaded.policy : undefined;
-        },
-      },
-    );
-    const expected: DerivedOutcome = {
-      kind: outcome.kind,
-      decision: outcome.kind === 'override' ? outcome.decision : p.decision,
-      reasons: outcome.reasons,
-      authorization: null,
-    };
-    if (
-      outcome.kind !== p.kind ||
-      expected.decision !== p.decision ||
-      !same(outcome.reasons, p.reasons)
-    )
-      return fail(
-        'DECISION_MISMATCH',
-        `re-resolving gives ${outcome.kind} ${outcome.reasons.join(' ')}`,
-        expected,
-      );
-    return { ok: true, ...base };
-  }
-
-  // A decision: re-decide the embedded intent under the pinned policy.
-  const loaded = loadPinned(p.policy.hash, ctx);
+  // The pinned policy must be stored, intact.
+  const loaded = loadPinned(p.policy.hash, ctx.policyDocument(p.policy.hash));
   if ('code' in loaded)
-    return fail(loaded.code, `policy ${p.policy.id}@${p.policy.version} ${p.policy.hash}`);
+    return failure(v, loaded.code, `policy ${p.policy.id}@${p.policy.version} ${p.policy.hash}`);
+  // The intent must be embedded or recorded.
   const subjectDigest = v.statement.subject[0].digest.sha256;
-  let intent: RawEnvelope;
-  if (p.intent === null) {
-    // Too large to embed: the recorded intent, which must be the very bytes the subject names.
-    const recorded = ctx.recordedIntent?.(p.execution_id, subjectDigest);
-    if (recorded === undefined || sha256Hex(recorded.payload) !== subjectDigest)
-      return fail('INTENT_MISSING', 'the attestation embeds no intent and none is recorded');
-    intent = recorded;
-  } else {
-    try {
-      intent = fromDsse(p.intent);
-    } catch {
-      return fail('INTENT_MISSING', 'the embedded intent is not a DSSE envelope');
-    }
-  }
+  const intent = decidedIntent(v, ctx);
+  if (typeof intent === 'string') return failure(v, 'INTENT_MISSING', intent);
   // The parents the intent record carried; failing that, the ledger's copies of those it names.
   const named = parentDigests(intent);
   const recorded = ctx.carried?.(p.execution_id, subjectDigest);
@@ -285,28 +162,117 @@ export function rederive(envelope: RawEnvelope, ctx: RederiveContext): RederiveR
     },
     { policy: loaded.policy, trust: ctx.trust, ed25519: ctx.ed25519 },
   );
+  // Re-deciding must give the recorded decision, reasons and authorization, for the same intent.
+  if (
+    outcome.decision === p.decision &&
+    same(outcome.reasons, p.reasons) &&
+    same(outcome.authorization, p.authorization) &&
+    outcome.intentDigest === subjectDigest
+  )
+    return ok(v);
   const expected: DerivedOutcome = {
     kind: 'decision',
     decision: outcome.decision,
     reasons: outcome.reasons,
     authorization: outcome.authorization,
   };
+  const unavailable = recorded === undefined && parents.length < named.length;
+  return unavailable
+    ? failure(
+        v,
+        'PARENT_UNAVAILABLE',
+        `${named.length - parents.length} parent attestation(s) not on the ledger`,
+        expected,
+      )
+    : failure(
+        v,
+        'DECISION_MISMATCH',
+        `re-deciding gives ${outcome.decision} ${outcome.reasons.join(' ')}`,
+        expected,
+      );
+}
+
+/** An override or override rejection: re-resolve the embedded resolution as governance saw it. */
+function rederiveResolution(v: VerifiedAttestation, ctx: RederiveContext): RederiveResult {
+  const p = v.predicate;
+  const resolution = embeddedResolution(p.override!);
+  const pending =
+    ctx.carriedPending?.(p.execution_id, sha256Hex(resolution.payload)) ??
+    ctx.attestation(p.override!.pending);
+  // The pending decision's own pinned policy decides who may resolve it: it must be stored, intact.
+  const unpinned = pendingPolicyMissing(pending, ctx);
+  if (unpinned !== null) return failure(v, unpinned.code, unpinned.detail);
+  const outcome = reresolve(v, resolution, pending, ctx);
+  const expected: DerivedOutcome = {
+    kind: outcome.kind,
+    decision: outcome.kind === 'override' ? outcome.decision : p.decision,
+    reasons: outcome.reasons,
+    authorization: null,
+  };
+  // Re-resolving must give the recorded kind, decision and reasons.
   if (
-    outcome.decision !== p.decision ||
-    !same(outcome.reasons, p.reasons) ||
-    !same(outcome.authorization, p.authorization) ||
-    outcome.intentDigest !== v.statement.subject[0].digest.sha256
-  ) {
-    const unavailable = recorded === undefined && parents.length < named.length;
-    return fail(
-      unavailable ? 'PARENT_UNAVAILABLE' : 'DECISION_MISMATCH',
-      unavailable
-        ? `${named.length - parents.length} parent attestation(s) not on the ledger`
-        : `re-deciding gives ${outcome.decision} ${outcome.reasons.join(' ')}`,
+    outcome.kind !== p.kind ||
+    expected.decision !== p.decision ||
+    !same(outcome.reasons, p.reasons)
+  )
+    return failure(
+      v,
+      'DECISION_MISMATCH',
+      `re-resolving gives ${outcome.kind} ${outcome.reasons.join(' ')}`,
       expected,
     );
+  return ok(v);
+}
+
+/** A replay rejection: the replay rule must reject its intent given the ledger before it. */
+function rederiveReplayRejection(v: VerifiedAttestation, ctx: RederiveContext): RederiveResult {
+  const p = v.predicate;
+  // It stands when an earlier decision consumed the id for a different intent.
+  const earlier = ctx.decidedBefore(p.execution_id, v);
+  const verdict = replayVerdict({
+    answered: earlier === v.statement.subject[0].digest.sha256,
+    consumed: earlier !== undefined,
+  });
+  if (verdict !== 'reject')
+    return failure(
+      v,
+      'REPLAY_UNFOUNDED',
+      `no earlier decision of ${p.execution_id} for another intent`,
+    );
+  // It records what the rule rejects with.
+  const rule = replayRejection();
+  const expected: DerivedOutcome = {
+    kind: rule.kind,
+    decision: rule.decision,
+    reasons: rule.reasons,
+    authorization: null,
+  };
+  if (p.decision !== expected.decision || !same(p.reasons, expected.reasons))
+    return failure(
+      v,
+      'DECISION_MISMATCH',
+      'a replay rejection is a deny REPLAY_EXECUTION_ID',
+      expected,
+    );
+  return ok(v);
+}
+
+// The intent a decision decided: embedded, or — too large to embed — the recorded intent, which
+// must be the very bytes the subject names. A string says why there is none.
+function decidedIntent(v: VerifiedAttestation, ctx: RederiveContext): RawEnvelope | string {
+  const p = v.predicate;
+  const subjectDigest = v.statement.subject[0].digest.sha256;
+  if (p.intent === null) {
+    const recorded = ctx.recordedIntent?.(p.execution_id, subjectDigest);
+    if (recorded === undefined || sha256Hex(recorded.payload) !== subjectDigest)
+      return 'the attestation embeds no intent and none is recorded';
+    return recorded;
   }
-  return { ok: true, ...base };
+  try {
+    return fromDsse(p.intent);
+  } catch {
+    return 'the embedded intent is not a DSSE envelope';
+  }
 }
 
 // The parent attestation digests an intent names; a malformed intent names none.
@@ -317,4 +283,94 @@ function parentDigests(intent: RawEnvelope): string[] {
     if (e instanceof IntentError) return [];
     throw e;
   }
+}
+
+const EMPTY_ENVELOPE: RawEnvelope = { payload_type: '', payload: new Uint8Array(), signatures: [] };
+
+// The resolution an override embeds; one that is not a DSSE envelope reads as empty.
+function embeddedResolution(ref: OverrideRef): RawEnvelope {
+  try {
+    return fromDsse(ref.resolution);
+  } catch {
+    return EMPTY_ENVELOPE;
+  }
+}
+
+// When the pending decision verifies, the policy it pinned must be stored intact.
+function pendingPolicyMissing(
+  pending: RawEnvelope | undefined,
+  ctx: RederiveContext,
+): { code: RederiveCode; detail: string } | null {
+  if (pending === undefined) return null;
+  let pinned: string;
+  try {
+    pinned = verifyAttestation(pending, ctx).predicate.policy.hash;
+  } catch (e) {
+    if (!(e instanceof VerificationError)) throw e;
+    return null;
+  }
+  const loaded = loadPinned(pinned, ctx.policyDocument(pinned));
+  return 'code' in loaded
+    ? { code: loaded.code, detail: `policy ${pinned} of the pending decision` }
+    : null;
+}
+
+// Resolves the resolution again against the ledger as it stood before the recorded attestation.
+function reresolve(
+  v: VerifiedAttestation,
+  resolution: RawEnvelope,
+  pending: RawEnvelope | undefined,
+  ctx: RederiveContext,
+): ResolutionOutcome {
+  return resolveOverride(
+    // A pending attestation that is not on the ledger is resolved as governance saw it: unknown.
+    { resolution, pending: pending ?? EMPTY_ENVELOPE, routedAs: v.predicate.execution_id },
+    (digest): PendingState =>
+      // Governance knew a pending decision only if its own ledger held it.
+      ctx.attestation(digest) === undefined
+        ? 'unknown'
+        : ctx.overriddenBefore(digest, v)
+          ? 'resolved'
+          : 'pending',
+    {
+      trust: ctx.trust,
+      ed25519: ctx.ed25519,
+      policy: (hash) => {
+        const loaded = loadPinned(hash, ctx.policyDocument(hash));
+        return 'policy' in loaded ? loaded.policy : undefined;
+      },
+    },
+  );
+}
+
+const same = (a: unknown, b: unknown) => canonicalize(a) === canonicalize(b);
+
+// What the attestation records, for a mismatch report.
+const recordedOf = (v: VerifiedAttestation): DerivedOutcome => ({
+  kind: v.predicate.kind,
+  decision: v.predicate.decision,
+  reasons: v.predicate.reasons,
+  authorization: v.predicate.authorization,
+});
+
+const ok = (v: VerifiedAttestation): RederiveResult => ({
+  ok: true,
+  kind: v.predicate.kind,
+  executionId: v.predicate.execution_id,
+});
+
+function failure(
+  v: VerifiedAttestation,
+  code: RederiveCode,
+  detail: string,
+  expected?: DerivedOutcome,
+): RederiveResult {
+  return {
+    ok: false,
+    code,
+    kind: v.predicate.kind,
+    executionId: v.predicate.execution_id,
+    detail,
+    ...(expected ? { expected, recorded: recordedOf(v) } : {}),
+  };
 }

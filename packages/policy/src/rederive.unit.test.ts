@@ -165,7 +165,7 @@ function overrideRecord(
   held: ReturnType<typeof decided>,
   kind: 'override' | 'override_rejection',
   decision: 'allow' | 'deny',
-  reasons: string[],
+  reasons: DecisionOutcome['reasons'],
   resolution: 'approve' | 'reject' = 'approve',
 ): RawEnvelope {
   const ref: OverrideRef = {

@@ -1,3 +1,5 @@
+import { LineageError } from '@lineage/protocol';
+
 /**
  * Why governance cannot run a partition: its state directory is locked or unreadable, or the state
  * stored for a partition is not a prefix of that partition's ledger (`LEDGER_BROKEN` when the
@@ -7,11 +9,4 @@ export type GovernanceErrorCode =
   'STATE_LOCKED' | 'STATE_UNREADABLE' | 'STATE_MISMATCH' | 'LEDGER_BROKEN';
 
 /** A condition governance refuses to decide under. */
-export class GovernanceError extends Error {
-  readonly code: GovernanceErrorCode;
-  constructor(code: GovernanceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = 'GovernanceError';
-  }
-}
+export class GovernanceError extends LineageError<GovernanceErrorCode> {}
