@@ -187,10 +187,10 @@ describe('Governor.processBatch: given a partition ledger, when a batch arrives,
     );
     expect(() =>
       ledger.fold({ ...p!, sequence: 5 }, '0'.repeat(64) as Digest, '1'.repeat(64) as Digest, 0n),
-    ).toThrow(/broken/);
+    ).toThrow(expect.objectContaining({ code: 'LEDGER_BROKEN' }) as Error);
     expect(() =>
       ledger.fold({ ...p!, partition: 1 }, '0'.repeat(64) as Digest, '1'.repeat(64) as Digest, 0n),
-    ).toThrow(/broken/);
+    ).toThrow(expect.objectContaining({ code: 'LEDGER_BROKEN' }) as Error);
   });
 });
 

@@ -1,7 +1,8 @@
 export { startGovernance } from './service.js';
 export type { GovernanceOptions, GovernanceService } from './service.js';
 export { Governor } from './governor.js';
-export type { GovernorConfig, GovernorStats } from './governor.js';
+export type { GovernorConfig } from './governor.js';
+export type { GovernorStats } from './stats.js';
 export { PartitionLedger } from './ledger.js';
 export { LevelIndex, MemoryIndex } from './state.js';
 export type { IndexEntry, IndexSet, LedgerHead, LedgerIndex, StoredPartition } from './state.js';

@@ -23,22 +23,31 @@ export function resolutionKey(subject: string, resolutionDigest: Digest): string
   return `${subject}\u0000${resolutionDigest}`;
 }
 
+/** The predicate facts that say which sets an attestation joins. */
+type Indexed = Pick<Predicate, 'execution_id' | 'kind' | 'decision' | 'override'>;
+
 /**
  * The index entries one attestation adds: its intent (or resolution) as answered, its execution id
  * as consumed by a decision, a hold as pending, a hold as resolved by an override.
  */
 export function indexEntries(
-  predicate: Predicate,
+  predicate: Indexed,
   subjectDigest: Digest,
   digest: Digest,
 ): IndexEntry[] {
+  const entries = draftEntries(predicate, subjectDigest);
+  // A hold is known by its own attestation digest, which only sealing gives.
+  if (isHold(predicate)) entries.push({ set: 'pending', key: digest });
+  return entries;
+}
+
+/** The index entries an attestation adds that its draft already determines: all but a hold's. */
+export function draftEntries(predicate: Indexed, subjectDigest: Digest): IndexEntry[] {
   const entries: IndexEntry[] = [
     { set: 'answered', key: intentKey(predicate.execution_id, subjectDigest) },
   ];
-  if (predicate.kind === 'decision' && isExecutionId(predicate.execution_id)) {
+  if (predicate.kind === 'decision' && isExecutionId(predicate.execution_id))
     entries.push({ set: 'decided', key: predicate.execution_id });
-    if (predicate.decision === 'pending_override') entries.push({ set: 'pending', key: digest });
-  }
   if (predicate.override !== null) {
     // Our own ledger: the embedded resolution was checked when it was appended.
     const payload = fromBase64(predicate.override.resolution.payload);
@@ -50,6 +59,15 @@ export function indexEntries(
       entries.push({ set: 'resolved', key: predicate.override.pending });
   }
   return entries;
+}
+
+// A decision that holds its execution for an override.
+function isHold(predicate: Indexed): boolean {
+  return (
+    predicate.kind === 'decision' &&
+    isExecutionId(predicate.execution_id) &&
+    predicate.decision === 'pending_override'
+  );
 }
 
 /**
@@ -148,16 +166,24 @@ export class PartitionLedger {
   }
 }
 
+/** An appended attestation as a ledger folds it. */
+export interface Appended {
+  predicate: Predicate;
+  subjectDigest: Digest;
+  digest: Digest;
+}
+
 /**
  * A partition ledger plus the attestations staged by the batch being processed: answers every
  * question as if the staged attestations were already appended, and changes the ledger only when
- * {@link LedgerView.commit} runs (after the transaction commits).
+ * {@link LedgerView.commit} runs (after the transaction commits). A hold staged in the batch is
+ * not known as pending before the commit: holds come from intent batches, and only override
+ * batches ask about them.
  */
 export class LedgerView {
   private readonly staged = new Set<string>();
   /** Memberships looked up ahead of the batch ({@link LedgerView.prefetch}). */
   private readonly known = new Map<string, boolean>();
-  private readonly appended: { predicate: Predicate; subjectDigest: Digest; digest: Digest }[] = [];
 
   constructor(readonly ledger: PartitionLedger) {}
 
@@ -186,25 +212,21 @@ export class LedgerView {
   /** What the ledger and the staged attestations say about a pending attestation. */
   pendingState(digest: string): PendingState {
     if (this.staged.has(memberKey('resolved', digest))) return 'resolved';
-    const known = this.ledger.pendingState(digest);
-    if (known !== 'unknown') return known;
-    return this.staged.has(memberKey('pending', digest)) ? 'pending' : 'unknown';
+    return this.ledger.pendingState(digest);
   }
 
-  /** Stages one attestation that this batch appends. */
-  stage(predicate: Predicate, subjectDigest: Digest, digest: Digest): void {
-    for (const e of indexEntries(predicate, subjectDigest, digest))
-      this.staged.add(memberKey(e.set, e.key));
-    this.appended.push({ predicate, subjectDigest, digest });
+  /** Stages one attestation that this batch appends, by its draft. */
+  stage(draft: Indexed, subjectDigest: Digest): void {
+    for (const e of draftEntries(draft, subjectDigest)) this.staged.add(memberKey(e.set, e.key));
   }
 
   /**
-   * Folds the staged attestations into the ledger, in order, and persists them: the first was
-   * appended at `baseOffset`, the others right after it.
+   * Folds the batch's sealed attestations into the ledger, in order, and persists them: the first
+   * was appended at `baseOffset`, the others right after it.
    */
-  async commit(baseOffset: bigint): Promise<void> {
-    if (this.appended.length === 0) return;
-    const entries = this.appended.flatMap((a, i) =>
+  async commit(baseOffset: bigint, appended: readonly Appended[]): Promise<void> {
+    if (appended.length === 0) return;
+    const entries = appended.flatMap((a, i) =>
       this.ledger.fold(a.predicate, a.subjectDigest, a.digest, baseOffset + BigInt(i)),
     );
     await this.ledger.persist(entries);

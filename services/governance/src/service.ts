@@ -1,21 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { attestationDigest, parseStatement } from '@lineage/protocol';
+import type { Kafka } from 'kafkajs';
 import type { Digest, Ed25519Verifier, PolicyRef, TrustStore } from '@lineage/protocol';
 import type { LoadedPolicy } from '@lineage/policy';
-import { attestationCodec, policyCodec } from '@lineage/schemas';
-import { TransactionalProcessor, ensureTopics, readToEnd } from '@lineage/kafka';
+import { TransactionalProcessor, ensureTopics } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { memoizedEd25519 } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
 import { Governor } from './governor.js';
-import type { GovernorStats } from './governor.js';
-import { GovernanceError } from './errors.js';
-import { PartitionLedger } from './ledger.js';
-import type { IndexEntry, LedgerIndex } from './state.js';
+import type { PartitionLedger } from './ledger.js';
+import { PolicyBook } from './policies.js';
+import { followPolicies, publishPolicy } from './policy-feed.js';
+import type { Log } from './policy-feed.js';
+import { restorer } from './restore.js';
+import type { LedgerIndex } from './state.js';
 import { LevelIndex, MemoryIndex } from './state.js';
-import { PolicyBook, policyRecord } from './policies.js';
+import type { GovernorStats } from './stats.js';
 
 export interface GovernanceOptions {
   kafka: Kafka;
@@ -42,7 +40,7 @@ export interface GovernanceOptions {
   stateDir?: string;
   /** Consumer group session timeout: how soon a dead instance's partitions move (default 30 s). */
   sessionTimeoutMs?: number;
-  log?: (event: string, fields?: Record<string, unknown>) => void;
+  log?: Log;
 }
 
 /** A running governance instance. */
@@ -67,57 +65,16 @@ export interface GovernanceService {
 export async function startGovernance(options: GovernanceOptions): Promise<GovernanceService> {
   const groupId = options.groupId ?? 'lineage-governance';
   const log = options.log ?? (() => undefined);
-  await ensureTopics(options.kafka, options.topics, { partitions: options.partitions });
+  const { kafka, topics } = options;
+  // The topics exist, intents, overrides and attestations co-partitioned.
+  await ensureTopics(kafka, topics, { partitions: options.partitions });
+  // The configured policy is published, every published one learnt, and the topic followed.
   const policies = new PolicyBook(options.policy);
-  const onPolicy = (m: KafkaMessage) => {
-    if (!m.value) return;
-    let considered;
-    // Anyone who can write the topic can write junk to it: refuse, log, carry on.
-    try {
-      considered = policies.consider(m.key?.toString() ?? null, policyCodec.decode(m.value));
-    } catch (error) {
-      log('policy record refused', {
-        offset: m.offset,
-        reason: 'UNDECODABLE',
-        detail: String(error),
-      });
-      return;
-    }
-    if (considered.type === 'refused')
-      log('policy record refused', {
-        offset: m.offset,
-        reason: considered.reason,
-        detail: considered.detail,
-      });
-    else if (considered.type === 'activated')
-      log('policy activated', { offset: m.offset, policy: considered.ref });
-  };
-
-  // Publish the configured document, so any audit can fetch the exact policy that decided.
-  const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    await producer.send({
-      topic: options.topics.policies,
-      acks: -1,
-      messages: [
-        {
-          key: options.policy.ref.hash,
-          value: policyCodec.encode(policyRecord(options.policy, new Date())),
-        },
-      ],
-    });
-  } finally {
-    await producer.disconnect();
-  }
-  // Learn every document published so far, then keep tailing the topic.
-  await readToEnd(options.kafka, options.topics.policies, new Map([[0, 0n]]), (_p, m) =>
-    onPolicy(m),
-  );
-  const tail = await tailPolicies(options.kafka, options.topics.policies, groupId, onPolicy);
-
+  await publishPolicy(kafka, topics.policies, options.policy);
+  const feed = await followPolicies(kafka, topics.policies, groupId, policies, log);
+  // The governor decides with the keys and trust loaded once, here.
   const governor = new Governor({
-    topics: options.topics,
+    topics,
     policies,
     trust: options.trust,
     // Grants and parent attestations recur across intents: each distinct signature is verified once.
@@ -125,42 +82,26 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     signer: options.key.signer,
     runtimeHash: options.runtimeHash,
   });
-
-  const index: LedgerIndex =
-    options.stateDir === undefined ? new MemoryIndex() : await LevelIndex.open(options.stateDir);
-  const restore = async (partitions: number[]): Promise<Map<number, PartitionLedger>> => {
-    const started = Date.now();
-    const { ledgers, read } = await restorePartitions(
-      options.kafka,
-      options.topics.attestations,
-      index,
-      partitions,
-      log,
-    );
-    log('partitions restored', {
-      partitions,
-      attestations: [...ledgers.values()].reduce((n, l) => n + l.nextSequence, 0),
-      read,
-      ms: Date.now() - started,
-    });
-    return ledgers;
-  };
-
+  // Owned partitions are restored from the state store and the ledger, then decided in transactions.
+  const index = await openIndex(options.stateDir);
   const processor = new TransactionalProcessor<PartitionLedger>({
-    kafka: options.kafka,
+    kafka,
     groupId,
-    inputTopics: [options.topics.intents, options.topics.overrides],
-    transactionalIdPrefix: `${groupId}-${options.topics.intents}`,
-    restore,
+    inputTopics: [topics.intents, topics.overrides],
+    transactionalIdPrefix: `${groupId}-${topics.intents}`,
+    restore: restorer(kafka, topics.attestations, index, log),
     sessionTimeoutMs: options.sessionTimeoutMs,
     process: (ledger, topic, partition, messages) =>
       governor.processBatch(ledger, topic, partition, messages),
   });
+  const stop = async (): Promise<void> => {
+    await feed.stop();
+    await index.close();
+  };
   try {
     await processor.start();
   } catch (error) {
-    await tail.stop();
-    await index.close();
+    await stop();
     throw error;
   }
   log('governance started', {
@@ -170,129 +111,19 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     runtimeHash: options.runtimeHash,
   });
   return {
-    stats: governor.stats,
+    get stats() {
+      return governor.stats;
+    },
     partitions: () => processor.partitions(),
     policy: () => policies.active.ref,
     stop: async () => {
       await processor.stop();
-      await tail.stop();
-      await index.close();
+      await stop();
     },
   };
 }
 
-/** A consumer of the whole policies topic under a throw-away group, removed on stop. */
-async function tailPolicies(
-  kafka: Kafka,
-  topic: string,
-  groupId: string,
-  onMessage: (m: KafkaMessage) => void,
-): Promise<{ stop(): Promise<void> }> {
-  const tailGroup = `${groupId}-policies-${randomUUID()}`;
-  const consumer: Consumer = kafka.consumer({ groupId: tailGroup, readUncommitted: false });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: ({ message }) => {
-      onMessage(message);
-      return Promise.resolve();
-    },
-  });
-  return {
-    stop: async () => {
-      await consumer.disconnect();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteGroups([tailGroup]).catch(() => undefined);
-      await admin.disconnect();
-    },
-  };
-}
-
-/** How long a restore waits before checking that the ledger's end has stopped growing. */
-const SETTLE_MS = 300;
-
-/** Index entries are written in batches of about this many while restoring. */
-const RESTORE_FLUSH = 2_000;
-
-/**
- * Brings each partition's ledger state from where the index stands to the end of the attestation
- * ledger. The index is trusted only as a prefix of the ledger: the read starts at the last
- * attestation it folded, which must be the one it names. A partition whose stored state is not a
- * prefix (a recreated topic, a store from another cluster) is cleared and rebuilt from offset 0.
- * @returns the partitions' ledgers and how many attestations were read to bring them up to date.
- * @throws GovernanceError LEDGER_BROKEN when the ledger does not chain.
- */
-async function restorePartitions(
-  kafka: Kafka,
-  topic: string,
-  index: LedgerIndex,
-  partitions: number[],
-  log: (event: string, fields?: Record<string, unknown>) => void,
-): Promise<{ ledgers: Map<number, PartitionLedger>; read: number }> {
-  const ledgers = new Map<number, PartitionLedger>();
-  let read = 0;
-  for (const p of partitions) ledgers.set(p, await PartitionLedger.open(p, index));
-  // Partitions with stored state, until the attestation it ends with has been read back.
-  const unchecked = new Set(partitions.filter((p) => ledgers.get(p)!.lastOffset >= 0n));
-  const buffers = new Map<number, IndexEntry[]>(partitions.map((p) => [p, []]));
-  const flush = async (p: number) => {
-    await ledgers.get(p)!.persist(buffers.get(p)!);
-    buffers.set(p, []);
-  };
-  try {
-    const onRecord = async (p: number, m: KafkaMessage): Promise<void> => {
-      const ledger = ledgers.get(p)!;
-      read++;
-      // Our own ledger, read to rebuild state; integrity of the log is audited separately.
-      const record = attestationCodec.decode(m.value!);
-      const digest = attestationDigest(record.envelope);
-      const offset = BigInt(m.offset);
-      if (offset === ledger.lastOffset) {
-        // The stored state ends with this very attestation.
-        if (digest !== ledger.prev) throw mismatch(p, offset);
-        unchecked.delete(p);
-        return;
-      }
-      // The stored state is a prefix of what is read: its last attestation came first.
-      if (unchecked.has(p)) throw mismatch(p, offset);
-      const statement = parseStatement(record.envelope.payload);
-      buffers
-        .get(p)!
-        .push(
-          ...ledger.fold(statement.predicate, statement.subject[0].digest.sha256, digest, offset),
-        );
-      if (buffers.get(p)!.length >= RESTORE_FLUSH) await flush(p);
-    };
-    // After a leader moves, the new leader's high watermark can trail the records it holds for a
-    // moment: what was read is the whole ledger only once its end stops growing.
-    let from = new Map(partitions.map((p) => [p, maxBig(ledgers.get(p)!.lastOffset, 0n)]));
-    for (let first = true; ; first = false) {
-      const reached = await readToEnd(kafka, topic, from, onRecord);
-      if (!first && [...reached].every(([p, end]) => end === from.get(p))) break;
-      await sleep(SETTLE_MS);
-      from = reached;
-    }
-    // The ledger ends before the attestation the store names.
-    for (const p of unchecked) throw mismatch(p, ledgers.get(p)!.lastOffset);
-  } catch (error) {
-    if (!(error instanceof GovernanceError) || error.code !== 'STATE_MISMATCH') throw error;
-    log('state store mismatch, rebuilding from offset 0', { detail: error.message });
-    for (const p of partitions) await index.clear(p);
-    return restorePartitions(kafka, topic, index, partitions, log);
-  }
-  for (const p of partitions) await flush(p);
-  return { ledgers, read };
-}
-
-function mismatch(partition: number, offset: bigint): GovernanceError {
-  return new GovernanceError(
-    'STATE_MISMATCH',
-    `the state stored for partition ${partition} is not a prefix of its ledger (at offset ${offset})`,
-  );
-}
-
-function maxBig(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
+/** The state store: LevelDB in `stateDir`, or memory (rebuilt from offset 0 on every acquisition). */
+function openIndex(stateDir: string | undefined): Promise<LedgerIndex> {
+  return stateDir === undefined ? Promise.resolve(new MemoryIndex()) : LevelIndex.open(stateDir);
 }
