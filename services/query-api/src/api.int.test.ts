@@ -708,6 +708,47 @@ describe('routes, errors and the OpenAPI document', () => {
     expect(doc).toEqual(JSON.parse(JSON.stringify(app.swagger())));
   });
 
+  it('refuses to send a response that does not match its schema', async () => {
+    // A query layer answering off-contract: a summary page whose item lost a field and gained one.
+    const { depth: _, ...partial } = (await app.inject({
+      url: `/v1/agents/${agentA}/executions?limit=1`,
+      headers: { authorization: `Bearer ${tokens.read}` },
+    }).then((r) => (r.json() as { items: Record<string, unknown>[] }).items[0]))!;
+    const lines: string[] = [];
+    const drifting = new Proxy({} as LineageQueries, {
+      get: () => () => Promise.resolve({ items: [{ ...partial, extra: true }], next: null }),
+    });
+    const broken = createQueryApi({
+      pool,
+      schema,
+      queries: drifting,
+      bundleSources: () => ({ keys: [], policies: [] }),
+      log: pino(
+        new Writable({
+          write(chunk: Buffer, _enc, done) {
+            lines.push(chunk.toString('utf8'));
+            done();
+          },
+        }),
+      ),
+    });
+    await broken.ready();
+    try {
+      const answer = await broken.inject({
+        url: `/v1/agents/${agentA}/executions`,
+        headers: { authorization: `Bearer ${tokens.read}` },
+      });
+      expect(answer.statusCode).toBe(500);
+      expect(answer.json()).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+      const logged = lines.map((l) => JSON.parse(l) as { err?: { type?: string; code?: string } });
+      expect(logged.some((l) => l.err?.type === 'QueryApiError' && l.err.code === 'INTERNAL')).toBe(
+        true,
+      );
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('answers 500 INTERNAL without internals when a query fails unexpectedly', async () => {
     const failing = new Proxy({} as LineageQueries, {
       get: () => () => Promise.reject(new Error('secret detail at db.ts:12')),
