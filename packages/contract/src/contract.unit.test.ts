@@ -1,9 +1,13 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { AttestationKind as ProtocolKind, Decision as ProtocolDecision } from '@lineage/protocol';
+import type {
+  AttestationKind as ProtocolKind,
+  Decision as ProtocolDecision,
+} from '@lineage/protocol';
 import { EXECUTION_ID_PATTERN, newExecutionId } from '@lineage/protocol';
-import { AttestationKind, Decision, ExecutionIdParam, ExecutionSummary, ROUTES } from './index.js';
+import { ExecutionIdParam, ExecutionSummary, ROUTES } from './index.js';
+import type { AttestationKind, Decision } from './index.js';
 
 // Given the contract's schemas, then their closed lists equal the protocol's, ids use the protocol's
 // pattern, and a summary missing a field or carrying an unknown one does not validate.

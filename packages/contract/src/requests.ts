@@ -33,7 +33,11 @@ const Depth = Type.Integer({
   maximum: 1000,
   description: 'parent/child links to follow at most (default 50)',
 });
-const Limit = Type.Integer({ minimum: 1, maximum: 1000, description: 'items per page (default 100)' });
+const Limit = Type.Integer({
+  minimum: 1,
+  maximum: 1000,
+  description: 'items per page (default 100)',
+});
 const Cursor = Type.String({
   minLength: 1,
   maxLength: 1024,

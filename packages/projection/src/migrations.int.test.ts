@@ -37,7 +37,9 @@ describe('the api_tokens migration', () => {
     await pool.query(
       `CREATE UNIQUE INDEX api_tokens_live_name ON "${schema}".api_tokens (name) WHERE revoked_at IS NULL`,
     );
-    await pool.query(`INSERT INTO "${schema}".api_tokens VALUES ('h', 'ci', '{read}', now(), null)`);
+    await pool.query(
+      `INSERT INTO "${schema}".api_tokens VALUES ('h', 'ci', '{read}', now(), null)`,
+    );
 
     const result = await migrate(pool, schema, PROJECTION_MIGRATIONS);
     expect(result.applied).toEqual([MIGRATION.API_TOKENS]);

@@ -1,5 +1,3 @@
-import type { EvidenceBundle } from '@lineage/protocol';
-
 import { API_ERROR_CODES, ROUTES } from '@lineage/contract';
 import type {
   AuthorizationPath,

@@ -126,4 +126,3 @@ export async function schemaVersion(db: Pick<Pool, 'query'>, schema: string): Pr
   );
   return versions.rows[0]?.version ?? 0;
 }
-

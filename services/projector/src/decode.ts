@@ -13,13 +13,7 @@ import {
   toBase64,
   toDsse,
 } from '@lineage/protocol';
-import type {
-  DsseEnvelope,
-  JsonValue,
-  OverrideRef,
-  ResolutionBody,
-  Statement,
-} from '@lineage/protocol';
+import type { JsonValue, OverrideRef, ResolutionBody, Statement } from '@lineage/protocol';
 import { attestationCodec, policyCodec, SchemaError } from '@lineage/schemas';
 import type { AttestationRecord, PolicyRecord } from '@lineage/schemas';
 import type { CheckpointRow, EdgeRow, ExecutionRow, PolicyRow } from '@lineage/projection';

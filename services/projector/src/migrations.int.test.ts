@@ -61,7 +61,11 @@ describe('migration 3', () => {
 
     // Version 2: the columns it had, written as the projector of that version wrote them.
     const old = fresh();
-    await migrate(pool, old, PROJECTION_MIGRATIONS.filter((m) => m.version <= MIGRATION.QUERY_INDEXES));
+    await migrate(
+      pool,
+      old,
+      PROJECTION_MIGRATIONS.filter((m) => m.version <= MIGRATION.QUERY_INDEXES),
+    );
     const rows = messages.map((m) => decodeAttestation(0, m)).filter((d) => d.type === 'row');
     await pool.query(
       `INSERT INTO "${old}".executions (execution_id, attestation_digest, kind, decision, reasons, agent,

@@ -710,10 +710,12 @@ describe('routes, errors and the OpenAPI document', () => {
 
   it('refuses to send a response that does not match its schema', async () => {
     // A query layer answering off-contract: a summary page whose item lost a field and gained one.
-    const { depth: _, ...partial } = (await app.inject({
-      url: `/v1/agents/${agentA}/executions?limit=1`,
-      headers: { authorization: `Bearer ${tokens.read}` },
-    }).then((r) => (r.json() as { items: Record<string, unknown>[] }).items[0]))!;
+    const { depth: _, ...partial } = (await app
+      .inject({
+        url: `/v1/agents/${agentA}/executions?limit=1`,
+        headers: { authorization: `Bearer ${tokens.read}` },
+      })
+      .then((r) => (r.json() as { items: Record<string, unknown>[] }).items[0]))!;
     const lines: string[] = [];
     const drifting = new Proxy({} as LineageQueries, {
       get: () => () => Promise.resolve({ items: [{ ...partial, extra: true }], next: null }),

@@ -1,4 +1,12 @@
-import type { DepthQuery, OperationId, PageQuery, ParamsOf, QueryOf, ResponseOf, WalkQuery } from '@lineage/contract';
+import type {
+  DepthQuery,
+  OperationId,
+  PageQuery,
+  ParamsOf,
+  QueryOf,
+  ResponseOf,
+  WalkQuery,
+} from '@lineage/contract';
 import type { BundleSources, LineageQueries, PageOptions, WalkOptions } from '@lineage/query';
 import { QueryApiError } from './errors.js';
 

@@ -60,7 +60,10 @@ function fail(reply: FastifyReply, code: QueryApiErrorCode, message: string): Fa
 function classify(error: unknown): { code: QueryApiErrorCode; message: string } {
   // An INTERNAL QueryApiError (a response off its schema) is logged, not shown.
   if (error instanceof QueryApiError)
-    return { code: error.code, message: error.code === 'INTERNAL' ? 'internal error' : error.message };
+    return {
+      code: error.code,
+      message: error.code === 'INTERNAL' ? 'internal error' : error.message,
+    };
   if (error instanceof QueryError && QUERY_CODES.has(error.code))
     return { code: error.code as QueryApiErrorCode, message: error.message };
   const e = error as Partial<FastifyError>;
