@@ -8,7 +8,10 @@ export type Digest = Brand<string, 'Digest'>;
 /** A key id: SHA-256 (hex) of the raw 32-byte Ed25519 public key. */
 export type KeyId = Brand<string, 'KeyId'>;
 
-const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** The shape of an {@link ExecutionId} (a lowercase UUIDv7), as a JSON Schema / RegExp pattern. */
+export const EXECUTION_ID_PATTERN =
+  '^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
+const UUID_V7 = new RegExp(EXECUTION_ID_PATTERN);
 const DIGEST = /^[0-9a-f]{64}$/;
 
 /** True when the string is a lowercase RFC 9562 UUID version 7. */

@@ -11,7 +11,7 @@ export {
   bytesEqual,
 } from './bytes.js';
 export { sha256Hex, sha256Bytes, digestOf } from './digest.js';
-export { isExecutionId, isDigest, isKeyId, newExecutionId } from './ids.js';
+export { isExecutionId, isDigest, isKeyId, newExecutionId, EXECUTION_ID_PATTERN } from './ids.js';
 export type { ExecutionId, Digest, KeyId } from './ids.js';
 export { nobleEd25519, nobleSigner, noblePublicKey, isStrongPublicKey } from './ed25519.js';
 export type { Ed25519Verifier, Signer } from './ed25519.js';

@@ -23,6 +23,7 @@ import type {
   Predicate,
   RawEnvelope,
 } from '@lineage/protocol';
+import { TABLES } from '@lineage/projection';
 import { qualifiedName } from '@lineage/store';
 import { QueryError } from './errors.js';
 import type { BundleSources } from './types.js';
@@ -64,7 +65,7 @@ export async function bundle(
   executionId: string,
   sources: BundleSources,
 ): Promise<EvidenceBundle> {
-  const executions = qualifiedName(schema, 'executions');
+  const executions = qualifiedName(schema, TABLES.executions);
   const client = await pool.connect();
   let rows: EnvelopeRow[];
   let stored: Map<string, JsonValue>;
@@ -95,7 +96,7 @@ export async function bundle(
     ]);
     rows = [...(override ? [override] : []), decision, ...ancestors.rows];
     const policies = await client.query<{ hash: string; document: JsonValue }>(
-      `SELECT p.hash, p.document FROM ${qualifiedName(schema, 'policies')} p
+      `SELECT p.hash, p.document FROM ${qualifiedName(schema, TABLES.policies)} p
        WHERE p.hash = ANY($1::text[])`,
       [[...new Set(rows.map((r) => r.policy_hash))]],
     );
@@ -158,8 +159,8 @@ async function proveInclusion(
   schema: string,
   rows: readonly EnvelopeRow[],
 ): Promise<BundledInclusion | undefined> {
-  const checkpoints = qualifiedName(schema, 'checkpoints');
-  const executions = qualifiedName(schema, 'executions');
+  const checkpoints = qualifiedName(schema, TABLES.checkpoints);
+  const executions = qualifiedName(schema, TABLES.executions);
   const wanted = new Map<number, { digest: string; sequence: number }[]>();
   for (const row of rows) {
     const env = fromDsse(row.envelope);

@@ -1,3 +1,5 @@
+import { LineageError } from '@lineage/protocol';
+
 /**
  * Why a query was refused. Tests assert these, never the message text.
  *
@@ -8,14 +10,4 @@
 export type QueryErrorCode = 'NOT_FOUND' | 'INVALID_ARGUMENT' | 'INVALID_CURSOR';
 
 /** Base error of `@lineage/query`. */
-export class QueryError extends Error {
-  override readonly name = 'QueryError';
-
-  constructor(
-    readonly code: QueryErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class QueryError extends LineageError<QueryErrorCode> {}

@@ -27,7 +27,8 @@ import type {
   Predicate,
   Signer,
 } from '@lineage/protocol';
-import { PROJECTOR_MIGRATIONS, projectAttestations, projectPolicies } from '@lineage/projector';
+import { PROJECTION_MIGRATIONS as PROJECTOR_MIGRATIONS } from '@lineage/projection';
+import { projectAttestations, projectPolicies } from '@lineage/projector';
 import { attestationCodec, envelopeRecord, policyCodec } from '@lineage/schemas';
 import { migrate } from '@lineage/store';
 import type { Project } from '@lineage/store';

@@ -1,4 +1,4 @@
-export { openQueries } from './queries.js';
+export { assertQueryable, openQueries } from './queries.js';
 export { QueryError } from './errors.js';
 export type { QueryErrorCode } from './errors.js';
 export {

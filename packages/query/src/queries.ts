@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { QUERYABLE_VERSION, requireVersion } from '@lineage/projection';
 import { quoteSchema } from '@lineage/store';
 import { bundle } from './bundle.js';
 import { listAll, listPage, policy, show } from './show.js';
@@ -7,7 +8,8 @@ import { digestArg, executionIdArg, keyIdArg, policyIdArg, policyVersionArg } fr
 import { authorizationPath, blastRadius, walk } from './walk.js';
 
 /**
- * The lineage queries over the projector's tables in `schema` (migrated to version 3 or later).
+ * The lineage queries over the projection's tables in `schema`, which must be migrated to
+ * `QUERYABLE_VERSION` or later (`@lineage/projection`; {@link assertQueryable} checks it).
  * Every argument is validated before any SQL runs; values are bound as parameters and the schema
  * name goes through the store's identifier check.
  * @throws StoreError INVALID_IDENTIFIER for a bad schema name.
@@ -33,4 +35,12 @@ export function openQueries(pool: Pool, schema: string): LineageQueries {
     policy: async (hash) => policy(pool, schema, digestArg(hash, 'policy hash')),
     bundle: async (id, sources) => bundle(pool, schema, executionIdArg(id), sources),
   };
+}
+
+/**
+ * Checks that `schema` holds a projection the queries can read: migrated to `QUERYABLE_VERSION`.
+ * @throws ProjectionError SCHEMA_BEHIND; StoreError INVALID_IDENTIFIER for a bad schema name.
+ */
+export async function assertQueryable(pool: Pool, schema: string): Promise<void> {
+  await requireVersion(pool, schema, QUERYABLE_VERSION);
 }

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { fromDsse, parseResolution, parseStatement, ProtocolError } from '@lineage/protocol';
 import type { DsseEnvelope, Predicate, ResolutionBody } from '@lineage/protocol';
+import { TABLES } from '@lineage/projection';
 import { qualifiedName } from '@lineage/store';
 import { decodeListCursor, encodeListCursor } from './cursor.js';
 import { QueryError } from './errors.js';
@@ -32,7 +33,7 @@ export async function show(
   executionId: string,
 ): Promise<ExecutionView> {
   const { rows } = await pool.query<ShownRow>(
-    `SELECT ${SUMMARY_COLUMNS}, x.envelope FROM ${qualifiedName(schema, 'executions')} x
+    `SELECT ${SUMMARY_COLUMNS}, x.envelope FROM ${qualifiedName(schema, TABLES.executions)} x
      WHERE x.execution_id = $1
      ORDER BY (x.kind = 'decision') DESC, x.sequence, x.issued_at, x.attestation_digest`,
     [executionId],
@@ -109,7 +110,7 @@ export async function policy(pool: Pool, schema: string, hash: string): Promise<
     `SELECT p.hash, p.id, p.version, p.document,
        to_char(p.activated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS activated_at,
        p.partition, p."offset"::text AS "offset"
-     FROM ${qualifiedName(schema, 'policies')} p WHERE p.hash = $1`,
+     FROM ${qualifiedName(schema, TABLES.policies)} p WHERE p.hash = $1`,
     [hash],
   );
   const found = rows[0];
@@ -139,7 +140,7 @@ export async function listAll(
   values: readonly unknown[],
 ): Promise<ExecutionSummary[]> {
   const { rows } = await pool.query<SummaryRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM ${qualifiedName(schema, 'executions')} x
+    `SELECT ${SUMMARY_COLUMNS} FROM ${qualifiedName(schema, TABLES.executions)} x
      WHERE ${FILTERS[index]}
      ORDER BY x.issued_at, x.attestation_digest`,
     [...values],
@@ -165,7 +166,7 @@ export async function listPage(
       : decodeListCursor(options.cursor);
   const n = values.length;
   const { rows } = await pool.query<SummaryRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM ${qualifiedName(schema, 'executions')} x
+    `SELECT ${SUMMARY_COLUMNS} FROM ${qualifiedName(schema, TABLES.executions)} x
      WHERE ${FILTERS[index]} AND (x.issued_at, x.attestation_digest) > ($${n + 1}::timestamptz, $${n + 2}::text)
      ORDER BY x.issued_at, x.attestation_digest
      LIMIT $${n + 3}`,

@@ -1,4 +1,5 @@
-import type { ExecutionSummary } from './types.js';
+import type { ExecutionSummary } from '@lineage/contract';
+import type { ExecutionRow } from '@lineage/projection';
 
 /** The `executions` columns of an {@link ExecutionSummary}, plus `issued_at_key` for cursors. */
 export const SUMMARY_COLUMNS = `x.execution_id, x.attestation_digest, x.kind, x.decision, x.reasons,
@@ -9,34 +10,14 @@ export const SUMMARY_COLUMNS = `x.execution_id, x.attestation_digest, x.kind, x.
   x.issuer, x.partition, x."offset"::text AS "offset", x.sequence::text AS sequence,
   x.overrides, x.approver, x.resolution, x.grant_digest, x.principals, x.depth`;
 
-/** A row selected with {@link SUMMARY_COLUMNS}. */
-export interface SummaryRow {
-  execution_id: string;
-  attestation_digest: string;
-  kind: ExecutionSummary['kind'];
-  decision: ExecutionSummary['decision'];
-  reasons: string[];
-  agent: string;
-  action: string;
-  resource: string;
-  policy_id: string;
-  policy_version: number;
-  policy_hash: string;
-  runtime_hash: string;
-  fingerprint: string;
-  issued_at: string;
-  issued_at_key: string;
-  issuer: string;
-  partition: number;
-  offset: string;
+/**
+ * A row selected with {@link SUMMARY_COLUMNS}: the projection's `executions` row, with its 64-bit
+ * `sequence` read as text, and `issued_at_key` for cursors.
+ */
+export type SummaryRow = Omit<ExecutionRow, 'envelope' | 'sequence'> & {
   sequence: string;
-  overrides: string | null;
-  approver: string | null;
-  resolution: ExecutionSummary['resolution'];
-  grant_digest: string | null;
-  principals: string[];
-  depth: number;
-}
+  issued_at_key: string;
+};
 
 /** The summary a row describes. */
 export function toSummary(r: SummaryRow): ExecutionSummary {

@@ -1,3 +1,4 @@
+import { TABLES } from '@lineage/projection';
 import { qualifiedName } from '@lineage/store';
 
 /** Which way a walk follows `lineage_edges`: to parents (`up`) or to children (`down`). */
@@ -8,7 +9,7 @@ export type Direction = 'up' | 'down';
  * `(from, to, parent_attestation)`. Served by the primary key (up) or `lineage_edges_parent` (down).
  */
 export function stepSql(schema: string, direction: Direction): string {
-  const edges = qualifiedName(schema, 'lineage_edges');
+  const edges = qualifiedName(schema, TABLES.lineageEdges);
   return direction === 'up'
     ? `SELECT e.child_id AS "from", e.parent_id AS "to", e.parent_attestation
        FROM ${edges} e WHERE e.child_id = ANY($1::text[])`
@@ -18,7 +19,7 @@ export function stepSql(schema: string, direction: Direction): string {
 
 /** The executions of agent key `$1`: where its blast radius starts. */
 export function agentExecutionsSql(schema: string): string {
-  return `SELECT DISTINCT x.execution_id AS id FROM ${qualifiedName(schema, 'executions')} x
+  return `SELECT DISTINCT x.execution_id AS id FROM ${qualifiedName(schema, TABLES.executions)} x
      WHERE x.agent = $1`;
 }
 
@@ -28,15 +29,15 @@ export function agentExecutionsSql(schema: string): string {
  */
 export function latestSql(schema: string): string {
   return `SELECT DISTINCT ON (x.execution_id) x.execution_id, x.decision, x.action, x.agent
-     FROM ${qualifiedName(schema, 'executions')} x
+     FROM ${qualifiedName(schema, TABLES.executions)} x
      WHERE x.execution_id = ANY($1::text[]) AND x.kind IN ('decision', 'override')
      ORDER BY x.execution_id, x.issued_at DESC, x.sequence DESC, x.attestation_digest`;
 }
 
 /** Whether `$1` is known to the projection at all: attested, or named as a parent or child. */
 export function knownSql(schema: string): string {
-  const edges = qualifiedName(schema, 'lineage_edges');
-  const executions = qualifiedName(schema, 'executions');
+  const edges = qualifiedName(schema, TABLES.lineageEdges);
+  const executions = qualifiedName(schema, TABLES.executions);
   return `SELECT EXISTS (SELECT 1 FROM ${executions} WHERE execution_id = $1)
        OR EXISTS (SELECT 1 FROM ${edges} WHERE child_id = $1)
        OR EXISTS (SELECT 1 FROM ${edges} WHERE parent_id = $1) AS known`;
@@ -51,8 +52,8 @@ export function knownSql(schema: string): string {
  * however many paths lead to it (ARCHITECTURE.md §6).
  */
 export function bundleAncestorsSql(schema: string): string {
-  const edges = qualifiedName(schema, 'lineage_edges');
-  const executions = qualifiedName(schema, 'executions');
+  const edges = qualifiedName(schema, TABLES.lineageEdges);
+  const executions = qualifiedName(schema, TABLES.executions);
   return `WITH RECURSIVE up(id) AS (
        SELECT $1::text
        UNION

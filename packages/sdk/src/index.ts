@@ -8,9 +8,9 @@ export { subscribeAttestations } from './subscribe.js';
 export type { SubscribeOptions } from './subscribe.js';
 export { AttestationWatcher, answerKey, resolutionKey } from './watcher.js';
 export type { ReceivedAttestation } from './watcher.js';
-export { LineageSdkError } from './errors.js';
-export type { SdkErrorCode } from './errors.js';
-export { createQueryClient, LineageQueryError } from './query.js';
+export { LineageQueryError, LineageSdkError } from './errors.js';
+export type { QueryErrorCode, SdkErrorCode } from './errors.js';
+export { createQueryClient, OPERATION_OF } from './query.js';
 export type {
   AuthorizationPath as QueryAuthorizationPath,
   ExecutionSummary as QueryExecutionSummary,
@@ -20,6 +20,5 @@ export type {
   PageQuery,
   QueryClient,
   QueryClientOptions,
-  QueryErrorCode,
   WalkQuery,
 } from './query.js';

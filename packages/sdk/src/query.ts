@@ -1,78 +1,21 @@
-import type { EvidenceBundle } from '@lineage/protocol';
+import { API_ERROR_CODES, ROUTES } from '@lineage/contract';
+import type {
+  AuthorizationPath,
+  ExecutionSummary,
+  ExecutionView,
+  LineageNode,
+  OperationId,
+  Page,
+  ResponseOf,
+} from '@lineage/contract';
+import { LineageQueryError } from './errors.js';
+import type { QueryErrorCode } from './errors.js';
 
-/** Codes of the query API's error body, plus the client's own for transport failures. */
-export type QueryErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'INVALID_CURSOR'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'INTERNAL'
-  /** No HTTP answer (connection refused, DNS, aborted). `status` is 0. */
-  | 'UNAVAILABLE'
-  /** An answer that is not the API's JSON (a proxy page, a truncated body). */
-  | 'BAD_RESPONSE';
+// The answers' types are the query API's contract (`@lineage/contract`), the same schemas the server
+// validates its responses against: the client cannot drift from the API.
+export type { AuthorizationPath, ExecutionSummary, ExecutionView, LineageNode, Page };
 
-/** A query the API refused or could not answer; `code` is the server's, `status` the HTTP status. */
-export class LineageQueryError extends Error {
-  constructor(
-    readonly code: QueryErrorCode,
-    readonly status: number,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'LineageQueryError';
-  }
-}
-
-/** One attestation of an execution as the API returns it. */
-export interface ExecutionSummary {
-  execution_id: string;
-  attestation_digest: string;
-  kind: 'decision' | 'override' | 'replay_rejection';
-  decision: 'allow' | 'deny' | 'pending_override';
-  reasons: string[];
-  agent: string;
-  action: string;
-  resource: string;
-  policy: { id: string; version: number; hash: string };
-  runtime_hash: string;
-  fingerprint: string;
-  issued_at: string;
-  issuer: string;
-  partition: number;
-  offset: string;
-  sequence: number;
-}
-
-/** An execution reached by a walk, at its shortest distance from the start. */
-export interface LineageNode {
-  execution_id: string;
-  depth: number;
-  decision: string | null;
-  action: string | null;
-  agent: string | null;
-}
-
-/** A page of results; pass `next` as `cursor` for the following one (null on the last). */
-export interface Page<T> {
-  items: T[];
-  next: string | null;
-}
-
-export interface ExecutionView {
-  execution_id: string;
-  attestations: ExecutionSummary[];
-}
-
-export interface AuthorizationPath {
-  execution_id: string;
-  nodes: LineageNode[];
-  edges: { child: string; parent: string; parent_attestation: string }[];
-  roots: string[];
-}
-
+/** Walk options: links to follow at most and paging (server defaults: depth 50, limit 100). */
 export interface WalkQuery {
   /** Links to follow at most, 1..1000 (server default 50). */
   depth?: number;
@@ -91,31 +34,85 @@ export interface QueryClientOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-/** The query API, typed: one method per endpoint. */
+/** The operation of the API each client method calls. */
+export const OPERATION_OF = {
+  show: 'showExecution',
+  ancestors: 'ancestors',
+  descendants: 'descendants',
+  authorizationPath: 'authorizationPath',
+  bundle: 'bundle',
+  agentExecutions: 'agentExecutions',
+  agentBlastRadius: 'agentBlastRadius',
+  byFingerprint: 'byFingerprint',
+  byPolicy: 'policyExecutions',
+  byPrincipal: 'principalExecutions',
+  policy: 'policy',
+  byRuntime: 'runtimeExecutions',
+} as const satisfies Record<string, OperationId>;
+
+type Answer<M extends keyof typeof OPERATION_OF> = Promise<ResponseOf<(typeof OPERATION_OF)[M]>>;
+
+/** The query API, typed: one method per endpoint, answering the endpoint's declared body. */
 export interface QueryClient {
-  show(executionId: string): Promise<ExecutionView>;
-  ancestors(executionId: string, options?: WalkQuery): Promise<Page<LineageNode>>;
-  descendants(executionId: string, options?: WalkQuery): Promise<Page<LineageNode>>;
-  authorizationPath(executionId: string, options?: { depth?: number }): Promise<AuthorizationPath>;
+  show(executionId: string): Answer<'show'>;
+  ancestors(executionId: string, options?: WalkQuery): Answer<'ancestors'>;
+  descendants(executionId: string, options?: WalkQuery): Answer<'descendants'>;
+  authorizationPath(executionId: string, options?: { depth?: number }): Answer<'authorizationPath'>;
   /** Needs a token with the `export` scope. */
-  bundle(executionId: string): Promise<EvidenceBundle>;
-  agentExecutions(keyId: string, options?: PageQuery): Promise<Page<ExecutionSummary>>;
-  agentBlastRadius(keyId: string, options?: WalkQuery): Promise<Page<LineageNode>>;
-  byFingerprint(
-    fingerprint: string,
-  ): Promise<{ fingerprint: string; attestations: ExecutionSummary[] }>;
-  byPolicy(policyId: string, version: number, options?: PageQuery): Promise<Page<ExecutionSummary>>;
-  byRuntime(runtimeHash: string, options?: PageQuery): Promise<Page<ExecutionSummary>>;
+  bundle(executionId: string): Answer<'bundle'>;
+  agentExecutions(keyId: string, options?: PageQuery): Answer<'agentExecutions'>;
+  agentBlastRadius(keyId: string, options?: WalkQuery): Answer<'agentBlastRadius'>;
+  byFingerprint(fingerprint: string): Answer<'byFingerprint'>;
+  byPolicy(policyId: string, version: number, options?: PageQuery): Answer<'byPolicy'>;
+  /** Attestations decided under authority a principal granted, at any depth. */
+  byPrincipal(principalKeyId: string, options?: PageQuery): Answer<'byPrincipal'>;
+  /** The policy document published under a hash. */
+  policy(hash: string): Answer<'policy'>;
+  byRuntime(runtimeHash: string, options?: PageQuery): Answer<'byRuntime'>;
 }
 
-const CODES = new Set<string>([
-  'INVALID_ARGUMENT',
-  'INVALID_CURSOR',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'INTERNAL',
-]);
+const CODES = new Set<string>(API_ERROR_CODES);
+
+/** The path of an operation with its parameters filled in (each one URI-encoded). */
+export function pathOf(operation: OperationId, params: Record<string, string | number>): string {
+  return ROUTES[operation].path.replace(/:([A-Za-z]+)/g, (_, name: string) =>
+    encodeURIComponent(String(params[name])),
+  );
+}
+
+type QueryArgs = Record<string, string | number | null | undefined>;
+
+/** The URL of `path` with the given (defined) query arguments. */
+function urlOf(base: string, path: string, query: QueryArgs): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query))
+    if (v !== undefined && v !== null) params.set(k, String(v));
+  const qs = params.toString();
+  return `${base}${path}${qs === '' ? '' : `?${qs}`}`;
+}
+
+/** The response's JSON body. @throws LineageQueryError BAD_RESPONSE when it is not JSON. */
+async function jsonOf(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch (cause) {
+    const message = `query API answered ${response.status} without JSON`;
+    throw new LineageQueryError('BAD_RESPONSE', response.status, message, { cause });
+  }
+}
+
+/** The error a non-2xx answer stands for: the server's typed code, else BAD_RESPONSE. */
+function refusal(status: number, body: unknown): LineageQueryError {
+  // The server's typed error body; anything else is a response we do not understand.
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  if (typeof error?.code === 'string' && CODES.has(error.code))
+    return new LineageQueryError(
+      error.code as QueryErrorCode,
+      status,
+      typeof error.message === 'string' ? error.message : error.code,
+    );
+  return new LineageQueryError('BAD_RESPONSE', status, `query API answered ${status}`);
+}
 
 /**
  * A client of the lineage query API (`services/query-api`) over HTTP.
@@ -125,68 +122,36 @@ const CODES = new Set<string>([
 export function createQueryClient(options: QueryClientOptions): QueryClient {
   const base = options.baseUrl.replace(/\/+$/, '');
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const seg = encodeURIComponent;
 
-  const get = async <T>(
-    path: string,
-    query: Record<string, string | number | null | undefined> = {},
-  ): Promise<T> => {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query))
-      if (v !== undefined && v !== null) params.set(k, String(v));
-    const qs = params.toString();
+  const get = async <T>(path: string, query: QueryArgs = {}): Promise<T> => {
     let response: Response;
     try {
-      response = await fetchImpl(`${base}${path}${qs === '' ? '' : `?${qs}`}`, {
+      response = await fetchImpl(urlOf(base, path, query), {
         headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
       });
     } catch (cause) {
       throw new LineageQueryError('UNAVAILABLE', 0, `query API unreachable at ${base}`, { cause });
     }
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch (cause) {
-      throw new LineageQueryError(
-        'BAD_RESPONSE',
-        response.status,
-        `query API answered ${response.status} without JSON`,
-        {
-          cause,
-        },
-      );
-    }
+    const body = await jsonOf(response);
     if (response.ok) return body as T;
-    // The server's typed error body; anything else is a response we do not understand.
-    const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-    if (typeof error?.code === 'string' && CODES.has(error.code))
-      throw new LineageQueryError(
-        error.code as QueryErrorCode,
-        response.status,
-        typeof error.message === 'string' ? error.message : error.code,
-      );
-    throw new LineageQueryError(
-      'BAD_RESPONSE',
-      response.status,
-      `query API answered ${response.status}`,
-    );
+    throw refusal(response.status, body);
   };
 
   const walk = (o: WalkQuery = {}) => ({ depth: o.depth, limit: o.limit, cursor: o.cursor });
   const page = (o: PageQuery = {}) => ({ limit: o.limit, cursor: o.cursor });
 
   return {
-    show: (id) => get(`/v1/executions/${seg(id)}`),
-    ancestors: (id, o) => get(`/v1/executions/${seg(id)}/ancestors`, walk(o)),
-    descendants: (id, o) => get(`/v1/executions/${seg(id)}/descendants`, walk(o)),
-    authorizationPath: (id, o = {}) =>
-      get(`/v1/executions/${seg(id)}/authorization-path`, { depth: o.depth }),
-    bundle: (id) => get(`/v1/executions/${seg(id)}/bundle`),
-    agentExecutions: (keyId, o) => get(`/v1/agents/${seg(keyId)}/executions`, page(o)),
-    agentBlastRadius: (keyId, o) => get(`/v1/agents/${seg(keyId)}/blast-radius`, walk(o)),
-    byFingerprint: (fp) => get(`/v1/fingerprints/${seg(fp)}`),
-    byPolicy: (id, version, o) =>
-      get(`/v1/policies/${seg(id)}/${seg(String(version))}/executions`, page(o)),
-    byRuntime: (hash, o) => get(`/v1/runtimes/${seg(hash)}/executions`, page(o)),
+    show: (id) => get(pathOf('showExecution', { id })),
+    ancestors: (id, o) => get(pathOf('ancestors', { id }), walk(o)),
+    descendants: (id, o) => get(pathOf('descendants', { id }), walk(o)),
+    authorizationPath: (id, o = {}) => get(pathOf('authorizationPath', { id }), { depth: o.depth }),
+    bundle: (id) => get(pathOf('bundle', { id })),
+    agentExecutions: (keyid, o) => get(pathOf('agentExecutions', { keyid }), page(o)),
+    agentBlastRadius: (keyid, o) => get(pathOf('agentBlastRadius', { keyid }), walk(o)),
+    byFingerprint: (fp) => get(pathOf('byFingerprint', { fp })),
+    byPolicy: (id, version, o) => get(pathOf('policyExecutions', { id, version }), page(o)),
+    byPrincipal: (keyid, o) => get(pathOf('principalExecutions', { keyid }), page(o)),
+    policy: (hash) => get(pathOf('policy', { hash })),
+    byRuntime: (hash, o) => get(pathOf('runtimeExecutions', { hash }), page(o)),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createQueryClient, LineageQueryError } from './query.js';
+import { LineageQueryError } from './errors.js';
+import { createQueryClient } from './query.js';
 
 // Given a fake fetch standing in for the query API, when the client calls it, then requests carry the
 // token and encoded arguments, and every non-2xx answer becomes a LineageQueryError with code and status.

@@ -1,3 +1,5 @@
+import { LineageError } from '@lineage/protocol';
+
 /**
  * Why a store operation failed. Tests assert these, never the message text.
  *
@@ -18,14 +20,4 @@ export type StoreErrorCode =
   | 'SCHEMA_REPLACED';
 
 /** Base error of `@lineage/store`. */
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class StoreError extends LineageError<StoreErrorCode> {}

@@ -1,6 +1,6 @@
 export { createPool } from './pool.js';
 export { isIdentifier, quoteIdentifier, quoteSchema, qualifiedName } from './identifier.js';
-export { migrate } from './migrate.js';
+export { migrate, schemaVersion } from './migrate.js';
 export type { Migration, MigrationResult } from './migrate.js';
 export { ensureOffsetsTable, readOffsets } from './offsets.js';
 export { runProjection } from './projection.js';

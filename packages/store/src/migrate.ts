@@ -108,3 +108,21 @@ function checkMigrations(migrations: readonly Migration[]): void {
     previous = m.version;
   }
 }
+
+/**
+ * The highest migration version recorded in `schema`; 0 when the schema or its migrations table does
+ * not exist (nothing was ever migrated there).
+ * @throws StoreError INVALID_IDENTIFIER for a bad schema name.
+ */
+export async function schemaVersion(db: Pick<Pool, 'query'>, schema: string): Promise<number> {
+  const table = qualifiedName(schema, 'schema_migrations');
+  const { rows } = await db.query<{ known: boolean }>(
+    'SELECT to_regclass($1) IS NOT NULL AS known',
+    [table],
+  );
+  if (rows[0]?.known !== true) return 0;
+  const versions = await db.query<{ version: number | null }>(
+    `SELECT max(version) AS version FROM ${table}`,
+  );
+  return versions.rows[0]?.version ?? 0;
+}

@@ -14,7 +14,6 @@ export type {
   Skipped,
   SkipReason,
 } from './decode.js';
-export { PROJECTOR_MIGRATIONS } from './migrations.js';
 export { ProjectorError } from './errors.js';
 export type { ProjectorErrorCode } from './errors.js';
 export { rebuildProjection } from './rebuild.js';

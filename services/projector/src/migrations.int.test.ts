@@ -3,11 +3,11 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateKeyPair } from '@lineage/keys';
+import { MIGRATION, PROJECTION_MIGRATIONS } from '@lineage/projection';
 import { createPool, migrate } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
 import { decodeAttestation } from './decode.js';
 import { LedgerBuilder, randomDag } from './fixtures.js';
-import { PROJECTOR_MIGRATIONS } from './migrations.js';
 import { projectAttestations } from './project.js';
 
 // Given rows projected before migration 3 (without the override and authority columns), when the
@@ -61,7 +61,11 @@ describe('migration 3', () => {
 
     // Version 2: the columns it had, written as the projector of that version wrote them.
     const old = fresh();
-    await migrate(pool, old, PROJECTOR_MIGRATIONS.slice(0, 2));
+    await migrate(
+      pool,
+      old,
+      PROJECTION_MIGRATIONS.filter((m) => m.version <= MIGRATION.QUERY_INDEXES),
+    );
     const rows = messages.map((m) => decodeAttestation(0, m)).filter((d) => d.type === 'row');
     await pool.query(
       `INSERT INTO "${old}".executions (execution_id, attestation_digest, kind, decision, reasons, agent,
@@ -82,12 +86,15 @@ describe('migration 3', () => {
          AS r(child_id text, parent_id text, parent_attestation text)`,
       [JSON.stringify(rows.flatMap((r) => r.edges))],
     );
-    const result = await migrate(pool, old, PROJECTOR_MIGRATIONS);
-    expect(result.applied).toEqual([3, 4]);
+    const result = await migrate(pool, old, PROJECTION_MIGRATIONS);
+    expect(result.applied).toEqual(
+      PROJECTION_MIGRATIONS.map((m) => m.version).filter((v) => v > MIGRATION.QUERY_INDEXES),
+    );
+    expect(result.applied[0]).toBe(MIGRATION.OVERRIDES_AUTHORITY_POLICIES);
 
     // From scratch, every migration, the projector's own write path.
     const now = fresh();
-    await migrate(pool, now, PROJECTOR_MIGRATIONS);
+    await migrate(pool, now, PROJECTION_MIGRATIONS);
     const client = await pool.connect();
     try {
       await client.query('BEGIN');

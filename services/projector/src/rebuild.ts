@@ -15,7 +15,7 @@ import type { Project, RunningProjection } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
 import type { ProjectionChecksum } from './checksum.js';
 import { ProjectorError } from './errors.js';
-import { PROJECTOR_MIGRATIONS } from './migrations.js';
+import { PROJECTION_MIGRATIONS as PROJECTOR_MIGRATIONS } from '@lineage/projection';
 import { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
 import type { OnSkip } from './project.js';
 

@@ -4,7 +4,7 @@ import { ensureTopics } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { migrate, runProjection } from '@lineage/store';
 import type { BatchCommitted, RunningProjection } from '@lineage/store';
-import { PROJECTOR_MIGRATIONS } from './migrations.js';
+import { PROJECTION_MIGRATIONS as PROJECTOR_MIGRATIONS } from '@lineage/projection';
 import { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
 
 export interface ProjectorOptions {

@@ -16,7 +16,8 @@ import {
 } from '@lineage/protocol';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import type { LineageQueries } from '@lineage/query';
-import { PROJECTOR_MIGRATIONS, projectAttestations, projectPolicies } from '@lineage/projector';
+import { PROJECTION_MIGRATIONS } from '@lineage/projection';
+import { projectAttestations, projectPolicies } from '@lineage/projector';
 import { createQueryClient, LineageQueryError } from '@lineage/sdk';
 import { createPool, migrate } from '@lineage/store';
 import type { FixtureAttestation } from './fixtures.js';
@@ -29,8 +30,8 @@ import {
   Ledger,
 } from './fixtures.js';
 import { hashToken } from './tokens.js';
-import { createToken, createQueryApi, openApiDocument, revokeToken } from './index.js';
-import { ROUTES } from './routes.js';
+import { ROUTES } from '@lineage/contract';
+import { createToken, createQueryApi, revokeToken } from './index.js';
 import { openApiPath } from './openapi.js';
 
 // Given attestations projected into Postgres by the projector, when clients call the query API over
@@ -153,7 +154,7 @@ async function project(attestations: FixtureAttestation[]): Promise<void> {
 
 beforeAll(async () => {
   pool = createPool(inject('databaseUrl'), { max: 10 });
-  await migrate(pool, schema, PROJECTOR_MIGRATIONS);
+  await migrate(pool, schema, PROJECTION_MIGRATIONS);
   const ledger = new Ledger(governance.signer, approver.signer, principal);
   root = ledger.decide(agentA);
   b = ledger.decide(agentA, [root.executionId]);
@@ -695,7 +696,7 @@ describe('routes, errors and the OpenAPI document', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     const expected = [
-      ...ROUTES.map((r) => openApiPath(r.path)),
+      ...Object.values(ROUTES).map((r) => openApiPath(r.path)),
       '/healthz',
       '/openapi.json',
     ].sort();
@@ -704,7 +705,50 @@ describe('routes, errors and the OpenAPI document', () => {
     expect(expected).toContain('/v1/policies/{hash}');
     expect(expected).toContain('/v1/principals/{keyid}/executions');
     for (const path of expected) expect(doc.paths[path]?.get).toBeDefined();
-    expect(doc).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+    expect(doc).toEqual(JSON.parse(JSON.stringify(app.swagger())));
+  });
+
+  it('refuses to send a response that does not match its schema', async () => {
+    // A query layer answering off-contract: a summary page whose item lost a field and gained one.
+    const { depth: _, ...partial } = (await app
+      .inject({
+        url: `/v1/agents/${agentA}/executions?limit=1`,
+        headers: { authorization: `Bearer ${tokens.read}` },
+      })
+      .then((r) => (r.json() as { items: Record<string, unknown>[] }).items[0]))!;
+    const lines: string[] = [];
+    const drifting = new Proxy({} as LineageQueries, {
+      get: () => () => Promise.resolve({ items: [{ ...partial, extra: true }], next: null }),
+    });
+    const broken = createQueryApi({
+      pool,
+      schema,
+      queries: drifting,
+      bundleSources: () => ({ keys: [], policies: [] }),
+      log: pino(
+        new Writable({
+          write(chunk: Buffer, _enc, done) {
+            lines.push(chunk.toString('utf8'));
+            done();
+          },
+        }),
+      ),
+    });
+    await broken.ready();
+    try {
+      const answer = await broken.inject({
+        url: `/v1/agents/${agentA}/executions`,
+        headers: { authorization: `Bearer ${tokens.read}` },
+      });
+      expect(answer.statusCode).toBe(500);
+      expect(answer.json()).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+      const logged = lines.map((l) => JSON.parse(l) as { err?: { type?: string; code?: string } });
+      expect(logged.some((l) => l.err?.type === 'QueryApiError' && l.err.code === 'INTERNAL')).toBe(
+        true,
+      );
+    } finally {
+      await broken.close();
+    }
   });
 
   it('answers 500 INTERNAL without internals when a query fails unexpectedly', async () => {

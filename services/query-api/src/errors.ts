@@ -1,11 +1,8 @@
-/** Codes of the API's one error body, `{ "error": { "code", "message" } }`. */
-export type QueryApiErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'INVALID_CURSOR'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'INTERNAL';
+import type { ApiErrorCode } from '@lineage/contract';
+import { LineageError } from '@lineage/protocol';
+
+/** Codes of the API's one error body, `{ "error": { "code", "message" } }` (declared in `@lineage/contract`). */
+export type QueryApiErrorCode = ApiErrorCode;
 
 /** The HTTP status each code is answered with. */
 export const STATUS_OF: Readonly<Record<QueryApiErrorCode, number>> = {
@@ -17,14 +14,8 @@ export const STATUS_OF: Readonly<Record<QueryApiErrorCode, number>> = {
   INTERNAL: 500,
 };
 
-/** An error the API answers with its own code (auth failures, bad arguments to token functions). */
-export class QueryApiError extends Error {
-  constructor(
-    readonly code: QueryApiErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'QueryApiError';
-  }
-}
+/**
+ * An error the API answers with its own code (auth failures, bad arguments to token functions, a
+ * response that does not match its schema: INTERNAL, whose message is logged, never sent).
+ */
+export class QueryApiError extends LineageError<QueryApiErrorCode> {}

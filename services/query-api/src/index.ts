@@ -9,9 +9,8 @@ export {
   SCOPES,
 } from './tokens.js';
 export type { CreatedToken, Scope, TokenInfo } from './tokens.js';
-export { openApiDocument } from './openapi.js';
 export { readPolicies } from './policies.js';
 export { readReleases } from './releases.js';
-export { BUNDLE_MEDIA_TYPE } from './routes.js';
+export { BUNDLE_MEDIA_TYPE } from '@lineage/protocol';
 export { QueryApiError } from './errors.js';
 export type { QueryApiErrorCode } from './errors.js';

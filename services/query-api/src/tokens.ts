@@ -1,11 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import { qualifiedName, quoteSchema } from '@lineage/store';
+import { API_SCOPES } from '@lineage/contract';
+import type { ApiScope } from '@lineage/contract';
+import { PROJECTION_MIGRATIONS, TABLES } from '@lineage/projection';
+import type { ApiTokenRow } from '@lineage/projection';
+import { migrate, qualifiedName } from '@lineage/store';
 import { QueryApiError } from './errors.js';
 
 /** What a token may do: `read` every lineage query, `export` evidence bundles. */
-export type Scope = 'read' | 'export';
-export const SCOPES: readonly Scope[] = ['read', 'export'];
+export type Scope = ApiScope;
+export const SCOPES: readonly Scope[] = API_SCOPES;
+const TOKENS = TABLES.apiTokens;
 
 /** A token as the API knows it after authentication; never holds the raw token. */
 export interface TokenInfo {
@@ -30,37 +35,12 @@ export function hashToken(token: string): string {
 }
 
 /**
- * Creates `<schema>.api_tokens` (and the schema) if missing. Not a `migrate()` migration: the store's
- * migrations table is per schema and holds the projector's versions, so a second migration list there
- * would diverge. Concurrent callers serialize on a transaction-level advisory lock.
- * @throws StoreError INVALID_IDENTIFIER for a bad schema name.
+ * Brings `schema` up to the projection's migrations, which create `api_tokens` (and the schema).
+ * Concurrent callers serialize on the migration runner's lock.
+ * @throws StoreError INVALID_IDENTIFIER for a bad schema name, or a migration failure.
  */
 export async function ensureTokensTable(pool: Pool, schema: string): Promise<void> {
-  const quoted = quoteSchema(schema);
-  const table = qualifiedName(schema, 'api_tokens');
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}.api_tokens`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
-      token_hash text PRIMARY KEY,
-      name text NOT NULL,
-      scopes text[] NOT NULL,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      revoked_at timestamptz
-    )`);
-    // A name identifies one live token, so `lineage tokens revoke <name>` is unambiguous.
-    await client.query(
-      `CREATE UNIQUE INDEX IF NOT EXISTS api_tokens_live_name ON ${table} (name) WHERE revoked_at IS NULL`,
-    );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await migrate(pool, schema, PROJECTION_MIGRATIONS);
 }
 
 /** Parses a comma-separated scope list (`read,export`). @throws QueryApiError INVALID_ARGUMENT. */
@@ -99,8 +79,8 @@ export async function createToken(
   const token = randomBytes(32).toString('base64url');
   const tokenHash = hashToken(token);
   try {
-    const { rows } = await pool.query<{ created_at: Date }>(
-      `INSERT INTO ${qualifiedName(schema, 'api_tokens')} (token_hash, name, scopes) VALUES ($1, $2, $3) RETURNING created_at`,
+    const { rows } = await pool.query<Pick<ApiTokenRow, 'created_at'>>(
+      `INSERT INTO ${qualifiedName(schema, TOKENS)} (token_hash, name, scopes) VALUES ($1, $2, $3) RETURNING created_at`,
       [tokenHash, options.name, scopes],
     );
     return {
@@ -127,7 +107,7 @@ export async function createToken(
 export async function revokeToken(pool: Pool, schema: string, name: string): Promise<number> {
   await ensureTokensTable(pool, schema);
   const { rowCount } = await pool.query(
-    `UPDATE ${qualifiedName(schema, 'api_tokens')} SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL`,
+    `UPDATE ${qualifiedName(schema, TOKENS)} SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL`,
     [name],
   );
   return rowCount ?? 0;
@@ -143,8 +123,8 @@ export async function lookupToken(
   token: string,
 ): Promise<TokenInfo | undefined> {
   if (!TOKEN_SHAPE.test(token)) return undefined;
-  const { rows } = await pool.query<{ name: string; scopes: string[] }>(
-    `SELECT name, scopes FROM ${qualifiedName(schema, 'api_tokens')} WHERE token_hash = $1 AND revoked_at IS NULL`,
+  const { rows } = await pool.query<Pick<ApiTokenRow, 'name' | 'scopes'>>(
+    `SELECT name, scopes FROM ${qualifiedName(schema, TOKENS)} WHERE token_hash = $1 AND revoked_at IS NULL`,
     [hashToken(token)],
   );
   const row = rows[0];

@@ -1,15 +1,33 @@
 import type { Migration } from '@lineage/store';
 
 /**
- * The projector's tables. `executions` holds one row per attestation on the ledger (an execution has
- * several when overridden or replayed); `lineage_edges` holds the parent links of decisions;
- * `policies` holds the policy documents of the policies topic by hash; `checkpoints` holds the
- * signed checkpoints of the checkpoints topic. `partition`/`offset` say
- * where in its topic a row came from.
+ * The version each migration brings a projection schema to. Never renumber one: a schema records the
+ * versions applied to it. Readers state the version they need (e.g. `QUERYABLE_VERSION`).
  */
-export const PROJECTOR_MIGRATIONS: readonly Migration[] = [
+export const MIGRATION = {
+  /** `executions` and `lineage_edges`. */
+  EXECUTIONS: 1,
+  /** The indexes of the lineage walks and replay listings. */
+  QUERY_INDEXES: 2,
+  /** Override, approver and authority columns of `executions`; the `policies` table. */
+  OVERRIDES_AUTHORITY_POLICIES: 3,
+  /** The `checkpoints` table. */
+  CHECKPOINTS: 4,
+  /** The query API's `api_tokens` table. */
+  API_TOKENS: 5,
+} as const;
+
+/**
+ * The projection's tables (see `TABLES`). `executions` holds one row per attestation on the ledger (an
+ * execution has several when overridden or replayed); `lineage_edges` holds the parent links of
+ * decisions; `policies` holds the policy documents of the policies topic by hash; `checkpoints` holds
+ * the signed checkpoints of the checkpoints topic; `api_tokens` the query API's tokens.
+ * `partition`/`offset` say where in its topic a row came from. SQL here is history: a table name
+ * written in a migration stays as it was applied.
+ */
+export const PROJECTION_MIGRATIONS: readonly Migration[] = [
   {
-    version: 1,
+    version: MIGRATION.EXECUTIONS,
     name: 'executions and lineage edges',
     sql: (s) => `
       CREATE TABLE ${s}.executions (
@@ -43,7 +61,7 @@ export const PROJECTOR_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 2,
+    version: MIGRATION.QUERY_INDEXES,
     name: 'query indexes',
     // The query package's walks and replay indexes: children of a node (descendants, blast radius),
     // and one index per replay listing, ordered like its keyset pages (issued_at, attestation_digest).
@@ -56,7 +74,7 @@ export const PROJECTOR_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 3,
+    version: MIGRATION.OVERRIDES_AUTHORITY_POLICIES,
     name: 'overrides, authority and policies',
     // Per attestation: the pending decision an override or override_rejection answers (`overrides`),
     // its resolution's approver and verdict, and the authority it decided under (root grant digest,
@@ -116,7 +134,7 @@ export const PROJECTOR_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 4,
+    version: MIGRATION.CHECKPOINTS,
     name: 'checkpoints',
     // `checkpoints` is the projection of the checkpoints topic: one row per record (a signed C2SP
     // checkpoint note of one attestation partition), keyed by its position in that topic.
@@ -134,6 +152,24 @@ export const PROJECTOR_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX checkpoints_attestation_partition
         ON ${s}.checkpoints (attestation_partition, size);
+    `,
+  },
+  {
+    version: MIGRATION.API_TOKENS,
+    name: 'api tokens',
+    // The query API's bearer tokens, stored as SHA-256 hex only. Before this version the API created
+    // the table itself, hence IF NOT EXISTS: a schema that already holds it keeps its tokens.
+    // A name identifies one live token, so `lineage tokens revoke <name>` is unambiguous.
+    sql: (s) => `
+      CREATE TABLE IF NOT EXISTS ${s}.api_tokens (
+        token_hash text PRIMARY KEY,
+        name text NOT NULL,
+        scopes text[] NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        revoked_at timestamptz
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS api_tokens_live_name ON ${s}.api_tokens (name)
+        WHERE revoked_at IS NULL;
     `,
   },
 ];
