@@ -1,5 +1,5 @@
 import { attestationDigest, fromDsse, parseStatement, ProtocolError } from '@lineage/protocol';
-import type { Digest, Statement } from '@lineage/protocol';
+import type { Digest, RawEnvelope, Statement } from '@lineage/protocol';
 import { OpenLineageError } from './errors.js';
 
 /** An attestation read for mapping: its statement and its digest. */
@@ -16,9 +16,25 @@ export interface Attested {
  * @throws OpenLineageError ATTESTATION_MALFORMED.
  */
 export function readAttestation(envelope: unknown): Attested {
+  return malformedAs(() => readEnvelope(fromDsse(envelope)));
+}
+
+/**
+ * Reads a decoded envelope (as the attestations topic's Avro record carries it) into its statement
+ * and digest; like {@link readAttestation}, it checks the shape, not the signature.
+ * @throws OpenLineageError ATTESTATION_MALFORMED.
+ */
+export function readEnvelope(envelope: RawEnvelope): Attested {
+  return malformedAs(() => ({
+    statement: parseStatement(envelope.payload),
+    digest: attestationDigest(envelope),
+  }));
+}
+
+// Protocol errors (attacker-controlled bytes) become this package's typed error; others propagate.
+function malformedAs<T>(read: () => T): T {
   try {
-    const raw = fromDsse(envelope);
-    return { statement: parseStatement(raw.payload), digest: attestationDigest(raw) };
+    return read();
   } catch (cause) {
     if (!(cause instanceof ProtocolError)) throw cause;
     throw new OpenLineageError('ATTESTATION_MALFORMED', `${cause.code}: ${cause.message}`, {

@@ -1,4 +1,4 @@
-export { readAttestation } from './attestation.js';
+export { readAttestation, readEnvelope } from './attestation.js';
 export type { Attested } from './attestation.js';
 export { EventMapper, encodeEvent, eventTypeOf } from './event.js';
 export type { MappingOptions } from './event.js';
