@@ -93,6 +93,23 @@ describe('EventMapper', () => {
     expect(codeOf(() => mapper.map(child))).toBe('RUN_UNKNOWN');
   });
 
+  it('names the claimed parents of a denial by run and digest only, without waiting for them', () => {
+    const denial = attestations.find(
+      (a) => predicate(a).decision === 'deny' && predicate(a).parents.length > 0,
+    )!;
+    const mapper = new EventMapper({ ledger: topic });
+    expect(mapper.missing(denial)).toBeNull();
+    const e = mapper.map(denial);
+    expect(e.run.facets.parent).toBeUndefined();
+    expect(e.run.facets.lineage_parents?.parents).toEqual(
+      predicate(denial).parents.map((p) => ({
+        run: { runId: p.execution_id },
+        attestation: p.attestation,
+      })),
+    );
+    expect(encodeEvent(e)).toBe(encodeEvent(mapperOf(attestations).map(denial)));
+  });
+
   it('lists the resource as an input of allowed runs only', () => {
     const mapper = mapperOf(attestations);
     for (const a of attestations) {

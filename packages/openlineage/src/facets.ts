@@ -1,5 +1,6 @@
 import { checkpointOrigin, PREDICATE_TYPE } from '@lineage/protocol';
 import type { Attested } from './attestation.js';
+import { namesEstablishedParents } from './graph.js';
 import type { RunGraph } from './graph.js';
 import {
   ATTESTATION_FACET_SCHEMA_URL,
@@ -57,7 +58,7 @@ export function attestationFacet(
 
 /**
  * The standard `parent` run facet: the first parent (the spec has room for one) and the root of
- * the first-parent chain. Null at a root.
+ * the first-parent chain. Null at a root, and for a denial (whose parents are only claimed).
  * @throws OpenLineageError RUN_UNKNOWN.
  */
 export function parentFacet(
@@ -66,7 +67,7 @@ export function parentFacet(
   producer: string,
 ): ParentRunFacet | null {
   const first = statement.predicate.parents[0];
-  if (first === undefined) return null;
+  if (first === undefined || !namesEstablishedParents(statement.predicate)) return null;
   const parent = graph.run(first.execution_id);
   const root = graph.root(first.execution_id);
   return {
@@ -80,7 +81,8 @@ export function parentFacet(
 
 /**
  * The `lineage_parents` run facet: every parent in the attestation's order, with the digest of
- * the parent attestation it relied on. Null at a root.
+ * the parent attestation it relied on, and its job when the parent is established (a denial names
+ * the runs its intent claimed, without jobs). Null at a root.
  * @throws OpenLineageError RUN_UNKNOWN.
  */
 export function parentsFacet(
@@ -90,10 +92,12 @@ export function parentsFacet(
 ): LineageParentsRunFacet | null {
   const parents = statement.predicate.parents;
   if (parents.length === 0) return null;
+  const established = namesEstablishedParents(statement.predicate);
   return {
     _producer: producer,
     _schemaURL: PARENTS_FACET_SCHEMA_URL,
     parents: parents.map((ref) => {
+      if (!established) return { run: { runId: ref.execution_id }, attestation: ref.attestation };
       const run = graph.run(ref.execution_id);
       return { run: { runId: run.runId }, job: { ...run.job }, attestation: ref.attestation };
     }),

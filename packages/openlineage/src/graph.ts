@@ -1,3 +1,4 @@
+import type { Predicate } from '@lineage/protocol';
 import type { Attested } from './attestation.js';
 import { OpenLineageError } from './errors.js';
 import { jobOf, runIdOf } from './names.js';
@@ -43,12 +44,13 @@ export class RunGraph {
 
   /**
    * The first execution the event of `attested` needs and this graph lacks (its own decision for
-   * a later attestation of an id, each parent, and each first-parent ancestor up to the root), or
-   * null when the event can be built.
+   * a later attestation of an id, each established parent, and each first-parent ancestor up to the
+   * root), or null when the event can be built.
    */
   missing({ statement }: Attested): string | null {
     const p = statement.predicate;
     if (p.kind !== 'decision' && !this.nodes.has(p.execution_id)) return p.execution_id;
+    if (!namesEstablishedParents(p)) return null;
     for (const parent of p.parents) {
       const gap = this.gapToRoot(parent.execution_id);
       if (gap !== null) return gap;
@@ -91,6 +93,17 @@ export class RunGraph {
     }
     return null;
   }
+}
+
+/**
+ * Whether an attestation's parents are on the ledger. Governance checked the parents of every
+ * allowed or held decision (and an override or its refusal repeats those); a denied decision names
+ * the parents its intent claimed — possibly missing or forged — and a replay rejection names none.
+ * Only established parents are resolved to jobs, so an event never waits for a parent that may never
+ * come, and never depends on when it was sent.
+ */
+export function namesEstablishedParents(p: Pick<Predicate, 'kind' | 'decision'>): boolean {
+  return !(p.kind === 'decision' && p.decision === 'deny') && p.kind !== 'replay_rejection';
 }
 
 function unknown(executionId: string): OpenLineageError {

@@ -30,7 +30,8 @@ export interface ParentRunFacet extends BaseFacet {
 
 /** Our `lineage_parents` run facet: every parent, in the attestation's order. */
 export interface LineageParentsRunFacet extends BaseFacet {
-  parents: { run: { runId: string }; job: JobRef; attestation: Digest }[];
+  /** `job` is absent for the parents a denial names: only claimed, perhaps not on the ledger. */
+  parents: { run: { runId: string }; job?: JobRef; attestation: Digest }[];
 }
 
 /** Our `lineage_attestation` run facet: the signed attestation behind the event. */
