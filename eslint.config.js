@@ -47,7 +47,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/protocol/src/**/*.ts', 'packages/policy/src/**/*.ts'],
+    files: [
+      'packages/protocol/src/**/*.ts',
+      'packages/policy/src/**/*.ts',
+      'packages/openlineage/src/**/*.ts',
+    ],
     // Tests and their fixtures may use node (to cross-check against node:crypto and openssl).
     ignores: ['**/*.test.ts', '**/__fixtures__/**'],
     rules: {

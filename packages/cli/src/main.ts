@@ -4,6 +4,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerGrant } from './commands/grant.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLog } from './commands/log.js';
+import { registerOpenLineage } from './commands/openlineage.js';
 import { registerOverride } from './commands/override.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerProjections } from './commands/projections.js';
@@ -28,6 +29,7 @@ registerReplay(program);
 registerRuntime(program);
 registerPolicy(program);
 registerProjections(program);
+registerOpenLineage(program);
 registerTokens(program);
 registerDemo(program);
 
