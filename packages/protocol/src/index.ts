@@ -1,5 +1,5 @@
-export { canonicalize, canonicalBytes, parseCanonical, DEFAULT_LIMITS } from './canonical.js';
-export type { JsonValue, CanonicalLimits } from './canonical.js';
+export { canonicalize, canonicalBytes, parseCanonical, DEFAULT_LIMITS } from './encoding/canonical.js';
+export type { JsonValue, CanonicalLimits } from './encoding/canonical.js';
 export {
   utf8,
   fromUtf8,
@@ -9,24 +9,24 @@ export {
   fromHex,
   concatBytes,
   bytesEqual,
-} from './bytes.js';
-export { sha256Hex, sha256Bytes, digestOf } from './digest.js';
-export { isExecutionId, isDigest, isKeyId, newExecutionId } from './ids.js';
-export type { ExecutionId, Digest, KeyId } from './ids.js';
-export { nobleEd25519, nobleSigner, noblePublicKey, isStrongPublicKey } from './ed25519.js';
-export type { Ed25519Verifier, Signer } from './ed25519.js';
-export { pae, signEnvelope, toDsse, fromDsse } from './dsse.js';
-export type { RawEnvelope, DsseEnvelope } from './dsse.js';
-export { loadTrustStore, keyIdOf, keyUnusableAt, requireKey, KEY_ROLES } from './trust.js';
-export type { KeyRole, TrustedKey, TrustStore, TrustStoreDocument } from './trust.js';
+} from './encoding/bytes.js';
+export { sha256Hex, sha256Bytes, digestOf } from './encoding/digest.js';
+export { isExecutionId, isDigest, isKeyId, newExecutionId } from './records/ids.js';
+export type { ExecutionId, Digest, KeyId } from './records/ids.js';
+export { nobleEd25519, nobleSigner, noblePublicKey, isStrongPublicKey } from './encoding/ed25519.js';
+export type { Ed25519Verifier, Signer } from './encoding/ed25519.js';
+export { pae, signEnvelope, toDsse, fromDsse } from './encoding/dsse.js';
+export type { RawEnvelope, DsseEnvelope } from './encoding/dsse.js';
+export { loadTrustStore, keyIdOf, keyUnusableAt, requireKey, KEY_ROLES } from './trust/store.js';
+export type { KeyRole, TrustedKey, TrustStore, TrustStoreDocument } from './trust/store.js';
 export {
   parseIntent,
   IntentError,
   INTENT_PAYLOAD_TYPE,
   INTENT_TYPE,
   MAX_PARENTS,
-} from './intent.js';
-export type { IntentBody, ParentRef, RuntimeRef, DependencyRef } from './intent.js';
+} from './records/intent.js';
+export type { IntentBody, ParentRef, RuntimeRef, DependencyRef } from './records/intent.js';
 export {
   buildStatement,
   encodeStatement,
@@ -34,7 +34,7 @@ export {
   ATTESTATION_PAYLOAD_TYPE,
   STATEMENT_TYPE,
   PREDICATE_TYPE,
-} from './statement.js';
+} from './records/statement.js';
 export type {
   Statement,
   Predicate,
@@ -43,9 +43,9 @@ export type {
   AttestationKind,
   Authorization,
   OverrideRef,
-} from './statement.js';
-export { actionMatches, scopeCovers, intersectScopes, parseScope } from './scope.js';
-export type { Scope } from './scope.js';
+} from './records/statement.js';
+export { actionMatches, scopeCovers, intersectScopes, parseScope } from './records/scope.js';
+export type { Scope } from './records/scope.js';
 export {
   parseGrant,
   verifyGrant,
@@ -53,16 +53,16 @@ export {
   GrantError,
   GRANT_PAYLOAD_TYPE,
   GRANT_TYPE,
-} from './grant.js';
-export type { GrantBody, GrantRequest, VerifiedGrant } from './grant.js';
+} from './records/grant.js';
+export type { GrantBody, GrantRequest, VerifiedGrant } from './records/grant.js';
 export {
   parseResolution,
   signResolution,
   ResolutionError,
   RESOLUTION_PAYLOAD_TYPE,
   RESOLUTION_TYPE,
-} from './resolution.js';
-export type { ResolutionBody } from './resolution.js';
+} from './records/resolution.js';
+export type { ResolutionBody } from './records/resolution.js';
 export {
   parseRelease,
   verifyRelease,
@@ -70,19 +70,19 @@ export {
   knownRuntimeHashes,
   RELEASE_PAYLOAD_TYPE,
   RELEASE_TYPE,
-} from './release.js';
-export type { ReleaseBody, ReleasedRuntime } from './release.js';
-export { executionFingerprint } from './fingerprint.js';
-export { attestationLeaf, checkpointOrigin, checkpointKeyName } from './ledgerlog.js';
-export { verifyAttestation, verifyEnvelopeSignature, attestationDigest } from './verify.js';
-export type { VerifyContext, VerifiedAttestation } from './verify.js';
-export { DENY_REASONS, OVERRIDE_REASONS, DEAD_LETTER_REASONS } from './reasons.js';
-export type { DenyReason, OverrideReason, DeadLetterReason } from './reasons.js';
+} from './records/release.js';
+export type { ReleaseBody, ReleasedRuntime } from './records/release.js';
+export { executionFingerprint } from './records/fingerprint.js';
+export { attestationLeaf, checkpointOrigin, checkpointKeyName } from './log/ledgerlog.js';
+export { verifyAttestation, verifyEnvelopeSignature, attestationDigest } from './verify/attestation.js';
+export type { VerifyContext, VerifiedAttestation } from './verify/attestation.js';
+export { DENY_REASONS, OVERRIDE_REASONS, DEAD_LETTER_REASONS } from './records/reasons.js';
+export type { DenyReason, OverrideReason, DeadLetterReason } from './records/reasons.js';
 export { LineageError, ProtocolError, EncodingError, VerificationError } from './errors.js';
 export type { EncodingErrorCode, VerificationErrorCode } from './errors.js';
-export { buildBundle, verifyBundle, isBundle, BundleError, BUNDLE_MEDIA_TYPE } from './bundle.js';
-export type { EvidenceBundle, BundledPolicy, VerifiedBundle, BundleErrorCode } from './bundle.js';
-export type { IncludedAttestation } from './bundle.js';
+export { buildBundle, verifyBundle, isBundle, BundleError, BUNDLE_MEDIA_TYPE } from './verify/bundle.js';
+export type { EvidenceBundle, BundledPolicy, VerifiedBundle, BundleErrorCode } from './verify/bundle.js';
+export type { IncludedAttestation } from './verify/bundle.js';
 export {
   bundleInclusion,
   checkpointSigners,
@@ -90,14 +90,14 @@ export {
   verifyAttestationInclusion,
   verifyLedgerCheckpoint,
   InclusionError,
-} from './inclusion.js';
+} from './log/inclusion.js';
 export type {
   BundledInclusion,
   InclusionErrorCode,
   InclusionEvidence,
   InclusionProof,
   VerifiedCheckpoint,
-} from './inclusion.js';
+} from './log/inclusion.js';
 export {
   leafHash,
   nodeHash,
@@ -111,8 +111,8 @@ export {
   MerkleError,
   EMPTY_ROOT,
   MERKLE_HASH_SIZE,
-} from './merkle.js';
-export type { MerkleErrorCode } from './merkle.js';
+} from './log/merkle.js';
+export type { MerkleErrorCode } from './log/merkle.js';
 export {
   formatCheckpoint,
   parseCheckpoint,
@@ -124,15 +124,15 @@ export {
   CheckpointError,
   MAX_NOTE_SIGNATURES,
   MAX_NOTE_LENGTH,
-} from './checkpoint.js';
+} from './log/checkpoint.js';
 export type {
   Checkpoint,
   CheckpointErrorCode,
   NoteSignature,
   SignedNote,
   NoteVerifierKey,
-} from './checkpoint.js';
-export { auditLog, LOG_AUDIT_CODES } from './audit.js';
+} from './log/checkpoint.js';
+export { auditLog, LOG_AUDIT_CODES } from './log/audit.js';
 export type {
   LogAuditCode,
   LogAuditInput,
@@ -142,4 +142,4 @@ export type {
   LedgerRecord,
   LedgerPartition,
   CheckpointRecord,
-} from './audit.js';
+} from './log/audit.js';
