@@ -1,14 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual, concatBytes, fromBase64, toBase64, utf8 } from '../encoding/bytes.js';
 import type { Ed25519Verifier, Signer } from '../encoding/ed25519.js';
-import { ProtocolError } from '../errors.js';
-
-/** Why a signed note or checkpoint was rejected. */
-export type CheckpointErrorCode =
-  'MALFORMED_NOTE' | 'MALFORMED_CHECKPOINT' | 'UNKNOWN_KEY' | 'SIGNATURE_INVALID';
-
-/** A C2SP signed note or tlog checkpoint that is malformed or does not verify. */
-export class CheckpointError extends ProtocolError<CheckpointErrorCode> {}
+import { CheckpointError } from '../errors.js';
 
 /** The tree head a checkpoint commits to (c2sp.org/tlog-checkpoint). */
 export interface Checkpoint {

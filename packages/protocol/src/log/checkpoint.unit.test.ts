@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { CheckpointError } from '../errors.js';
 import {
-  CheckpointError,
   formatCheckpoint,
   noteKeyId,
   parseCheckpoint,

@@ -1,28 +1,13 @@
 import { fromBase64, toBase64 } from '../encoding/bytes.js';
 import type { Checkpoint } from './checkpoint.js';
-import { CheckpointError, parseSignedNote, verifyCheckpoint } from './checkpoint.js';
+import { parseSignedNote, verifyCheckpoint } from './checkpoint.js';
 import type { Ed25519Verifier } from '../encoding/ed25519.js';
-import { ProtocolError } from '../errors.js';
+import { CheckpointError, InclusionError, MerkleError } from '../errors.js';
 import type { Digest } from '../records/ids.js';
 import { attestationLeaf, checkpointKeyName, checkpointOrigin } from './ledgerlog.js';
-import { MerkleError, verifyInclusion } from './merkle.js';
+import { verifyInclusion } from './merkle.js';
 import { asArray, asInt, asObject, asString } from '../encoding/shape.js';
 import type { TrustStore } from '../trust/store.js';
-
-/**
- * Why an inclusion proof or the checkpoint it points at was rejected.
- *
- * - `CHECKPOINT_INVALID`: the signed note is malformed, is not signed by a trusted `governance` key
- *   under its checkpoint key name, its signature fails, or its origin is not the proof's partition
- *   of the bundle's ledger.
- * - `INCLUSION_PROOF_INVALID`: the proof is malformed, its position is not the attestation's
- *   (partition, sequence), its index is outside the checkpoint's tree, or the audit path does not
- *   lead from the attestation's leaf to the checkpoint's root.
- */
-export type InclusionErrorCode = 'CHECKPOINT_INVALID' | 'INCLUSION_PROOF_INVALID';
-
-/** An inclusion proof or checkpoint that does not verify. */
-export class InclusionError extends ProtocolError<InclusionErrorCode> {}
 
 /**
  * The JSON form of one attestation's Merkle inclusion proof in an evidence bundle: the leaf at

@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { buildBundle, verifyBundle } from '../verify/bundle.js';
-import type { BundleError, EvidenceBundle } from '../verify/bundle.js';
+import type { EvidenceBundle } from '../verify/bundle.js';
+import type { BundleError } from '../errors.js';
+import { InclusionError } from '../errors.js';
 import { fromBase64, toBase64 } from '../encoding/bytes.js';
 import { formatCheckpoint, signCheckpoint } from './checkpoint.js';
 import { digestOf } from '../encoding/digest.js';
 import { nobleEd25519 } from '../encoding/ed25519.js';
 import type { ExecutionId } from '../records/ids.js';
-import {
-  bundleInclusion,
-  checkpointSigners,
-  InclusionError,
-  verifyLedgerCheckpoint,
-} from './inclusion.js';
+import { bundleInclusion, checkpointSigners, verifyLedgerCheckpoint } from './inclusion.js';
 import type { InclusionEvidence } from './inclusion.js';
 import { checkpointKeyName, checkpointOrigin } from './ledgerlog.js';
 import { inclusionProof, merkleRoot } from './merkle.js';

@@ -1,16 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual } from '../encoding/bytes.js';
-import { ProtocolError } from '../errors.js';
-
-/**
- * Why a Merkle operation refused its arguments. "Does not verify" is never an error: verification
- * functions return false for that, and throw only for arguments no proof could ever satisfy.
- */
-export type MerkleErrorCode =
-  'INVALID_INDEX' | 'INVALID_SIZE' | 'INVALID_HASH' | 'INVALID_PROOF_SHAPE';
-
-/** Malformed arguments to a Merkle tree function (RFC 6962 / RFC 9162). */
-export class MerkleError extends ProtocolError<MerkleErrorCode> {}
+import { MerkleError } from '../errors.js';
 
 /** Length in bytes of every hash in the tree (SHA-256). */
 export const MERKLE_HASH_SIZE = 32;

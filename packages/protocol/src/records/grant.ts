@@ -4,10 +4,9 @@ import { sha256Hex } from '../encoding/digest.js';
 import type { DsseEnvelope, RawEnvelope } from '../encoding/dsse.js';
 import { fromDsse, pae, signEnvelope, toDsse } from '../encoding/dsse.js';
 import type { Ed25519Verifier, Signer } from '../encoding/ed25519.js';
-import { ProtocolError } from '../errors.js';
+import { GrantError } from '../errors.js';
 import { isKeyId } from './ids.js';
 import type { Digest, KeyId } from './ids.js';
-import type { DenyReason } from './reasons.js';
 import type { Scope } from './scope.js';
 import { parseScope, scopeCovers } from './scope.js';
 import { asObject, asString, asTimestamp, onlyKeys } from '../encoding/shape.js';
@@ -33,9 +32,6 @@ export interface GrantBody {
   valid_until: string;
   issued_at: string;
 }
-
-/** Why a grant does not authorize an intent; `code` is the deny reason. */
-export class GrantError extends ProtocolError<DenyReason> {}
 
 const FIELDS = [
   '_type',

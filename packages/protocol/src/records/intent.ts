@@ -1,10 +1,16 @@
 import type { JsonValue } from '../encoding/canonical.js';
 import { parseCanonical } from '../encoding/canonical.js';
-import { ProtocolError } from '../errors.js';
+import { IntentError } from '../errors.js';
 import { isDigest, isExecutionId, isKeyId } from './ids.js';
 import type { Digest, ExecutionId, KeyId } from './ids.js';
-import type { DenyReason } from './reasons.js';
-import { asArray, asNullableString, asObject, asString, asTimestamp, onlyKeys } from '../encoding/shape.js';
+import {
+  asArray,
+  asNullableString,
+  asObject,
+  asString,
+  asTimestamp,
+  onlyKeys,
+} from '../encoding/shape.js';
 
 export const INTENT_PAYLOAD_TYPE = 'application/vnd.lineage.intent.v1+json';
 export const INTENT_TYPE = 'https://lineage.dev/ExecutionIntent/v1';
@@ -44,9 +50,6 @@ export interface IntentBody {
   requested_at: string;
   trace: string | null;
 }
-
-/** An intent that cannot be decided on its content; `code` is the deny reason. */
-export class IntentError extends ProtocolError<DenyReason> {}
 
 const FIELDS = [
   '_type',

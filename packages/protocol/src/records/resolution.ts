@@ -3,10 +3,9 @@ import { canonicalBytes, parseCanonical } from '../encoding/canonical.js';
 import type { RawEnvelope } from '../encoding/dsse.js';
 import { signEnvelope } from '../encoding/dsse.js';
 import type { Signer } from '../encoding/ed25519.js';
-import { ProtocolError } from '../errors.js';
+import { ResolutionError } from '../errors.js';
 import { isDigest, isExecutionId, isKeyId } from './ids.js';
 import type { Digest, ExecutionId, KeyId } from './ids.js';
-import type { DenyReason } from './reasons.js';
 import { asObject, asString, asTimestamp, onlyKeys } from '../encoding/shape.js';
 
 export const RESOLUTION_PAYLOAD_TYPE = 'application/vnd.lineage.override.v1+json';
@@ -26,9 +25,6 @@ export interface ResolutionBody {
   reason: string;
   resolved_at: string;
 }
-
-/** A resolution that cannot be applied; `code` is the refusal reason. */
-export class ResolutionError extends ProtocolError<DenyReason> {}
 
 const FIELDS = [
   '_type',

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, actionMatches, intersectScopes, parseScope, scopeCovers } from '../index.js';
+import {
+  ProtocolError,
+  actionMatches,
+  intersectScopes,
+  parseScope,
+  scopeCovers,
+} from '../index.js';
 import type { Scope } from '../index.js';
 import { errorOf } from '../__fixtures__/attestation.js';
 

@@ -3,7 +3,14 @@ import { sha256Hex } from '../encoding/digest.js';
 import { isStrongPublicKey } from '../encoding/ed25519.js';
 import { VerificationError } from '../errors.js';
 import type { KeyId } from '../records/ids.js';
-import { asArray, asNullableString, asObject, asString, asTimestamp, onlyKeys } from '../encoding/shape.js';
+import {
+  asArray,
+  asNullableString,
+  asObject,
+  asString,
+  asTimestamp,
+  onlyKeys,
+} from '../encoding/shape.js';
 
 /** What a key may sign. */
 export type KeyRole = 'governance' | 'agent' | 'principal' | 'approver' | 'release';

@@ -1,25 +1,25 @@
 import type { JsonValue } from '../encoding/canonical.js';
 import { digestOf } from '../encoding/digest.js';
 import type { DsseEnvelope, RawEnvelope } from '../encoding/dsse.js';
-import { fromDsse, toDsse } from '../encoding/dsse.js';
+import { toDsse } from '../encoding/dsse.js';
 import type { Ed25519Verifier } from '../encoding/ed25519.js';
-import { ProtocolError, VerificationError } from '../errors.js';
-import type { VerificationErrorCode } from '../errors.js';
-import type { Digest } from '../records/ids.js';
 import { asArray, asObject, asString } from '../encoding/shape.js';
+import { BundleError } from '../errors.js';
+import type { BundledInclusion, InclusionProof } from '../log/inclusion.js';
+import type { Digest } from '../records/ids.js';
 import type { TrustStore, TrustedKey } from '../trust/store.js';
 import { loadTrustStore } from '../trust/store.js';
-import { knownRuntimeHashes, verifyRelease } from '../records/release.js';
-import type { BundledInclusion, InclusionProof, VerifiedCheckpoint } from '../log/inclusion.js';
-import {
-  InclusionError,
-  parseInclusionProof,
-  verifyAttestationInclusion,
-  verifyLedgerCheckpoint,
-} from '../log/inclusion.js';
-import { MAX_NOTE_LENGTH } from '../log/checkpoint.js';
-import { verifyAttestation, verifyEnvelopeSignature } from './attestation.js';
 import type { VerifiedAttestation } from './attestation.js';
+import {
+  checkAncestry,
+  checkIntentSignatures,
+  checkPolicies,
+  settledExecution,
+  trustFor,
+  verifyAttestations,
+  verifyReleases,
+} from './bundle-checks.js';
+import { verifyProofs } from './bundle-proofs.js';
 
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.lineage.bundle.v1+json';
 
@@ -45,31 +45,6 @@ export interface EvidenceBundle {
   checkpoints?: string[];
   /** Merkle inclusion proofs of attestations against `checkpoints`; at most one per attestation. */
   proofs?: InclusionProof[];
-}
-
-export type BundleErrorCode =
-  | 'BUNDLE_MALFORMED'
-  | 'BUNDLE_TARGET_MISSING'
-  | 'ANCESTOR_MISSING'
-  | 'ANCESTOR_NOT_ALLOWED'
-  | 'POLICY_MISSING'
-  | 'POLICY_HASH_MISMATCH'
-  | 'KEY_MISMATCH'
-  | 'INTENT_SIGNATURE_INVALID'
-  | 'RELEASE_INVALID'
-  | 'CHECKPOINT_INVALID'
-  | 'INCLUSION_PROOF_INVALID';
-
-/** A bundle that does not prove what it claims; `executionId` names the offending execution. */
-export class BundleError extends ProtocolError<BundleErrorCode | VerificationErrorCode> {
-  constructor(
-    code: BundleErrorCode | VerificationErrorCode,
-    message: string,
-    readonly executionId: string | null,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, options);
-  }
 }
 
 /** A verified attestation, and whether the bundle proves it is on the ledger. */
@@ -149,8 +124,46 @@ export function verifyBundle(
   value: unknown,
   ctx: { ed25519: Ed25519Verifier; trust?: TrustStore },
 ): VerifiedBundle {
-  const fail = (what: string) => new BundleError('BUNDLE_MALFORMED', what, null);
+  const { ed25519 } = ctx;
   // The bundle must have the documented shape.
+  const bundle = readBundle(value);
+  // With an outside trust store, every bundled key must be the very key it names there.
+  const trust = trustFor(bundle.keys, ctx.trust);
+  // Every bundled release must be signed by a trusted release key; together they name the known runtimes.
+  const knownRuntimes = verifyReleases(bundle.fields.releases, { trust, ed25519 });
+  // Every attestation must verify on its own.
+  const { verified, payloads } = verifyAttestations(bundle.envelopes, {
+    trust,
+    ed25519,
+    knownRuntimes,
+  });
+  const byDigest = new Map(verified.map((v) => [v.digest, v]));
+  // The execution the bundle is for must be decided in it; an override of it settles it.
+  const { decision, head } = settledExecution(verified, bundle.target);
+  // Every ancestor link must be present, and an allowed execution may only descend from allowed ones.
+  checkAncestry(head, byDigest);
+  // An allowed execution's embedded intent must carry a valid signature by the agent it names.
+  checkIntentSignatures(verified, { trust, ed25519 });
+  // Each pinned policy must be bundled, and the document must hash to the pinned hash.
+  checkPolicies(verified, bundle.policies);
+  // Each inclusion proof must lead from its attestation to a checkpoint signed for its partition.
+  const proven = verifyProofs(bundle.fields, byDigest, payloads, { trust, ed25519 });
+  return verdict(verified, { decision, head }, proven);
+}
+
+/** The parts of a bundle read before any signature is checked. */
+interface BundleParts {
+  /** The bundle object itself, for the optional fields read later (releases, inclusion proofs). */
+  fields: Record<string, unknown>;
+  target: string;
+  envelopes: unknown[];
+  policies: Map<string, JsonValue>;
+  keys: TrustStore;
+}
+
+// Attacker-controlled: every field is shape-checked, and a malformed one is BUNDLE_MALFORMED.
+function readBundle(value: unknown): BundleParts {
+  const fail = (what: string) => new BundleError('BUNDLE_MALFORMED', what, null);
   const o = asObject(value, 'bundle', fail);
   if (o.mediaType !== BUNDLE_MEDIA_TYPE) throw fail(`mediaType is not ${BUNDLE_MEDIA_TYPE}`);
   const target = asString(o.execution_id, 'execution_id', fail, 256);
@@ -160,259 +173,32 @@ export function verifyBundle(
     const po = asObject(p, 'policy', fail);
     policies.set(asString(po.hash, 'policy.hash', fail, 64), po.document as JsonValue);
   }
-  let bundledTrust: TrustStore;
+  let keys: TrustStore;
   try {
-    bundledTrust = loadTrustStore({ version: 1, keys: o.keys });
+    keys = loadTrustStore({ version: 1, keys: o.keys });
   } catch (e) {
     throw new BundleError('BUNDLE_MALFORMED', `keys: ${(e as Error).message}`, null, { cause: e });
   }
-  // With an outside trust store, every bundled key must be the very key it names there.
-  if (ctx.trust) {
-    for (const k of bundledTrust.document.keys) {
-      const known = ctx.trust.get(k.keyid);
-      if (!known || known.key.public_key !== k.public_key) {
-        throw new BundleError(
-          'KEY_MISMATCH',
-          `bundled key ${k.keyid} is not in the trust store`,
-          null,
-        );
-      }
-    }
-  }
-  const trust = ctx.trust ?? bundledTrust;
+  return { fields: o, target, envelopes, policies, keys };
+}
 
-  // Every bundled release must be signed by a trusted release key; together they name the known runtimes.
-  const releases = o.releases === undefined ? [] : asArray(o.releases, 'releases', fail, 100);
-  const knownRuntimes = knownRuntimeHashes(
-    releases.map((r) => {
-      try {
-        return verifyRelease(fromDsse(r), { trust, ed25519: ctx.ed25519 });
-      } catch (error) {
-        if (!(error instanceof ProtocolError)) throw error;
-        throw new BundleError('RELEASE_INVALID', `release: ${error.message}`, null, {
-          cause: error,
-        });
-      }
-    }),
-  );
-
-  // Every attestation must verify on its own.
-  const payloads = new Map<string, Uint8Array>();
-  const verified: VerifiedAttestation[] = envelopes.map((e) => {
-    let env: RawEnvelope;
-    try {
-      env = fromDsse(e);
-      const v = verifyAttestation(env, { trust, ed25519: ctx.ed25519, knownRuntimes });
-      payloads.set(v.digest, env.payload);
-      return v;
-    } catch (error) {
-      if (error instanceof VerificationError) {
-        throw new BundleError(error.code, error.message, executionIdOf(e), { cause: error });
-      }
-      throw error;
-    }
-  });
-  const byDigest = new Map(verified.map((v) => [v.digest, v]));
-
-  // The execution the bundle is for must be decided in it; an override of it settles it.
-  const decision = verified.find(
-    (v) => v.predicate.execution_id === target && v.predicate.kind === 'decision',
-  );
-  if (!decision)
-    throw new BundleError(
-      'BUNDLE_TARGET_MISSING',
-      `no decision for ${target} in the bundle`,
-      target,
-    );
-  const head =
-    verified.find(
-      (v) => v.predicate.kind === 'override' && v.predicate.override?.pending === decision.digest,
-    ) ?? decision;
-
-  // Every ancestor link must be present, and an allowed execution may only descend from allowed
-  // ones; an override must have its pending decision beside it.
-  const pending = [head];
-  const seen = new Set<string>([head.digest]);
-  while (pending.length > 0) {
-    const v = pending.pop()!;
-    const ref = v.predicate.override;
-    if (v.predicate.kind === 'override' && ref) {
-      const answered = byDigest.get(ref.pending);
-      if (
-        !answered ||
-        answered.predicate.execution_id !== v.predicate.execution_id ||
-        answered.predicate.decision !== 'pending_override'
-      ) {
-        throw new BundleError(
-          'ANCESTOR_MISSING',
-          `the pending decision ${v.predicate.execution_id} overrides is not in the bundle`,
-          v.predicate.execution_id,
-        );
-      }
-      if (!seen.has(answered.digest)) {
-        seen.add(answered.digest);
-        pending.push(answered);
-      }
-    }
-    for (const ref of v.predicate.parents) {
-      const parent = byDigest.get(ref.attestation);
-      if (!parent || parent.predicate.execution_id !== ref.execution_id) {
-        throw new BundleError(
-          'ANCESTOR_MISSING',
-          `parent ${ref.execution_id} of ${v.predicate.execution_id} is not in the bundle`,
-          v.predicate.execution_id,
-        );
-      }
-      if (v.predicate.decision === 'allow' && parent.predicate.decision !== 'allow') {
-        throw new BundleError(
-          'ANCESTOR_NOT_ALLOWED',
-          `parent ${ref.execution_id} was not allowed`,
-          ref.execution_id,
-        );
-      }
-      if (!seen.has(parent.digest)) {
-        seen.add(parent.digest);
-        pending.push(parent);
-      }
-    }
-  }
-
-  // An allowed execution's embedded intent must carry a valid signature by the agent it names.
-  for (const v of verified) {
-    const { predicate } = v;
-    if (predicate.decision !== 'allow' || predicate.intent === null) continue;
-    try {
-      const intent = fromDsse(predicate.intent);
-      const signer = verifyEnvelopeSignature(intent, 'agent', trust, ctx.ed25519);
-      if (signer.keyid !== predicate.agent)
-        throw new VerificationError('KEY_ROLE_MISMATCH', 'intent signed by another agent');
-    } catch (error) {
-      if (!(error instanceof VerificationError)) throw error;
-      throw new BundleError(
-        'INTENT_SIGNATURE_INVALID',
-        `the intent of ${predicate.execution_id}: ${error.message}`,
-        predicate.execution_id,
-        { cause: error },
-      );
-    }
-  }
-
-  // Each pinned policy must be bundled, and the document must hash to the pinned hash.
-  for (const v of verified) {
-    const doc = policies.get(v.predicate.policy.hash);
-    if (doc === undefined)
-      throw new BundleError(
-        'POLICY_MISSING',
-        `policy ${v.predicate.policy.hash} is not bundled`,
-        v.predicate.execution_id,
-      );
-    let hash: string;
-    try {
-      hash = digestOf(doc);
-    } catch {
-      hash = '';
-    }
-    if (hash !== v.predicate.policy.hash) {
-      throw new BundleError(
-        'POLICY_HASH_MISMATCH',
-        `bundled policy does not hash to ${v.predicate.policy.hash}`,
-        v.predicate.execution_id,
-      );
-    }
-  }
-
-  const proven = verifyProofs(o, byDigest, payloads, { trust, ed25519: ctx.ed25519 });
+// Marks each attestation with whether a proof included it, and names the target and its decision.
+function verdict(
+  verified: readonly VerifiedAttestation[],
+  settled: { decision: VerifiedAttestation; head: VerifiedAttestation },
+  proven: ReadonlySet<string>,
+): VerifiedBundle {
   const mark = (v: VerifiedAttestation): IncludedAttestation => ({
     ...v,
     included: proven.has(v.digest),
   });
   const attestations = verified.map(mark);
-  const byDigestMarked = new Map(attestations.map((v) => [v.digest, v]));
+  const byDigest = new Map(attestations.map((v) => [v.digest, v]));
   return {
-    target: byDigestMarked.get(head.digest) ?? mark(head),
-    decision: byDigestMarked.get(decision.digest) ?? mark(decision),
+    target: byDigest.get(settled.head.digest) ?? mark(settled.head),
+    decision: byDigest.get(settled.decision.digest) ?? mark(settled.decision),
     attestations,
     runtimeVerified: verified.every((v) => v.runtimeVerified),
     included: attestations.every((v) => v.included),
   };
-}
-
-/** Verifies the bundle's inclusion proofs; returns the digests of the attestations they prove. */
-function verifyProofs(
-  o: Record<string, unknown>,
-  byDigest: ReadonlyMap<string, VerifiedAttestation>,
-  payloads: ReadonlyMap<string, Uint8Array>,
-  ctx: { trust: TrustStore; ed25519: Ed25519Verifier },
-): Set<string> {
-  const proven = new Set<string>();
-  if (o.proofs === undefined && o.checkpoints === undefined && o.ledger === undefined)
-    return proven;
-  const fail = (what: string) => new BundleError('BUNDLE_MALFORMED', what, null);
-  // Proofs need the ledger's name and the checkpoint notes they point at.
-  const ledger = asString(o.ledger, 'ledger', fail, 1024);
-  const notes = asArray(o.checkpoints, 'checkpoints', fail, 100_000).map((n) =>
-    asString(n, 'checkpoint', fail, MAX_NOTE_LENGTH),
-  );
-  const raw = asArray(o.proofs, 'proofs', fail, 100_000);
-  const checked = new Map<string, VerifiedCheckpoint>();
-  for (const value of raw) {
-    let proof: InclusionProof | undefined;
-    let executionId: string | null = null;
-    try {
-      proof = parseInclusionProof(value);
-      // The proof must be for an attestation of the bundle, and the only one for it.
-      const v = byDigest.get(proof.attestation);
-      if (!v)
-        throw new InclusionError(
-          'INCLUSION_PROOF_INVALID',
-          `proof for ${proof.attestation}, which is not in the bundle`,
-        );
-      executionId = v.predicate.execution_id;
-      if (proven.has(v.digest)) throw fail(`two proofs for attestation ${v.digest}`);
-      // The proof must be for the attestation's own partition and sequence.
-      if (proof.partition !== v.predicate.partition || proof.index !== v.predicate.sequence)
-        throw new InclusionError(
-          'INCLUSION_PROOF_INVALID',
-          `proof is for ${proof.partition}/${proof.index}, the attestation is at ` +
-            `${v.predicate.partition}/${v.predicate.sequence}`,
-        );
-      // The proof must point at a bundled checkpoint.
-      const note = notes[proof.checkpoint];
-      if (note === undefined)
-        throw new InclusionError(
-          'INCLUSION_PROOF_INVALID',
-          `checkpoint ${proof.checkpoint} is not in the bundle`,
-        );
-      // The checkpoint must be signed by a trusted governance key for this partition of the ledger.
-      const memo = `${proof.checkpoint}/${proof.partition}`;
-      let checkpoint = checked.get(memo);
-      if (!checkpoint) {
-        checkpoint = verifyLedgerCheckpoint(note, ledger, proof.partition, ctx);
-        checked.set(memo, checkpoint);
-      }
-      // The attestation's leaf must be in the checkpoint's tree at its own position.
-      verifyAttestationInclusion(payloads.get(v.digest)!, v.predicate, proof, checkpoint);
-      proven.add(v.digest);
-    } catch (error) {
-      if (error instanceof InclusionError)
-        throw new BundleError(error.code, error.message, executionId, { cause: error });
-      throw error;
-    }
-  }
-  return proven;
-}
-
-function executionIdOf(envelope: unknown): string | null {
-  try {
-    return verifyFreeExecutionId(fromDsse(envelope));
-  } catch {
-    return null;
-  }
-}
-
-// Best effort, unverified: only used to name the execution in an error message.
-function verifyFreeExecutionId(env: RawEnvelope): string | null {
-  const text = new TextDecoder().decode(env.payload);
-  const m = /"execution_id":"([^"]{1,128})"/.exec(text);
-  return m ? m[1]! : null;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_MEDIA_TYPE, buildBundle, verifyBundle } from './bundle.js';
-import type { BundleError, EvidenceBundle } from './bundle.js';
+import type { EvidenceBundle } from './bundle.js';
+import type { BundleError } from '../errors.js';
 import { digestOf } from '../encoding/digest.js';
 import { toDsse } from '../encoding/dsse.js';
 import { nobleEd25519 } from '../encoding/ed25519.js';
