@@ -37,7 +37,8 @@ export type {
   InclusionProof,
   VerifiedCheckpoint,
 } from './inclusion.js';
-export { auditLog, LOG_AUDIT_CODES } from './audit.js';
+export { auditLog } from './audit.js';
+export { LOG_AUDIT_CODES } from './audit-report.js';
 export type {
   LogAuditCode,
   LogAuditInput,
@@ -47,4 +48,4 @@ export type {
   LedgerRecord,
   LedgerPartition,
   CheckpointRecord,
-} from './audit.js';
+} from './audit-report.js';

@@ -1,7 +1,13 @@
 export { isExecutionId, isDigest, isKeyId, newExecutionId } from './ids.js';
 export type { ExecutionId, Digest, KeyId } from './ids.js';
 export { DENY_REASONS, OVERRIDE_REASONS, DEAD_LETTER_REASONS } from './reasons.js';
-export type { DenyReason, OverrideReason, DeadLetterReason } from './reasons.js';
+export type {
+  DenyReason,
+  OverrideReason,
+  DeadLetterReason,
+  RuleReason,
+  AttestationReason,
+} from './reasons.js';
 export { actionMatches, scopeCovers, intersectScopes, parseScope } from './scope.js';
 export type { Scope } from './scope.js';
 export { parseIntent, INTENT_PAYLOAD_TYPE, INTENT_TYPE, MAX_PARENTS } from './intent.js';

@@ -55,3 +55,9 @@ export type OverrideReason = (typeof OVERRIDE_REASONS)[number];
  */
 export const DEAD_LETTER_REASONS = ['UNDECODABLE', 'EMPTY_RECORD', 'OVERSIZED'] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+/** A policy rule's entry in `reasons`: `rule:<id>` for each rule that matched (see the policy package). */
+export type RuleReason = `rule:${string}`;
+
+/** What a signed attestation's `reasons` may hold: a closed reason code, or a matching policy rule. */
+export type AttestationReason = DenyReason | RuleReason;
