@@ -68,12 +68,13 @@ const FIELDS = [
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 export const MAX_PARENTS = 64;
 
+const fail = (what: string) => new IntentError('INTENT_MALFORMED', what);
+
 /**
  * Parses and shape-checks an intent payload from untrusted bytes.
  * @throws IntentError INTENT_MALFORMED, EXECUTION_ID_MISSING or EXECUTION_ID_MALFORMED.
  */
 export function parseIntent(payload: Uint8Array): IntentBody {
-  const fail = (what: string) => new IntentError('INTENT_MALFORMED', what);
   let value: JsonValue;
   try {
     value = parseCanonical(payload, { maxBytes: 256 * 1024, maxDepth: 16 });
@@ -92,26 +93,12 @@ export function parseIntent(payload: Uint8Array): IntentBody {
   onlyKeys(o, FIELDS, 'intent', fail);
   if (o._type !== INTENT_TYPE) throw fail('intent _type is not ' + INTENT_TYPE);
   if (!isKeyId(o.agent)) throw fail('agent is not a key id');
-  const parents = asArray(o.parents, 'parents', fail, MAX_PARENTS).map((p, i) => {
-    const po = asObject(p, `parents[${i}]`, fail);
-    onlyKeys(po, ['execution_id', 'attestation'], `parents[${i}]`, fail);
-    if (!isExecutionId(po.execution_id)) throw fail(`parents[${i}].execution_id is not a UUIDv7`);
-    if (!isDigest(po.attestation)) throw fail(`parents[${i}].attestation is not a digest`);
-    return { execution_id: po.execution_id, attestation: po.attestation };
-  });
+  const parents = readParents(o.parents);
   if (new Set(parents.map((p) => p.execution_id)).size !== parents.length)
     throw fail('duplicate parent');
   const runtime = asObject(o.runtime, 'runtime', fail);
   onlyKeys(runtime, ['name', 'version', 'digest'], 'runtime', fail);
-  const dependencies = asArray(o.dependencies, 'dependencies', fail, 256).map((d, i) => {
-    const dobj = asObject(d, `dependencies[${i}]`, fail);
-    onlyKeys(dobj, ['kind', 'name', 'digest'], `dependencies[${i}]`, fail);
-    return {
-      kind: asString(dobj.kind, 'kind', fail, 64),
-      name: asString(dobj.name, 'name', fail, 512),
-      digest: asString(dobj.digest, 'digest', fail, 256),
-    };
-  });
+  const dependencies = readDependencies(o.dependencies);
   const trace = asNullableString(o.trace, 'trace', fail, 55);
   if (trace !== null && !TRACEPARENT.test(trace)) throw fail('trace is not a W3C traceparent');
   if (o.grant !== null && (typeof o.grant !== 'object' || Array.isArray(o.grant)))
@@ -136,4 +123,26 @@ export function parseIntent(payload: Uint8Array): IntentBody {
     requested_at: asTimestamp(o.requested_at, 'requested_at', fail),
     trace,
   };
+}
+
+function readParents(value: unknown): ParentRef[] {
+  return asArray(value, 'parents', fail, MAX_PARENTS).map((p, i) => {
+    const po = asObject(p, `parents[${i}]`, fail);
+    onlyKeys(po, ['execution_id', 'attestation'], `parents[${i}]`, fail);
+    if (!isExecutionId(po.execution_id)) throw fail(`parents[${i}].execution_id is not a UUIDv7`);
+    if (!isDigest(po.attestation)) throw fail(`parents[${i}].attestation is not a digest`);
+    return { execution_id: po.execution_id, attestation: po.attestation };
+  });
+}
+
+function readDependencies(value: unknown): DependencyRef[] {
+  return asArray(value, 'dependencies', fail, 256).map((d, i) => {
+    const dobj = asObject(d, `dependencies[${i}]`, fail);
+    onlyKeys(dobj, ['kind', 'name', 'digest'], `dependencies[${i}]`, fail);
+    return {
+      kind: asString(dobj.kind, 'kind', fail, 64),
+      name: asString(dobj.name, 'name', fail, 512),
+      digest: asString(dobj.digest, 'digest', fail, 256),
+    };
+  });
 }

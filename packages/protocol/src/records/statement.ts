@@ -125,12 +125,14 @@ const PREDICATE_FIELDS = [
 const DECISIONS: Decision[] = ['allow', 'deny', 'pending_override'];
 const KINDS: AttestationKind[] = ['decision', 'override', 'replay_rejection', 'override_rejection'];
 
+const fail = (what: string) => new VerificationError('STATEMENT_MALFORMED', what);
+
 /**
  * Parses a statement payload from untrusted bytes and checks every field's shape.
- * @throws VerificationError STATEMENT_MALFORMED or PREDICATE_TYPE_UNSUPPORTED.
+ * @throws VerificationError STATEMENT_MALFORMED, PREDICATE_TYPE_UNSUPPORTED or SUBJECT_MISMATCH.
  */
 export function parseStatement(payload: Uint8Array): Statement {
-  const fail = (what: string) => new VerificationError('STATEMENT_MALFORMED', what);
+  // The payload must be canonical JSON within the statement limits.
   let value: unknown;
   try {
     value = parseCanonical(payload, { maxBytes: 1 << 20, maxDepth: 32 });
@@ -139,6 +141,27 @@ export function parseStatement(payload: Uint8Array): Statement {
       cause,
     });
   }
+  // It must be an in-toto Statement v1 of our predicate type about one subject.
+  const { name, sha256, body } = readStatement(value);
+  // The predicate must have every field in its documented shape.
+  const predicate = readPredicate(body);
+  // Only overrides and their refusals answer a pending decision.
+  const answers = predicate.kind === 'override' || predicate.kind === 'override_rejection';
+  if (answers !== (predicate.override !== null))
+    throw fail(`a ${predicate.kind} attestation ${answers ? 'needs' : 'cannot carry'} an override`);
+  // The subject must be the execution the predicate is about.
+  if (name !== predicate.execution_id)
+    throw new VerificationError('SUBJECT_MISMATCH', 'subject name is not the execution id');
+  return {
+    _type: STATEMENT_TYPE,
+    subject: [{ name, digest: { sha256 } }],
+    predicateType: PREDICATE_TYPE,
+    predicate,
+  };
+}
+
+// The statement's frame: its one subject, and the predicate still unread.
+function readStatement(value: unknown): { name: string; sha256: Digest; body: unknown } {
   const s = asObject(value, 'statement', fail);
   onlyKeys(s, ['_type', 'subject', 'predicateType', 'predicate'], 'statement', fail);
   if (s._type !== STATEMENT_TYPE) throw fail('not an in-toto Statement v1');
@@ -154,12 +177,13 @@ export function parseStatement(payload: Uint8Array): Statement {
   if (!isDigest(sd.sha256) || Object.keys(sd).length !== 1)
     throw fail('subject digest is not one sha256');
   const name = asString(subject.name, 'subject.name', fail, 256);
-  const p = asObject(s.predicate, 'predicate', fail);
+  return { name, sha256: sd.sha256, body: s.predicate };
+}
+
+// The predicate, field by field in the order they are checked.
+function readPredicate(body: unknown): Predicate {
+  const p = asObject(body, 'predicate', fail);
   onlyKeys(p, PREDICATE_FIELDS, 'predicate', fail);
-  const digest = (v: unknown, what: string): Digest => {
-    if (!isDigest(v)) throw fail(`${what} is not a digest`);
-    return v;
-  };
   const policy = asObject(p.policy, 'policy', fail);
   onlyKeys(policy, ['id', 'version', 'hash'], 'policy', fail);
   const auth = asObject(p.authorization, 'authorization', fail);
@@ -172,7 +196,7 @@ export function parseStatement(payload: Uint8Array): Statement {
   if (!DECISIONS.includes(p.decision as Decision)) throw fail('unknown decision');
   if (!KINDS.includes(p.kind as AttestationKind)) throw fail('unknown kind');
   if (!isKeyId(p.issuer)) throw fail('issuer is not a key id');
-  const predicate: Predicate = {
+  return {
     execution_id: asString(p.execution_id, 'execution_id', fail, 256),
     execution_fingerprint: digest(p.execution_fingerprint, 'execution_fingerprint'),
     kind: p.kind as AttestationKind,
@@ -187,34 +211,8 @@ export function parseStatement(payload: Uint8Array): Statement {
       hash: digest(policy.hash, 'policy.hash'),
     },
     runtime_hash: digest(p.runtime_hash, 'runtime_hash'),
-    parents: asArray(p.parents, 'parents', fail, 64).map((x, i) => {
-      const po = asObject(x, `parents[${i}]`, fail);
-      onlyKeys(po, ['execution_id', 'attestation'], `parents[${i}]`, fail);
-      if (!isExecutionId(po.execution_id)) throw fail(`parents[${i}].execution_id`);
-      return {
-        execution_id: po.execution_id as ExecutionId,
-        attestation: digest(po.attestation, `parents[${i}].attestation`),
-      };
-    }),
-    authorization: {
-      grant: auth.grant === null ? null : digest(auth.grant, 'authorization.grant'),
-      inherited_from: asArray(auth.inherited_from, 'inherited_from', fail, 64).map((d) =>
-        digest(d, 'inherited_from'),
-      ),
-      // Attestations issued before grants existed carry neither principals, scope nor depth.
-      principals:
-        auth.principals === undefined
-          ? []
-          : asArray(auth.principals, 'principals', fail, 64).map((k) => {
-              if (!isKeyId(k)) throw fail('authorization.principals holds a non key id');
-              return k;
-            }),
-      scope:
-        auth.scope === undefined || auth.scope === null
-          ? null
-          : parseScope(auth.scope, 'authorization.scope', fail),
-      depth: auth.depth === undefined ? 0 : asInt(auth.depth, 'authorization.depth', fail),
-    },
+    parents: asArray(p.parents, 'parents', fail, 64).map(readParent),
+    authorization: readAuthorization(auth),
     partition: asInt(p.partition, 'partition', fail),
     sequence: asInt(p.sequence, 'sequence', fail),
     prev: p.prev === null ? null : digest(p.prev, 'prev'),
@@ -224,17 +222,42 @@ export function parseStatement(payload: Uint8Array): Statement {
     override:
       p.override === undefined || p.override === null ? null : parseOverrideRef(p.override, fail),
   };
-  // Only overrides and their refusals answer a pending decision.
-  const answers = predicate.kind === 'override' || predicate.kind === 'override_rejection';
-  if (answers !== (predicate.override !== null))
-    throw fail(`a ${predicate.kind} attestation ${answers ? 'needs' : 'cannot carry'} an override`);
-  if (name !== predicate.execution_id)
-    throw new VerificationError('SUBJECT_MISMATCH', 'subject name is not the execution id');
+}
+
+function digest(v: unknown, what: string): Digest {
+  if (!isDigest(v)) throw fail(`${what} is not a digest`);
+  return v;
+}
+
+function readParent(x: unknown, i: number): ParentRef {
+  const po = asObject(x, `parents[${i}]`, fail);
+  onlyKeys(po, ['execution_id', 'attestation'], `parents[${i}]`, fail);
+  if (!isExecutionId(po.execution_id)) throw fail(`parents[${i}].execution_id`);
   return {
-    _type: STATEMENT_TYPE,
-    subject: [{ name, digest: { sha256: sd.sha256 } }],
-    predicateType: PREDICATE_TYPE,
-    predicate,
+    execution_id: po.execution_id as ExecutionId,
+    attestation: digest(po.attestation, `parents[${i}].attestation`),
+  };
+}
+
+function readAuthorization(auth: Record<string, unknown>): Authorization {
+  return {
+    grant: auth.grant === null ? null : digest(auth.grant, 'authorization.grant'),
+    inherited_from: asArray(auth.inherited_from, 'inherited_from', fail, 64).map((d) =>
+      digest(d, 'inherited_from'),
+    ),
+    // Attestations issued before grants existed carry neither principals, scope nor depth.
+    principals:
+      auth.principals === undefined
+        ? []
+        : asArray(auth.principals, 'principals', fail, 64).map((k) => {
+            if (!isKeyId(k)) throw fail('authorization.principals holds a non key id');
+            return k;
+          }),
+    scope:
+      auth.scope === undefined || auth.scope === null
+        ? null
+        : parseScope(auth.scope, 'authorization.scope', fail),
+    depth: auth.depth === undefined ? 0 : asInt(auth.depth, 'authorization.depth', fail),
   };
 }
 

@@ -130,36 +130,9 @@ export function verifyAttestation(envelope: RawEnvelope, ctx: VerifyContext): Ve
       `governance key ${unusable} at ${predicate.issued_at}`,
     );
   // The fingerprint must be the documented function of the execution, its intent and the pinned policy.
-  if (
-    predicate.execution_fingerprint !==
-    executionFingerprint(
-      statement.subject[0].name,
-      statement.subject[0].digest.sha256,
-      predicate.policy,
-    )
-  ) {
-    throw new VerificationError(
-      'STATEMENT_MALFORMED',
-      'execution_fingerprint does not match the intent and policy',
-    );
-  }
+  checkFingerprint(statement);
   // An embedded intent must be the one the subject digest names.
-  if (predicate.intent !== null) {
-    let payload: Uint8Array;
-    try {
-      payload = fromBase64(predicate.intent.payload);
-    } catch (cause) {
-      throw new VerificationError('STATEMENT_MALFORMED', 'embedded intent payload is not base64', {
-        cause: cause as ProtocolError,
-      });
-    }
-    if (sha256Hex(payload) !== statement.subject[0].digest.sha256) {
-      throw new VerificationError(
-        'SUBJECT_MISMATCH',
-        'embedded intent does not match the subject digest',
-      );
-    }
-  }
+  checkEmbeddedIntent(statement);
   // An override must apply a resolution of that very pending decision, signed by a valid approver.
   if (predicate.kind === 'override') verifyOverrideResolution(predicate, ctx);
   return {
@@ -169,4 +142,36 @@ export function verifyAttestation(envelope: RawEnvelope, ctx: VerifyContext): Ve
     signer,
     runtimeVerified: ctx.knownRuntimes?.has(predicate.runtime_hash) ?? false,
   };
+}
+
+// The execution fingerprint must be recomputable from the subject and the pinned policy.
+function checkFingerprint({ subject, predicate }: Statement): void {
+  if (
+    predicate.execution_fingerprint !==
+    executionFingerprint(subject[0].name, subject[0].digest.sha256, predicate.policy)
+  ) {
+    throw new VerificationError(
+      'STATEMENT_MALFORMED',
+      'execution_fingerprint does not match the intent and policy',
+    );
+  }
+}
+
+// An embedded intent's payload must hash to the subject digest.
+function checkEmbeddedIntent({ subject, predicate }: Statement): void {
+  if (predicate.intent === null) return;
+  let payload: Uint8Array;
+  try {
+    payload = fromBase64(predicate.intent.payload);
+  } catch (cause) {
+    throw new VerificationError('STATEMENT_MALFORMED', 'embedded intent payload is not base64', {
+      cause: cause as ProtocolError,
+    });
+  }
+  if (sha256Hex(payload) !== subject[0].digest.sha256) {
+    throw new VerificationError(
+      'SUBJECT_MISMATCH',
+      'embedded intent does not match the subject digest',
+    );
+  }
 }
