@@ -1,0 +1,224 @@
+import { fromBase64, toBase64 } from '../encoding/bytes.js';
+import type { Checkpoint } from './checkpoint.js';
+import { parseSignedNote, verifyCheckpoint } from './checkpoint.js';
+import type { Ed25519Verifier } from '../encoding/ed25519.js';
+import { CheckpointError, InclusionError, MerkleError } from '../errors.js';
+import type { Digest } from '../records/ids.js';
+import { attestationLeaf, checkpointKeyName, checkpointOrigin } from './ledgerlog.js';
+import { verifyInclusion } from './merkle.js';
+import { asArray, asInt, asObject, asString } from '../encoding/shape.js';
+import type { TrustStore } from '../trust/store.js';
+
+/**
+ * The JSON form of one attestation's Merkle inclusion proof in an evidence bundle: the leaf at
+ * `index` (= the attestation's sequence) of attestation partition `partition` is in the tree the
+ * bundle's `checkpoints[checkpoint]` signs.
+ */
+export interface InclusionProof {
+  /** The attestation digest (SHA-256 hex of its DSSE payload). */
+  attestation: Digest;
+  partition: number;
+  index: number;
+  /** Index into the bundle's `checkpoints`. */
+  checkpoint: number;
+  /** The audit path, leaf to root, standard base64 of 32-byte hashes. */
+  hashes: string[];
+}
+
+/** A proof as a bundle builder receives it: the signed checkpoint note itself, raw hashes. */
+export interface InclusionEvidence {
+  attestation: Digest;
+  partition: number;
+  index: number;
+  /** The signed checkpoint note text (C2SP signed note). */
+  note: string;
+  hashes: readonly Uint8Array[];
+}
+
+/** What a bundle carries for inclusion: the ledger's name, the notes (deduplicated) and the proofs. */
+export interface BundledInclusion {
+  /** The attestations topic the checkpoints' origins name. */
+  ledger: string;
+  checkpoints: string[];
+  proofs: InclusionProof[];
+}
+
+/** A checkpoint that verified, and the key that signed it. */
+export interface VerifiedCheckpoint extends Checkpoint {
+  /** Key id of the governance key whose signature verified. */
+  signer: string;
+}
+
+const KEY_NAME_PREFIX = checkpointKeyName('');
+/** Upper bound on an audit path: a tree of 2^63 leaves needs 63 hashes. */
+const MAX_PATH = 64;
+
+/**
+ * Deduplicates the checkpoint notes of `evidence` and numbers the proofs against them.
+ * @throws nothing: the notes and hashes are taken as they are (verification checks them).
+ */
+export function bundleInclusion(
+  ledger: string,
+  evidence: readonly InclusionEvidence[],
+): BundledInclusion {
+  const checkpoints: string[] = [];
+  const indexOf = new Map<string, number>();
+  const proofs = evidence.map((e): InclusionProof => {
+    let checkpoint = indexOf.get(e.note);
+    if (checkpoint === undefined) {
+      checkpoint = checkpoints.push(e.note) - 1;
+      indexOf.set(e.note, checkpoint);
+    }
+    return {
+      attestation: e.attestation,
+      partition: e.partition,
+      index: e.index,
+      checkpoint,
+      hashes: e.hashes.map(toBase64),
+    };
+  });
+  return { ledger, checkpoints, proofs };
+}
+
+/**
+ * The key ids a checkpoint note claims to be signed by (its signature lines named with
+ * {@link checkpointKeyName}). Unverified: for choosing which keys to bundle.
+ * @throws CheckpointError MALFORMED_NOTE when the note is not a signed note.
+ */
+export function checkpointSigners(note: string): string[] {
+  return parseSignedNote(note)
+    .signatures.map((s) => s.name)
+    .filter((name) => name.startsWith(KEY_NAME_PREFIX))
+    .map((name) => name.slice(KEY_NAME_PREFIX.length));
+}
+
+/**
+ * Verifies a signed checkpoint of attestation partition `partition` of `ledger`: it must carry a
+ * valid signature by a trust-store key with role `governance`, under the note key name
+ * {@link checkpointKeyName} of that key's id, and its origin must be that partition's. A checkpoint
+ * carries no time, so key validity windows are not applied: rotation keeps old checkpoints valid.
+ * @throws InclusionError CHECKPOINT_INVALID.
+ */
+export function verifyLedgerCheckpoint(
+  note: string,
+  ledger: string,
+  partition: number,
+  ctx: { trust: TrustStore; ed25519: Ed25519Verifier },
+): VerifiedCheckpoint {
+  let names: string[];
+  try {
+    names = checkpointSigners(note);
+  } catch (error) {
+    throw invalidCheckpoint(error);
+  }
+  let problem: unknown = new InclusionError(
+    'CHECKPOINT_INVALID',
+    'checkpoint is not signed by a trusted governance key',
+  );
+  for (const keyid of new Set(names)) {
+    // The signer must be in the trust store with role governance.
+    const entry = ctx.trust.get(keyid);
+    if (!entry || !entry.key.roles.includes('governance')) continue;
+    let checkpoint: Checkpoint;
+    try {
+      // Its signature must verify over the note text, which must be a well-formed checkpoint.
+      checkpoint = verifyCheckpoint(note, {
+        name: checkpointKeyName(keyid),
+        publicKey: entry.publicKey,
+        ed25519: ctx.ed25519,
+      });
+    } catch (error) {
+      problem = error;
+      continue;
+    }
+    // The origin must name this partition of this ledger.
+    const origin = checkpointOrigin(ledger, partition);
+    if (checkpoint.origin !== origin) {
+      throw new InclusionError(
+        'CHECKPOINT_INVALID',
+        `checkpoint origin ${checkpoint.origin} is not ${origin}`,
+      );
+    }
+    return { ...checkpoint, signer: keyid };
+  }
+  throw invalidCheckpoint(problem);
+}
+
+function invalidCheckpoint(error: unknown): InclusionError {
+  if (error instanceof InclusionError) return error;
+  if (error instanceof CheckpointError)
+    return new InclusionError('CHECKPOINT_INVALID', `checkpoint: ${error.message}`, {
+      cause: error,
+    });
+  throw error;
+}
+
+/**
+ * Reads one inclusion proof from untrusted JSON.
+ * @throws InclusionError INCLUSION_PROOF_INVALID for anything not in the documented shape.
+ */
+export function parseInclusionProof(value: unknown): InclusionProof {
+  const fail = (what: string) => new InclusionError('INCLUSION_PROOF_INVALID', what);
+  const o = asObject(value, 'proof', fail);
+  const hashes = asArray(o.hashes, 'proof.hashes', fail, MAX_PATH).map((h) =>
+    asString(h, 'proof hash', fail, 64),
+  );
+  return {
+    attestation: asString(o.attestation, 'proof.attestation', fail, 64) as Digest,
+    partition: asInt(o.partition, 'proof.partition', fail),
+    index: asInt(o.index, 'proof.index', fail),
+    checkpoint: asInt(o.checkpoint, 'proof.checkpoint', fail),
+    hashes,
+  };
+}
+
+/**
+ * Verifies that the attestation with DSSE `payload`, at (`partition`, `sequence`) of the ledger, is
+ * leaf `proof.index` of the tree `checkpoint` (already verified for `proof.partition`) commits to.
+ * @throws InclusionError INCLUSION_PROOF_INVALID.
+ */
+export function verifyAttestationInclusion(
+  payload: Uint8Array,
+  position: { partition: number; sequence: number },
+  proof: InclusionProof,
+  checkpoint: Checkpoint,
+): void {
+  const fail = (what: string) => new InclusionError('INCLUSION_PROOF_INVALID', what);
+  // The proof must be for the attestation's own partition and sequence.
+  if (proof.partition !== position.partition || proof.index !== position.sequence) {
+    throw fail(
+      `proof is for partition ${proof.partition} index ${proof.index}, the attestation is at ` +
+        `partition ${position.partition} sequence ${position.sequence}`,
+    );
+  }
+  // The leaf must be inside the checkpoint's tree.
+  if (proof.index >= checkpoint.size) {
+    throw fail(`index ${proof.index} is not in a tree of ${checkpoint.size}`);
+  }
+  // Every path element must be base64 of a 32-byte hash.
+  let hashes: Uint8Array[];
+  try {
+    hashes = proof.hashes.map((h) => fromBase64(h));
+  } catch (error) {
+    throw new InclusionError('INCLUSION_PROOF_INVALID', 'proof hash is not base64', {
+      cause: error,
+    });
+  }
+  // The audit path must lead from the attestation's leaf to the signed root.
+  let ok: boolean;
+  try {
+    ok = verifyInclusion(
+      attestationLeaf(payload),
+      proof.index,
+      checkpoint.size,
+      hashes,
+      checkpoint.root,
+    );
+  } catch (error) {
+    if (!(error instanceof MerkleError)) throw error;
+    throw new InclusionError('INCLUSION_PROOF_INVALID', `proof: ${error.message}`, {
+      cause: error,
+    });
+  }
+  if (!ok) throw fail('audit path does not lead to the checkpoint root');
+}

@@ -1,0 +1,2 @@
+export { loadTrustStore, keyIdOf, keyUnusableAt, requireKey, KEY_ROLES } from './store.js';
+export type { KeyRole, TrustedKey, TrustStore, TrustStoreDocument } from './store.js';

@@ -1,0 +1,112 @@
+import { asArray, asString } from '../encoding/shape.js';
+import { BundleError, InclusionError } from '../errors.js';
+import { MAX_NOTE_LENGTH } from '../log/checkpoint.js';
+import type { InclusionProof, VerifiedCheckpoint } from '../log/inclusion.js';
+import {
+  parseInclusionProof,
+  verifyAttestationInclusion,
+  verifyLedgerCheckpoint,
+} from '../log/inclusion.js';
+import type { VerifiedAttestation } from './attestation.js';
+import type { TrustContext } from './bundle-checks.js';
+
+/** What the proofs of a bundle are checked against: its ledger's name and checkpoint notes. */
+interface ProofContext extends TrustContext {
+  ledger: string;
+  notes: string[];
+  /** Checkpoints already verified, by `checkpoint/partition`. */
+  checked: Map<string, VerifiedCheckpoint>;
+}
+
+/**
+ * Verifies the bundle's inclusion proofs (`ledger`, `checkpoints`, `proofs`; all absent is none);
+ * returns the digests of the attestations they prove.
+ * @throws BundleError BUNDLE_MALFORMED, CHECKPOINT_INVALID or INCLUSION_PROOF_INVALID.
+ */
+export function verifyProofs(
+  o: Record<string, unknown>,
+  byDigest: ReadonlyMap<string, VerifiedAttestation>,
+  payloads: ReadonlyMap<string, Uint8Array>,
+  trust: TrustContext,
+): Set<string> {
+  const proven = new Set<string>();
+  if (o.proofs === undefined && o.checkpoints === undefined && o.ledger === undefined)
+    return proven;
+  const fail = (what: string) => new BundleError('BUNDLE_MALFORMED', what, null);
+  // Proofs need the ledger's name and the checkpoint notes they point at.
+  const ledger = asString(o.ledger, 'ledger', fail, 1024);
+  const notes = asArray(o.checkpoints, 'checkpoints', fail, 100_000).map((n) =>
+    asString(n, 'checkpoint', fail, MAX_NOTE_LENGTH),
+  );
+  const raw = asArray(o.proofs, 'proofs', fail, 100_000);
+  const ctx: ProofContext = { ...trust, ledger, notes, checked: new Map() };
+  for (const value of raw) {
+    // The proof must be for an attestation of the bundle, and the only one for it.
+    const { proof, v } = naming(null, () => {
+      const proof = parseInclusionProof(value);
+      return { proof, v: provenAttestation(proof, byDigest) };
+    });
+    if (proven.has(v.digest)) throw fail(`two proofs for attestation ${v.digest}`);
+    // The proof must lead from the attestation's leaf to a checkpoint signed for its partition.
+    naming(v.predicate.execution_id, () => verifyProof(proof, v, payloads.get(v.digest)!, ctx));
+    proven.add(v.digest);
+  }
+  return proven;
+}
+
+// The attestation a proof is for; it must be in the bundle.
+function provenAttestation(
+  proof: InclusionProof,
+  byDigest: ReadonlyMap<string, VerifiedAttestation>,
+): VerifiedAttestation {
+  const v = byDigest.get(proof.attestation);
+  if (!v)
+    throw new InclusionError(
+      'INCLUSION_PROOF_INVALID',
+      `proof for ${proof.attestation}, which is not in the bundle`,
+    );
+  return v;
+}
+
+// One proof against its bundled checkpoint.
+function verifyProof(
+  proof: InclusionProof,
+  v: VerifiedAttestation,
+  payload: Uint8Array,
+  ctx: ProofContext,
+): void {
+  // The proof must be for the attestation's own partition and sequence.
+  if (proof.partition !== v.predicate.partition || proof.index !== v.predicate.sequence)
+    throw new InclusionError(
+      'INCLUSION_PROOF_INVALID',
+      `proof is for ${proof.partition}/${proof.index}, the attestation is at ` +
+        `${v.predicate.partition}/${v.predicate.sequence}`,
+    );
+  // The proof must point at a bundled checkpoint.
+  const note = ctx.notes[proof.checkpoint];
+  if (note === undefined)
+    throw new InclusionError(
+      'INCLUSION_PROOF_INVALID',
+      `checkpoint ${proof.checkpoint} is not in the bundle`,
+    );
+  // The checkpoint must be signed by a trusted governance key for this partition of the ledger.
+  const memo = `${proof.checkpoint}/${proof.partition}`;
+  let checkpoint = ctx.checked.get(memo);
+  if (!checkpoint) {
+    checkpoint = verifyLedgerCheckpoint(note, ctx.ledger, proof.partition, ctx);
+    ctx.checked.set(memo, checkpoint);
+  }
+  // The attestation's leaf must be in the checkpoint's tree at its own position.
+  verifyAttestationInclusion(payload, v.predicate, proof, checkpoint);
+}
+
+// Runs a check, turning its InclusionError into a BundleError naming `executionId`.
+function naming<T>(executionId: string | null, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof InclusionError)
+      throw new BundleError(error.code, error.message, executionId, { cause: error });
+    throw error;
+  }
+}
