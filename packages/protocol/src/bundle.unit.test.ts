@@ -7,7 +7,7 @@ import { nobleEd25519 } from './ed25519.js';
 import { attestationDigest } from './verify.js';
 import type { Decision } from './statement.js';
 import type { ExecutionId } from './ids.js';
-import { makeAttestation, testKey, trustStoreOf, trustedKey } from './__fixtures__/attestation.js';
+import { makeAttestation, testKey, trustStoreOf, trustedKey } from '@lineage/testkit';
 
 const governance = testKey();
 const agent = testKey();

@@ -16,14 +16,8 @@ import type { InclusionEvidence } from './inclusion.js';
 import { checkpointKeyName, checkpointOrigin } from './ledgerlog.js';
 import { inclusionProof, merkleRoot } from './merkle.js';
 import { attestationDigest } from './verify.js';
-import {
-  flipped,
-  makeAttestation,
-  testKey,
-  trustStoreOf,
-  trustedKey,
-} from './__fixtures__/attestation.js';
-import type { TestKey } from './__fixtures__/attestation.js';
+import { flipped, makeAttestation, testKey, trustStoreOf, trustedKey } from '@lineage/testkit';
+import type { TestKey } from '@lineage/testkit';
 
 const LEDGER = 'lineage.attestations.v1';
 const governance = testKey();

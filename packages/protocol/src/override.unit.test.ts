@@ -25,25 +25,23 @@ import type {
   TrustedKey,
 } from './index.js';
 import {
-  errorOf,
-  flipped,
-  makeAttestation,
-  testKey,
-  trustStoreOf,
-  trustedKey,
-} from './__fixtures__/attestation.js';
-import type { Attestation } from './__fixtures__/attestation.js';
-import {
   RESOLVED_AT,
   RUNTIME_MANIFEST,
   RUNTIME_MANIFEST_HASH,
+  errorOf,
+  flipped,
+  makeAttestation,
   makeOverride,
   releaseBody,
-  resolutionBody,
   releaseEnvelope,
+  resolutionBody,
   resolutionEnvelope,
   signBody,
-} from './__fixtures__/authority.js';
+  testKey,
+  trustStoreOf,
+  trustedKey,
+} from '@lineage/testkit';
+import type { Attestation } from '@lineage/testkit';
 
 const governance = testKey();
 const agent = testKey();

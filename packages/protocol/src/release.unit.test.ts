@@ -13,21 +13,19 @@ import {
 } from './index.js';
 import type { JsonValue, RawEnvelope, TrustStore } from './index.js';
 import {
+  RELEASED_AT,
+  RUNTIME_MANIFEST,
+  RUNTIME_MANIFEST_HASH,
   errorOf,
   flipped,
+  releaseBody,
+  releaseEnvelope,
+  signBody,
   signRaw,
   testKey,
   trustStoreOf,
   trustedKey,
-} from './__fixtures__/attestation.js';
-import {
-  RELEASED_AT,
-  RUNTIME_MANIFEST,
-  RUNTIME_MANIFEST_HASH,
-  releaseBody,
-  releaseEnvelope,
-  signBody,
-} from './__fixtures__/authority.js';
+} from '@lineage/testkit';
 
 const releaser = testKey();
 const governance = testKey();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RESOLUTION_TYPE, canonicalBytes, parseResolution, utf8 } from './index.js';
-import { errorOf, makeAttestation, testKey } from './__fixtures__/attestation.js';
-import { RESOLVED_AT, resolutionBody } from './__fixtures__/authority.js';
+import { RESOLVED_AT, errorOf, makeAttestation, resolutionBody, testKey } from '@lineage/testkit';
 
 const governance = testKey();
 const agent = testKey();
