@@ -13,9 +13,7 @@ export interface ChainEntry {
  * The first break in any partition's chain (sequence 0, 1, … each naming the digest before as
  * `prev`), as `{ partition, at, sequence, prev }` with what was expected, or null when none breaks.
  */
-export function chainBreak(
-  entries: readonly ChainEntry[],
-): {
+export function chainBreak(entries: readonly ChainEntry[]): {
   partition: number;
   at: number;
   expected: [number, Digest | null];

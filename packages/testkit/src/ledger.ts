@@ -200,7 +200,7 @@ export class LedgerBuilder {
   custom(patch: Partial<Predicate>): LedgerRecord {
     const { executionId, body } = this.decision([], {});
     return this.attest(
-      patch.execution_id ?? executionId,
+      (patch.execution_id as ExecutionId | undefined) ?? executionId,
       'decision',
       { ...body, ...patch },
       undefined,
@@ -301,7 +301,7 @@ export class LedgerBuilder {
     const body: IntentBody = {
       _type: INTENT_TYPE,
       execution_id: executionId,
-      agent: request.agent,
+      agent: request.agent as KeyId,
       action: request.action,
       resource: request.resource,
       inputs: { query: `step ${this.sequence}`, limit: 20 },

@@ -6,7 +6,7 @@ import { generateKeyPair } from '@lineage/keys';
 import { createPool, migrate } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
 import { decodeAttestation } from './decode.js';
-import { LedgerBuilder, randomDag } from './fixtures.js';
+import { LedgerBuilder, randomDag } from '@lineage/testkit';
 import { PROJECTOR_MIGRATIONS } from './migrations.js';
 import { projectAttestations } from './project.js';
 
