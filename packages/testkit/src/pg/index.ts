@@ -9,4 +9,4 @@ export {
 } from './project.js';
 export type { FixtureMessage, ProjectionUnderTest, TopicFixture } from './project.js';
 export { projectionSpecification } from './spec.js';
-export type { ProjectionThen, ProjectionWhen, RowsQuery } from './spec.js';
+export type { ProjectionSpecification, ProjectionThen, ProjectionWhen, RowsQuery } from './spec.js';

@@ -21,6 +21,11 @@ export interface ProjectionWhen {
   when(...records: FixtureMessage[]): ProjectionThen;
 }
 
+/** `given(records)`, and the clean-up of every schema its runs made. */
+export type ProjectionSpecification = ((...given: FixtureMessage[]) => ProjectionWhen) & {
+  dropSchemas(): Promise<void>;
+};
+
 /**
  * A specification for `projection` on `pool`: `given(records).when(record).then(query, rows)`.
  * Each run migrates a fresh schema, projects the given records in one transaction (partition 0,
@@ -29,11 +34,13 @@ export interface ProjectionWhen {
 export function projectionSpecification(
   pool: () => Pool,
   projection: ProjectionUnderTest,
-): (...given: FixtureMessage[]) => ProjectionWhen {
-  return (...given) => ({
+): ProjectionSpecification {
+  const schemas: string[] = [];
+  const given = (...given: FixtureMessage[]): ProjectionWhen => ({
     when(...arriving) {
       const run = async () => {
         const schema = await freshSchema(pool(), projection.migrations);
+        schemas.push(schema);
         const project = projection.project(schema);
         if (given.length > 0) await inTransaction(pool(), (c) => project(c, 0, messagesOf(given)));
         await inTransaction(pool(), (c) => project(c, 0, messagesOf(arriving, given.length)));
@@ -49,6 +56,12 @@ export function projectionSpecification(
           await expect(run()).rejects.toMatchObject({ code });
         },
       };
+    },
+  });
+  return Object.assign(given, {
+    async dropSchemas() {
+      for (const schema of schemas.splice(0))
+        await pool().query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     },
   });
 }
