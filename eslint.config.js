@@ -165,4 +165,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Pure packages' tests may use node, but not the kit's Kafka or Postgres parts.
+    files: ['packages/protocol/src/**/*.test.ts', 'packages/policy/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...noDeepImports.patterns,
+            {
+              group: ['kafkajs', 'pg', '@lineage/testkit/kafka', '@lineage/testkit/pg'],
+              message: 'Pure packages do no I/O, not even in their tests.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -7,7 +7,8 @@ import { ANY_SCOPE, TEST_PRINCIPAL, grantFor } from './kit/authority.js';
 import { encodeIntent, intent, sendRaw, signBody } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { readDeadLetters, readLedger, waitUntil, expectChains } from './kit/read.js';
+import { readDeadLetters, readLedger, waitUntil } from '@lineage/testkit/kafka';
+import { expectChains } from '@lineage/testkit/spec';
 import { expectReplayVerifies } from './kit/replay.js';
 
 let ledger: TestLedger | undefined;

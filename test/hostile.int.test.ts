@@ -6,7 +6,7 @@ import type { GovernanceService } from '@lineage/governance';
 import { encodeIntent, intent, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { readDeadLetters, readLedger, waitUntil } from './kit/read.js';
+import { readDeadLetters, readLedger, waitUntil } from '@lineage/testkit/kafka';
 import { expectReplayVerifies } from './kit/replay.js';
 import { buildCorpus } from './hostile/corpus.js';
 

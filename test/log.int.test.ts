@@ -13,7 +13,7 @@ import { generateKeyPair, writeKeyFile, writeTrustStore } from '@lineage/keys';
 import type { LineageAgent } from '@lineage/sdk';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { readLedger, waitUntil } from './kit/read.js';
+import { readLedger, waitUntil } from '@lineage/testkit/kafka';
 import {
   alterCheckpoint,
   checkpointPartition,

@@ -14,9 +14,10 @@ import { resolution } from './kit/authority.js';
 import { encodeIntent, encodeOverride, intent, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import type { LedgerEntry } from './kit/read.js';
+import type { LedgerEntry } from '@lineage/testkit/kafka';
 import { expectReplayVerifies } from './kit/replay.js';
-import { readDeadLetters, readLedger, waitUntil, expectChains } from './kit/read.js';
+import { readDeadLetters, readLedger, waitUntil } from '@lineage/testkit/kafka';
+import { expectChains } from '@lineage/testkit/spec';
 
 let ledger: TestLedger | undefined;
 afterEach(async () => {

@@ -14,7 +14,7 @@ import { grantFor } from './kit/authority.js';
 import { encodeIntent, intent, sendRaw, signBody } from './kit/intents.js';
 import { TEST_POLICY, createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { readDeadLetters, readLedger, waitUntil } from './kit/read.js';
+import { readDeadLetters, readLedger, waitUntil } from '@lineage/testkit/kafka';
 import { expectReplayVerifies } from './kit/replay.js';
 
 // ARCHITECTURE.md §3 (fail closed): one input per reason code, one expected signed outcome, on the

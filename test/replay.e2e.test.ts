@@ -13,7 +13,7 @@ import type { LineageSdkError, ReceivedAttestation } from '@lineage/sdk';
 import { createPool } from '@lineage/store';
 import { TEST_POLICY, createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { waitUntil } from './kit/read.js';
+import { waitUntil } from '@lineage/testkit/kafka';
 
 const run = promisify(execFile);
 

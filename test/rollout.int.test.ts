@@ -10,8 +10,8 @@ import { resolution } from './kit/authority.js';
 import { encodeIntent, encodeOverride, intent, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import type { LedgerEntry } from './kit/read.js';
-import { readLedger, waitUntil } from './kit/read.js';
+import type { LedgerEntry } from '@lineage/testkit/kafka';
+import { readLedger, waitUntil } from '@lineage/testkit/kafka';
 
 let ledger: TestLedger | undefined;
 afterEach(async () => {

@@ -7,7 +7,7 @@ import type { GovernanceService } from '@lineage/governance';
 import { encodeIntent, intent, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { readLedger, waitUntil } from './kit/read.js';
+import { readLedger, waitUntil } from '@lineage/testkit/kafka';
 
 // ARCHITECTURE.md §3.8 and issue 4: rotating the governance key keeps old attestations verifiable;
 // a key revoked at T invalidates signatures issued at or after T and leaves earlier ones valid.

@@ -13,7 +13,7 @@ import type { ReceivedAttestation } from '@lineage/sdk';
 import { grantFor } from './kit/authority.js';
 import { TEST_POLICY, TEST_RUNTIME, createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { waitUntil } from './kit/read.js';
+import { waitUntil } from '@lineage/testkit/kafka';
 
 let ledger: TestLedger | undefined;
 afterEach(async () => {

@@ -8,7 +8,8 @@ import type { GovernanceService } from '@lineage/governance';
 import { encodeIntent, intent, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { expectChains, readLedger, waitUntil } from './kit/read.js';
+import { readLedger, waitUntil } from '@lineage/testkit/kafka';
+import { expectChains } from '@lineage/testkit/spec';
 import type { SignedIntent } from '@lineage/sdk';
 
 /** Log events of one governance instance, by name. */

@@ -1,8 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import type { DeadLetterRecord } from '@lineage/schemas';
 import type { TopicNames } from '@lineage/kafka';
-import { readAttestationsOnce, readDeadLettersOnce } from '../kit/topics.js';
-import type { LedgerEntry } from '../kit/topics.js';
+import { readAttestationsOnce, readDeadLettersOnce } from '@lineage/testkit/kafka';
+import type { LedgerEntry } from '@lineage/testkit/kafka';
 
 /** One attestation as read back from the ledger. */
 export type LedgerRecord = LedgerEntry;

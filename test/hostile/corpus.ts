@@ -10,7 +10,7 @@ import type { RawEnvelope, Signer } from '@lineage/protocol';
 import type { KeyPair } from '@lineage/keys';
 import { attestationCodec, envelopeRecord } from '@lineage/schemas';
 import { encodeIntent, intent } from '../kit/intents.js';
-import type { LedgerEntry } from '../kit/read.js';
+import type { LedgerEntry } from '@lineage/testkit/kafka';
 
 /** What governance must make of one hostile record. */
 export type Expected =

@@ -10,7 +10,7 @@ import { writeTrustStore } from '@lineage/keys';
 import { startProjector } from '@lineage/projector';
 import { createPool } from '@lineage/store';
 import type { TestLedger } from './ledger.js';
-import { waitUntil } from './read.js';
+import { waitUntil } from '@lineage/testkit/kafka';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { attestationDigest, loadTrustStore, newExecutionId, nobleEd25519 } from '@lineage/protocol';
 import type { RawEnvelope } from '@lineage/protocol';
+import { deciderSpecification } from '@lineage/testkit/spec';
 import { decide } from './decide.js';
+import type { DecideContext, DecisionOutcome } from './decide.js';
 import { loadPolicy } from './document.js';
 import {
   SCOPE,
@@ -30,10 +32,39 @@ const run = (b: Record<string, unknown>, env?: RawEnvelope, parents: RawEnvelope
     ctx,
   );
 
+/** What a decision is made in: the trust store, the policy and the parent attestations at hand. */
+interface World extends DecideContext {
+  attestations: RawEnvelope[];
+}
+/** An intent: its body, and its envelope (default: the body signed by `agent`). */
+interface Intent {
+  body: Record<string, unknown>;
+  envelope?: RawEnvelope;
+}
+// given(world).when(intent).then(decision and reasons)
+const given = deciderSpecification<World, Intent, DecisionOutcome>({
+  initialState: () => ({ ...ctx, attestations: [] }),
+  decide: (intent, { attestations, ...context }) =>
+    decide(
+      {
+        executionId: intent.body.execution_id as string,
+        envelope: intent.envelope ?? signed(agent.signer, intent.body),
+        parentAttestations: attestations,
+      },
+      context,
+    ),
+});
+/** The parent link naming `envelope` as the attestation of `id`. */
+const ref = (envelope: RawEnvelope, id: string) => ({
+  execution_id: id,
+  attestation: attestationDigest(envelope),
+});
+
 describe('decide: given an intent and its parents, then one decision with its reason', () => {
   it('allows a well-formed root intent under a matching rule', () => {
-    const out = run(body(agent.keyid));
-    expect([out.decision, out.reasons]).toEqual(['allow', ['rule:all-read']]);
+    given()
+      .when({ body: body(agent.keyid) })
+      .then({ decision: 'allow', reasons: ['rule:all-read'] });
   });
 
   it.each([
@@ -92,37 +123,35 @@ describe('decide: given an intent and its parents, then one decision with its re
 
   it('checks each parent: present, verifying, naming that execution, allowed', () => {
     const pid = newExecutionId();
-    const ok = attestation(pid, 'allow');
-    const ref = (env: RawEnvelope, id = pid) => ({
-      execution_id: id,
-      attestation: attestationDigest(env),
+    const child = (...parents: ReturnType<typeof ref>[]) => ({
+      body: body(agent.keyid, { parents }),
     });
-    expect(run(body(agent.keyid, { parents: [ref(ok)] }), undefined, [ok]).decision).toBe('allow');
-    expect(run(body(agent.keyid, { parents: [ref(ok)] }), undefined, []).reasons).toEqual([
-      'PARENT_MISSING',
-    ]);
+    const ok = attestation(pid, 'allow');
+    given({ attestations: [ok] })
+      .when(child(ref(ok, pid)))
+      .then({ decision: 'allow' });
+    given({ attestations: [] })
+      .when(child(ref(ok, pid)))
+      .then({ reasons: ['PARENT_MISSING'] });
     const forged = attestation(pid, 'allow', stranger.signer);
-    expect(run(body(agent.keyid, { parents: [ref(forged)] }), undefined, [forged]).reasons).toEqual(
-      ['PARENT_INVALID'],
-    );
-    expect(
-      run(body(agent.keyid, { parents: [ref(ok, newExecutionId())] }), undefined, [ok]).reasons,
-    ).toEqual(['PARENT_INVALID']);
+    given({ attestations: [forged] })
+      .when(child(ref(forged, pid)))
+      .then({ reasons: ['PARENT_INVALID'] });
+    given({ attestations: [ok] })
+      .when(child(ref(ok, newExecutionId())))
+      .then({ reasons: ['PARENT_INVALID'] });
     const denied = attestation(pid, 'deny');
-    expect(run(body(agent.keyid, { parents: [ref(denied)] }), undefined, [denied]).reasons).toEqual(
-      ['PARENT_NOT_ALLOWED'],
-    );
+    given({ attestations: [denied] })
+      .when(child(ref(denied, pid)))
+      .then({ reasons: ['PARENT_NOT_ALLOWED'] });
     const pending = attestation(pid, 'pending_override');
-    expect(
-      run(body(agent.keyid, { parents: [ref(pending)] }), undefined, [pending]).reasons,
-    ).toEqual(['PARENT_PENDING_OVERRIDE']);
+    given({ attestations: [pending] })
+      .when(child(ref(pending, pid)))
+      .then({ reasons: ['PARENT_PENDING_OVERRIDE'] });
     // Several failing parents report every distinct reason, sorted.
-    const both = run(
-      body(agent.keyid, { parents: [ref(denied), ref(ok, newExecutionId())] }),
-      undefined,
-      [denied],
-    );
-    expect(both.reasons).toEqual(['PARENT_MISSING', 'PARENT_NOT_ALLOWED']);
+    given({ attestations: [denied] })
+      .when(child(ref(denied, pid), ref(ok, newExecutionId())))
+      .then({ reasons: ['PARENT_MISSING', 'PARENT_NOT_ALLOWED'] });
   });
 
   it('records inherited authority as the parent attestation digests', () => {
@@ -143,11 +172,12 @@ describe('decide: given an intent and its parents, then one decision with its re
   });
 
   it('lets the policy deny what passes every lineage check', () => {
-    expect(run(body(agent.keyid, { resource: 'prod/db' })).reasons).toEqual([
-      'POLICY_DENIED',
-      'rule:no-prod',
-    ]);
-    expect(run(body(agent.keyid, { action: 'write.x' })).reasons).toEqual(['POLICY_NO_MATCH']);
+    given()
+      .when({ body: body(agent.keyid, { resource: 'prod/db' }) })
+      .then({ reasons: ['POLICY_DENIED', 'rule:no-prod'] });
+    given()
+      .when({ body: body(agent.keyid, { action: 'write.x' }) })
+      .then({ reasons: ['POLICY_NO_MATCH'] });
   });
 
   it('is deterministic: the same inputs give the same outcome', () => {

@@ -18,8 +18,9 @@ import type { KeyPair } from '@lineage/keys';
 import { projectCheckpoints } from '@lineage/projector';
 import { attestationCodec } from '@lineage/schemas';
 import { createPool } from '@lineage/store';
-import type { Attested } from './fixtures.js';
-import { DEFAULT_POLICY, LedgerBuilder, projected } from './fixtures.js';
+import type { LedgerRecord } from '@lineage/testkit';
+import { DEFAULT_POLICY, LedgerBuilder } from '@lineage/testkit';
+import { projected } from './fixtures.js';
 import { openQueries } from './queries.js';
 
 // Given a ledger projected by the projector's write path and signed checkpoints of its partition
@@ -41,10 +42,11 @@ afterAll(async () => {
   await pool.end();
 });
 
-const payloadOf = (a: Attested): Uint8Array => attestationCodec.decode(a.value).envelope.payload;
+const payloadOf = (a: LedgerRecord): Uint8Array =>
+  attestationCodec.decode(a.value).envelope.payload;
 
 /** A checkpoint note of partition 0 over the first `size` attestations, signed by `key`. */
-function checkpointOf(ledger: Attested[], size: number, key: KeyPair = keys): string {
+function checkpointOf(ledger: LedgerRecord[], size: number, key: KeyPair = keys): string {
   const body = formatCheckpoint({
     origin: checkpointOrigin(LEDGER, 0),
     size,

@@ -12,15 +12,15 @@ import type { ExecutionId, KeyId } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
 import { createPool } from '@lineage/store';
 import { QueryError } from './errors.js';
-import type { Attested, FixturePolicy } from './fixtures.js';
+import type { FixturePolicy, LedgerRecord } from '@lineage/testkit';
 import {
   agentKey,
   DEFAULT_POLICY,
   DEFAULT_PRINCIPAL,
   diamondLadder,
   LedgerBuilder,
-  projected,
-} from './fixtures.js';
+} from '@lineage/testkit';
+import { projected } from './fixtures.js';
 import { encodeListCursor, encodeWalkCursor } from './cursor.js';
 import { openQueries } from './queries.js';
 import type { LineageNode, LineageQueries, Page, WalkOptions } from './types.js';
@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 async function queriesOver(
-  attestations: Attested[],
+  attestations: LedgerRecord[],
   policies: FixturePolicy[] = [],
 ): Promise<LineageQueries> {
   const schema = await projected(pool, attestations, policies);
@@ -102,7 +102,7 @@ function smallDag() {
   const builder = new LedgerBuilder(keys.signer);
   const a = builder.decide();
   const b = builder.decide([], { decision: 'pending_override', principal: OTHER_PRINCIPAL });
-  const b2 = builder.override(b.executionId, 'allow');
+  const b2 = builder.override(b.executionId, 'allow', { reason: 'checked by hand' });
   const c = builder.decide([a.executionId, b.executionId], { agent: COMPROMISED });
   const d = builder.decide([c.executionId], { policy: SECOND_POLICY, runtime: OTHER_RUNTIME });
   const e = builder.decide([c.executionId, a.executionId], { policy: SECOND_POLICY });
@@ -202,11 +202,11 @@ describe('graph walks', () => {
   it('pages through a walk with no duplicates, no gaps, and the same pages twice', async () => {
     const builder = new LedgerBuilder(keys.signer);
     const root = builder.decide();
-    const attestations: Attested[] = [root];
+    const attestations: LedgerRecord[] = [root];
     // Three generations below the root, each node with up to three parents from the generation above.
     let generation = [root];
     for (let g = 0; g < 3; g++) {
-      const next: Attested[] = [];
+      const next: LedgerRecord[] = [];
       for (let i = 0; i < 40; i++) {
         const parents = new Set(
           [i, i * 7 + 3, i * 13 + 5].map((k) => generation[k % generation.length]!),
@@ -265,7 +265,7 @@ describe('graph walks', () => {
         [dag.b.executionId, 3],
       ]),
     );
-    const edge = (child: Attested, parent: Attested, via = parent) => ({
+    const edge = (child: LedgerRecord, parent: LedgerRecord, via = parent) => ({
       child: child.executionId,
       parent: parent.executionId,
       parent_attestation: via.digest,

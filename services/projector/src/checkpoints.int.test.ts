@@ -20,8 +20,8 @@ import { attestationCodec } from '@lineage/schemas';
 import { createPool, readOffsets } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
 import type { Skipped } from './decode.js';
-import type { FixtureAttestation } from './fixtures.js';
-import { LedgerBuilder } from './fixtures.js';
+import type { LedgerRecord } from '@lineage/testkit';
+import { LedgerBuilder } from '@lineage/testkit';
 import { rebuildProjection } from './rebuild.js';
 import { startProjector } from './service.js';
 
@@ -49,7 +49,7 @@ afterAll(async () => {
   await pool.end();
 });
 
-function note(topics: TopicNames, ledger: FixtureAttestation[], size: number, origin?: string) {
+function note(topics: TopicNames, ledger: LedgerRecord[], size: number, origin?: string) {
   const body = formatCheckpoint({
     origin: origin ?? checkpointOrigin(topics.attestations, 0),
     size,

@@ -11,7 +11,7 @@ import {
 import { generateKeyPair } from '@lineage/keys';
 import { attestationCodec, policyCodec } from '@lineage/schemas';
 import { decodeAttestation, decodeCheckpoint, decodePolicy, storable } from './decode.js';
-import { LedgerBuilder, policyRecord } from './fixtures.js';
+import { LedgerBuilder, policyRecord } from '@lineage/testkit';
 
 const message = (value: Buffer | null, offset = '7'): KafkaMessage => ({
   key: null,

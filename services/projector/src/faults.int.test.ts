@@ -10,8 +10,9 @@ import type { PostgresServer } from '@lineage/infra';
 import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
 import { generateKeyPair } from '@lineage/keys';
 import { createPool, readOffsets } from '@lineage/store';
-import { LedgerBuilder, randomDag } from './fixtures.js';
-import { appendLedger, expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
+import { LedgerBuilder, randomDag } from '@lineage/testkit';
+import { appendLedger } from '@lineage/testkit/kafka';
+import { expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
 import type { World } from './testkit.js';
 
 // Given a ledger of a few thousand signed attestations being appended, when projector processes are

@@ -7,7 +7,7 @@ import { MIGRATION, PROJECTION_MIGRATIONS } from '@lineage/projection';
 import { createPool, migrate } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
 import { decodeAttestation } from './decode.js';
-import { LedgerBuilder, randomDag } from './fixtures.js';
+import { LedgerBuilder, randomDag } from '@lineage/testkit';
 import { projectAttestations } from './project.js';
 
 // Given rows projected before migration 3 (without the override and authority columns), when the

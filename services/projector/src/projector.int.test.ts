@@ -15,8 +15,8 @@ import type { TopicNames } from '@lineage/kafka';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import { createPool, readOffsets } from '@lineage/store';
 import type { BatchCommitted } from '@lineage/store';
-import type { FixtureAttestation } from './fixtures.js';
-import { LedgerBuilder, policyRecord, randomDag } from './fixtures.js';
+import type { LedgerRecord } from '@lineage/testkit';
+import { LedgerBuilder, policyRecord, randomDag } from '@lineage/testkit';
 import type { Projector, ProjectorOptions } from './service.js';
 import { startProjector } from './service.js';
 
@@ -81,7 +81,7 @@ async function append(
   }
 }
 
-const recordsOf = (attestations: FixtureAttestation[]) =>
+const recordsOf = (attestations: LedgerRecord[]) =>
   attestations.map((a) => ({ key: a.executionId, value: a.value }));
 
 async function start(w: World, extra: Partial<ProjectorOptions> = {}): Promise<Projector> {
@@ -145,7 +145,7 @@ async function counts(schema: string): Promise<{ executions: number; edges: numb
 }
 
 /** The rows the attestations must become. */
-function expected(attestations: FixtureAttestation[]): { executions: string[]; edges: string[] } {
+function expected(attestations: LedgerRecord[]): { executions: string[]; edges: string[] } {
   const executions = attestations
     .map((a) => `${a.digest}|${a.executionId}|${a.kind}|${a.decision}`)
     .sort();

@@ -9,10 +9,11 @@ import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
 import { generateKeyPair } from '@lineage/keys';
 import { createPool, readOffsets } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
-import type { FixtureAttestation } from './fixtures.js';
-import { LedgerBuilder, policyRecord, randomDag } from './fixtures.js';
+import type { LedgerRecord } from '@lineage/testkit';
+import { LedgerBuilder, policyRecord, randomDag } from '@lineage/testkit';
 import { rebuildProjection } from './rebuild.js';
-import { appendLedger, expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
+import { appendLedger } from '@lineage/testkit/kafka';
+import { expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
 import type { World } from './testkit.js';
 import type { RebuildProgress } from './rebuild.js';
 import type { Projector } from './service.js';
@@ -64,7 +65,7 @@ async function world(partitions = 3): Promise<World> {
  * them (attestations that add no edges and share an execution id with an earlier row), and children
  * of the approved ones (edges naming an override).
  */
-function ledgerOf(decisions: number, extra: number, seed: number): FixtureAttestation[] {
+function ledgerOf(decisions: number, extra: number, seed: number): LedgerRecord[] {
   const builder = new LedgerBuilder(keys.signer);
   const dag = randomDag(builder, decisions, seed);
   const pending = dag.filter((a) => a.decision === 'pending_override').slice(0, extra);
@@ -148,7 +149,7 @@ async function rowCount(schema: string): Promise<number> {
 }
 
 /** The rows the attestations must become, as sorted lines. */
-function expected(ledger: FixtureAttestation[]): { executions: string[]; edges: string[] } {
+function expected(ledger: LedgerRecord[]): { executions: string[]; edges: string[] } {
   const executions = ledger
     .map((a) => `${a.digest}|${a.executionId}|${a.kind}|${a.decision}`)
     .sort();

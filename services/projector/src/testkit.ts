@@ -5,7 +5,6 @@ import type { Pool } from 'pg';
 import { expect } from 'vitest';
 import type { TopicNames } from '@lineage/kafka';
 import { projectionChecksum } from './checksum.js';
-import type { FixtureAttestation } from './fixtures.js';
 import type { ProjectionChecksum } from './checksum.js';
 import { rebuildProjection } from './rebuild.js';
 import type { RebuildResult } from './rebuild.js';
@@ -15,32 +14,6 @@ export interface World {
   schema: string;
   topics: TopicNames;
   groupId: string;
-}
-
-/**
- * Appends fixture attestations to `topic`, `perSend` per send, pausing `gapMs` between sends (so
- * projectors work while a test injects faults).
- */
-export async function appendLedger(
-  kafka: Kafka,
-  topic: string,
-  ledger: readonly FixtureAttestation[],
-  perSend = 10,
-  gapMs = 0,
-): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    for (let i = 0; i < ledger.length; i += perSend) {
-      const messages = ledger
-        .slice(i, i + perSend)
-        .map((a) => ({ key: a.executionId, value: a.value }));
-      await producer.send({ topic, acks: -1, messages });
-      if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
-    }
-  } finally {
-    await producer.disconnect();
-  }
 }
 
 /** The projector's entry point, run as a child process by the kill -9 tests. */

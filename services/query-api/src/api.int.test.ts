@@ -20,15 +20,17 @@ import { PROJECTION_MIGRATIONS } from '@lineage/projection';
 import { projectAttestations, projectPolicies } from '@lineage/projector';
 import { createQueryClient, LineageQueryError } from '@lineage/sdk';
 import { createPool, migrate } from '@lineage/store';
-import type { FixtureAttestation } from './fixtures.js';
 import {
+  DEFAULT_POLICY,
   FIXTURE_POLICY,
   FIXTURE_POLICY_HASH,
   FIXTURE_RUNTIME,
   FIXTURE_RUNTIME_MANIFEST,
-  fixturePolicyRecord,
-  Ledger,
-} from './fixtures.js';
+  LedgerBuilder,
+  policyMessages,
+} from '@lineage/testkit';
+import type { LedgerRecord as FixtureAttestation } from '@lineage/testkit';
+import { inTransaction, ledgerMessages, messagesOf } from '@lineage/testkit/pg';
 import { hashToken } from './tokens.js';
 import { ROUTES } from '@lineage/contract';
 import { createToken, createQueryApi, revokeToken } from './index.js';
@@ -121,49 +123,24 @@ function get(path: string, token?: string, method = 'GET'): Promise<Answer> {
 }
 
 async function project(attestations: FixtureAttestation[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await projectPolicies(schema)(client, 0, [
-      {
-        key: Buffer.from(FIXTURE_POLICY_HASH),
-        value: fixturePolicyRecord(),
-        offset: '0',
-        timestamp: '0',
-        attributes: 0,
-        headers: {},
-      },
-    ]);
-    await projectAttestations(schema)(
-      client,
-      0,
-      attestations.map((a, i) => ({
-        key: Buffer.from(a.executionId),
-        value: a.value,
-        offset: String(i),
-        timestamp: '0',
-        attributes: 0,
-        headers: {},
-      })),
-    );
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
+  await inTransaction(pool, async (client) => {
+    await projectPolicies(schema)(client, 0, messagesOf(policyMessages([DEFAULT_POLICY])));
+    await projectAttestations(schema)(client, 0, messagesOf(ledgerMessages(attestations)));
+  });
 }
 
 beforeAll(async () => {
   pool = createPool(inject('databaseUrl'), { max: 10 });
   await migrate(pool, schema, PROJECTION_MIGRATIONS);
-  const ledger = new Ledger(governance.signer, approver.signer, principal);
-  root = ledger.decide(agentA);
-  b = ledger.decide(agentA, [root.executionId]);
-  c = ledger.decide(agentB, [b.executionId]);
-  d = ledger.decide(agentB, [b.executionId, c.executionId]);
-  e = ledger.decide(agentB, [], 'deny');
-  p = ledger.decide(agentC, [], 'pending_override');
+  const ledger = new LedgerBuilder(governance.signer, approver.signer, principal);
+  root = ledger.decide([], { agent: agentA });
+  b = ledger.decide([root.executionId], { agent: agentA });
+  c = ledger.decide([b.executionId], { agent: agentB });
+  d = ledger.decide([b.executionId, c.executionId], { agent: agentB });
+  e = ledger.decide([], { agent: agentB, decision: 'deny' });
+  p = ledger.decide([], { agent: agentC, decision: 'pending_override' });
   p2 = ledger.override(p.executionId);
-  q = ledger.decide(agentC, [p.executionId]);
+  q = ledger.decide([p.executionId], { agent: agentC });
   p3 = ledger.refuse(p.executionId);
   await project([root, b, c, d, e, p, p2, q, p3]);
 

@@ -1,51 +1,26 @@
-// Keys, a trust store, a policy, intents and parent attestations for deciding in unit tests.
+// The world policy decisions are tested in: keys, a trust store and a policy, built with the kit.
+import { INTENT_TYPE, loadTrustStore, newExecutionId, nobleEd25519 } from '@lineage/protocol';
+import type { Decision, Digest, KeyRole, Predicate, RawEnvelope, Signer } from '@lineage/protocol';
 import {
-  ATTESTATION_PAYLOAD_TYPE,
-  INTENT_PAYLOAD_TYPE,
-  INTENT_TYPE,
-  buildStatement,
-  canonicalBytes,
-  encodeStatement,
-  executionFingerprint,
-  keyIdOf,
-  loadTrustStore,
-  newExecutionId,
-  nobleEd25519,
-  noblePublicKey,
-  nobleSigner,
-  signEnvelope,
-  signGrant,
-  toBase64,
-} from '@lineage/protocol';
-import type { Decision, Digest, KeyRole, RawEnvelope, Signer } from '@lineage/protocol';
-import type { Predicate } from '@lineage/protocol';
+  byteKey,
+  grantBody,
+  grantEnvelope,
+  makeAttestation,
+  signedIntent,
+  trustedKey,
+} from '@lineage/testkit';
+import type { TestKey } from '@lineage/testkit';
 import { loadPolicy } from '../document.js';
 
-export function key(seedByte: number) {
-  const seed = new Uint8Array(32).fill(seedByte);
-  const pub = noblePublicKey(seed);
-  return { signer: nobleSigner(seed, keyIdOf(pub)), pub, keyid: keyIdOf(pub) };
-}
+export const key = byteKey;
 export const gov = key(1);
 export const agent = key(2);
 export const stranger = key(3);
-export const entry = (
-  k: ReturnType<typeof key>,
-  roles: KeyRole[],
-  extra: Record<string, string> = {},
-) => ({
-  keyid: k.keyid,
-  name: null,
-  public_key: toBase64(k.pub),
-  roles,
-  valid_from: '2020-01-01T00:00:00Z',
-  valid_until: null,
-  revoked_at: null,
-  ...extra,
-});
 export const revoked = key(4);
 export const expired = key(5);
 export const principal = key(6);
+export const entry = (k: TestKey, roles: KeyRole[], extra: Record<string, string> = {}) =>
+  trustedKey(k, roles, { name: null, ...extra });
 export const trust = loadTrustStore({
   version: 1,
   keys: [
@@ -65,26 +40,25 @@ export const policy = loadPolicy({
 export const ctx = { policy, trust, ed25519: nobleEd25519 };
 
 export const SCOPE = { actions: ['read.*', 'write.*'], resources: [''] };
+/** A grant to `agentKeyid` under policy `p` for reads and writes, valid 2024–2027. */
 export function grant(
   agentKeyid: string,
   over: Record<string, unknown> = {},
   by: Signer = principal.signer,
 ) {
-  return signGrant(
+  const body = grantBody(by, { keyid: agentKeyid }, { grant_id: 'g-1', scope: SCOPE, policy: 'p' });
+  return grantEnvelope(
+    { signer: by },
     {
-      grant_id: 'g-1',
-      principal: by.keyid as never,
-      agent: agentKeyid as never,
-      scope: SCOPE,
-      policy: 'p',
+      ...body,
       valid_from: '2024-01-01T00:00:00Z',
       valid_until: '2027-01-01T00:00:00Z',
       issued_at: '2024-01-01T00:00:00Z',
       ...over,
     },
-    by,
   );
 }
+/** A root (with its grant) or child intent body of `read.x` on `r`. */
 export function body(signerKeyid: string, over: Record<string, unknown> = {}) {
   const child = Array.isArray(over.parents) && over.parents.length > 0;
   return {
@@ -103,9 +77,8 @@ export function body(signerKeyid: string, over: Record<string, unknown> = {}) {
     ...over,
   };
 }
-export function signed(signer: Signer, b: Record<string, unknown>): RawEnvelope {
-  return signEnvelope(INTENT_PAYLOAD_TYPE, canonicalBytes(b), signer);
-}
+export const signed = signedIntent;
+/** A parent attestation of `executionId` with `decision`, authority from `principal`. */
 export function attestation(
   executionId: string,
   decision: Decision,
@@ -113,36 +86,29 @@ export function attestation(
   over: Partial<Predicate> = {},
 ): RawEnvelope {
   const digest = '0'.repeat(64) as Digest;
-  const statement = buildStatement(
-    {
+  return makeAttestation({
+    governance: { ...gov, keyid: signer.keyid as TestKey['keyid'], signer },
+    agent,
+    embedIntent: false,
+    subjectDigest: digest,
+    predicate: {
       execution_id: executionId,
-      execution_fingerprint: executionFingerprint(executionId, digest, over.policy ?? policy.ref),
-      kind: 'decision',
       decision,
-      reasons: [],
-      agent: agent.keyid,
       action: 'read.x',
       resource: 'r',
       policy: policy.ref,
       runtime_hash: digest,
-      parents: [],
       authorization: {
         grant: null,
         inherited_from: [],
-        principals: [principal.keyid as never],
+        principals: [principal.keyid],
         scope: SCOPE,
         depth: 0,
       },
-      partition: 0,
       sequence: 0,
       prev: null,
       issued_at: '2026-01-01T00:00:00Z',
-      issuer: signer.keyid as never,
-      intent: null,
-      override: null,
       ...over,
     },
-    digest,
-  );
-  return signEnvelope(ATTESTATION_PAYLOAD_TYPE, encodeStatement(statement), signer);
+  }).envelope;
 }

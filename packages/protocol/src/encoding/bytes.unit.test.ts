@@ -10,7 +10,7 @@ import {
   toHex,
   utf8,
 } from '../index.js';
-import { errorOf } from '../__fixtures__/attestation.js';
+import { errorOf } from '@lineage/testkit';
 
 const BAD_BASE64 = { type: 'EncodingError', code: 'BAD_BASE64' };
 const BAD_HEX = { type: 'EncodingError', code: 'BAD_HEX' };

@@ -11,7 +11,7 @@ import {
   toHex,
   utf8,
 } from '../index.js';
-import { errorOf, readVector } from '../__fixtures__/attestation.js';
+import { errorOf, readVector } from '@lineage/testkit';
 
 interface JcsSample {
   name: string;

@@ -10,7 +10,7 @@ import {
   utf8,
 } from '../index.js';
 import type { DsseEnvelope, RawEnvelope } from '../index.js';
-import { errorOf, nodePublicKey, readVector, testKey } from '../__fixtures__/attestation.js';
+import { errorOf, nodePublicKey, readVector, testKey } from '@lineage/testkit';
 
 interface PaeVector {
   payload_type: string;

@@ -11,7 +11,7 @@ import {
   nodeSign,
   rawPublicKeyOf,
   readVector,
-} from '../__fixtures__/attestation.js';
+} from '@lineage/testkit';
 
 interface Rfc8032Vector {
   name: string;

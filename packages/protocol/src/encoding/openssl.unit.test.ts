@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTESTATION_PAYLOAD_TYPE, pae } from '../index.js';
-import { flipped, makeAttestation, testKey } from '../__fixtures__/attestation.js';
-import type { Attestation, TestKey } from '../__fixtures__/attestation.js';
+import { flipped, makeAttestation, testKey } from '@lineage/testkit';
+import type { Attestation, TestKey } from '@lineage/testkit';
 
 let dir: string;
 let governance: TestKey;

@@ -12,7 +12,7 @@ import {
 import { fromBase64, toBase64, toHex } from '../encoding/bytes.js';
 import { nobleEd25519, nobleSigner, noblePublicKey } from '../encoding/ed25519.js';
 import { merkleRoot } from './merkle.js';
-import { errorOf, nodeEd25519Verifier, readVector, testKey } from '../__fixtures__/attestation.js';
+import { errorOf, nodeEd25519Verifier, readVector, testKey } from '@lineage/testkit';
 
 interface NoteVectors {
   source: string;

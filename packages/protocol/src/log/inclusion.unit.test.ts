@@ -19,8 +19,8 @@ import {
   testKey,
   trustStoreOf,
   trustedKey,
-} from '../__fixtures__/attestation.js';
-import type { TestKey } from '../__fixtures__/attestation.js';
+} from '@lineage/testkit';
+import type { TestKey } from '@lineage/testkit';
 
 const LEDGER = 'lineage.attestations.v1';
 const governance = testKey();

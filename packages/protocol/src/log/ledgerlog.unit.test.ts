@@ -14,7 +14,7 @@ import {
   verifyInclusion,
   verifyLedgerCheckpoint,
 } from '../index.js';
-import { readVector } from '../__fixtures__/attestation.js';
+import { readVector } from '@lineage/testkit';
 
 interface LedgerLogVector {
   payloads: string[];

@@ -13,7 +13,7 @@ import {
   verifyInclusion,
 } from './merkle.js';
 import { toHex } from '../encoding/bytes.js';
-import { errorOf, flipped, hex, positions, readVector } from '../__fixtures__/attestation.js';
+import { errorOf, flipped, hex, positions, readVector } from '@lineage/testkit';
 
 interface Rfc6962Vectors {
   source: string;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { executionFingerprint, sha256Hex, utf8 } from '../index.js';
 import type { Digest, PolicyRef } from '../index.js';
-import { readVector } from '../__fixtures__/attestation.js';
+import { readVector } from '@lineage/testkit';
 
 interface FingerprintVector {
   execution_id: string;

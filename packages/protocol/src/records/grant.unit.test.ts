@@ -14,20 +14,25 @@ import {
 } from '../index.js';
 import type { DsseEnvelope, GrantRequest, JsonValue, TrustStore } from '../index.js';
 import {
+  GRANT_FROM,
+  GRANT_UNTIL,
   errorOf,
+  grantBody,
+  grantEnvelope,
   nodeEd25519Verifier,
+  signBody,
   signRaw,
   testKey,
   trustStoreOf,
   trustedKey,
-} from '../__fixtures__/attestation.js';
+} from '@lineage/testkit';
 import {
   GRANT_FROM,
   GRANT_UNTIL,
   grantBody,
   grantEnvelope,
   signBody,
-} from '../__fixtures__/authority.js';
+} from '@lineage/testkit';
 
 const principal = testKey();
 const agent = testKey();

@@ -14,7 +14,7 @@ import {
   sha256Hex,
   utf8,
 } from '../index.js';
-import { errorOf, intentBody, testKey } from '../__fixtures__/attestation.js';
+import { errorOf, intentBody, testKey } from '@lineage/testkit';
 
 const agent = testKey();
 const intentError = (code: string) => ({ type: 'IntentError', code });

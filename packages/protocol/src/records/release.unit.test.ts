@@ -13,13 +13,19 @@ import {
 } from '../index.js';
 import type { JsonValue, RawEnvelope, TrustStore } from '../index.js';
 import {
+  RELEASED_AT,
+  RUNTIME_MANIFEST,
+  RUNTIME_MANIFEST_HASH,
   errorOf,
   flipped,
+  releaseBody,
+  releaseEnvelope,
+  signBody,
   signRaw,
   testKey,
   trustStoreOf,
   trustedKey,
-} from '../__fixtures__/attestation.js';
+} from '@lineage/testkit';
 import {
   RELEASED_AT,
   RUNTIME_MANIFEST,
@@ -27,7 +33,7 @@ import {
   releaseBody,
   releaseEnvelope,
   signBody,
-} from '../__fixtures__/authority.js';
+} from '@lineage/testkit';
 
 const releaser = testKey();
 const governance = testKey();

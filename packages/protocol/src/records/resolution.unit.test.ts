@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RESOLUTION_TYPE, canonicalBytes, parseResolution, utf8 } from '../index.js';
-import { errorOf, makeAttestation, testKey } from '../__fixtures__/attestation.js';
-import { RESOLVED_AT, resolutionBody } from '../__fixtures__/authority.js';
+import { errorOf, makeAttestation, testKey } from '@lineage/testkit';
+import { RESOLVED_AT, resolutionBody } from '@lineage/testkit';
 
 const governance = testKey();
 const agent = testKey();

@@ -7,7 +7,7 @@ import {
   scopeCovers,
 } from '../index.js';
 import type { Scope } from '../index.js';
-import { errorOf } from '../__fixtures__/attestation.js';
+import { errorOf } from '@lineage/testkit';
 
 class ScopeTestError extends ProtocolError<'SCOPE_BAD'> {}
 const fail = (what: string) => new ScopeTestError('SCOPE_BAD', what);

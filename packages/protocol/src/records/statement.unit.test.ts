@@ -14,7 +14,7 @@ import {
   utf8,
 } from '../index.js';
 import type { Predicate } from '../index.js';
-import { errorOf, makeAttestation, testKey } from '../__fixtures__/attestation.js';
+import { errorOf, makeAttestation, testKey } from '@lineage/testkit';
 
 const governance = testKey();
 const agent = testKey();

@@ -17,7 +17,7 @@ import {
   testKey,
   trustStoreDocument,
   trustedKey,
-} from '../__fixtures__/attestation.js';
+} from '@lineage/testkit';
 
 const MALFORMED = { type: 'VerificationError', code: 'TRUST_STORE_MALFORMED' };
 const governance = testKey();

@@ -35,8 +35,8 @@ import {
   testKey,
   trustStoreDocument,
   trustedKey,
-} from '../__fixtures__/attestation.js';
-import type { Attestation, TestKey } from '../__fixtures__/attestation.js';
+} from '@lineage/testkit';
+import type { Attestation, TestKey } from '@lineage/testkit';
 
 const fails = (code: string) => ({ type: 'VerificationError', code });
 

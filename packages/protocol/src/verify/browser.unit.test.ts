@@ -6,7 +6,7 @@ import { buildBundle } from './bundle.js';
 import { digestOf } from '../encoding/digest.js';
 import { attestationDigest } from './attestation.js';
 import type { ExecutionId } from '../records/ids.js';
-import { makeAttestation, testKey, trustedKey } from '../__fixtures__/attestation.js';
+import { makeAttestation, testKey, trustedKey } from '@lineage/testkit';
 
 // The verifier must run where there is no Node: bundle the package for the browser platform (any
 // node:* import fails the build) and run it in a context holding only what browsers provide.

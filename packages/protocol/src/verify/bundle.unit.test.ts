@@ -8,7 +8,7 @@ import { nobleEd25519 } from '../encoding/ed25519.js';
 import { attestationDigest } from './attestation.js';
 import type { Decision } from '../records/statement.js';
 import type { ExecutionId } from '../records/ids.js';
-import { makeAttestation, testKey, trustStoreOf, trustedKey } from '../__fixtures__/attestation.js';
+import { makeAttestation, testKey, trustStoreOf, trustedKey } from '@lineage/testkit';
 
 const governance = testKey();
 const agent = testKey();

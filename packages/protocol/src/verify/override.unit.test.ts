@@ -31,19 +31,22 @@ import {
   testKey,
   trustStoreOf,
   trustedKey,
-} from '../__fixtures__/attestation.js';
-import type { Attestation } from '../__fixtures__/attestation.js';
+} from '@lineage/testkit';
+import type { Attestation } from '@lineage/testkit';
 import {
   RESOLVED_AT,
   RUNTIME_MANIFEST,
   RUNTIME_MANIFEST_HASH,
+  errorOf,
+  flipped,
+  makeAttestation,
   makeOverride,
   releaseBody,
-  resolutionBody,
   releaseEnvelope,
+  resolutionBody,
   resolutionEnvelope,
   signBody,
-} from '../__fixtures__/authority.js';
+} from '@lineage/testkit';
 
 const governance = testKey();
 const agent = testKey();

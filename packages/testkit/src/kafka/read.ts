@@ -1,20 +1,18 @@
 // Readers of a test ledger's topics, free of vitest so the fault suite's CLI can load them too.
 import type { Kafka } from 'kafkajs';
 import { attestationDigest, parseStatement } from '@lineage/protocol';
-import type { Digest, Predicate, RawEnvelope } from '@lineage/protocol';
+import type { RawEnvelope } from '@lineage/protocol';
 import { attestationCodec, deadLetterCodec } from '@lineage/schemas';
 import type { DeadLetterRecord } from '@lineage/schemas';
 import { readToEnd } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 
+import type { ChainEntry } from '../chain.js';
+
 /** One attestation as read back from the ledger. */
-export interface LedgerEntry {
-  partition: number;
+export interface LedgerEntry extends ChainEntry {
   offset: string;
   envelope: RawEnvelope;
-  predicate: Predicate;
-  subjectDigest: Digest;
-  digest: Digest;
 }
 
 /** Partitions of `topic`, each to be read from offset 0. */
@@ -69,4 +67,51 @@ export async function readDeadLettersOnce(
     },
   );
   return out;
+}
+
+/** Polls until `check` is true; throws after `timeoutMs`, naming `what` it waited for. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Every attestation on the ledger, in partition order, once at least `expected` are readable.
+ * A reader stops at the last stable offset, and a transaction's markers land a moment after its
+ * commit returns, so reading right after a commit can briefly see fewer records.
+ */
+export async function readLedger(
+  kafka: Kafka,
+  topics: TopicNames,
+  expected: number,
+): Promise<LedgerEntry[]> {
+  let entries: LedgerEntry[] = [];
+  await waitUntil(
+    async () => (entries = await readAttestationsOnce(kafka, topics)).length >= expected,
+    60_000,
+    `${expected} attestations`,
+  );
+  return entries;
+}
+
+/** Every dead letter, once at least `expected` are readable (see {@link readLedger}). */
+export async function readDeadLetters(
+  kafka: Kafka,
+  topics: TopicNames,
+  expected: number,
+): Promise<DeadLetterRecord[]> {
+  let letters: DeadLetterRecord[] = [];
+  await waitUntil(
+    async () => (letters = await readDeadLettersOnce(kafka, topics)).length >= expected,
+    60_000,
+    `${expected} dead letters`,
+  );
+  return letters;
 }
