@@ -141,7 +141,7 @@ async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = await readPid(file);
-      if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+      if (owner !== undefined && isAlive(owner)) {
         throw new InfraError(
           'POSTGRES_EMBEDDED_BUSY',
           `Another Lineage process (pid ${owner}) serves the embedded Postgres in ${dataDir}: wait for it to end, or set DATABASE_URL to a Postgres server.`,
