@@ -73,6 +73,9 @@ async function listen(db: PGlite, port: number, maxConnections: number): Promise
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
+    // The clients keep the process alive, not the server: a command that fails before it stops
+    // the embedded database still exits once its own connections are gone.
+    socket.unref();
     socket.once('close', () => sockets.delete(socket));
     // The handler's queue type is the package's own class; ours has the same public methods.
     const handler = new PGLiteSocketHandler({
@@ -82,6 +85,7 @@ async function listen(db: PGlite, port: number, maxConnections: number): Promise
     handler.attach(socket).catch(() => socket.destroy());
   });
   server.maxConnections = maxConnections;
+  server.unref();
   // Closing the server also drops the connections still open, so `close` does not wait on them.
   const closeServer = server.close.bind(server);
   server.close = (callback) => {
