@@ -166,8 +166,8 @@ export function clusterNodeProperties(layout: ClusterLayout, node: ClusterNodeLa
  * every node answers and is a live broker. Nodes already running from the same home are reused; the
  * storage is formatted once, every node with one cluster id, and reused afterwards. Nothing of the
  * single broker (`.lineage/kafka`, 9092) is touched but the shared jars.
- * @throws InfraError `USAGE`, `INVALID_PORT` (also for ports in the system's ephemeral range), `PORT_TAKEN`, `JAVA_MISSING`, `JAVA_TOO_OLD`, `MAVEN_MISSING`,
- *   `MAVEN_FAILED`, `KAFKA_FORMAT_FAILED`, `KAFKA_START_FAILED`, `KAFKA_START_TIMEOUT`; nodes it
+ * @throws InfraError `USAGE`, `INVALID_PORT` (also for ports in the system's ephemeral range), `PORT_TAKEN`, `JAVA_MISSING`, `JAVA_TOO_OLD`, `JARS_FETCH_FAILED`,
+ *   `JARS_DIGEST_MISMATCH`, `KAFKA_FORMAT_FAILED`, `KAFKA_START_FAILED`, `KAFKA_START_TIMEOUT`; nodes it
  *   launched are stopped again when it throws.
  */
 export async function startKafkaCluster(options: KafkaClusterOptions = {}): Promise<KafkaCluster> {

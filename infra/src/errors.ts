@@ -4,10 +4,12 @@ export type InfraErrorCode =
   | 'JAVA_MISSING'
   /** `java` is older than the broker supports. */
   | 'JAVA_TOO_OLD'
-  /** The broker jars are not cached and there is no `mvn` to fetch them. */
-  | 'MAVEN_MISSING'
-  /** `mvn dependency:copy-dependencies` failed (see .lineage/kafka/maven.log). */
-  | 'MAVEN_FAILED'
+  /** infra/kafka/broker-jars.txt has a line that is not `<sha256>  group:artifact:version`. */
+  | 'JARS_LIST_INVALID'
+  /** A pinned broker jar could not be downloaded from the Maven repository. */
+  | 'JARS_FETCH_FAILED'
+  /** A downloaded broker jar's SHA-256 is not the pinned one: it is refused. */
+  | 'JARS_DIGEST_MISMATCH'
   /** A port the broker needs is used by another process. */
   | 'PORT_TAKEN'
   /** KAFKA_PORT / KAFKA_CONTROLLER_PORT (or an option) is not a TCP port number. */
@@ -36,6 +38,10 @@ export type InfraErrorCode =
   | 'POSTGRES_START_FAILED'
   /** A private server did not stop. */
   | 'POSTGRES_STOP_FAILED'
+  /** The embedded Postgres (PGlite) could not open its data directory or listen. */
+  | 'POSTGRES_EMBEDDED_FAILED'
+  /** Another live process serves the embedded Postgres from the same data directory. */
+  | 'POSTGRES_EMBEDDED_BUSY'
   /** The CLI was called with arguments it does not understand. */
   | 'USAGE';
 

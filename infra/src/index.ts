@@ -27,3 +27,7 @@ export { DEFAULT_PG_SERVER_PORT, startPostgresServer } from './pgserver.js';
 export type { PostgresServer, PostgresServerOptions } from './pgserver.js';
 export { stopOnSignals } from './signals.js';
 export type { ShutdownLogger } from './signals.js';
+export { startEmbeddedPostgres } from './embedded-postgres.js';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
+export { libpqUrl, resolveDatabase } from './resolve-database.js';
+export type { ResolveDatabaseOptions, ResolvedDatabase } from './resolve-database.js';

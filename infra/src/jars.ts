@@ -1,101 +1,201 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InfraError } from './errors.js';
-import { isNotInstalled, runCommand } from './exec.js';
-import type { CommandResult } from './exec.js';
 
-/** Fetches the artifacts `pom` depends on into `outDir`. */
-export type MavenRunner = (pom: string, outDir: string) => Promise<void>;
-
-export interface JarsOptions {
-  /** The pom.xml pinning the broker. */
-  readonly pom: string;
-  /** Where the jars go; it also holds the stamp. */
-  readonly libs: string;
-  /** Where Maven's output is kept when it fails. */
-  readonly mavenLog: string;
-  /** Replaces Maven (tests). */
-  readonly runMaven?: MavenRunner;
+/** One jar of the broker's classpath, pinned by its SHA-256. */
+export interface PinnedJar {
+  readonly group: string;
+  readonly artifact: string;
+  readonly version: string;
+  /** Lowercase hex SHA-256 of the jar's bytes. */
+  readonly sha256: string;
 }
 
-/** Name of the stamp file inside the libs folder: the SHA-256 of the pom the jars came from. */
-export const STAMP_FILE = '.pom.sha256';
+/** Downloads one URL's bytes; rejects on any failure (tests pass their own). */
+export type JarFetcher = (url: string) => Promise<Uint8Array>;
 
-/** SHA-256 (hex) of the pom's bytes. */
-export function pomDigest(pom: string | Uint8Array): string {
-  return createHash('sha256').update(pom).digest('hex');
+export interface JarsOptions {
+  /** The pinned list (`infra/kafka/broker-jars.txt`): `<sha256>  group:artifact:version` per line. */
+  readonly jarList: string;
+  /** Where the jars go; it also holds the stamp. */
+  readonly libs: string;
+  /** Maven repository base URL; default MAVEN_REPOSITORY, else Maven Central. */
+  readonly repository?: string;
+  /** Replaces the HTTPS download (tests). */
+  readonly fetchJar?: JarFetcher;
+}
+
+/** Maven Central, in the standard Maven 2 layout. */
+export const MAVEN_CENTRAL = 'https://repo1.maven.org/maven2';
+
+/** Name of the stamp file inside the libs folder: the SHA-256 of the jar list the jars match. */
+export const STAMP_FILE = '.jars.sha256';
+
+const PARALLEL_DOWNLOADS = 4;
+const ATTEMPTS = 3;
+
+/** SHA-256 (hex) of some bytes. */
+export function sha256(bytes: string | Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
- * Makes sure `libs` holds the jars of `pom`. Maven runs only when the stamp in `libs` does not match
- * the pom's SHA-256; the jars are fetched into a scratch folder and swapped in whole, so an interrupted
- * download never leaves a half-filled classpath.
- * @returns whether Maven ran.
- * @throws InfraError `MAVEN_MISSING` (no cached jars and no `mvn`) or `MAVEN_FAILED`.
+ * Parses the pinned jar list; `#` starts a comment line.
+ * @throws InfraError `JARS_LIST_INVALID` naming the first malformed line.
  */
-export async function ensureKafkaJars(options: JarsOptions): Promise<{ downloaded: boolean }> {
-  const { pom, libs } = options;
-  const digest = pomDigest(await readFile(pom));
-  if (await stampMatches(libs, digest)) return { downloaded: false };
+export function parseJarList(text: string): PinnedJar[] {
+  const jars: PinnedJar[] = [];
+  for (const [index, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([0-9a-f]{64})\s+([\w.-]+):([\w.-]+):([\w.-]+)$/.exec(line);
+    if (match === null) {
+      throw new InfraError('JARS_LIST_INVALID', `Jar list line ${index + 1} is malformed: ${line}`);
+    }
+    const [, sum, group, artifact, version] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    jars.push({ group, artifact, version, sha256: sum });
+  }
+  return jars;
+}
 
+/** The file name Maven gives the jar: `<artifact>-<version>.jar`. */
+export function jarFileName(jar: PinnedJar): string {
+  return `${jar.artifact}-${jar.version}.jar`;
+}
+
+/** The jar's URL in a Maven 2 repository: `<base>/<group as path>/<artifact>/<version>/<file>`. */
+export function jarUrl(jar: PinnedJar, repository: string = MAVEN_CENTRAL): string {
+  const group = jar.group.split('.').join('/');
+  return `${repository.replace(/\/+$/, '')}/${group}/${jar.artifact}/${jar.version}/${jarFileName(jar)}`;
+}
+
+/**
+ * Makes sure `libs` holds exactly the pinned jars. Nothing happens when the stamp in `libs` matches the
+ * list's SHA-256. Otherwise jars already in `libs` whose SHA-256 matches are kept, the others are
+ * downloaded over HTTPS and checked, all in a scratch folder swapped in whole, so an interrupted
+ * download never leaves a half-filled classpath, and a jar no longer pinned never stays on it.
+ * @returns how many jars were downloaded (0 when the cache was already complete).
+ * @throws InfraError `JARS_LIST_INVALID`, `JARS_FETCH_FAILED` or `JARS_DIGEST_MISMATCH`.
+ */
+export async function ensureKafkaJars(options: JarsOptions): Promise<{ downloaded: number }> {
+  const { libs } = options;
+  const listText = await readFile(options.jarList, 'utf8');
+  const digest = sha256(listText);
+  if (await stampMatches(libs, digest)) return { downloaded: 0 };
+
+  const jars = parseJarList(listText);
   const scratch = `${libs}.partial-${process.pid}`;
   await rm(scratch, { recursive: true, force: true });
   await mkdir(scratch, { recursive: true });
   try {
-    await (options.runMaven ?? mavenRunner(options.mavenLog))(pom, scratch);
-    if (!(await readdir(scratch)).some((file) => file.endsWith('.jar'))) {
-      throw new InfraError('MAVEN_FAILED', `Maven put no jars in ${scratch} for ${pom}.`);
-    }
-    await writeFile(`${scratch}/${STAMP_FILE}`, `${digest}\n`);
+    // Reuse what is cached and intact, fetch the rest, a few at a time.
+    const missing = await reuseCached(jars, libs, scratch);
+    const fetchJar = options.fetchJar ?? httpsFetcher;
+    const repository = options.repository ?? mavenRepository();
+    await inBatches(missing, PARALLEL_DOWNLOADS, (jar) =>
+      download(jar, jarUrl(jar, repository), join(scratch, jarFileName(jar)), fetchJar),
+    );
+    // Stamp, then swap the complete folder in.
+    await writeFile(join(scratch, STAMP_FILE), `${digest}\n`);
     await rm(libs, { recursive: true, force: true });
     await rename(scratch, libs);
+    return { downloaded: missing.length };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  return { downloaded: true };
+}
+
+/** MAVEN_REPOSITORY (a mirror) when set, else Maven Central. */
+function mavenRepository(): string {
+  const mirror = process.env.MAVEN_REPOSITORY?.trim();
+  return mirror !== undefined && mirror !== '' ? mirror : MAVEN_CENTRAL;
 }
 
 async function stampMatches(libs: string, digest: string): Promise<boolean> {
   try {
-    return (await readFile(`${libs}/${STAMP_FILE}`, 'utf8')).trim() === digest;
+    return (await readFile(join(libs, STAMP_FILE), 'utf8')).trim() === digest;
   } catch {
     return false;
   }
 }
 
-/** Runs `mvn dependency:copy-dependencies`; its output goes to `logFile` if it fails. */
-export function mavenRunner(logFile: string): MavenRunner {
-  return async (pom, outDir) => {
-    const args = [
-      '-q',
-      '-B',
-      '-Dstyle.color=never',
-      '-f',
-      pom,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${outDir}`,
-    ];
-    let result: CommandResult;
-    try {
-      result = await runCommand('mvn', args);
-    } catch (error) {
-      if (!isNotInstalled(error))
-        throw new InfraError('MAVEN_FAILED', `Could not run mvn: ${String(error)}`, {
-          cause: error,
-        });
-      throw new InfraError(
-        'MAVEN_MISSING',
-        'Maven (mvn) is not installed and the Kafka broker jars are not cached yet: install Maven 3.8+ ' +
-          '(e.g. `apt-get install maven`), or point KAFKA_BROKERS at a cluster of your own.',
-        { cause: error },
-      );
+/** Links (or copies) every intact cached jar into `scratch`; returns the jars still to fetch. */
+async function reuseCached(
+  jars: readonly PinnedJar[],
+  libs: string,
+  scratch: string,
+): Promise<PinnedJar[]> {
+  const missing: PinnedJar[] = [];
+  for (const jar of jars) {
+    const cached = join(libs, jarFileName(jar));
+    const bytes = await readFile(cached).catch(() => undefined);
+    if (bytes === undefined || sha256(bytes) !== jar.sha256) {
+      missing.push(jar);
+      continue;
     }
-    if (result.code !== 0) {
-      await writeFile(logFile, result.output);
-      throw new InfraError(
-        'MAVEN_FAILED',
-        `Maven could not fetch the Kafka broker jars (exit ${String(result.code)}): see ${logFile}.`,
-      );
-    }
+    const target = join(scratch, jarFileName(jar));
+    await link(cached, target).catch(() => copyFile(cached, target));
+  }
+  return missing;
+}
+
+/** Fetches one jar (retrying transport failures), checks its SHA-256, writes it to `target`. */
+async function download(
+  jar: PinnedJar,
+  url: string,
+  target: string,
+  fetchJar: JarFetcher,
+): Promise<void> {
+  let bytes: Uint8Array | undefined;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= ATTEMPTS && bytes === undefined; attempt++) {
+    bytes = await fetchJar(url).catch((error: unknown) => {
+      lastError = error;
+      return undefined;
+    });
+  }
+  if (bytes === undefined) {
+    const reason = lastError instanceof Error ? lastError.message : String(lastError);
+    throw new InfraError(
+      'JARS_FETCH_FAILED',
+      `Could not download ${url} (${reason}): check the network, or set MAVEN_REPOSITORY to a reachable Maven mirror.`,
+      { cause: lastError },
+    );
+  }
+  // The pinned sum is the only trust anchor: a jar that differs is refused, never cached.
+  const actual = sha256(bytes);
+  if (actual !== jar.sha256) {
+    throw new InfraError(
+      'JARS_DIGEST_MISMATCH',
+      `${url} has SHA-256 ${actual}, but infra/kafka/broker-jars.txt pins ${jar.sha256}: refusing it.`,
+    );
+  }
+  await writeFile(target, bytes);
+}
+
+/** GETs `url` over HTTPS (redirects followed); rejects on a non-2xx answer. */
+async function httpsFetcher(url: string): Promise<Uint8Array> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Runs `work` over `items`, at most `width` at a time; the first rejection wins. */
+async function inBatches<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
   };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }

@@ -82,8 +82,8 @@ export function kafkaBrokers(): string[] {
  * Starts the local single-node KRaft broker (detached, own process group) and resolves once it answers
  * metadata requests; reuses ours if it already runs (`owned: false`). With KAFKA_BROKERS set it starts
  * nothing and only checks that those brokers answer.
- * @throws InfraError `PORT_TAKEN`, `KAFKA_RUNNING_ELSEWHERE`, `JAVA_MISSING`, `JAVA_TOO_OLD`, `MAVEN_MISSING`,
- *   `MAVEN_FAILED`, `KAFKA_FORMAT_FAILED`, `KAFKA_START_FAILED`, `KAFKA_START_TIMEOUT`, `KAFKA_UNREACHABLE`,
+ * @throws InfraError `PORT_TAKEN`, `KAFKA_RUNNING_ELSEWHERE`, `JAVA_MISSING`, `JAVA_TOO_OLD`, `JARS_FETCH_FAILED`,
+ *   `JARS_DIGEST_MISMATCH`, `KAFKA_FORMAT_FAILED`, `KAFKA_START_FAILED`, `KAFKA_START_TIMEOUT`, `KAFKA_UNREACHABLE`,
  *   `INVALID_PORT`.
  */
 export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandle> {
@@ -157,9 +157,20 @@ async function startLocked(
   return launch(java, paths, brokers, timeoutMs);
 }
 
-/** A fresh KRaft cluster id (16 random bytes, base64url, as `kafka-storage random-uuid` prints). */
-export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A fresh KRaft cluster id (16 random bytes, base64url, as `kafka-storage random-uuid` prints). Like
+ * Kafka's own `Uuid.randomUuid`, it draws again when the id would begin with `-` (which
+ * `kafka-storage format -t <id>` reads as an option: about one draw in 64) or is a reserved id
+ * (all zeros, or the metadata topic's 0…01).
+ * @param random the byte source; tests pass a rigged one.
+ */
+export function newClusterId(random: (size: number) => Uint8Array = randomBytes): string {
+  for (;;) {
+    const bytes = random(16);
+    const id = Buffer.from(bytes).toString('base64url');
+    const reserved = bytes.subarray(0, 15).every((b) => b === 0) && (bytes[15] ?? 0) <= 1;
+    if (!id.startsWith('-') && !reserved) return id;
+  }
 }
 
 /**

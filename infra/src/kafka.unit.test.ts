@@ -1,7 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   BROKER_SETTINGS,
   advertisedPort,
@@ -10,10 +7,8 @@ import {
   renderServerProperties,
 } from './broker-config.js';
 import { InfraError } from './errors.js';
-import { STAMP_FILE, ensureKafkaJars, pomDigest } from './jars.js';
-import type { MavenRunner } from './jars.js';
 import { javaMajor } from './java.js';
-import { kafkaBrokers } from './kafka.js';
+import { kafkaBrokers, newClusterId } from './kafka.js';
 import { parsePort, portTakenError } from './port.js';
 
 const layout = { host: '127.0.0.1', port: 19092, controllerPort: 19093, dataDir: 'var/kafka data' };
@@ -71,59 +66,26 @@ describe('log4j.properties', () => {
   });
 });
 
-describe('broker jar stamp', () => {
-  let dir: string;
-  let runs: number;
-  const fakeMaven: MavenRunner = async (_pom, outDir) => {
-    runs += 1;
-    await writeFile(join(outDir, `kafka-run${runs}.jar`), 'jar');
-  };
-  const options = () => ({
-    pom: join(dir, 'pom.xml'),
-    libs: join(dir, 'libs'),
-    mavenLog: join(dir, 'maven.log'),
-    runMaven: fakeMaven,
+describe('newClusterId', () => {
+  it('never begins with "-" over many draws, and is always 22 base64url characters', () => {
+    const ids = Array.from({ length: 20_000 }, () => newClusterId());
+    expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+    expect(ids.every((id) => /^[A-Za-z0-9_-]{22}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lineage-jars-'));
-    runs = 0;
-    await writeFile(join(dir, 'pom.xml'), '<project>v1</project>');
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
-
-  it('runs Maven once, then trusts the stamp', async () => {
-    expect(await ensureKafkaJars(options())).toEqual({ downloaded: true });
-    expect(await ensureKafkaJars(options())).toEqual({ downloaded: false });
-    expect(runs).toBe(1);
-    expect((await readFile(join(dir, 'libs', STAMP_FILE), 'utf8')).trim()).toBe(
-      pomDigest('<project>v1</project>'),
-    );
-  });
-
-  it('refetches into a clean folder when the pom changes', async () => {
-    await ensureKafkaJars(options());
-    await writeFile(join(dir, 'pom.xml'), '<project>v2</project>');
-    expect(await ensureKafkaJars(options())).toEqual({ downloaded: true });
-    expect((await readdir(join(dir, 'libs'))).sort()).toEqual([STAMP_FILE, 'kafka-run2.jar']);
-  });
-
-  it('keeps the old jars when Maven fails', async () => {
-    await ensureKafkaJars(options());
-    await writeFile(join(dir, 'pom.xml'), '<project>v2</project>');
-    const failing: MavenRunner = () => Promise.reject(new InfraError('MAVEN_FAILED', 'offline'));
-    await expect(ensureKafkaJars({ ...options(), runMaven: failing })).rejects.toMatchObject({
-      code: 'MAVEN_FAILED',
-    });
-    expect(await readdir(join(dir, 'libs'))).toContain('kafka-run1.jar');
-    expect((await readdir(dir)).filter((name) => name.includes('partial'))).toEqual([]);
-  });
-
-  it('refuses a Maven run that produced no jars', async () => {
-    const empty: MavenRunner = async () => undefined;
-    await expect(ensureKafkaJars({ ...options(), runMaven: empty })).rejects.toMatchObject({
-      code: 'MAVEN_FAILED',
-    });
+  it('draws again when the bytes would make an id beginning with "-" or a reserved id', () => {
+    // 0xf8 = 0b111110..: base64url index 62, which is '-'.
+    const draws = [
+      Uint8Array.from([0xf8, ...Array<number>(15).fill(7)]),
+      new Uint8Array(16),
+      Uint8Array.from([...Array<number>(15).fill(0), 1]),
+      Uint8Array.from([0x04, ...Array<number>(15).fill(7)]),
+    ];
+    const rigged = vi.fn(() => draws.shift()!);
+    const id = newClusterId(rigged);
+    expect(rigged).toHaveBeenCalledTimes(4);
+    expect(id.startsWith('B')).toBe(true);
   });
 });
 

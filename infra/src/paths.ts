@@ -5,14 +5,14 @@ import { fileURLToPath } from 'node:url';
 export interface KafkaPaths {
   readonly root: string;
   readonly home: string;
-  readonly pom: string;
+  /** The pinned broker jars and their SHA-256 sums. */
+  readonly jarList: string;
   readonly libs: string;
   readonly data: string;
   readonly serverProperties: string;
   readonly log4jProperties: string;
   readonly logFile: string;
   readonly outFile: string;
-  readonly mavenLog: string;
   readonly pidFile: string;
   readonly lockFile: string;
 }
@@ -36,14 +36,13 @@ export function brokerPaths(home: string, root: string = repoRoot()): KafkaPaths
   return {
     root,
     home,
-    pom: join(root, 'infra', 'kafka', 'pom.xml'),
+    jarList: join(root, 'infra', 'kafka', 'broker-jars.txt'),
     libs: join(shared, 'libs'),
     data: join(home, 'data'),
     serverProperties: join(home, 'server.properties'),
     log4jProperties: join(home, 'log4j.properties'),
     logFile: join(home, 'broker.log'),
     outFile: join(home, 'broker.out'),
-    mavenLog: join(shared, 'maven.log'),
     pidFile: join(home, 'broker.pid'),
     lockFile: join(home, 'start.lock'),
   };

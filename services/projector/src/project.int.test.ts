@@ -4,7 +4,7 @@ import { generateKeyPair } from '@lineage/keys';
 import { createPool } from '@lineage/store';
 import { LedgerBuilder } from '@lineage/testkit';
 import { ledgerMessages, projectionSpecification } from '@lineage/testkit/pg';
-import { PROJECTOR_MIGRATIONS } from './migrations.js';
+import { PROJECTION_MIGRATIONS } from '@lineage/projection';
 import { projectAttestations } from './project.js';
 
 // Given these attestations were projected, when this one arrives, then these rows exist: the
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 const given = projectionSpecification(() => pool, {
-  migrations: PROJECTOR_MIGRATIONS,
+  migrations: PROJECTION_MIGRATIONS,
   project: projectAttestations,
 });
 const one = <T extends { executionId: string; value: Buffer }>(a: T) => ledgerMessages([a])[0]!;

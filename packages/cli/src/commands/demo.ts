@@ -24,7 +24,7 @@ import { loadPolicy } from '@lineage/policy';
 import { loadRuntimeManifest, runtimeHash, startGovernance } from '@lineage/governance';
 import { LineageSdkError, connectAgent, signIntent } from '@lineage/sdk';
 import type { LineageAgent, ReceivedAttestation, SignedIntent } from '@lineage/sdk';
-import { databaseUrl, ensureDatabase, startKafka } from '@lineage/infra';
+import { resolveDatabase, startKafka } from '@lineage/infra';
 import { startProjector } from '@lineage/projector';
 import { startCheckpointer } from '@lineage/checkpointer';
 import { openQueries } from '@lineage/query';
@@ -152,8 +152,9 @@ export async function runDemo(): Promise<void> {
   );
 
   const broker = await startKafka();
-  const dbUrl = databaseUrl();
-  await ensureDatabase(dbUrl);
+  // DATABASE_URL, else the server psql would reach, else an embedded PGlite under .lineage/pglite.
+  const db = await resolveDatabase();
+  const dbUrl = db.url;
   const pool = createPool(dbUrl);
   const run = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').toLowerCase();
   const topics = topicNames(`demo.${run}.`);
@@ -207,7 +208,9 @@ export async function runDemo(): Promise<void> {
   say(
     `  kafka      ${broker.brokers.join(',')} (${broker.owned ? 'started by the demo' : 'already running'})`,
   );
-  say(`  postgres   ${dbUrl.replace(/\/\/[^@]*@/, '//')} (schema ${schema})`);
+  say(
+    `  postgres   ${dbUrl.replace(/\/\/[^@]*@/, '//')} (schema ${schema}${db.embedded ? `; ${db.note}` : ''})`,
+  );
   say(
     `  topics     ${topics.intents}, ${topics.attestations}, ${topics.overrides}, ${topics.policies}, ${topics.deadLetters}, ${topics.checkpoints}`,
   );
@@ -549,6 +552,7 @@ export async function runDemo(): Promise<void> {
     await checkpointer.stop();
     await governance.stop();
     await pool.end();
+    await db.stop();
     if (broker.owned) {
       await broker.stop();
       say('\nStopped the Kafka broker the demo started.');

@@ -13,13 +13,7 @@ import type { InclusionEvidence } from './inclusion.js';
 import { checkpointKeyName, checkpointOrigin } from './ledgerlog.js';
 import { inclusionProof, merkleRoot } from './merkle.js';
 import { attestationDigest } from '../verify/attestation.js';
-import {
-  flipped,
-  makeAttestation,
-  testKey,
-  trustStoreOf,
-  trustedKey,
-} from '@lineage/testkit';
+import { flipped, makeAttestation, testKey, trustStoreOf, trustedKey } from '@lineage/testkit';
 import type { TestKey } from '@lineage/testkit';
 
 const LEDGER = 'lineage.attestations.v1';

@@ -26,13 +26,6 @@ import {
   trustStoreOf,
   trustedKey,
 } from '@lineage/testkit';
-import {
-  GRANT_FROM,
-  GRANT_UNTIL,
-  grantBody,
-  grantEnvelope,
-  signBody,
-} from '@lineage/testkit';
 
 const principal = testKey();
 const agent = testKey();

@@ -26,14 +26,6 @@ import {
   trustStoreOf,
   trustedKey,
 } from '@lineage/testkit';
-import {
-  RELEASED_AT,
-  RUNTIME_MANIFEST,
-  RUNTIME_MANIFEST_HASH,
-  releaseBody,
-  releaseEnvelope,
-  signBody,
-} from '@lineage/testkit';
 
 const releaser = testKey();
 const governance = testKey();

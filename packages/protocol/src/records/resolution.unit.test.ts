@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RESOLUTION_TYPE, canonicalBytes, parseResolution, utf8 } from '../index.js';
-import { errorOf, makeAttestation, testKey } from '@lineage/testkit';
-import { RESOLVED_AT, resolutionBody } from '@lineage/testkit';
+import { errorOf, makeAttestation, testKey, RESOLVED_AT, resolutionBody } from '@lineage/testkit';
 
 const governance = testKey();
 const agent = testKey();

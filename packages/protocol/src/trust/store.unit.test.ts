@@ -11,13 +11,7 @@ import {
   toHex,
 } from '../index.js';
 import type { TrustedKey } from '../index.js';
-import {
-  errorOf,
-  nodePublicKey,
-  testKey,
-  trustStoreDocument,
-  trustedKey,
-} from '@lineage/testkit';
+import { errorOf, nodePublicKey, testKey, trustStoreDocument, trustedKey } from '@lineage/testkit';
 
 const MALFORMED = { type: 'VerificationError', code: 'TRUST_STORE_MALFORMED' };
 const governance = testKey();

@@ -31,15 +31,9 @@ import {
   testKey,
   trustStoreOf,
   trustedKey,
-} from '@lineage/testkit';
-import type { Attestation } from '@lineage/testkit';
-import {
   RESOLVED_AT,
   RUNTIME_MANIFEST,
   RUNTIME_MANIFEST_HASH,
-  errorOf,
-  flipped,
-  makeAttestation,
   makeOverride,
   releaseBody,
   releaseEnvelope,
@@ -47,6 +41,7 @@ import {
   resolutionEnvelope,
   signBody,
 } from '@lineage/testkit';
+import type { Attestation } from '@lineage/testkit';
 
 const governance = testKey();
 const agent = testKey();
