@@ -5,6 +5,8 @@ export type InfraErrorCode =
   /** `java` is older than the broker supports. */
   | 'JAVA_TOO_OLD'
   /** infra/kafka/broker-jars.txt has a line that is not `<sha256>  group:artifact:version`. */
+  /** No MAVEN_REPOSITORY and no `mvn` to resolve the broker jars with. */
+  | 'JARS_REPOSITORY_UNSET'
   | 'JARS_LIST_INVALID'
   /** A pinned broker jar could not be downloaded from the Maven repository. */
   | 'JARS_FETCH_FAILED'

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InfraError } from './errors.js';
+import { isNotInstalled, runCommand } from './exec.js';
 
 /** One jar of the broker's classpath, pinned by its SHA-256. */
 export interface PinnedJar {
@@ -20,14 +21,14 @@ export interface JarsOptions {
   readonly jarList: string;
   /** Where the jars go; it also holds the stamp. */
   readonly libs: string;
-  /** Maven repository base URL; default MAVEN_REPOSITORY, else Maven Central. */
+  /**
+   * Base URL of a Maven 2 repository (Maven Central or a mirror); default MAVEN_REPOSITORY. With
+   * neither, the installed Maven resolves the jars from its own configured repositories.
+   */
   readonly repository?: string;
   /** Replaces the HTTPS download (tests). */
   readonly fetchJar?: JarFetcher;
 }
-
-/** Maven Central, in the standard Maven 2 layout. */
-export const MAVEN_CENTRAL = 'https://repo1.maven.org/maven2';
 
 /** Name of the stamp file inside the libs folder: the SHA-256 of the jar list the jars match. */
 export const STAMP_FILE = '.jars.sha256';
@@ -71,7 +72,7 @@ export function jarFileName(jar: PinnedJar): string {
 }
 
 /** The jar's URL in a Maven 2 repository: `<base>/<group as path>/<artifact>/<version>/<file>`. */
-export function jarUrl(jar: PinnedJar, repository: string = MAVEN_CENTRAL): string {
+export function jarUrl(jar: PinnedJar, repository: string): string {
   const group = jar.group.split('.').join('/');
   return `${repository.replace(/\/+$/, '')}/${group}/${jar.artifact}/${jar.version}/${jarFileName(jar)}`;
 }
@@ -97,10 +98,9 @@ export async function ensureKafkaJars(options: JarsOptions): Promise<{ downloade
   try {
     // Reuse what is cached and intact, fetch the rest, a few at a time.
     const missing = await reuseCached(jars, libs, scratch);
-    const fetchJar = options.fetchJar ?? httpsFetcher;
-    const repository = options.repository ?? mavenRepository();
+    const source = await jarSource(options, missing, scratch);
     await inBatches(missing, PARALLEL_DOWNLOADS, (jar) =>
-      download(jar, jarUrl(jar, repository), join(scratch, jarFileName(jar)), fetchJar),
+      download(jar, source.url(jar), join(scratch, jarFileName(jar)), source.fetchJar),
     );
     // Stamp, then swap the complete folder in.
     await writeFile(join(scratch, STAMP_FILE), `${digest}\n`);
@@ -109,13 +109,59 @@ export async function ensureKafkaJars(options: JarsOptions): Promise<{ downloade
     return { downloaded: missing.length };
   } finally {
     await rm(scratch, { recursive: true, force: true });
+    await rm(`${scratch}.maven`, { recursive: true, force: true });
   }
 }
 
-/** MAVEN_REPOSITORY (a mirror) when set, else Maven Central. */
-function mavenRepository(): string {
-  const mirror = process.env.MAVEN_REPOSITORY?.trim();
-  return mirror !== undefined && mirror !== '' ? mirror : MAVEN_CENTRAL;
+/** Where missing jars come from: a repository URL over HTTPS, or what the local Maven resolves. */
+interface JarSource {
+  url(jar: PinnedJar): string;
+  fetchJar: JarFetcher;
+}
+
+/**
+ * The repository named by the options or MAVEN_REPOSITORY, fetched over HTTPS; without one, the
+ * installed Maven copies the pinned artifacts (`infra/kafka/pom.xml`) from its configured repositories.
+ * Either way every jar is then checked against its pinned SHA-256.
+ */
+async function jarSource(
+  options: JarsOptions,
+  missing: readonly PinnedJar[],
+  scratch: string,
+): Promise<JarSource> {
+  const repository = options.repository ?? process.env.MAVEN_REPOSITORY?.trim();
+  if (repository !== undefined && repository !== '') {
+    return { url: (jar) => jarUrl(jar, repository), fetchJar: options.fetchJar ?? httpsFetcher };
+  }
+  const copied = `${scratch}.maven`;
+  if (missing.length > 0) await mavenCopy(join(dirname(options.jarList), 'pom.xml'), copied);
+  return {
+    url: (jar) => join(copied, jarFileName(jar)),
+    fetchJar: async (path) => new Uint8Array(await readFile(path)),
+  };
+}
+
+/** Runs `mvn dependency:copy-dependencies` for the broker's pom into `outDir`. */
+async function mavenCopy(pom: string, outDir: string): Promise<void> {
+  const args = ['-q', '-B', '-Dstyle.color=never', '-f', pom, 'dependency:copy-dependencies'];
+  const result = await runCommand('mvn', [...args, `-DoutputDirectory=${outDir}`]).catch(
+    (error: unknown) => {
+      throw new InfraError(
+        'JARS_REPOSITORY_UNSET',
+        isNotInstalled(error)
+          ? 'The Kafka broker jars are not cached yet and no repository is configured: set MAVEN_REPOSITORY ' +
+              "to the base URL of Maven Central (the 'maven2' root) or of a mirror, or install Maven."
+          : `Could not run mvn: ${String(error)}`,
+        { cause: error },
+      );
+    },
+  );
+  if (result.code !== 0) {
+    throw new InfraError(
+      'JARS_FETCH_FAILED',
+      `Maven could not fetch the Kafka broker jars (exit ${String(result.code)}): ${basename(pom)} ${result.output.slice(-400)}`,
+    );
+  }
 }
 
 async function stampMatches(libs: string, digest: string): Promise<boolean> {
