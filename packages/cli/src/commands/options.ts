@@ -8,7 +8,7 @@ import type { TopicNames } from '@lineage/kafka';
 import { readKeyFile, readTrustStore } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
 import { isIdentifier } from '@lineage/store';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 
 /** Flags of every command that talks to the broker. */
 export interface BrokerFlags {
@@ -48,7 +48,7 @@ export function connection(
 /** @throws CliExit 2 when the schema name is not a plain identifier. */
 export function checkSchema(schema: string): void {
   if (!isIdentifier(schema) || schema.startsWith('pg_'))
-    throw new CliExit(2, `--schema must match ^[a-z_][a-z0-9_]{0,40}$ (got ${schema})`);
+    throw new CliExit('USAGE', `--schema must match ^[a-z_][a-z0-9_]{0,40}$ (got ${schema})`);
 }
 
 /** @throws CliExit 2 when the trust store cannot be read or is malformed. */
@@ -56,7 +56,7 @@ export async function loadTrust(path: string): Promise<TrustStore> {
   try {
     return await readTrustStore(path);
   } catch (e) {
-    throw new CliExit(2, `trust store ${path}: ${(e as Error).message}`);
+    throw new CliExit('USAGE', `trust store ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -65,14 +65,14 @@ export async function loadKey(path: string): Promise<KeyPair> {
   try {
     return await readKeyFile(path);
   } catch (e) {
-    throw new CliExit(2, (e as Error).message);
+    throw new CliExit('USAGE', (e as Error).message);
   }
 }
 
 /** Parses a duration like `90s`, `30m`, `24h` or `7d` into milliseconds. @throws CliExit 2. */
 export function parseDuration(text: string): number {
   const m = /^(\d{1,9})(s|m|h|d)$/.exec(text);
-  if (!m) throw new CliExit(2, `duration ${text} must look like 90s, 30m, 24h or 7d`);
+  if (!m) throw new CliExit('USAGE', `duration ${text} must look like 90s, 30m, 24h or 7d`);
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
   return Number(m[1]) * unit;
 }
@@ -94,7 +94,7 @@ export async function emitJson(value: unknown, out: string | undefined): Promise
   try {
     await writeFile(out, text);
   } catch {
-    throw new CliExit(2, `cannot write ${out}`);
+    throw new CliExit('USAGE', `cannot write ${out}`);
   }
   return true;
 }

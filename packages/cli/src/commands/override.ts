@@ -10,7 +10,7 @@ import type { ReceivedAttestation } from '@lineage/sdk';
 import { createPool } from '@lineage/store';
 
 type Pool = ReturnType<typeof createPool>;
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 import {
   brokerOptions,
   checkSchema,
@@ -50,8 +50,7 @@ export async function findPending(
   try {
     const { decision } = await queries.show(executionId);
     if (!decision || decision.decision !== 'pending_override')
-      throw new CliExit(
-        1,
+      throw new CliExit('INVALID',
         `OVERRIDE_NOT_PENDING: ${executionId} was decided ${decision?.decision ?? 'nothing'}, not held for an override`,
       );
     const bundle = await queries.bundle(executionId, { keys: [], policies: [] });
@@ -59,14 +58,13 @@ export async function findPending(
       .map((a) => fromDsse(a))
       .find((e) => attestationDigest(e) === decision.attestation_digest);
     if (!envelope)
-      throw new CliExit(
-        1,
+      throw new CliExit('INVALID',
         `OVERRIDE_NOT_PENDING: the pending attestation of ${executionId} is missing`,
       );
     return envelope;
   } catch (e) {
     if (e instanceof QueryError)
-      throw new CliExit(e.code === 'NOT_FOUND' ? 1 : 2, `${e.code}: ${e.message}`);
+      throw new CliExit(e.code === 'NOT_FOUND' ? 'INVALID' : 'USAGE', `${e.code}: ${e.message}`);
     throw e;
   }
 }
@@ -87,7 +85,7 @@ export async function resolveExecution(request: OverrideRequest): Promise<Receiv
     verify: { trust: request.trust, ed25519: nodeEd25519() },
     timeoutMs: request.timeoutMs ?? 60_000,
   }).catch((e: unknown) => {
-    throw new CliExit(2, `cannot connect: ${(e as Error).message}`);
+    throw new CliExit('USAGE', `cannot connect: ${(e as Error).message}`);
   });
   try {
     return await approver.publishResolution({
@@ -97,12 +95,11 @@ export async function resolveExecution(request: OverrideRequest): Promise<Receiv
     });
   } catch (e) {
     if (e instanceof LineageSdkError && e.code === 'OVERRIDE_REFUSED')
-      throw new CliExit(
-        1,
+      throw new CliExit('INVALID',
         `${e.reason ?? e.code}: governance refused the resolution (${e.message})`,
       );
     if (e instanceof LineageSdkError)
-      throw new CliExit(e.code === 'OVERRIDE_NOT_PENDING' ? 1 : 2, `${e.code}: ${e.message}`);
+      throw new CliExit(e.code === 'OVERRIDE_NOT_PENDING' ? 'INVALID' : 'USAGE', `${e.code}: ${e.message}`);
     throw e;
   } finally {
     await approver.close();

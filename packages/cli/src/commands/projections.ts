@@ -9,7 +9,7 @@ import {
 } from '@lineage/projector';
 import type { ProjectionChecksum } from '@lineage/projector';
 import { createPool, isIdentifier } from '@lineage/store';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 
 interface Common {
   schema: string;
@@ -18,7 +18,7 @@ interface Common {
 
 function checkSchema(schema: string): void {
   if (!isIdentifier(schema) || schema.startsWith('pg_'))
-    throw new CliExit(2, `--schema must match ^[a-z_][a-z0-9_]{0,40}$ (got ${schema})`);
+    throw new CliExit('USAGE', `--schema must match ^[a-z_][a-z0-9_]{0,40}$ (got ${schema})`);
 }
 
 function printChecksum(schema: string, sum: ProjectionChecksum): void {
@@ -100,7 +100,7 @@ export function registerProjections(program: Command): void {
           );
         } catch (error) {
           progress.finish();
-          throw new CliExit(2, `rebuild failed: ${(error as Error).message}`);
+          throw new CliExit('USAGE', `rebuild failed: ${(error as Error).message}`);
         } finally {
           await pool.end();
         }
@@ -121,7 +121,7 @@ export function registerProjections(program: Command): void {
           // 42P01 undefined_table, 3F000 invalid_schema_name: nothing projected there.
           const code = (error as { code?: unknown } | null)?.code;
           if (code === '42P01' || code === '3F000')
-            throw new CliExit(2, `schema ${opts.schema} holds no projection`);
+            throw new CliExit('USAGE', `schema ${opts.schema} holds no projection`);
           throw error;
         });
         if (opts.json) console.log(JSON.stringify(sum, null, 2));

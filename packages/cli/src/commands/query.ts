@@ -5,7 +5,7 @@ import { databaseUrl } from '@lineage/infra';
 import { QueryError, openQueries } from '@lineage/query';
 import type { BundleSources, LineageNode, LineageQueries, Page } from '@lineage/query';
 import { createPool } from '@lineage/store';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 import { loadBundleSources } from './sources.js';
 
 interface QueryFlags {
@@ -20,7 +20,7 @@ async function withQueries<T>(schema: string, run: (q: LineageQueries) => Promis
     return await run(openQueries(pool, schema));
   } catch (e) {
     if (e instanceof QueryError) {
-      throw new CliExit(e.code === 'NOT_FOUND' ? 1 : 2, `${e.code}: ${e.message}`);
+      throw new CliExit(e.code === 'NOT_FOUND' ? 'INVALID' : 'USAGE', `${e.code}: ${e.message}`);
     }
     throw e;
   } finally {
@@ -110,14 +110,14 @@ export function registerQueries(program: Command): void {
           try {
             releases = [JSON.parse(await readFile(o.release, 'utf8')) as DsseEnvelope];
           } catch {
-            throw new CliExit(2, `cannot read release ${o.release}`);
+            throw new CliExit('USAGE', `cannot read release ${o.release}`);
           }
         }
         const bundle = await exportBundle(id, o.schema, { ...sources, releases });
         try {
           await writeFile(o.out, JSON.stringify(bundle, null, 2) + '\n');
         } catch {
-          throw new CliExit(2, `cannot write ${o.out}`);
+          throw new CliExit('USAGE', `cannot write ${o.out}`);
         }
         console.log(
           `wrote ${o.out}: ${bundle.attestations.length} attestations, ${bundle.keys.length} keys, ${bundle.policies.length} policies`,

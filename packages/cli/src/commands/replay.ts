@@ -9,7 +9,7 @@ import { readToEnd } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { SchemaError, intentCodec, overrideCodec } from '@lineage/schemas';
 import { createPool, qualifiedName } from '@lineage/store';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 import { brokerOptions, checkSchema, connection, loadTrust, projectionOptions } from './options.js';
 import type { BrokerFlags, ProjectionFlags } from './options.js';
 
@@ -78,7 +78,7 @@ async function query<T extends object>(
     // 42P01 undefined_table, 3F000 invalid_schema_name: nothing (or no policies) projected there.
     const code = (error as { code?: unknown } | null)?.code;
     if (code === '42P01' || code === '3F000')
-      throw new CliExit(2, `the projection has no such table: ${(error as Error).message}`);
+      throw new CliExit('USAGE', `the projection has no such table: ${(error as Error).message}`);
     throw error;
   }
 }
@@ -148,8 +148,7 @@ async function readAll(
     await admin.connect();
     partitions = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition);
   } catch (error) {
-    throw new CliExit(
-      2,
+    throw new CliExit('USAGE',
       `cannot read the recorded inputs on ${topic} (is Kafka running, is --topic-prefix right?): ${(error as Error).message}`,
     );
   } finally {
@@ -193,13 +192,13 @@ export async function replayVerify(
     targets = ledger;
   } else {
     if (!isExecutionId(executionId))
-      throw new CliExit(2, `INVALID_ARGUMENT: ${executionId} is not a UUIDv7 execution id`);
+      throw new CliExit('USAGE', `INVALID_ARGUMENT: ${executionId} is not a UUIDv7 execution id`);
     targets = (
       await query<Row>(pool, `SELECT ${cols} FROM ${executions} WHERE execution_id = $1 ${order}`, [
         executionId,
       ])
     ).map(entryOf);
-    if (targets.length === 0) throw new CliExit(1, `NOT_FOUND: no attestation of ${executionId}`);
+    if (targets.length === 0) throw new CliExit('INVALID', `NOT_FOUND: no attestation of ${executionId}`);
     const more = [...new Set(targets.flatMap(referenced))];
     const extra = (
       await query<Row>(
@@ -309,7 +308,7 @@ export function registerReplay(program: Command): void {
       o: ProjectionFlags & BrokerFlags & { all?: boolean; trust: string },
     ) => {
       if ((id === undefined) === (o.all !== true))
-        throw new CliExit(2, 'give an execution id or --all (not both)');
+        throw new CliExit('USAGE', 'give an execution id or --all (not both)');
       checkSchema(o.schema);
       const trust = await loadTrust(o.trust);
       const pool = createPool(o.databaseUrl);
@@ -322,7 +321,7 @@ export function registerReplay(program: Command): void {
       }
       for (const m of report.mismatches) console.log(describeMismatch(m));
       const summary = describeReport(report);
-      if (report.mismatches.length > 0) throw new CliExit(1, summary);
+      if (report.mismatches.length > 0) throw new CliExit('INVALID', summary);
       console.log(summary);
     },
   );
