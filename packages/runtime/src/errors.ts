@@ -7,8 +7,10 @@ import { LineageError } from '@lineage/protocol';
  *   unknown or out of range; the message names the flag.
  * - `POSTGRES_UNREACHABLE`: no Postgres server accepts connections at the configured address.
  * - `POSTGRES_FAILED`: Postgres answered but refused (authentication, permissions, ...).
+ * - `WAIT_TIMEOUT`: a condition polled for did not come true in time; the message names it.
  */
-export type RuntimeErrorCode = 'CONFIG_INVALID' | 'POSTGRES_UNREACHABLE' | 'POSTGRES_FAILED';
+export type RuntimeErrorCode =
+  'CONFIG_INVALID' | 'POSTGRES_UNREACHABLE' | 'POSTGRES_FAILED' | 'WAIT_TIMEOUT';
 
 /** Base error of `@lineage/runtime`. Its message is always one line, fit to print as is. */
 export class RuntimeError extends LineageError<RuntimeErrorCode> {}

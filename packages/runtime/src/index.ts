@@ -16,6 +16,8 @@ export {
   maintenanceUrl,
   redactUrl,
 } from './postgres.js';
+export { pollUntil, waitUntil } from './poll.js';
+export type { PollOptions } from './poll.js';
 export { RuntimeError } from './errors.js';
 export type { RuntimeErrorCode } from './errors.js';
 export { stopOnSignals } from './signals.js';
