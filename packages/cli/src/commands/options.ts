@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
+import ms from 'ms';
 import type { TrustStore } from '@lineage/protocol';
 import { databaseUrl, kafkaBrokers } from '@lineage/infra';
 import { createKafka, topicNames } from '@lineage/kafka';
@@ -69,12 +70,21 @@ export async function loadKey(path: string): Promise<KeyPair> {
   }
 }
 
-/** Parses a duration like `90s`, `30m`, `24h` or `7d` into milliseconds. @throws CliExit 2. */
+/**
+ * Parses a duration like `90s`, `30m`, `24h` or `7d` (any form `ms` reads) into whole milliseconds.
+ * @throws CliExit 2 unless it is a positive duration.
+ */
 export function parseDuration(text: string): number {
-  const m = /^(\d{1,9})(s|m|h|d)$/.exec(text);
-  if (!m) throw new CliExit('USAGE', `duration ${text} must look like 90s, 30m, 24h or 7d`);
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
+  // ms returns undefined for text it cannot read, and throws on an empty string.
+  let millis: number | undefined;
+  try {
+    millis = ms(text as ms.StringValue) as number | undefined;
+  } catch {
+    millis = undefined;
+  }
+  if (typeof millis !== 'number' || !Number.isSafeInteger(millis) || millis <= 0)
+    throw new CliExit('USAGE', `duration ${text} must look like 90s, 30m, 24h or 7d`);
+  return millis;
 }
 
 /** Splits a comma-separated flag; `''` stays one empty entry (an empty resource prefix covers all). */
