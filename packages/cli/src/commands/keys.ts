@@ -26,7 +26,8 @@ export async function addKey(
   owner?: string,
 ): Promise<{ keyid: string; path: string }> {
   const path = join(dir, 'keys', `${name}.key`);
-  if (existsSync(path)) throw new CliExit('USAGE', `${path} already exists; remove it to make a new key`);
+  if (existsSync(path))
+    throw new CliExit('USAGE', `${path} already exists; remove it to make a new key`);
   const trustPath = join(dir, 'truststore.json');
   const doc: TrustStoreDocument = existsSync(trustPath)
     ? (await readTrustStore(trustPath)).document
@@ -147,7 +148,10 @@ export function registerKeys(program: Command): void {
       const roles = opts.role.split(',').map((r) => r.trim());
       const unknown = roles.filter((r) => !KEY_ROLES.includes(r as KeyRole));
       if (unknown.length > 0 || roles.length === 0)
-        throw new CliExit('USAGE', `unknown role ${unknown.join(',')}: use ${KEY_ROLES.join(' | ')}`);
+        throw new CliExit(
+          'USAGE',
+          `unknown role ${unknown.join(',')}: use ${KEY_ROLES.join(' | ')}`,
+        );
       const { keyid, path } = await addKey(opts.dir, name, roles as KeyRole[], opts.owner);
       console.log(`${roles.join(',')} key ${name} ${keyid}\n  private key: ${path}`);
     });

@@ -109,7 +109,8 @@ export async function auditTopics(
   originTopic = topics.attestations,
 ): Promise<LogAuditProblem | LogAuditReport> {
   const ledgerOffsets = await offsetsOf(kafka, topics.attestations);
-  if (ledgerOffsets === null) throw new CliExit('USAGE', `topic ${topics.attestations} does not exist`);
+  if (ledgerOffsets === null)
+    throw new CliExit('USAGE', `topic ${topics.attestations} does not exist`);
   const checkpointOffsets = (await offsetsOf(kafka, topics.checkpoints)) ?? new Map();
   const total = [...ledgerOffsets.values(), ...checkpointOffsets.values()].reduce(
     (n, o) => n + Number(o.high - o.low),

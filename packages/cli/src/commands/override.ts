@@ -50,7 +50,8 @@ export async function findPending(
   try {
     const { decision } = await queries.show(executionId);
     if (!decision || decision.decision !== 'pending_override')
-      throw new CliExit('INVALID',
+      throw new CliExit(
+        'INVALID',
         `OVERRIDE_NOT_PENDING: ${executionId} was decided ${decision?.decision ?? 'nothing'}, not held for an override`,
       );
     const bundle = await queries.bundle(executionId, { keys: [], policies: [] });
@@ -58,7 +59,8 @@ export async function findPending(
       .map((a) => fromDsse(a))
       .find((e) => attestationDigest(e) === decision.attestation_digest);
     if (!envelope)
-      throw new CliExit('INVALID',
+      throw new CliExit(
+        'INVALID',
         `OVERRIDE_NOT_PENDING: the pending attestation of ${executionId} is missing`,
       );
     return envelope;
@@ -78,6 +80,34 @@ export async function findPending(
  */
 export async function resolveExecution(request: OverrideRequest): Promise<ReceivedAttestation> {
   const pending = await findPending(request.pool, request.schema, request.executionId);
+  try {
+    return await publishResolution(request, pending);
+  } catch (e) {
+    if (e instanceof LineageSdkError && e.code === 'OVERRIDE_REFUSED')
+      throw new CliExit(
+        'INVALID',
+        `${e.reason ?? e.code}: governance refused the resolution (${e.message})`,
+      );
+    if (e instanceof LineageSdkError)
+      throw new CliExit(
+        e.code === 'OVERRIDE_NOT_PENDING' ? 'INVALID' : 'USAGE',
+        `${e.code}: ${e.message}`,
+      );
+    throw e;
+  }
+}
+
+/**
+ * Publishes the approver's signed resolution of `pending` through the SDK and waits for
+ * governance's answer.
+ * @returns the verified `override` attestation.
+ * @throws LineageSdkError `OVERRIDE_REFUSED` (with governance's `reason`) when governance refuses
+ *   it, other codes on a timeout or transport failure; CliExit 2 when the broker cannot be reached.
+ */
+export async function publishResolution(
+  request: Omit<OverrideRequest, 'pool' | 'schema' | 'executionId'>,
+  pending: RawEnvelope,
+): Promise<ReceivedAttestation> {
   const approver = await connectApprover({
     kafka: request.kafka,
     topics: request.topics,
@@ -93,14 +123,6 @@ export async function resolveExecution(request: OverrideRequest): Promise<Receiv
       resolution: request.resolution,
       reason: request.reason,
     });
-  } catch (e) {
-    if (e instanceof LineageSdkError && e.code === 'OVERRIDE_REFUSED')
-      throw new CliExit('INVALID',
-        `${e.reason ?? e.code}: governance refused the resolution (${e.message})`,
-      );
-    if (e instanceof LineageSdkError)
-      throw new CliExit(e.code === 'OVERRIDE_NOT_PENDING' ? 'INVALID' : 'USAGE', `${e.code}: ${e.message}`);
-    throw e;
   } finally {
     await approver.close();
   }

@@ -148,7 +148,8 @@ async function readAll(
     await admin.connect();
     partitions = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition);
   } catch (error) {
-    throw new CliExit('USAGE',
+    throw new CliExit(
+      'USAGE',
       `cannot read the recorded inputs on ${topic} (is Kafka running, is --topic-prefix right?): ${(error as Error).message}`,
     );
   } finally {
@@ -198,7 +199,8 @@ export async function replayVerify(
         executionId,
       ])
     ).map(entryOf);
-    if (targets.length === 0) throw new CliExit('INVALID', `NOT_FOUND: no attestation of ${executionId}`);
+    if (targets.length === 0)
+      throw new CliExit('INVALID', `NOT_FOUND: no attestation of ${executionId}`);
     const more = [...new Set(targets.flatMap(referenced))];
     const extra = (
       await query<Row>(

@@ -73,7 +73,8 @@ export async function verifyFile(
       const proven = attestations.filter((a) => a.included).length;
       return `valid bundle: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}); ${attestations.length} attestations, every ancestor present and allowed, policies match; ${keys}; runtime_verified: ${runtimeVerified}; included: ${included} (${proven}/${attestations.length} proven in signed checkpoints)`;
     }
-    if (!trust) throw new CliExit('USAGE', 'verifying a single envelope needs --trust <truststore.json>');
+    if (!trust)
+      throw new CliExit('USAGE', 'verifying a single envelope needs --trust <truststore.json>');
     // The release, when given, must be signed by a trusted release key.
     const knownRuntimes =
       release === undefined
@@ -84,7 +85,8 @@ export async function verifyFile(
     return `valid: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}) policy ${p.policy.id}@${p.policy.version} signed by ${v.signer.name ?? v.signer.keyid} at ${p.issued_at}; runtime_verified: ${v.runtimeVerified}`;
   } catch (e) {
     if (e instanceof BundleError)
-      throw new CliExit('INVALID',
+      throw new CliExit(
+        'INVALID',
         `invalid ${e.code}${e.executionId ? ` execution ${e.executionId}` : ''}: ${e.message}`,
       );
     if (e instanceof ProtocolError) throw new CliExit('INVALID', `invalid ${e.code}: ${e.message}`);
