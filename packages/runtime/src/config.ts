@@ -19,11 +19,13 @@ export function checkConfig<S extends TObject>(
   const converted = toNumbers(schema, values);
   const error = Value.Errors(schema, converted).First();
   if (error === undefined) return converted as Static<S>;
-  const flag = `--${error.path.replace(/^\//, '').split('/')[0] ?? ''}`;
+  const key = error.path.replace(/^\//, '').split('/')[0] ?? '';
+  // Keys are flag names, as parseArgs gives them or camelCased as commander does.
+  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   const hint = error.schema.description ?? error.message.toLowerCase();
   throw new RuntimeError(
     'CONFIG_INVALID',
-    `${flag} must be ${hint}, not ${JSON.stringify(values[flag.slice(2)] ?? null)}`,
+    `${flag} must be ${hint}, not ${JSON.stringify(values[key] ?? null)}`,
   );
 }
 

@@ -2,12 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import ms from 'ms';
+import type { Static, TObject } from '@sinclair/typebox';
 import type { TrustStore } from '@lineage/protocol';
-import { databaseUrl, kafkaBrokers } from '@lineage/infra';
+import { kafkaBrokers } from '@lineage/infra';
 import { createKafka, topicNames } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { readKeyFile, readTrustStore } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
+import { RuntimeError, checkConfig, databaseUrl } from '@lineage/runtime';
 import { isIdentifier } from '@lineage/store';
 import { CliExit } from '../errors.js';
 
@@ -44,6 +46,19 @@ export function connection(
 ): { kafka: Kafka; topics: TopicNames } {
   const brokers = flags.brokers !== undefined ? flags.brokers.split(',') : kafkaBrokers();
   return { kafka: createKafka({ brokers, clientId }), topics: topicNames(flags.topicPrefix) };
+}
+
+/**
+ * Commander's flag values checked against `schema` (numbers converted): the typed flags.
+ * @throws CliExit 2 naming the first flag the schema refuses.
+ */
+export function checkFlags<S extends TObject>(schema: S, flags: object): Static<S> {
+  try {
+    return checkConfig(schema, flags as Record<string, unknown>);
+  } catch (e) {
+    if (e instanceof RuntimeError) throw new CliExit('USAGE', `${e.code}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** @throws CliExit 2 when the schema name is not a plain identifier. */

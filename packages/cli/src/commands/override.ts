@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { Type } from '@sinclair/typebox';
 import type { Kafka } from 'kafkajs';
 import { attestationDigest, fromDsse } from '@lineage/protocol';
 import type { RawEnvelope, Signer, TrustStore } from '@lineage/protocol';
@@ -7,12 +8,14 @@ import { nodeEd25519 } from '@lineage/keys';
 import { QueryError, openQueries } from '@lineage/query';
 import { LineageSdkError, connectApprover } from '@lineage/sdk';
 import type { ReceivedAttestation } from '@lineage/sdk';
+import { PositiveIntegerFlag } from '@lineage/runtime';
 import { createPool } from '@lineage/store';
 
 type Pool = ReturnType<typeof createPool>;
 import { CliExit } from '../errors.js';
 import {
   brokerOptions,
+  checkFlags,
   checkSchema,
   connection,
   loadKey,
@@ -134,6 +137,9 @@ export function describeOverride(received: ReceivedAttestation): string {
   return `${p.kind} ${p.decision} ${p.reasons.join(' ')}: execution ${p.execution_id}, attestation sha256:${received.verified.digest}, pending sha256:${p.override?.pending ?? '?'}`;
 }
 
+/** `--timeout`: how long to wait for governance, in ms. */
+const TimeoutFlag = Type.Object({ timeout: PositiveIntegerFlag('ms') });
+
 /** `lineage override approve|reject <execution_id>`. */
 export function registerOverride(program: Command): void {
   const override = program
@@ -171,7 +177,7 @@ export function registerOverride(program: Command): void {
             executionId: id,
             resolution,
             reason: o.reason,
-            timeoutMs: Number(o.timeout),
+            timeoutMs: checkFlags(TimeoutFlag, o).timeout,
           });
           console.log(describeOverride(received));
           // The attestation itself, for the record.

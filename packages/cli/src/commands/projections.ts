@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { databaseUrl, ensureDatabase, kafkaBrokers } from '@lineage/infra';
+import { kafkaBrokers } from '@lineage/infra';
+import { databaseUrl, ensureDatabase } from '@lineage/runtime';
 import { createKafka, topicNames } from '@lineage/kafka';
 import {
   createProgress,

@@ -1,11 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { Type } from '@sinclair/typebox';
 import type { DsseEnvelope, EvidenceBundle } from '@lineage/protocol';
-import { databaseUrl } from '@lineage/infra';
+import { databaseUrl } from '@lineage/runtime';
 import { QueryError, openQueries } from '@lineage/query';
 import type { BundleSources, LineageNode, LineageQueries, Page } from '@lineage/query';
 import { createPool } from '@lineage/store';
 import { CliExit } from '../errors.js';
+import { checkFlags } from './options.js';
 import { loadBundleSources } from './sources.js';
 
 interface QueryFlags {
@@ -53,6 +55,12 @@ export async function exportBundle(
   return withQueries(schema, (q) => q.bundle(executionId, sources));
 }
 
+/** `--depth` and `--limit` of the walks (their ranges are the query package's to check). */
+const WalkFlags = Type.Object({
+  depth: Type.Integer({ description: 'an integer' }),
+  limit: Type.Integer({ description: 'an integer' }),
+});
+
 /** `lineage show|ancestors|descendants|export`. */
 export function registerQueries(program: Command): void {
   const walk = (name: 'ancestors' | 'descendants', description: string) =>
@@ -66,12 +74,9 @@ export function registerQueries(program: Command): void {
       .option('--json', 'print JSON')
       .action(
         async (id: string, o: QueryFlags & { depth: string; limit: string; cursor?: string }) => {
+          const { depth, limit } = checkFlags(WalkFlags, o);
           const page = await withQueries(o.schema, (q) =>
-            q[name](id, {
-              maxDepth: Number(o.depth),
-              limit: Number(o.limit),
-              cursor: o.cursor ?? null,
-            }),
+            q[name](id, { maxDepth: depth, limit, cursor: o.cursor ?? null }),
           );
           printPage(page, o.json);
         },

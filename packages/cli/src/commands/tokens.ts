@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { databaseUrl } from '@lineage/infra';
+import { databaseUrl } from '@lineage/runtime';
 import { createToken, parseScopes, QueryApiError, revokeToken } from '@lineage/query-api';
 import { createPool, isIdentifier } from '@lineage/store';
 import { CliExit } from '../errors.js';
