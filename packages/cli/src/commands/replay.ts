@@ -183,43 +183,70 @@ export async function replayVerify(
   executionId?: string,
   source?: IntentSource,
 ): Promise<ReplayReport> {
-  const executions = qualifiedName(schema, 'executions');
-  const cols = `attestation_digest, envelope`;
-  const order = `ORDER BY partition, sequence, attestation_digest`;
-  let targets: LedgerEntry[];
-  let ledger: LedgerEntry[];
-  if (executionId === undefined) {
-    ledger = (await query<Row>(pool, `SELECT ${cols} FROM ${executions} ${order}`)).map(entryOf);
-    targets = ledger;
-  } else {
-    if (!isExecutionId(executionId))
-      throw new CliExit('USAGE', `INVALID_ARGUMENT: ${executionId} is not a UUIDv7 execution id`);
-    targets = (
-      await query<Row>(pool, `SELECT ${cols} FROM ${executions} WHERE execution_id = $1 ${order}`, [
-        executionId,
-      ])
-    ).map(entryOf);
-    if (targets.length === 0)
-      throw new CliExit('INVALID', `NOT_FOUND: no attestation of ${executionId}`);
-    const more = [...new Set(targets.flatMap(referenced))];
-    const extra = (
-      await query<Row>(
-        pool,
-        `SELECT ${cols} FROM ${executions} WHERE attestation_digest = ANY($1::text[]) ${order}`,
-        [more],
-      )
-    ).map(entryOf);
-    ledger = [...targets, ...extra.filter((e) => !targets.some((t) => t.digest === e.digest))];
+  const { targets, ledger } = await loadLedger(pool, schema, executionId);
+  const documents = await loadPolicyDocuments(pool, schema);
+  // The recorded intents: what each decided record carried, so decisions re-derive from the same bytes.
+  const carried = source ? await readCarried(source, executionId) : undefined;
+  const ctx = rederiveContext(ledger, documents, trust, carried);
+  const report: ReplayReport = { checked: 0, identical: 0, byKind: {}, mismatches: [] };
+  for (const t of targets) {
+    const result = rederive(t.envelope, ctx);
+    report.checked++;
+    report.byKind[result.kind] = (report.byKind[result.kind] ?? 0) + 1;
+    if (result.ok) report.identical++;
+    else report.mismatches.push(result);
   }
-  const documents = new Map(
-    (
-      await query<{ hash: string; document: unknown }>(
-        pool,
-        `SELECT hash, document FROM ${qualifiedName(schema, 'policies')}`,
-      )
-    ).map((r) => [r.hash, r.document]),
-  );
+  return report;
+}
 
+/**
+ * The attestations to re-derive (all, or one execution's) and the ledger they need: the targets
+ * plus the attestations they reference.
+ * @throws CliExit 2 for an id that is not one; 1 NOT_FOUND when the execution has no attestation.
+ */
+async function loadLedger(
+  pool: Pool,
+  schema: string,
+  executionId: string | undefined,
+): Promise<{ targets: LedgerEntry[]; ledger: LedgerEntry[] }> {
+  const executions = qualifiedName(schema, 'executions');
+  const select = (where: string, params?: unknown[]) =>
+    query<Row>(
+      pool,
+      `SELECT attestation_digest, envelope FROM ${executions} ${where} ORDER BY partition, sequence, attestation_digest`,
+      params,
+    ).then((rows) => rows.map(entryOf));
+  if (executionId === undefined) {
+    const ledger = await select('');
+    return { targets: ledger, ledger };
+  }
+  if (!isExecutionId(executionId))
+    throw new CliExit('USAGE', `INVALID_ARGUMENT: ${executionId} is not a UUIDv7 execution id`);
+  const targets = await select('WHERE execution_id = $1', [executionId]);
+  if (targets.length === 0)
+    throw new CliExit('INVALID', `NOT_FOUND: no attestation of ${executionId}`);
+  const more = [...new Set(targets.flatMap(referenced))];
+  const extra = await select('WHERE attestation_digest = ANY($1::text[])', [more]);
+  const ledger = [...targets, ...extra.filter((e) => !targets.some((t) => t.digest === e.digest))];
+  return { targets, ledger };
+}
+
+/** Every projected policy document, by hash. */
+async function loadPolicyDocuments(pool: Pool, schema: string): Promise<Map<string, unknown>> {
+  const rows = await query<{ hash: string; document: unknown }>(
+    pool,
+    `SELECT hash, document FROM ${qualifiedName(schema, 'policies')}`,
+  );
+  return new Map(rows.map((r) => [r.hash, r.document]));
+}
+
+/** What re-deriving needs to look up: attestations, policies, earlier records, recorded intents. */
+function rederiveContext(
+  ledger: LedgerEntry[],
+  documents: Map<string, unknown>,
+  trust: TrustStore,
+  carried: Awaited<ReturnType<typeof readCarried>> | undefined,
+): RederiveContext {
   const byDigest = new Map(ledger.map((e) => [e.digest, e]));
   const byExecution = new Map<string, LedgerEntry[]>();
   for (const e of ledger) {
@@ -233,9 +260,7 @@ export async function replayVerify(
     e.predicate !== null &&
     e.predicate.partition === at.partition &&
     e.predicate.sequence < at.sequence;
-  // The recorded intents: what each decided record carried, so decisions re-derive from the same bytes.
-  const carried = source ? await readCarried(source, executionId) : undefined;
-  const ctx: RederiveContext = {
+  return {
     ...(carried
       ? {
           carried: (id, digest) => carried.parents.get(carriedKey(id, digest)),
@@ -260,16 +285,6 @@ export async function replayVerify(
         (e) => before(e, at.predicate) && e.predicate!.kind === 'decision',
       )?.subject ?? undefined,
   };
-
-  const report: ReplayReport = { checked: 0, identical: 0, byKind: {}, mismatches: [] };
-  for (const t of targets) {
-    const result = rederive(t.envelope, ctx);
-    report.checked++;
-    report.byKind[result.kind] = (report.byKind[result.kind] ?? 0) + 1;
-    if (result.ok) report.identical++;
-    else report.mismatches.push(result);
-  }
-  return report;
 }
 
 /** One line per mismatch. */
