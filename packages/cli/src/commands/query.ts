@@ -61,28 +61,31 @@ const WalkFlags = Type.Object({
   limit: Type.Integer({ description: 'an integer' }),
 });
 
+/** `lineage ancestors|descendants <execution_id>`: one page of the walk. */
+function walk(program: Command, name: 'ancestors' | 'descendants', description: string): void {
+  program
+    .command(`${name} <execution_id>`)
+    .description(description)
+    .option('--depth <n>', 'links to follow at most', '50')
+    .option('--limit <n>', 'rows per page', '100')
+    .option('--cursor <cursor>', 'continue from a previous page')
+    .option('--schema <schema>', 'projection schema', 'lineage')
+    .option('--json', 'print JSON')
+    .action(
+      async (id: string, o: QueryFlags & { depth: string; limit: string; cursor?: string }) => {
+        const { depth, limit } = checkFlags(WalkFlags, o);
+        const page = await withQueries(o.schema, (q) =>
+          q[name](id, { maxDepth: depth, limit, cursor: o.cursor ?? null }),
+        );
+        printPage(page, o.json);
+      },
+    );
+}
+
 /** `lineage show|ancestors|descendants|export`. */
 export function registerQueries(program: Command): void {
-  const walk = (name: 'ancestors' | 'descendants', description: string) =>
-    program
-      .command(`${name} <execution_id>`)
-      .description(description)
-      .option('--depth <n>', 'links to follow at most', '50')
-      .option('--limit <n>', 'rows per page', '100')
-      .option('--cursor <cursor>', 'continue from a previous page')
-      .option('--schema <schema>', 'projection schema', 'lineage')
-      .option('--json', 'print JSON')
-      .action(
-        async (id: string, o: QueryFlags & { depth: string; limit: string; cursor?: string }) => {
-          const { depth, limit } = checkFlags(WalkFlags, o);
-          const page = await withQueries(o.schema, (q) =>
-            q[name](id, { maxDepth: depth, limit, cursor: o.cursor ?? null }),
-          );
-          printPage(page, o.json);
-        },
-      );
-  walk('ancestors', 'what an execution descends from, nearest first (multi-parent safe)');
-  walk('descendants', 'blast radius: everything that inherited from an execution');
+  walk(program, 'ancestors', 'what an execution descends from, nearest first (multi-parent safe)');
+  walk(program, 'descendants', 'blast radius: everything that inherited from an execution');
 
   program
     .command('show <execution_id>')
