@@ -40,6 +40,8 @@ async function lineage(...args: string[]): Promise<{ code: number; out: string }
 
 let dir: string;
 let bundle: EvidenceBundle;
+/** What `lineage demo` printed. */
+let printed: string;
 const TRUST = '.lineage/demo/truststore.json';
 
 async function tampered(name: string, edit: (b: EvidenceBundle) => void): Promise<string> {
@@ -56,6 +58,7 @@ describe('the demo, end to end, and its evidence', () => {
   beforeAll(async () => {
     const demo = await lineage('demo');
     expect(demo.code, demo.out).toBe(0);
+    printed = demo.out;
     expect(demo.out).toContain('14/14 verify with only the public keys');
     expect(demo.out).toContain('replay_rejection deny REPLAY_EXECUTION_ID');
     expect(demo.out).toContain('PARENT_NOT_ALLOWED');
@@ -71,6 +74,58 @@ describe('the demo, end to end, and its evidence', () => {
     expect(demo.out).toMatch(/pnpm lineage log verify --topic-prefix demo\.\S+\. --trust /);
     bundle = JSON.parse(await readFile('.lineage/demo/evidence.json', 'utf8'));
     dir = await mkdtemp(join(tmpdir(), 'lineage-e2e-'));
+  });
+
+  it("the demo's decisions: denials, a replay rejection, a hold, its approval and a refused second resolution", () => {
+    // label → [decision, reasons] from the printed decision lines ("  ✔ E1  allow  …  rule:x").
+    const decisions = Object.fromEntries(
+      [
+        ...printed.matchAll(
+          /^ {2}[✔✘⏸] (E\d+) +(\w+) +….*(?:root \(grant\)|parents \S+) +(\S.*)$/gm,
+        ),
+      ].map((m) => [m[1], [m[2], m[3]!.split(' ')]]),
+    );
+    expect(decisions).toEqual({
+      E1: ['allow', ['rule:any-agent-read']],
+      E2: ['allow', ['rule:any-agent-read']],
+      E3: ['allow', ['rule:any-agent-read']],
+      E4: ['allow', ['rule:any-agent-read']],
+      E5: ['deny', ['POLICY_DENIED', 'rule:no-prod-delete']],
+      E6: ['allow', ['rule:any-agent-read']],
+      E7: ['allow', ['rule:any-agent-read']],
+      E8: ['deny', ['PARENT_NOT_ALLOWED']],
+      // Publishing is held for a human; its child is denied while it waits.
+      E9: ['pending_override', ['OVERRIDE_REQUIRED', 'rule:publish-needs-a-human']],
+      E10: ['deny', ['PARENT_PENDING_OVERRIDE']],
+      // The child of the approved execution inherits authority through the override.
+      E11: ['allow', ['rule:any-agent-read']],
+    });
+    // A redelivered intent is answered with the attestation already issued.
+    expect(printed).toMatch(/↺ E2 redelivered identically → attestation \S+ \(the same one\)/);
+    // A replayed execution id is never allowed: a signed replay_rejection.
+    expect(printed).toContain(
+      "⟲ E7's id reused by a different intent → replay_rejection deny REPLAY_EXECUTION_ID",
+    );
+    expect(printed).toContain('✔ bob approves E9 → override allow OVERRIDE_APPROVED');
+    expect(printed).toContain(
+      '✘ bob resolves E9 a second time → refused OVERRIDE_ALREADY_RESOLVED',
+    );
+  });
+
+  it("the demo's ledger: inputs in = attestations + dead letters + redeliveries out, all verify, all proven", () => {
+    const [, intents, resolutions, attestations, deadLetters, redeliveries, verified, total] =
+      /(\d+) intents \+ (\d+) resolutions published → (\d+) attestations \+ (\d+) dead letters \+ (\d+) redelivery answered from the ledger; (\d+)\/(\d+) verify/
+        .exec(printed)!
+        .map(Number);
+    expect(attestations! + deadLetters! + redeliveries!).toBe(intents! + resolutions!);
+    expect([intents, resolutions, attestations, verified, total]).toEqual([13, 2, 14, 14, 14]);
+    expect(printed).toMatch(/lineage log verify: ok: /);
+    // Every attestation of E11's lineage carries an inclusion proof against a signed checkpoint.
+    const [, proven, lineage] = /E11's lineage: (\d+)\/(\d+) attestations carry/.exec(printed)!;
+    expect([Number(proven), Number(lineage)]).toEqual([9, 9]);
+    expect(printed).toContain('runtime_verified: true (with the signed release); false without it');
+    expect(printed).toMatch(/: 14 re-derived identically, 0 mismatches/);
+    expect(printed).toMatch(/bundle of E11: 9 attestations \(1 override\)/);
   });
 
   it('accepts the untouched bundle and the single envelope (exit 0), reporting runtime_verified', async () => {

@@ -1,3 +1,5 @@
+import { LineageError } from '@lineage/protocol';
+
 /** Why an infrastructure step failed; tests assert these, never the message text. */
 export type InfraErrorCode =
   /** No `java` on PATH (or JAVA_HOME): the local broker needs a JDK. */
@@ -48,14 +50,4 @@ export type InfraErrorCode =
   | 'USAGE';
 
 /** Base error of `@lineage/infra`. Its message is always one line, fit to print as is. */
-export class InfraError extends Error {
-  override readonly name = 'InfraError';
-
-  constructor(
-    readonly code: InfraErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class InfraError extends LineageError<InfraErrorCode> {}

@@ -22,11 +22,10 @@ export type {
   KafkaClusterNode,
   KafkaClusterOptions,
 } from './cluster.js';
-export { DEFAULT_POSTGRES, databaseUrl, ensureDatabase } from './postgres.js';
+// The database URL default and creation moved to `@lineage/runtime` (services need them at run time).
+export { DEFAULT_POSTGRES, databaseUrl, ensureDatabase } from '@lineage/runtime';
 export { DEFAULT_PG_SERVER_PORT, startPostgresServer } from './pgserver.js';
 export type { PostgresServer, PostgresServerOptions } from './pgserver.js';
-export { stopOnSignals } from './signals.js';
-export type { ShutdownLogger } from './signals.js';
 export { startEmbeddedPostgres } from './embedded-postgres.js';
 export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
 export { libpqUrl, resolveDatabase } from './resolve-database.js';

@@ -5,7 +5,7 @@ import { InfraError } from './errors.js';
 import { kafkaStatus, startKafka, stopKafka } from './kafka.js';
 import type { KafkaHandle } from './kafka.js';
 import { isAlive } from './pid.js';
-import { databaseUrl, ensureDatabase, redactUrl } from './postgres.js';
+import { databaseUrl, ensureDatabase, redactUrl } from '@lineage/runtime';
 
 const USAGE = `usage: kafka start | kafka run | kafka stop | kafka status
        kafka cluster start | kafka cluster stop | kafka cluster status

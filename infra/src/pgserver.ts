@@ -10,7 +10,7 @@ import type { CommandResult } from './exec.js';
 import { repoRoot } from './paths.js';
 import { isAlive } from './pid.js';
 import { LOOPBACK, parsePort, portIsFree } from './port.js';
-import { ensureDatabase } from './postgres.js';
+import { ensureDatabase } from '@lineage/runtime';
 
 /** Where a private server listens unless told otherwise (the shared one keeps 5432). */
 export const DEFAULT_PG_SERVER_PORT = 25432;

@@ -1,5 +1,5 @@
 import kafkajs from 'kafkajs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntil } from '@lineage/runtime';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -47,11 +47,18 @@ export async function waitForKafka(
   nodeIds: readonly number[] = [],
 ): Promise<WaitOutcome> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  // One probe, given what is left of the deadline (250 ms to 2 s); undefined: not yet, ask again.
+  const probe = async (): Promise<WaitOutcome | undefined> => {
     if (!keepWaiting()) return 'gave-up';
     const probeMs = Math.min(2_000, Math.max(250, deadline - Date.now()));
     if (await kafkaAnswers(brokers, probeMs, nodeIds)) return 'ready';
-    if (Date.now() >= deadline) return 'timeout';
-    await sleep(250);
-  }
+    return Date.now() >= deadline ? 'timeout' : undefined;
+  };
+  // The probe itself says 'timeout' at the deadline; the poll's own limit is only a backstop.
+  const outcome = await pollUntil(probe, (o) => o !== undefined, {
+    timeoutMs: timeoutMs + 10_000,
+    intervalMs: 250,
+    what: `Kafka at ${brokers.join(',')}`,
+  });
+  return outcome ?? 'timeout';
 }

@@ -1,7 +1,7 @@
 import { join, relative } from 'node:path';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { InfraError } from './errors.js';
-import { ensureDatabase } from './postgres.js';
+import { ensureDatabase } from '@lineage/runtime';
 
 /** The database a command should use, and whether it is the embedded one this call started. */
 export interface ResolvedDatabase {

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { DeadLetterRecord } from '@lineage/schemas';
 import type { TopicNames } from '@lineage/kafka';
+import { waitUntil } from '@lineage/runtime';
 import { readAttestationsOnce, readDeadLettersOnce } from '@lineage/testkit/kafka';
 import type { LedgerEntry } from '@lineage/testkit/kafka';
 
@@ -92,15 +93,11 @@ export function chainBreaks(records: readonly LedgerRecord[]): ChainBreaks {
   return breaks;
 }
 
-/** Polls until `check` is true. @throws Error naming `what` after `timeoutMs`. */
-export async function until(
+/** Polls until `check` is true. @throws RuntimeError WAIT_TIMEOUT naming `what` after `timeoutMs`. */
+export function until(
   check: () => boolean | Promise<boolean>,
   timeoutMs: number,
   what: string,
 ): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return waitUntil(check, { timeoutMs, intervalMs: 100, what });
 }

@@ -13,7 +13,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerVerify } from './commands/verify.js';
-import { CliExit, EXIT } from './exit.js';
+import { CliExit, EXIT } from './errors.js';
 
 const program = new Command('lineage')
   .description('Lineage: signed, replayable execution lineage on Kafka')
@@ -37,13 +37,13 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CliExit) {
-    (error.exitCode === 0 ? console.log : console.error)(error.message);
-    process.exitCode = error.exitCode;
+    (error.code === 'OK' ? console.log : console.error)(error.message);
+    process.exitCode = EXIT[error.code];
   } else if (error instanceof CommanderError) {
     // Help and version are successes; every other parse problem is a usage error.
-    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    process.exitCode = error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
   } else {
     console.error(`error: ${(error as Error).message}`);
-    process.exitCode = EXIT.usage;
+    process.exitCode = EXIT.USAGE;
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { LineageKafkaError } from './errors.js';
 
 /**
@@ -20,15 +20,8 @@ export async function readToEnd(
   onMessage: (partition: number, message: KafkaMessage) => unknown,
   timeoutMs = 300_000,
 ): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: Map<number, bigint>;
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-  } finally {
-    await admin.disconnect();
-  }
+  const ends = await endsOf(kafka, topic);
+  // The partitions with something to read, and the end each must reach.
   const targets = new Map<number, bigint>();
   for (const [p, start] of from) if ((ends.get(p) ?? 0n) > start) targets.set(p, ends.get(p)!);
   const reached = new Map([...from].map(([p, start]) => [p, targets.get(p) ?? start]));
@@ -41,22 +34,8 @@ export async function readToEnd(
     sessionTimeout: 30_000,
     maxBytes: 16 << 20,
   });
-  const remaining = new Set(targets.keys());
-  let finish!: () => void;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
-    for (const t of payload.topics) {
-      for (const p of t.partitions) {
-        // kafkajs reports the partition of a commit as a string despite its typings.
-        const partition = Number(p.partition);
-        const end = targets.get(partition);
-        if (end !== undefined && BigInt(p.offset) >= end) remaining.delete(partition);
-      }
-    }
-    if (remaining.size === 0) finish();
-  });
+  const done = allCommitted(consumer, targets);
   await consumer.connect();
-  let timer: NodeJS.Timeout | undefined;
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -77,23 +56,8 @@ export async function readToEnd(
         consumer.seek({ topic, partition: p, offset: start.toString() });
     const others = [...ends.keys()].filter((p) => !targets.has(p));
     if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
-    await Promise.race([
-      done,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new LineageKafkaError(
-                'RESTORE_TIMEOUT',
-                `reading ${topic} to its end took over ${timeoutMs} ms`,
-              ),
-            ),
-          timeoutMs,
-        );
-      }),
-    ]);
+    await withTimeout(done, timeoutMs, `reading ${topic} to its end took over ${timeoutMs} ms`);
   } finally {
-    clearTimeout(timer);
     await consumer.disconnect();
     const cleanup = kafka.admin();
     await cleanup.connect();
@@ -101,4 +65,52 @@ export async function readToEnd(
     await cleanup.disconnect();
   }
   return reached;
+}
+
+/** Each partition's end (high watermark; read_committed readers stop at the last stable offset). */
+async function endsOf(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Resolves once the consumer's committed position reached every target end. */
+function allCommitted(consumer: Consumer, targets: ReadonlyMap<number, bigint>): Promise<void> {
+  const remaining = new Set(targets.keys());
+  return new Promise<void>((finish) => {
+    consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
+      for (const t of payload.topics) {
+        for (const p of t.partitions) {
+          // kafkajs reports the partition of a commit as a string despite its typings.
+          const partition = Number(p.partition);
+          const end = targets.get(partition);
+          if (end !== undefined && BigInt(p.offset) >= end) remaining.delete(partition);
+        }
+      }
+      if (remaining.size === 0) finish();
+    });
+  });
+}
+
+/** `work`, or LineageKafkaError RESTORE_TIMEOUT after `timeoutMs`. */
+async function withTimeout(work: Promise<void>, timeoutMs: number, message: string) {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new LineageKafkaError('RESTORE_TIMEOUT', message)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 
 /** kafkajs errors that mean "the cluster is not reachable right now", as opposed to a refusal. */
 const UNAVAILABLE = new Set([
@@ -34,27 +34,33 @@ export interface RetryOptions {
 }
 
 /**
- * Runs `work`, and again with exponential back-off while it fails with an error `retriable`
- * accepts (a server restarting, a broker down); any other error is thrown at once.
+ * Runs `work`, and again with exponential back-off (p-retry) while it fails with an error
+ * `retriable` accepts (a server restarting, a broker down); any other error is thrown at once.
  * @throws the last error of `work` when `retriable` refuses it, or when `timeoutMs` passed.
  */
-export async function retryWhile<T>(
+export function retryWhile<T>(
   work: () => Promise<T>,
   retriable: (error: unknown) => boolean,
   options: RetryOptions = {},
 ): Promise<T> {
+  const initial = options.initialDelayMs ?? 250;
+  const max = options.maxDelayMs ?? 5_000;
+  // The delay before attempt n + 1, as p-retry computes it (factor 2, no jitter).
+  const delayAfter = (attempt: number) => Math.min(initial * 2 ** (attempt - 1), max);
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  let delay = options.initialDelayMs ?? 250;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!retriable(error) || Date.now() + delay > deadline) throw error;
-      options.onRetry?.(error, attempt, delay);
-      await sleep(delay);
-      delay = Math.min(delay * 2, options.maxDelayMs ?? 5_000);
-    }
-  }
+  return pRetry(work, {
+    retries: Number.POSITIVE_INFINITY,
+    factor: 2,
+    minTimeout: initial,
+    maxTimeout: max,
+    // Like the deadline check it replaces: give up when the next wait would end past the deadline.
+    shouldRetry: ({ error, attemptNumber }) =>
+      retriable(error) && Date.now() + delayAfter(attemptNumber) <= deadline,
+    onFailedAttempt: ({ error, attemptNumber }) => {
+      if (retriable(error) && Date.now() + delayAfter(attemptNumber) <= deadline)
+        options.onRetry?.(error, attemptNumber, delayAfter(attemptNumber));
+    },
+  });
 }
 
 /**

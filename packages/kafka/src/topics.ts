@@ -57,103 +57,144 @@ export async function ensureTopics(
   names: TopicNames,
   options: TopicOptions = {},
 ): Promise<number> {
-  const partitions = options.partitions ?? 6;
   const admin = kafka.admin();
   await admin.connect();
   try {
     const replicationFactor = options.replicationFactor ?? (await configuredReplication(admin));
-    const common = [
-      { name: 'retention.ms', value: '-1' },
-      { name: 'retention.bytes', value: '-1' },
-      { name: 'min.insync.replicas', value: String(Math.min(2, replicationFactor)) },
-      { name: 'max.message.bytes', value: String(8 << 20) },
-    ];
-    const ledger = [...common, { name: 'cleanup.policy', value: 'delete' }];
-    const compacted = [...common, { name: 'cleanup.policy', value: 'compact' }];
-    // Inputs carry the broker's append time, not the producer's: governance bounds an intent's
-    // claimed requested_at by it, so an agent cannot pick the time its claim is judged at.
-    const inputs = [...ledger, { name: 'message.timestamp.type', value: 'LogAppendTime' }];
+    const configs = topicConfigs(replicationFactor);
     const existing = new Set(await admin.listTopics());
-    const specs = [
-      { topic: names.intents, numPartitions: partitions, configEntries: inputs },
-      { topic: names.attestations, numPartitions: partitions, configEntries: ledger },
-      { topic: names.overrides, numPartitions: partitions, configEntries: inputs },
-      { topic: names.deadLetters, numPartitions: partitions, configEntries: ledger },
-      { topic: names.policies, numPartitions: 1, configEntries: compacted },
-      // Checkpoints: one partition (one total order of notes), kept forever like the ledger.
-      { topic: names.checkpoints, numPartitions: 1, configEntries: ledger },
-    ].filter((t) => !existing.has(t.topic));
-    if (specs.length > 0) {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const outcome = await admin
-          .createTopics({
-            waitForLeaders: true,
-            topics: specs.map((t) => ({ ...t, replicationFactor })),
-          })
-          .then(
-            () => 'created' as const,
-            (error: unknown) => {
-              // Created, but the broker asked for leaders has not applied the new topics yet.
-              if (isSettling(error)) return 'created' as const;
-              // A broker of the cluster is not live this moment (restarting, fenced): wait for it.
-              if (/replication factor/i.test(String(error)) && Date.now() < deadline)
-                return 'retry' as const;
-              throw error;
-            },
-          );
-        if (outcome === 'created') break;
-        await sleep(500);
-      }
-      await settledMetadata(
-        admin,
-        specs.map((t) => t.topic),
-      );
-    }
+    const specs = topicSpecs(names, options.partitions ?? 6, configs).filter(
+      (t) => !existing.has(t.topic),
+    );
+    if (specs.length > 0) await createTopics(admin, specs, replicationFactor);
     // Input topics created before they used the broker's clock are moved onto it (upgrades).
     const older = [names.intents, names.overrides].filter((t) => existing.has(t));
-    if (older.length > 0) {
-      const described = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: older.map((name) => ({
-          type: TOPIC_RESOURCE,
-          name,
-          configNames: ['message.timestamp.type'],
-        })),
-      });
-      const stale = described.resources
-        .filter((r) =>
-          r.configEntries.some(
-            (c) => c.configName === 'message.timestamp.type' && c.configValue !== 'LogAppendTime',
-          ),
-        )
-        .map((r) => r.resourceName);
-      if (stale.length > 0)
-        await admin.alterConfigs({
-          validateOnly: false,
-          resources: stale.map((name) => ({
-            type: TOPIC_RESOURCE,
-            name,
-            configEntries: inputs.map((c) => ({ name: c.name, value: c.value })),
-          })),
-        });
-    }
-    const copartitioned = [names.intents, names.attestations, names.overrides];
-    const meta = await settledMetadata(admin, copartitioned);
-    const counts = new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
-    const first = counts.get(names.intents)!;
-    for (const topic of copartitioned) {
-      if (counts.get(topic) !== first) {
-        throw new LineageKafkaError(
-          'TOPICS_NOT_COPARTITIONED',
-          `${names.intents} has ${first} partitions but ${topic} has ${counts.get(topic)}`,
-        );
-      }
-    }
-    return first;
+    if (older.length > 0) await moveOntoBrokerClock(admin, older, configs.inputs);
+    return await copartitionedCount(admin, names);
   } finally {
     await admin.disconnect();
   }
+}
+
+type ConfigEntries = { name: string; value: string }[];
+
+/** The settings of each kind of topic: the ledger, inputs, and compacted topics. */
+function topicConfigs(replicationFactor: number) {
+  const common = [
+    { name: 'retention.ms', value: '-1' },
+    { name: 'retention.bytes', value: '-1' },
+    { name: 'min.insync.replicas', value: String(Math.min(2, replicationFactor)) },
+    { name: 'max.message.bytes', value: String(8 << 20) },
+  ];
+  const ledger = [...common, { name: 'cleanup.policy', value: 'delete' }];
+  const compacted = [...common, { name: 'cleanup.policy', value: 'compact' }];
+  // Inputs carry the broker's append time, not the producer's: governance bounds an intent's
+  // claimed requested_at by it, so an agent cannot pick the time its claim is judged at.
+  const inputs = [...ledger, { name: 'message.timestamp.type', value: 'LogAppendTime' }];
+  return { ledger, compacted, inputs };
+}
+
+/** Every topic of a deployment with its partition count and settings. */
+function topicSpecs(
+  names: TopicNames,
+  partitions: number,
+  configs: ReturnType<typeof topicConfigs>,
+): { topic: string; numPartitions: number; configEntries: ConfigEntries }[] {
+  const { ledger, compacted, inputs } = configs;
+  return [
+    { topic: names.intents, numPartitions: partitions, configEntries: inputs },
+    { topic: names.attestations, numPartitions: partitions, configEntries: ledger },
+    { topic: names.overrides, numPartitions: partitions, configEntries: inputs },
+    { topic: names.deadLetters, numPartitions: partitions, configEntries: ledger },
+    { topic: names.policies, numPartitions: 1, configEntries: compacted },
+    // Checkpoints: one partition (one total order of notes), kept forever like the ledger.
+    { topic: names.checkpoints, numPartitions: 1, configEntries: ledger },
+  ];
+}
+
+/** Creates the topics, waiting (up to 30 s) for brokers not live this moment, then for metadata. */
+async function createTopics(
+  admin: Admin,
+  specs: ReturnType<typeof topicSpecs>,
+  replicationFactor: number,
+): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const outcome = await admin
+      .createTopics({
+        waitForLeaders: true,
+        topics: specs.map((t) => ({ ...t, replicationFactor })),
+      })
+      .then(
+        () => 'created' as const,
+        (error: unknown) => {
+          // Created, but the broker asked for leaders has not applied the new topics yet.
+          if (isSettling(error)) return 'created' as const;
+          // A broker of the cluster is not live this moment (restarting, fenced): wait for it.
+          if (/replication factor/i.test(String(error)) && Date.now() < deadline)
+            return 'retry' as const;
+          throw error;
+        },
+      );
+    if (outcome === 'created') break;
+    await sleep(500);
+  }
+  await settledMetadata(
+    admin,
+    specs.map((t) => t.topic),
+  );
+}
+
+/** Sets `message.timestamp.type=LogAppendTime` (with the input settings) where it is not set. */
+async function moveOntoBrokerClock(
+  admin: Admin,
+  topics: string[],
+  inputs: ConfigEntries,
+): Promise<void> {
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({
+      type: TOPIC_RESOURCE,
+      name,
+      configNames: ['message.timestamp.type'],
+    })),
+  });
+  const stale = described.resources
+    .filter((r) =>
+      r.configEntries.some(
+        (c) => c.configName === 'message.timestamp.type' && c.configValue !== 'LogAppendTime',
+      ),
+    )
+    .map((r) => r.resourceName);
+  if (stale.length > 0)
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: stale.map((name) => ({
+        type: TOPIC_RESOURCE,
+        name,
+        configEntries: inputs.map((c) => ({ name: c.name, value: c.value })),
+      })),
+    });
+}
+
+/**
+ * The partition count intents, attestations and overrides share.
+ * @throws LineageKafkaError TOPICS_NOT_COPARTITIONED when they differ.
+ */
+async function copartitionedCount(admin: Admin, names: TopicNames): Promise<number> {
+  const copartitioned = [names.intents, names.attestations, names.overrides];
+  const meta = await settledMetadata(admin, copartitioned);
+  const counts = new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
+  const first = counts.get(names.intents)!;
+  for (const topic of copartitioned) {
+    if (counts.get(topic) !== first) {
+      throw new LineageKafkaError(
+        'TOPICS_NOT_COPARTITIONED',
+        `${names.intents} has ${first} partitions but ${topic} has ${counts.get(topic)}`,
+      );
+    }
+  }
+  return first;
 }
 
 /**

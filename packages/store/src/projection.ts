@@ -1,4 +1,4 @@
-import type { ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { StoreError } from './errors.js';
 import { qualifiedName } from './identifier.js';
@@ -71,14 +71,54 @@ export interface RunningProjection {
  * @throws StoreError INVALID_IDENTIFIER; kafkajs errors when the group cannot be joined.
  */
 export async function runProjection(options: RunProjectionOptions): Promise<RunningProjection> {
-  const { kafka, pool, topic, project } = options;
-  const table = qualifiedName(options.schema, 'projection_offsets');
-  const projection = options.projection ?? options.groupId;
+  const { pool, topic } = options;
   await ensureOffsetsTable(pool, options.schema);
-  // The schema this run writes to, by identity: a rebuild swaps another schema in under the same name.
-  const schemaOid = await namespaceOid(pool, options.schema);
+  const target: Target = {
+    pool,
+    topic,
+    schema: options.schema,
+    table: qualifiedName(options.schema, 'projection_offsets'),
+    projection: options.projection ?? options.groupId,
+    // The schema this run writes to, by identity: a rebuild swaps another schema in under the same name.
+    schemaOid: await namespaceOid(pool, options.schema),
+  };
+  const consumer = createConsumer(options);
+  const position = positionOnJoin(consumer, target);
+  const pending = passMarkers(consumer, target);
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) options.onCrash?.(schemaReplaced(payload.error) ?? payload.error);
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumeBatches(consumer, options, target, position);
+  } catch (error) {
+    await consumer.disconnect().catch(() => undefined);
+    throw error;
+  }
+  return {
+    stop: async () => {
+      await consumer.disconnect();
+      await Promise.all(pending);
+    },
+  };
+}
 
-  const consumer = kafka.consumer({
+/** Where a projection writes: the pool, its schema (and that schema's identity) and positions. */
+interface Target {
+  pool: Pool;
+  topic: string;
+  schema: string;
+  /** The qualified `projection_offsets` table. */
+  table: string;
+  /** The name positions are stored under. */
+  projection: string;
+  schemaOid: string | null;
+}
+
+/** A read_committed consumer that stops for good once the schema it writes to was replaced. */
+function createConsumer(options: RunProjectionOptions): Consumer {
+  return options.kafka.consumer({
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
     allowAutoTopicCreation: false,
@@ -92,8 +132,14 @@ export async function runProjection(options: RunProjectionOptions): Promise<Runn
     // The ledger is written in Kafka transactions: read only committed records.
     readUncommitted: false,
   });
+}
 
-  // Per assigned partition: the seek to its stored position, started at assignment.
+/**
+ * Seeks each assigned partition to its stored position, starting at assignment.
+ * @returns the wait for a partition's seek (started again when the last one failed).
+ */
+function positionOnJoin(consumer: Consumer, target: Target): (partition: number) => Promise<void> {
+  const { pool, table, projection, topic } = target;
   const positioning = new Map<number, Promise<void>>();
   const position = (partition: number): Promise<void> => {
     const seek = loadPosition(pool, table, projection, topic, partition).then((next) => {
@@ -104,15 +150,29 @@ export async function runProjection(options: RunProjectionOptions): Promise<Runn
     seek.catch(() => positioning.get(partition) === seek && positioning.delete(partition));
     return seek;
   };
-
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     positioning.clear();
     for (const partition of payload.memberAssignment[topic] ?? [])
       void position(partition).catch(() => undefined);
   });
-  // kafkajs never hands eachBatch a fetch that holds only transaction markers or aborted records
-  // (e.g. an aborted transaction at the end of the log); it reports it here. Record the position past
-  // them, so a caught-up projection stands at the topic's end.
+  return async (partition) => {
+    try {
+      await (positioning.get(partition) ?? position(partition));
+    } catch (error) {
+      positioning.delete(partition);
+      throw error;
+    }
+  };
+}
+
+/**
+ * kafkajs never hands eachBatch a fetch that holds only transaction markers or aborted records
+ * (e.g. an aborted transaction at the end of the log); it reports it here. Record the position past
+ * them, so a caught-up projection stands at the topic's end.
+ * @returns the writes in flight, for `stop` to await.
+ */
+function passMarkers(consumer: Consumer, target: Target): Set<Promise<unknown>> {
+  const { pool, table, projection, topic } = target;
   const pending = new Set<Promise<unknown>>();
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const first = payload.firstOffset as string | null;
@@ -131,97 +191,97 @@ export async function runProjection(options: RunProjectionOptions): Promise<Runn
       .finally(() => pending.delete(pass));
     pending.add(pass);
   });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) options.onCrash?.(schemaReplaced(payload.error) ?? payload.error);
-  });
+  return pending;
+}
 
-  // Checked when a batch starts and again just before it commits.
-  const assertSameSchema = async (client: PoolClient): Promise<void> => {
-    if ((await namespaceOid(client, options.schema)) !== schemaOid) {
-      throw new StoreError(
-        'SCHEMA_REPLACED',
-        `schema ${options.schema} was replaced while projecting; restart the projection`,
+/** Runs the consumer: each batch waits for its partition's seek, then is applied in one transaction. */
+async function consumeBatches(
+  consumer: Consumer,
+  options: RunProjectionOptions,
+  target: Target,
+  positioned: (partition: number) => Promise<void>,
+): Promise<void> {
+  await consumer.run({
+    autoCommit: false,
+    // Only batches that were applied are resolved; a batch dropped for a seek must not move the position.
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const last = batch.messages.at(-1);
+      if (!isRunning() || isStale() || last === undefined) return;
+      const { partition } = batch;
+      await positioned(partition);
+      // A seek to the stored position superseded this batch: it is fetched again from there.
+      if (isStale()) return;
+      // lastOffset() counts trailing transaction markers kafkajs filtered out, so the stored
+      // position moves past them too.
+      const committed = await applyBatch(
+        target,
+        options.project,
+        partition,
+        batch.messages,
+        BigInt(batch.lastOffset()),
       );
-    }
-  };
-
-  const applyBatch = async (
-    partition: number,
-    messages: KafkaMessage[],
-    lastOffset: bigint,
-  ): Promise<BatchCommitted> => {
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      try {
-        await assertSameSchema(client);
-        const stored = await claimPosition(client, table, projection, topic, partition);
-        // Redelivered records (below the stored position) were applied by an earlier transaction.
-        const fresh = messages.filter((m) => BigInt(m.offset) >= stored);
-        if (fresh.length > 0) await project(client, partition, fresh);
-        const nextOffset = lastOffset + 1n > stored ? lastOffset + 1n : stored;
-        if (nextOffset !== stored)
-          await advancePosition(client, table, projection, topic, partition, nextOffset);
-        await assertSameSchema(client);
-        await client.query('COMMIT');
-        return {
-          partition,
-          projected: fresh.length,
-          skipped: messages.length - fresh.length,
-          nextOffset,
-        };
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-          broken =
-            rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-        });
-        throw error;
-      }
-    } finally {
-      client.release(broken);
-    }
-  };
-
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      // Only batches that were applied are resolved; a batch dropped for a seek must not move the position.
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const last = batch.messages.at(-1);
-        if (!isRunning() || isStale() || last === undefined) return;
-        const { partition } = batch;
-        try {
-          await (positioning.get(partition) ?? position(partition));
-        } catch (error) {
-          positioning.delete(partition);
-          throw error;
-        }
-        // A seek to the stored position superseded this batch: it is fetched again from there.
-        if (isStale()) return;
-        // lastOffset() counts trailing transaction markers kafkajs filtered out, so the stored
-        // position moves past them too.
-        const committed = await applyBatch(partition, batch.messages, BigInt(batch.lastOffset()));
-        resolveOffset(last.offset);
-        options.onBatch?.(committed);
-        await heartbeat();
-      },
-    });
-  } catch (error) {
-    await consumer.disconnect().catch(() => undefined);
-    throw error;
-  }
-
-  return {
-    stop: async () => {
-      await consumer.disconnect();
-      await Promise.all(pending);
+      resolveOffset(last.offset);
+      options.onBatch?.(committed);
+      await heartbeat();
     },
-  };
+  });
+}
+
+/**
+ * Projects the records at or past the stored position and moves the position, in one transaction,
+ * checking the schema is still the one this run started on when it starts and just before commit.
+ * @throws StoreError SCHEMA_REPLACED; the projection's and pg's errors (rolled back).
+ */
+async function applyBatch(
+  target: Target,
+  project: Project,
+  partition: number,
+  messages: KafkaMessage[],
+  lastOffset: bigint,
+): Promise<BatchCommitted> {
+  const { table, projection, topic } = target;
+  const client = await target.pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    try {
+      await assertSameSchema(client, target);
+      const stored = await claimPosition(client, table, projection, topic, partition);
+      // Redelivered records (below the stored position) were applied by an earlier transaction.
+      const fresh = messages.filter((m) => BigInt(m.offset) >= stored);
+      if (fresh.length > 0) await project(client, partition, fresh);
+      const nextOffset = lastOffset + 1n > stored ? lastOffset + 1n : stored;
+      if (nextOffset !== stored)
+        await advancePosition(client, table, projection, topic, partition, nextOffset);
+      await assertSameSchema(client, target);
+      await client.query('COMMIT');
+      return {
+        partition,
+        projected: fresh.length,
+        skipped: messages.length - fresh.length,
+        nextOffset,
+      };
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
+      throw error;
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** @throws StoreError SCHEMA_REPLACED when the schema's name now belongs to another schema. */
+async function assertSameSchema(client: PoolClient, target: Target): Promise<void> {
+  if ((await namespaceOid(client, target.schema)) !== target.schemaOid) {
+    throw new StoreError(
+      'SCHEMA_REPLACED',
+      `schema ${target.schema} was replaced while projecting; restart the projection`,
+    );
+  }
 }
 
 async function namespaceOid(db: Pick<Pool, 'query'>, schema: string): Promise<string | null> {

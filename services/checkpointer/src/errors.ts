@@ -1,12 +1,7 @@
-/** Why the checkpointer cannot start. */
+import { LineageError } from '@lineage/protocol';
+
+/** Why the checkpointer cannot start. `INVALID_OPTIONS`: an option is out of range. */
 export type CheckpointerErrorCode = 'INVALID_OPTIONS';
 
 /** A checkpointer configuration it cannot run with. */
-export class CheckpointerError extends Error {
-  readonly code: CheckpointerErrorCode;
-  constructor(code: CheckpointerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = 'CheckpointerError';
-  }
-}
+export class CheckpointerError extends LineageError<CheckpointerErrorCode> {}

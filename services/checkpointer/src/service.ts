@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import {
   CheckpointError,
   checkpointKeyName,
@@ -89,27 +89,13 @@ async function lastPublished(options: CheckpointerOptions): Promise<Map<number, 
 export async function startCheckpointer(
   options: CheckpointerOptions,
 ): Promise<CheckpointerService> {
-  const every = options.every ?? 1000;
-  const intervalMs = options.intervalMs ?? 10_000;
-  if (!Number.isSafeInteger(every) || every < 1 || !(intervalMs > 0)) {
-    throw new CheckpointerError(
-      'INVALID_OPTIONS',
-      'every must be a positive integer, intervalMs positive',
-    );
-  }
-  const { kafka, topics, key } = options;
+  const { every, intervalMs } = checkedTiming(options);
+  const { kafka, topics } = options;
   const log = options.log ?? (() => undefined);
   await ensureTopics(kafka, topics, { partitions: options.partitions ?? 6 });
+  // The trees restart from the last checkpoints this key published, read back and verified.
   const published = await lastPublished(options);
-  const trees = new Map<number, PartitionTree>();
-  const treeOf = (p: number) => {
-    let t = trees.get(p);
-    if (t === undefined) {
-      t = new PartitionTree(p, published.get(p) ?? null);
-      trees.set(p, t);
-    }
-    return t;
-  };
+  const trees = new Trees(published);
   const stats: CheckpointerStats = {
     attestations: 0,
     published: 0,
@@ -118,40 +104,117 @@ export async function startCheckpointer(
   };
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
+  const publish = publisher({ ...options, every, log }, trees, stats, producer);
+  const consumer = await foldLedger({ ...options, log }, trees, stats, publish);
+  const timer = setInterval(() => {
+    publish(true).catch((error: unknown) =>
+      log('checkpoint publish failed', { error: String(error) }),
+    );
+  }, intervalMs);
 
+  return {
+    stats,
+    async stop() {
+      clearInterval(timer);
+      await consumer.consumer.disconnect();
+      await publish(true).catch(() => undefined);
+      await producer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([consumer.groupId]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
+
+/** `every` and `intervalMs` with their defaults. @throws CheckpointerError INVALID_OPTIONS. */
+function checkedTiming(options: CheckpointerOptions): { every: number; intervalMs: number } {
+  const every = options.every ?? 1000;
+  const intervalMs = options.intervalMs ?? 10_000;
+  if (!Number.isSafeInteger(every) || every < 1 || !(intervalMs > 0)) {
+    throw new CheckpointerError(
+      'INVALID_OPTIONS',
+      'every must be a positive integer, intervalMs positive',
+    );
+  }
+  return { every, intervalMs };
+}
+
+/** One tree per partition, made on first use from the partition's last published checkpoint. */
+class Trees {
+  readonly #trees = new Map<number, PartitionTree>();
+  constructor(readonly published: ReadonlyMap<number, Checkpoint>) {}
+  of(partition: number): PartitionTree {
+    let tree = this.#trees.get(partition);
+    if (tree === undefined) {
+      tree = new PartitionTree(partition, this.published.get(partition) ?? null);
+      this.#trees.set(partition, tree);
+    }
+    return tree;
+  }
+  all(): IterableIterator<PartitionTree> {
+    return this.#trees.values();
+  }
+}
+
+type Log = NonNullable<CheckpointerOptions['log']>;
+type Publish = (force: boolean) => Promise<void>;
+
+/**
+ * Publishes a signed checkpoint of each tree that grew by `every` (any growth when `force`d).
+ * One publish at a time, in order: the batch handler and the timer both queue here.
+ */
+function publisher(
+  options: CheckpointerOptions & { every: number; log: Log },
+  trees: Trees,
+  stats: CheckpointerStats,
+  producer: Producer,
+): Publish {
+  const { topics, key, every, log } = options;
   const name = checkpointKeyName(key.keyid);
-  // One publish at a time, in order: the batch handler and the timer both queue here.
   let queue: Promise<void> = Promise.resolve();
-  const publish = (force: boolean): Promise<void> => {
-    const run = async () => {
-      const heads: { tree: PartitionTree; checkpoint: Checkpoint; note: string }[] = [];
-      for (const tree of trees.values()) {
-        if (!tree.publishable || (!force && tree.size - tree.publishedSize < every)) continue;
-        const checkpoint = {
-          origin: checkpointOrigin(topics.attestations, tree.partition),
-          ...tree.head(),
-        };
-        const note = signCheckpoint(formatCheckpoint(checkpoint), name, key.signer, key.publicKey);
-        heads.push({ tree, checkpoint, note });
-      }
-      if (heads.length === 0) return;
-      await producer.send({
-        topic: topics.checkpoints,
-        acks: -1,
-        messages: heads.map((h) => ({ key: String(h.tree.partition), value: h.note })),
-      });
-      for (const h of heads) {
-        h.tree.published(h.checkpoint);
-        stats.published++;
-        stats.checkpointed[h.tree.partition] = h.checkpoint.size;
-        log('checkpoint published', { partition: h.tree.partition, size: h.checkpoint.size });
-      }
-    };
-    const done = queue.then(run);
+  const run = async (force: boolean) => {
+    const heads: { tree: PartitionTree; checkpoint: Checkpoint; note: string }[] = [];
+    for (const tree of trees.all()) {
+      if (!tree.publishable || (!force && tree.size - tree.publishedSize < every)) continue;
+      const checkpoint = {
+        origin: checkpointOrigin(topics.attestations, tree.partition),
+        ...tree.head(),
+      };
+      const note = signCheckpoint(formatCheckpoint(checkpoint), name, key.signer, key.publicKey);
+      heads.push({ tree, checkpoint, note });
+    }
+    if (heads.length === 0) return;
+    await producer.send({
+      topic: topics.checkpoints,
+      acks: -1,
+      messages: heads.map((h) => ({ key: String(h.tree.partition), value: h.note })),
+    });
+    for (const h of heads) {
+      h.tree.published(h.checkpoint);
+      stats.published++;
+      stats.checkpointed[h.tree.partition] = h.checkpoint.size;
+      log('checkpoint published', { partition: h.tree.partition, size: h.checkpoint.size });
+    }
+  };
+  return (force) => {
+    const done = queue.then(() => run(force));
     queue = done.catch(() => undefined);
     return done;
   };
+}
 
+/**
+ * Reads the attestations topic from offset 0 (read_committed) under a throwaway group, folds each
+ * record into its partition's tree, and publishes after each batch.
+ */
+async function foldLedger(
+  options: CheckpointerOptions & { log: Log },
+  trees: Trees,
+  stats: CheckpointerStats,
+  publish: Publish,
+): Promise<{ consumer: Consumer; groupId: string }> {
+  const { kafka, topics, log } = options;
   // The next offset each partition's tree expects. kafkajs restarts a crashed consumer (a broker
   // lost, say) from its last committed position — here offset 0, as nothing is committed — so a
   // record already folded in can come again; it must not reach the tree twice.
@@ -163,35 +226,12 @@ export async function startCheckpointer(
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
-      const tree = treeOf(batch.partition);
+      const tree = trees.of(batch.partition);
       for (const message of batch.messages) {
         const offset = BigInt(message.offset);
         if (offset < (nextOffset.get(batch.partition) ?? 0n)) continue;
         nextOffset.set(batch.partition, offset + 1n);
-        // Bytes that do not decode reach the tree as an empty payload, which breaks the partition.
-        let payload = new Uint8Array(0);
-        try {
-          if (message.value !== null)
-            payload = attestationCodec.decode(message.value).envelope.payload;
-        } catch {
-          // Not an attestation record.
-        }
-        const outcome = tree.append(payload);
-        if (outcome.type === 'appended' || outcome.type === 'restored') stats.attestations++;
-        if (outcome.type === 'restored') {
-          log('rebuilt tree matches the last published checkpoint', {
-            partition: batch.partition,
-            size: outcome.size,
-          });
-        }
-        if (outcome.type === 'broken') {
-          stats.broken[batch.partition] = outcome.reason;
-          log('partition broken: no more checkpoints for it', {
-            partition: batch.partition,
-            offset: message.offset,
-            reason: outcome.reason,
-          });
-        }
+        fold(tree, batch.partition, message, stats, log);
       }
       // A failed publish must not fail the batch: redelivered records would fork the rebuilt tree.
       await publish(false).catch((error: unknown) =>
@@ -199,23 +239,38 @@ export async function startCheckpointer(
       );
     },
   });
-  const timer = setInterval(() => {
-    publish(true).catch((error: unknown) =>
-      log('checkpoint publish failed', { error: String(error) }),
-    );
-  }, intervalMs);
+  return { consumer, groupId };
+}
 
-  return {
-    stats,
-    async stop() {
-      clearInterval(timer);
-      await consumer.disconnect();
-      await publish(true).catch(() => undefined);
-      await producer.disconnect();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      await admin.disconnect();
-    },
-  };
+/** Appends one record to its partition's tree, counting it and logging a restore or a break. */
+function fold(
+  tree: PartitionTree,
+  partition: number,
+  message: KafkaMessage,
+  stats: CheckpointerStats,
+  log: Log,
+): void {
+  // Bytes that do not decode reach the tree as an empty payload, which breaks the partition.
+  let payload = new Uint8Array(0);
+  try {
+    if (message.value !== null) payload = attestationCodec.decode(message.value).envelope.payload;
+  } catch {
+    // Not an attestation record.
+  }
+  const outcome = tree.append(payload);
+  if (outcome.type === 'appended' || outcome.type === 'restored') stats.attestations++;
+  if (outcome.type === 'restored') {
+    log('rebuilt tree matches the last published checkpoint', {
+      partition,
+      size: outcome.size,
+    });
+  }
+  if (outcome.type === 'broken') {
+    stats.broken[partition] = outcome.reason;
+    log('partition broken: no more checkpoints for it', {
+      partition,
+      offset: message.offset,
+      reason: outcome.reason,
+    });
+  }
 }

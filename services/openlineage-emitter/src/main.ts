@@ -3,7 +3,7 @@ import { destination, pino } from 'pino';
 import { createKafka, topicNames, untilKafkaAnswers } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { nodeEd25519, readTrustStore } from '@lineage/keys';
-import { stopOnSignals } from '@lineage/infra';
+import { stopOnSignals } from '@lineage/runtime';
 import type { Kafka } from 'kafkajs';
 import { EmitterError } from './errors.js';
 import { startEmitter } from './service.js';

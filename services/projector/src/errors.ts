@@ -1,3 +1,5 @@
+import { LineageError } from '@lineage/protocol';
+
 /**
  * Why the projector refused a request. Tests assert these, never the message text.
  *
@@ -6,14 +8,4 @@
 export type ProjectorErrorCode = 'INVALID_ARGUMENT';
 
 /** Base error of `@lineage/projector`. */
-export class ProjectorError extends Error {
-  override readonly name = 'ProjectorError';
-
-  constructor(
-    readonly code: ProjectorErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class ProjectorError extends LineageError<ProjectorErrorCode> {}

@@ -1,41 +1,49 @@
-import { parseArgs } from 'node:util';
+import { Type } from '@sinclair/typebox';
 import { pino } from 'pino';
-import { databaseUrl, ensureDatabase, stopOnSignals } from '@lineage/infra';
 import { createKafka, topicNames } from '@lineage/kafka';
-import { createPool, isIdentifier } from '@lineage/store';
+import {
+  BrokersFlag,
+  databaseUrl,
+  DatabaseUrlFlag,
+  defaultBrokers,
+  ensureDatabase,
+  parseConfig,
+  PositiveIntegerFlag,
+  SchemaFlag,
+  stopOnSignals,
+  TextFlag,
+} from '@lineage/runtime';
+import { createPool } from '@lineage/store';
 import { describeError, untilPostgresAnswers } from './availability.js';
-import { ProjectorError } from './errors.js';
 import { startProjector } from './service.js';
+
+/** The projector's configuration, checked at start (RuntimeError CONFIG_INVALID names a bad flag). */
+const Config = Type.Object({
+  brokers: BrokersFlag,
+  'database-url': DatabaseUrlFlag,
+  schema: SchemaFlag,
+  'topic-prefix': Type.String(),
+  group: TextFlag('a consumer group id'),
+  partitions: PositiveIntegerFlag(),
+  'session-timeout': PositiveIntegerFlag('ms'),
+});
 
 // Entry point: `tsx services/projector/src/main.ts [--brokers h:p,...] [--database-url url] [--schema lineage]
 // [--topic-prefix p] [--group g] [--partitions n] [--session-timeout ms]`.
-const { values } = parseArgs({
-  options: {
-    brokers: {
-      type: 'string',
-      default: process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`,
-    },
-    'database-url': { type: 'string', default: databaseUrl() },
-    schema: { type: 'string', default: process.env.LINEAGE_SCHEMA ?? 'lineage' },
-    'topic-prefix': { type: 'string', default: process.env.LINEAGE_TOPIC_PREFIX ?? '' },
-    group: { type: 'string', default: process.env.LINEAGE_PROJECTOR_GROUP ?? 'lineage-projector' },
-    partitions: { type: 'string', default: process.env.LINEAGE_PARTITIONS ?? '6' },
-    'session-timeout': {
-      type: 'string',
-      default: process.env.LINEAGE_SESSION_TIMEOUT_MS ?? '30000',
-    },
+const values = parseConfig(Config, {
+  brokers: { type: 'string', default: defaultBrokers() },
+  'database-url': { type: 'string', default: databaseUrl() },
+  schema: { type: 'string', default: process.env.LINEAGE_SCHEMA ?? 'lineage' },
+  'topic-prefix': { type: 'string', default: process.env.LINEAGE_TOPIC_PREFIX ?? '' },
+  group: { type: 'string', default: process.env.LINEAGE_PROJECTOR_GROUP ?? 'lineage-projector' },
+  partitions: { type: 'string', default: process.env.LINEAGE_PARTITIONS ?? '6' },
+  'session-timeout': {
+    type: 'string',
+    default: process.env.LINEAGE_SESSION_TIMEOUT_MS ?? '30000',
   },
 });
-
 const logger = pino({ name: 'projector' });
-const partitions = Number(values.partitions);
-if (!isIdentifier(values.schema))
-  throw new ProjectorError('INVALID_ARGUMENT', `--schema must match ^[a-z_][a-z0-9_]{0,40}$`);
-if (!Number.isInteger(partitions) || partitions < 1)
-  throw new ProjectorError('INVALID_ARGUMENT', '--partitions must be a positive integer');
-const sessionTimeout = Number(values['session-timeout']);
-if (!Number.isInteger(sessionTimeout) || sessionTimeout < 1)
-  throw new ProjectorError('INVALID_ARGUMENT', '--session-timeout must be a positive integer (ms)');
+const { partitions, 'session-timeout': sessionTimeout } = values;
 
 const url = values['database-url'];
 // A projector started while Postgres restarts waits for it instead of exiting.

@@ -1,3 +1,5 @@
+import { SingleBar } from 'cli-progress';
+
 /** Where a progress display writes: stderr by default. */
 export interface ProgressStream {
   write(text: string): unknown;
@@ -82,31 +84,57 @@ export function formatProgress(label: string, state: ProgressState, bar = true):
 }
 
 /**
- * A progress display for long runs: on a terminal, one bar redrawn in place at most every
- * `redrawMs`; otherwise plain lines at most every `lineMs` (logs stay readable). Writes to stderr so
- * stdout stays for results.
+ * A progress display for long runs: on a terminal, a cli-progress bar redrawn in place at most every
+ * `redrawMs` (its line is {@link formatProgress}); otherwise plain lines at most every `lineMs`
+ * (logs stay readable). Writes to stderr so stdout stays for results.
  */
 export function createProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
-  const tty = stream.isTTY === true;
+  return stream.isTTY === true ? terminalProgress(options, stream) : lineProgress(options, stream);
+}
+
+/** The terminal display: cli-progress draws and throttles, our formatter writes the line. */
+function terminalProgress(options: ProgressOptions, stream: ProgressStream): Progress {
   const now = options.now ?? (() => performance.now());
-  const interval = tty ? (options.redrawMs ?? 100) : (options.lineMs ?? 2_000);
+  const started = now();
+  let total = 0;
+  const bar = new SingleBar({
+    stream: stream as unknown as NodeJS.WritableStream,
+    format: (_options, params) =>
+      formatProgress(options.label, { done: params.value, total, elapsedMs: now() - started }),
+    fps: 1000 / (options.redrawMs ?? 100),
+    hideCursor: false,
+    clearOnComplete: false,
+    gracefulExit: false,
+  });
+  bar.start(0, 0);
+  let finished = false;
+  return {
+    update(done, newTotal) {
+      if (finished) return;
+      if (newTotal !== undefined && newTotal !== total) {
+        total = newTotal;
+        bar.setTotal(total);
+      }
+      bar.update(done);
+    },
+    finish() {
+      if (finished) return;
+      finished = true;
+      bar.stop();
+    },
+  };
+}
+
+/** Plain lines, at most every `lineMs`, and a last one on finish. */
+function lineProgress(options: ProgressOptions, stream: ProgressStream): Progress {
+  const now = options.now ?? (() => performance.now());
+  const interval = options.lineMs ?? 2_000;
   const started = now();
   let last = -Infinity;
   let state: ProgressState = { done: 0, total: 0, elapsedMs: 0 };
   let finished = false;
-
-  const draw = () => {
-    const line = formatProgress(options.label, state, tty);
-    if (tty) {
-      const width = Math.max(20, (stream.columns ?? 100) - 1);
-      // \r back to column 0, \x1b[K clears what a longer previous line left behind.
-      stream.write(`\r${line.slice(0, width)}\x1b[K`);
-    } else {
-      stream.write(`${line}\n`);
-    }
-  };
-
+  const draw = () => stream.write(`${formatProgress(options.label, state, false)}\n`);
   return {
     update(done, total) {
       if (finished) return;
@@ -121,7 +149,6 @@ export function createProgress(options: ProgressOptions): Progress {
       finished = true;
       state = { ...state, elapsedMs: now() - started };
       draw();
-      if (tty) stream.write('\n');
     },
   };
 }

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { ConsumerConfig, Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { LineageKafkaError } from '@lineage/kafka';
+import type { Pool, PoolClient } from 'pg';
 import type { TopicNames } from '@lineage/kafka';
 import {
   ensureOffsetsTable,
@@ -9,15 +7,15 @@ import {
   migrate,
   quoteSchema,
   readOffsets,
-  runProjection,
 } from '@lineage/store';
-import type { Project, RunningProjection } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
 import type { ProjectionChecksum } from './checksum.js';
 import { ProjectorError } from './errors.js';
 import { PROJECTION_MIGRATIONS as PROJECTOR_MIGRATIONS } from '@lineage/projection';
 import { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
 import type { OnSkip } from './project.js';
+import { boundsOf, replayToEnd, sizeOf, targetsOf } from './replay.js';
+import type { Bound } from './replay.js';
 
 /** A progress reading of a rebuild, after each committed batch. */
 export interface RebuildProgress {
@@ -90,8 +88,11 @@ function stamp(date: Date): string {
   return date.toISOString().replace(/\D/g, '').slice(0, 14);
 }
 
-async function schemaExists(pool: Pool, schema: string): Promise<boolean> {
-  const { rows } = await pool.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schema]);
+async function schemaExists(
+  db: Pick<Pool, 'query'> | PoolClient,
+  schema: string,
+): Promise<boolean> {
+  const { rows } = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schema]);
   return rows.length > 0;
 }
 
@@ -120,13 +121,52 @@ async function schemaExists(pool: Pool, schema: string): Promise<boolean> {
  *   swap the fresh schema is dropped and the live one is untouched.
  */
 export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
-  const { kafka, pool } = options;
+  const plan = await planRebuild(options);
+  // 1. The end to reach, captured before reading: what the ledger held when the rebuild began.
+  const ends = await captureEnds(options.kafka, options.topics);
+  let swapped = false;
+  try {
+    await migrate(options.pool, plan.fresh, PROJECTOR_MIGRATIONS);
+    await ensureOffsetsTable(options.pool, plan.fresh);
+    plan.log('rebuild started', {
+      schema: plan.schema,
+      fresh: plan.fresh,
+      topic: plan.topics.attestations,
+      total: ends.total,
+    });
+    // 2. Replay through the projector's write path until every partition reached its end.
+    const replays = await replayAll(options, plan, ends);
+    // 3. The swap: both renames commit together, or neither does.
+    const replaced = await swapSchemas(options.pool, plan);
+    swapped = true;
+    plan.log('rebuild swapped in', { schema: plan.schema, replaced: replaced ? plan.old : null });
+    if (replaced && options.keepOld !== true)
+      await options.pool.query(`DROP SCHEMA ${quoteSchema(plan.old)} CASCADE`);
+    return await summarize(options, plan, ends, replays, replaced);
+  } finally {
+    if (!swapped)
+      await options.pool
+        .query(`DROP SCHEMA IF EXISTS ${quoteSchema(plan.fresh)} CASCADE`)
+        .catch(() => undefined);
+  }
+}
+
+/** The names a rebuild works with: the live schema, the fresh and old ones, topics and the log. */
+interface RebuildPlan {
+  schema: string;
+  projection: string;
+  fresh: string;
+  old: string;
+  topics: TopicNames;
+  log: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * Names the fresh and old schemas after now, and checks they can be made.
+ * @throws ProjectorError INVALID_ARGUMENT when a name is too long or already taken.
+ */
+async function planRebuild(options: RebuildOptions): Promise<RebuildPlan> {
   const schema = options.schema ?? 'lineage';
-  const projection = options.projection ?? 'lineage-projector';
-  const topic = options.topics.attestations;
-  const policyTopic = options.topics.policies;
-  const checkpointTopic = options.topics.checkpoints;
-  const log = options.log ?? (() => undefined);
   const ts = stamp(new Date());
   const fresh = `${schema}_rebuild_${ts}`;
   const old = `${schema}_old_${ts}`;
@@ -136,265 +176,154 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       'INVALID_ARGUMENT',
       `schema ${schema} is too long to rebuild: ${fresh} must match ^[a-z_][a-z0-9_]{0,40}$`,
     );
-  if ((await schemaExists(pool, fresh)) || (await schemaExists(pool, old)))
+  if ((await schemaExists(options.pool, fresh)) || (await schemaExists(options.pool, old)))
     throw new ProjectorError('INVALID_ARGUMENT', `${fresh} or ${old} already exists; retry`);
+  return {
+    schema,
+    projection: options.projection ?? 'lineage-projector',
+    fresh,
+    old,
+    topics: options.topics,
+    log: options.log ?? (() => undefined),
+  };
+}
 
-  // 1. The end to reach, captured before reading: what the ledger held when the rebuild began.
+/** Each topic's captured ends, the partitions to replay, and the offsets to pass in all. */
+interface Ends {
+  attestations: Bound[];
+  policies: Bound[];
+  checkpoints: Bound[];
+  total: number;
+}
+
+/** The attestations, policies and checkpoints topics' ends (read_committed last stable offsets). */
+async function captureEnds(kafka: Kafka, topics: TopicNames): Promise<Ends> {
   const admin = kafka.admin();
   await admin.connect();
-  let bounds: Bound[];
-  let policyBounds: Bound[];
-  let checkpointBounds: Bound[];
   try {
-    bounds = await boundsOf(admin, topic);
+    const attestations = await boundsOf(admin, topics.attestations);
     // A deployment from before the policies (checkpoints) topic has none: nothing to replay from it.
     const existing = await admin.listTopics();
-    policyBounds = existing.includes(policyTopic) ? await boundsOf(admin, policyTopic) : [];
-    checkpointBounds = existing.includes(checkpointTopic)
-      ? await boundsOf(admin, checkpointTopic)
-      : [];
+    const optional = async (topic: string) =>
+      existing.includes(topic) ? await boundsOf(admin, topic) : [];
+    const policies = await optional(topics.policies);
+    const checkpoints = await optional(topics.checkpoints);
+    const total = sizeOf(attestations) + sizeOf(policies) + sizeOf(checkpoints);
+    return { attestations, policies, checkpoints, total };
   } finally {
     await admin.disconnect();
   }
-  const targets = targetsOf(bounds);
-  const policyTargets = targetsOf(policyBounds);
-  const checkpointTargets = targetsOf(checkpointBounds);
-  const sizeOf = (t: Map<number, Bound>) =>
-    [...t.values()].reduce((n, b) => n + Number(b.high - b.low), 0);
-  const total = sizeOf(targets) + sizeOf(policyTargets) + sizeOf(checkpointTargets);
-
-  let swapped = false;
-  try {
-    await migrate(pool, fresh, PROJECTOR_MIGRATIONS);
-    await ensureOffsetsTable(pool, fresh);
-    log('rebuild started', { schema, fresh, topic, total });
-
-    // 2. Replay through the projector's write path until every partition reached its end.
-    const started = performance.now();
-    const onSkip: OnSkip = (skip) => log('record skipped', { ...skip });
-    const replay = await replayToEnd({
-      ...options,
-      fresh,
-      projection,
-      topic,
-      project: projectAttestations(fresh, onSkip),
-      targets,
-      base: 0,
-      total,
-      started,
-      log,
-    });
-    const policyReplay = await replayToEnd({
-      ...options,
-      fresh,
-      projection,
-      topic: policyTopic,
-      project: projectPolicies(fresh, (skip) =>
-        onSkip({ ...skip, detail: `${policyTopic}: ${skip.detail}` }),
-      ),
-      targets: policyTargets,
-      base: sizeOf(targets),
-      total,
-      started,
-      log,
-    });
-    const checkpointReplay = await replayToEnd({
-      ...options,
-      fresh,
-      projection,
-      topic: checkpointTopic,
-      project: projectCheckpoints(fresh, topic, (skip) =>
-        onSkip({ ...skip, detail: `${checkpointTopic}: ${skip.detail}` }),
-      ),
-      targets: checkpointTargets,
-      base: sizeOf(targets) + sizeOf(policyTargets),
-      total,
-      started,
-      log,
-    });
-    const records = replay.records + policyReplay.records + checkpointReplay.records;
-    const seconds =
-      checkpointTargets.size > 0
-        ? checkpointReplay.seconds
-        : policyTargets.size > 0
-          ? policyReplay.seconds
-          : replay.seconds;
-    const { firstBatchSeconds } = replay;
-    const streaming = seconds - firstBatchSeconds;
-
-    // 3. The swap: both renames commit together, or neither does.
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    let replaced = false;
-    try {
-      await client.query('BEGIN');
-      try {
-        const { rows } = await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [
-          schema,
-        ]);
-        replaced = rows.length > 0;
-        if (replaced)
-          await client.query(`ALTER SCHEMA ${quoteSchema(schema)} RENAME TO ${quoteSchema(old)}`);
-        await client.query(`ALTER SCHEMA ${quoteSchema(fresh)} RENAME TO ${quoteSchema(schema)}`);
-        await client.query('COMMIT');
-        swapped = true;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-          broken =
-            rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-        });
-        throw error;
-      }
-    } finally {
-      client.release(broken);
-    }
-    log('rebuild swapped in', { schema, replaced: replaced ? old : null });
-    if (replaced && options.keepOld !== true)
-      await pool.query(`DROP SCHEMA ${quoteSchema(old)} CASCADE`);
-
-    const positions = await readOffsets(pool, schema, projection, topic);
-    const policyPositions = await readOffsets(pool, schema, projection, policyTopic);
-    const checkpointPositions = await readOffsets(pool, schema, projection, checkpointTopic);
-    const ends = (b: Bound[]) => Object.fromEntries(b.map((x) => [x.partition, x.high.toString()]));
-    const stored = (p: Map<number, bigint>) =>
-      Object.fromEntries([...p].map(([partition, o]) => [partition, o.toString()]));
-    return {
-      schema,
-      oldSchema: replaced && options.keepOld === true ? old : undefined,
-      records,
-      seconds,
-      ratePerSec: seconds > 0 ? records / seconds : 0,
-      firstBatchSeconds,
-      streamingRatePerSec: streaming > 0 ? records / streaming : 0,
-      ends: ends(bounds),
-      positions: stored(positions),
-      policies: {
-        records: policyReplay.records,
-        ends: ends(policyBounds),
-        positions: stored(policyPositions),
-      },
-      checkpoints: {
-        records: checkpointReplay.records,
-        ends: ends(checkpointBounds),
-        positions: stored(checkpointPositions),
-      },
-      checksum: await projectionChecksum(pool, schema),
-    };
-  } finally {
-    if (!swapped)
-      await pool
-        .query(`DROP SCHEMA IF EXISTS ${quoteSchema(fresh)} CASCADE`)
-        .catch(() => undefined);
-  }
 }
 
-interface Bound {
-  partition: number;
-  low: bigint;
-  high: bigint;
-}
+type Replayed = Awaited<ReturnType<typeof replayToEnd>>;
 
-async function boundsOf(admin: ReturnType<Kafka['admin']>, topic: string): Promise<Bound[]> {
-  return (await admin.fetchTopicOffsets(topic)).map((o) => ({
-    partition: o.partition,
-    low: BigInt(o.low),
-    high: BigInt(o.high),
-  }));
-}
-
-const targetsOf = (bounds: Bound[]): Map<number, Bound> =>
-  new Map(bounds.filter((b) => b.high > b.low).map((b) => [b.partition, b]));
-
-interface ReplayOptions extends RebuildOptions {
-  fresh: string;
-  projection: string;
-  topic: string;
-  project: Project;
-  targets: Map<number, Bound>;
-  /** Offsets passed before this topic (progress counts both topics). */
-  base: number;
-  total: number;
-  started: number;
-  log: (event: string, fields?: Record<string, unknown>) => void;
-}
-
-/** Runs the projection into `fresh` until its stored positions reach every target end. */
-async function replayToEnd(
-  o: ReplayOptions,
-): Promise<{ records: number; seconds: number; firstBatchSeconds: number }> {
-  let records = 0;
-  let firstBatch: number | undefined;
-  if (o.targets.size === 0)
-    return { records, seconds: (performance.now() - o.started) / 1000, firstBatchSeconds: 0 };
-  const reached = new Map<number, bigint>();
-  const done = () =>
-    [...o.targets.values()].reduce((n, b) => {
-      const at = reached.get(b.partition) ?? b.low;
-      return n + Number((at < b.high ? at : b.high) - b.low);
-    }, o.base);
-
-  let fail!: (error: Error) => void;
-  const failed = new Promise<never>((_, reject) => (fail = reject));
-  failed.catch(() => undefined);
-  let lastBatch = performance.now();
-  const groupId = `lineage-rebuild-${randomUUID()}`;
-  const running: RunningProjection = await runProjection({
-    kafka: o.kafka,
-    pool: o.pool,
-    schema: o.fresh,
-    groupId,
-    projection: o.projection,
-    topic: o.topic,
-    // Short long-polls: stopping waits for the fetch in flight.
-    consumer: {
-      maxBytesPerPartition: 1 << 20,
-      maxBytes: 32 << 20,
-      maxWaitTimeInMs: 250,
-      ...o.consumer,
-    },
-    partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-    project: o.project,
-    onBatch: (batch) => {
-      records += batch.projected;
-      lastBatch = performance.now();
-      firstBatch ??= lastBatch;
-      const previous = reached.get(batch.partition) ?? 0n;
-      if (batch.nextOffset > previous) reached.set(batch.partition, batch.nextOffset);
-      o.onProgress?.({
-        done: done(),
-        total: o.total,
-        records,
-        elapsedMs: lastBatch - o.started,
-      });
-    },
-    onCrash: (error) => fail(error),
+/** Replays the three topics one after the other into the fresh schema, progress counted across them. */
+async function replayAll(options: RebuildOptions, plan: RebuildPlan, ends: Ends) {
+  const { fresh, projection, topics, log } = plan;
+  const started = performance.now();
+  const onSkip: OnSkip = (skip) => log('record skipped', { ...skip });
+  const skipIn =
+    (topic: string): OnSkip =>
+    (skip) =>
+      onSkip({ ...skip, detail: `${topic}: ${skip.detail}` });
+  const common = { ...options, fresh, projection, total: ends.total, started, log };
+  const attestations = await replayToEnd({
+    ...common,
+    topic: topics.attestations,
+    project: projectAttestations(fresh, onSkip),
+    targets: targetsOf(ends.attestations),
+    base: 0,
   });
-  const stallMs = o.stallTimeoutMs ?? 120_000;
+  const policies = await replayToEnd({
+    ...common,
+    topic: topics.policies,
+    project: projectPolicies(fresh, skipIn(topics.policies)),
+    targets: targetsOf(ends.policies),
+    base: sizeOf(ends.attestations),
+  });
+  const checkpoints = await replayToEnd({
+    ...common,
+    topic: topics.checkpoints,
+    project: projectCheckpoints(fresh, topics.attestations, skipIn(topics.checkpoints)),
+    targets: targetsOf(ends.checkpoints),
+    base: sizeOf(ends.attestations) + sizeOf(ends.policies),
+  });
+  return { attestations, policies, checkpoints };
+}
+
+/**
+ * Renames the live schema to the old name and the fresh one to the live name in one transaction.
+ * @returns whether there was a live schema to replace.
+ */
+async function swapSchemas(pool: Pool, plan: RebuildPlan): Promise<boolean> {
+  const { schema, fresh, old } = plan;
+  const client = await pool.connect();
+  let broken: Error | undefined;
   try {
-    for (;;) {
-      // Positions also move past marker-only fetches outside onBatch: read what is stored.
-      const stored = await readOffsets(o.pool, o.fresh, o.projection, o.topic);
-      for (const [p, next] of stored) if (next > (reached.get(p) ?? 0n)) reached.set(p, next);
-      if ([...o.targets.values()].every((b) => (stored.get(b.partition) ?? 0n) >= b.high)) break;
-      if (performance.now() - lastBatch > stallMs)
-        throw new LineageKafkaError(
-          'RESTORE_TIMEOUT',
-          `rebuild of ${o.topic} made no progress for ${stallMs} ms (at ${done()}/${o.total})`,
-        );
-      await Promise.race([failed, new Promise((r) => setTimeout(r, 100))]);
+    await client.query('BEGIN');
+    try {
+      const replaced = await schemaExists(client, schema);
+      if (replaced)
+        await client.query(`ALTER SCHEMA ${quoteSchema(schema)} RENAME TO ${quoteSchema(old)}`);
+      await client.query(`ALTER SCHEMA ${quoteSchema(fresh)} RENAME TO ${quoteSchema(schema)}`);
+      await client.query('COMMIT');
+      return replaced;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
+      throw error;
     }
-    const end = performance.now();
-    o.onProgress?.({ done: done(), total: o.total, records, elapsedMs: end - o.started });
-    return {
-      records,
-      seconds: (end - o.started) / 1000,
-      firstBatchSeconds: ((firstBatch ?? end) - o.started) / 1000,
-    };
   } finally {
-    await running.stop();
-    const admin = o.kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
+    client.release(broken);
   }
+}
+
+/** What the rebuild did: records and rates, captured ends against stored positions, the checksum. */
+async function summarize(
+  options: RebuildOptions,
+  plan: RebuildPlan,
+  ends: Ends,
+  replays: { attestations: Replayed; policies: Replayed; checkpoints: Replayed },
+  replaced: boolean,
+): Promise<RebuildResult> {
+  const { pool } = options;
+  const { schema, projection, topics } = plan;
+  const { attestations, policies, checkpoints } = replays;
+  const records = attestations.records + policies.records + checkpoints.records;
+  // The replay ended with the last topic that had anything to replay.
+  const seconds = ends.checkpoints.some((b) => b.high > b.low)
+    ? checkpoints.seconds
+    : ends.policies.some((b) => b.high > b.low)
+      ? policies.seconds
+      : attestations.seconds;
+  const { firstBatchSeconds } = attestations;
+  const streaming = seconds - firstBatchSeconds;
+  const endsOf = (b: Bound[]) => Object.fromEntries(b.map((x) => [x.partition, x.high.toString()]));
+  const stored = async (topic: string) =>
+    Object.fromEntries(
+      [...(await readOffsets(pool, schema, projection, topic))].map(([p, o]) => [p, o.toString()]),
+    );
+  return {
+    schema,
+    oldSchema: replaced && options.keepOld === true ? plan.old : undefined,
+    records,
+    seconds,
+    ratePerSec: seconds > 0 ? records / seconds : 0,
+    firstBatchSeconds,
+    streamingRatePerSec: streaming > 0 ? records / streaming : 0,
+    ends: endsOf(ends.attestations),
+    positions: await stored(topics.attestations),
+    policies: {
+      records: policies.records,
+      ends: endsOf(ends.policies),
+      positions: await stored(topics.policies),
+    },
+    checkpoints: {
+      records: checkpoints.records,
+      ends: endsOf(ends.checkpoints),
+      positions: await stored(topics.checkpoints),
+    },
+    checksum: await projectionChecksum(pool, schema),
+  };
 }

@@ -6,6 +6,7 @@ import { migrate, runProjection } from '@lineage/store';
 import type { BatchCommitted, RunningProjection } from '@lineage/store';
 import { PROJECTION_MIGRATIONS as PROJECTOR_MIGRATIONS } from '@lineage/projection';
 import { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
+import type { OnSkip } from './project.js';
 
 export interface ProjectorOptions {
   kafka: Kafka;
@@ -62,74 +63,61 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   const schema = options.schema ?? 'lineage';
   const groupId = options.groupId ?? 'lineage-projector';
   const log = options.log ?? (() => undefined);
-  const consumer = {
-    ...options.consumer,
-    retry: { ...PROJECTOR_RETRY, ...options.consumer?.retry },
-  };
   const migrated = await migrate(options.pool, schema, PROJECTOR_MIGRATIONS);
   if (migrated.applied.length > 0) log('schema migrated', { schema, applied: migrated.applied });
   await ensureTopics(options.kafka, options.topics, { partitions: options.partitions });
-  const attestations = await runProjection({
-    kafka: options.kafka,
-    pool: options.pool,
-    schema,
-    groupId,
-    topic: options.topics.attestations,
-    consumer,
-    project: projectAttestations(schema, (skip) => log('record skipped', { ...skip })),
-    onBatch: options.onBatch,
-    onCrash: options.onCrash,
-  });
-  let policies: RunningProjection;
-  let checkpoints: RunningProjection;
+  const { topics } = options;
+  const skipped = (topic?: string) => (skip: Parameters<OnSkip>[0]) =>
+    log('record skipped', topic === undefined ? { ...skip } : { ...skip, topic });
+  const running: RunningProjection[] = [];
   try {
-    // Its own consumer group (a group's members must subscribe alike), positions under the same name.
-    policies = await runProjection({
-      kafka: options.kafka,
-      pool: options.pool,
-      schema,
-      groupId: `${groupId}.policies`,
-      projection: groupId,
-      topic: options.topics.policies,
-      consumer,
-      partitionsConsumedConcurrently: 1,
-      project: projectPolicies(schema, (skip) =>
-        log('record skipped', { ...skip, topic: options.topics.policies }),
-      ),
-      onCrash: options.onCrash,
-    });
+    running.push(
+      await runProjection({
+        ...common(options, schema),
+        groupId,
+        topic: topics.attestations,
+        project: projectAttestations(schema, skipped()),
+        onBatch: options.onBatch,
+      }),
+    );
+    // Policies and checkpoints: each its own consumer group (a group's members must subscribe
+    // alike), positions under the same name; the checkpoints are one row per signed note.
+    running.push(
+      await runProjection({
+        ...common(options, schema),
+        ...{ groupId: `${groupId}.policies`, projection: groupId, topic: topics.policies },
+        partitionsConsumedConcurrently: 1,
+        project: projectPolicies(schema, skipped(topics.policies)),
+      }),
+    );
+    running.push(
+      await runProjection({
+        ...common(options, schema),
+        ...{ groupId: `${groupId}.checkpoints`, projection: groupId, topic: topics.checkpoints },
+        partitionsConsumedConcurrently: 1,
+        project: projectCheckpoints(schema, topics.attestations, skipped(topics.checkpoints)),
+      }),
+    );
   } catch (error) {
-    await attestations.stop();
-    throw error;
-  }
-  try {
-    // The signed checkpoints of the ledger's partitions, one row per note.
-    checkpoints = await runProjection({
-      kafka: options.kafka,
-      pool: options.pool,
-      schema,
-      groupId: `${groupId}.checkpoints`,
-      projection: groupId,
-      topic: options.topics.checkpoints,
-      consumer,
-      partitionsConsumedConcurrently: 1,
-      project: projectCheckpoints(schema, options.topics.attestations, (skip) =>
-        log('record skipped', { ...skip, topic: options.topics.checkpoints }),
-      ),
-      onCrash: options.onCrash,
-    });
-  } catch (error) {
-    await Promise.all([attestations.stop(), policies.stop()]);
+    // What started before the failure stops again.
+    await Promise.all(running.map((r) => r.stop()));
     throw error;
   }
   log('projector started', {
     schema,
     groupId,
-    topics: [options.topics.attestations, options.topics.policies, options.topics.checkpoints],
+    topics: [topics.attestations, topics.policies, topics.checkpoints],
   });
+  return { stop: async () => void (await Promise.all(running.map((r) => r.stop()))) };
+}
+
+/** What the projector's three projections share: Kafka, the pool, schema, consumer and crash hook. */
+function common(options: ProjectorOptions, schema: string) {
   return {
-    stop: async () => {
-      await Promise.all([attestations.stop(), policies.stop(), checkpoints.stop()]);
-    },
+    kafka: options.kafka,
+    pool: options.pool,
+    schema,
+    consumer: { ...options.consumer, retry: { ...PROJECTOR_RETRY, ...options.consumer?.retry } },
+    onCrash: options.onCrash,
   };
 }

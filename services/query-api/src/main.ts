@@ -1,37 +1,47 @@
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Type } from '@sinclair/typebox';
 import { pino } from 'pino';
-import { databaseUrl, stopOnSignals } from '@lineage/infra';
 import { readTrustStore } from '@lineage/keys';
 import type { TrustedKey } from '@lineage/protocol';
-import { createPool, isIdentifier } from '@lineage/store';
-import { QueryApiError } from './errors.js';
+import {
+  DatabaseUrlFlag,
+  SchemaFlag,
+  TextFlag,
+  databaseUrl,
+  parseConfig,
+  stopOnSignals,
+} from '@lineage/runtime';
+import { createPool } from '@lineage/store';
 import { readPolicies } from './policies.js';
 import { readReleases } from './releases.js';
 import { createQueryApi } from './server.js';
+
+/** The query API's configuration, checked at start (RuntimeError CONFIG_INVALID names a bad flag). */
+const Config = Type.Object({
+  'database-url': DatabaseUrlFlag,
+  schema: SchemaFlag,
+  port: Type.Integer({ minimum: 0, maximum: 65_535, description: 'an integer in 0..65535' }),
+  host: TextFlag('a host name or address'),
+  trust: Type.Optional(TextFlag('a trust store path')),
+  policies: TextFlag('a policy directory'),
+  release: Type.Array(TextFlag('a release file path')),
+});
 
 // Entry point: `tsx services/query-api/src/main.ts [--database-url url] [--schema lineage] [--port 8080]
 //   [--host 127.0.0.1] [--trust .lineage/truststore.json] [--policies infra/policy]
 //   [--release release.json ...]`. Bundles take policy documents from the projected policies topic,
 //   falling back to --policies, and embed every --release (signed release manifests).
-const { values } = parseArgs({
-  options: {
-    'database-url': { type: 'string', default: databaseUrl() },
-    schema: { type: 'string', default: process.env.LINEAGE_SCHEMA ?? 'lineage' },
-    port: { type: 'string', default: process.env.PORT ?? '8080' },
-    host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
-    trust: { type: 'string' },
-    policies: { type: 'string', default: 'infra/policy' },
-    release: { type: 'string', multiple: true, default: [] },
-  },
+const values = parseConfig(Config, {
+  'database-url': { type: 'string', default: databaseUrl() },
+  schema: { type: 'string', default: process.env.LINEAGE_SCHEMA ?? 'lineage' },
+  port: { type: 'string', default: process.env.PORT ?? '8080' },
+  host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
+  trust: { type: 'string' },
+  policies: { type: 'string', default: 'infra/policy' },
+  release: { type: 'string', multiple: true, default: [] },
 });
-
 const logger = pino({ name: 'query-api' });
-const port = Number(values.port);
-if (!isIdentifier(values.schema))
-  throw new QueryApiError('INVALID_ARGUMENT', '--schema must match ^[a-z_][a-z0-9_]{0,40}$');
-if (!Number.isInteger(port) || port < 0 || port > 65_535)
-  throw new QueryApiError('INVALID_ARGUMENT', '--port must be an integer in 0..65535');
+const { port } = values;
 
 // Without --trust, the demo's trust store if present; bundles then carry no keys otherwise.
 const trustPath =

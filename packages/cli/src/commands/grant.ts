@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { isKeyId, parseScope, signGrant } from '@lineage/protocol';
 import type { DsseEnvelope, KeyId, Signer } from '@lineage/protocol';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 import { emitJson, list, loadKey, parseDuration } from './options.js';
 
 /** What a principal authorizes. */
@@ -20,11 +20,11 @@ export interface GrantTerms {
  * @throws CliExit 2 when the agent is not a key id or the scope is malformed.
  */
 export function issueGrant(terms: GrantTerms, principal: Signer): DsseEnvelope {
-  if (!isKeyId(terms.agent)) throw new CliExit(2, `--agent ${terms.agent} is not a key id`);
+  if (!isKeyId(terms.agent)) throw new CliExit('USAGE', `--agent ${terms.agent} is not a key id`);
   const scope = parseScope(
     { actions: terms.actions, resources: terms.resources },
     'scope',
-    (what) => new CliExit(2, `${what}`),
+    (what) => new CliExit('USAGE', `${what}`),
   );
   const now = terms.now ?? new Date();
   return signGrant(

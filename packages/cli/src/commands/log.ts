@@ -13,7 +13,7 @@ import { readToEnd } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { nodeEd25519 } from '@lineage/keys';
 import { attestationCodec } from '@lineage/schemas';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 import { brokerOptions, connection, loadTrust } from './options.js';
 import type { BrokerFlags } from './options.js';
 
@@ -68,7 +68,7 @@ async function offsetsOf(
     const offsets = await admin.fetchTopicOffsets(topic);
     return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
   } catch (e) {
-    throw new CliExit(2, `cannot read the offsets of ${topic}: ${(e as Error).message}`);
+    throw new CliExit('USAGE', `cannot read the offsets of ${topic}: ${(e as Error).message}`);
   } finally {
     await admin.disconnect();
   }
@@ -83,7 +83,7 @@ async function readTopic(
   try {
     await readToEnd(kafka, topic, new Map([...partitions].map((p) => [p, 0n])), onMessage);
   } catch (e) {
-    throw new CliExit(2, `cannot read ${topic}: ${(e as Error).message}`);
+    throw new CliExit('USAGE', `cannot read ${topic}: ${(e as Error).message}`);
   }
 }
 
@@ -109,7 +109,8 @@ export async function auditTopics(
   originTopic = topics.attestations,
 ): Promise<LogAuditProblem | LogAuditReport> {
   const ledgerOffsets = await offsetsOf(kafka, topics.attestations);
-  if (ledgerOffsets === null) throw new CliExit(2, `topic ${topics.attestations} does not exist`);
+  if (ledgerOffsets === null)
+    throw new CliExit('USAGE', `topic ${topics.attestations} does not exist`);
   const checkpointOffsets = (await offsetsOf(kafka, topics.checkpoints)) ?? new Map();
   const total = [...ledgerOffsets.values(), ...checkpointOffsets.values()].reduce(
     (n, o) => n + Number(o.high - o.low),
@@ -180,7 +181,7 @@ export function registerLog(program: Command): void {
       const trust = await loadTrust(flags.trust);
       const { kafka, topics } = connection(flags, 'lineage-log-verify');
       const result = await auditTopics(kafka, topics, trust, flags.originTopic);
-      if (!result.ok) throw new CliExit(1, describeAudit(result));
+      if (!result.ok) throw new CliExit('INVALID', describeAudit(result));
       console.log(describeAudit(result));
     });
 }

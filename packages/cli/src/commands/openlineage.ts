@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { Pool } from 'pg';
-import { databaseUrl } from '@lineage/infra';
+import { databaseUrl } from '@lineage/runtime';
 import { topicNames } from '@lineage/kafka';
 import { encodeEvent, EventMapper, OpenLineageError, readAttestation } from '@lineage/openlineage';
 import { createPool, isIdentifier, qualifiedName } from '@lineage/store';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 
 interface ExportFlags {
   since?: string;
@@ -78,7 +78,7 @@ async function fromRunFile(flags: ExportFlags): Promise<{ schema: string; ledger
     };
     return { schema: run.schema, ledger: run.topics.attestations };
   } catch (e) {
-    throw new CliExit(2, `run file ${flags.run}: ${(e as Error).message}`);
+    throw new CliExit('USAGE', `run file ${flags.run}: ${(e as Error).message}`);
   }
 }
 
@@ -90,9 +90,9 @@ async function fromRunFile(flags: ExportFlags): Promise<{ schema: string; ledger
  */
 async function exportEvents(flags: ExportFlags, write: (line: string) => void): Promise<number> {
   const { schema, ledger } = await fromRunFile(flags);
-  if (!isIdentifier(schema)) throw new CliExit(2, `not a schema name: ${schema}`);
+  if (!isIdentifier(schema)) throw new CliExit('USAGE', `not a schema name: ${schema}`);
   if (flags.since !== undefined && Number.isNaN(Date.parse(flags.since)))
-    throw new CliExit(2, `--since must be an ISO 8601 time (got ${flags.since})`);
+    throw new CliExit('USAGE', `--since must be an ISO 8601 time (got ${flags.since})`);
   const mapper = newMapper(flags.namespace, ledger);
   const pool = createPool(flags.databaseUrl);
   let written = 0;
@@ -105,7 +105,7 @@ async function exportEvents(flags: ExportFlags, write: (line: string) => void): 
       written++;
     });
   } catch (e) {
-    if (e instanceof OpenLineageError) throw new CliExit(1, `${e.code}: ${e.message}`);
+    if (e instanceof OpenLineageError) throw new CliExit('INVALID', `${e.code}: ${e.message}`);
     throw e;
   } finally {
     await pool.end();
@@ -117,7 +117,7 @@ function newMapper(namespace: string, ledger: string): EventMapper {
   try {
     return new EventMapper({ namespace, ledger });
   } catch (e) {
-    if (e instanceof OpenLineageError) throw new CliExit(2, `${e.code}: ${e.message}`);
+    if (e instanceof OpenLineageError) throw new CliExit('USAGE', `${e.code}: ${e.message}`);
     throw e;
   }
 }

@@ -1,14 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
+import ms from 'ms';
+import type { Static, TObject } from '@sinclair/typebox';
 import type { TrustStore } from '@lineage/protocol';
-import { databaseUrl, kafkaBrokers } from '@lineage/infra';
+import { kafkaBrokers } from '@lineage/infra';
 import { createKafka, topicNames } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { readKeyFile, readTrustStore } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
+import { RuntimeError, checkConfig, databaseUrl } from '@lineage/runtime';
 import { isIdentifier } from '@lineage/store';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 
 /** Flags of every command that talks to the broker. */
 export interface BrokerFlags {
@@ -45,10 +48,23 @@ export function connection(
   return { kafka: createKafka({ brokers, clientId }), topics: topicNames(flags.topicPrefix) };
 }
 
+/**
+ * Commander's flag values checked against `schema` (numbers converted): the typed flags.
+ * @throws CliExit 2 naming the first flag the schema refuses.
+ */
+export function checkFlags<S extends TObject>(schema: S, flags: object): Static<S> {
+  try {
+    return checkConfig(schema, flags as Record<string, unknown>);
+  } catch (e) {
+    if (e instanceof RuntimeError) throw new CliExit('USAGE', `${e.code}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** @throws CliExit 2 when the schema name is not a plain identifier. */
 export function checkSchema(schema: string): void {
   if (!isIdentifier(schema) || schema.startsWith('pg_'))
-    throw new CliExit(2, `--schema must match ^[a-z_][a-z0-9_]{0,40}$ (got ${schema})`);
+    throw new CliExit('USAGE', `--schema must match ^[a-z_][a-z0-9_]{0,40}$ (got ${schema})`);
 }
 
 /** @throws CliExit 2 when the trust store cannot be read or is malformed. */
@@ -56,7 +72,7 @@ export async function loadTrust(path: string): Promise<TrustStore> {
   try {
     return await readTrustStore(path);
   } catch (e) {
-    throw new CliExit(2, `trust store ${path}: ${(e as Error).message}`);
+    throw new CliExit('USAGE', `trust store ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -65,16 +81,25 @@ export async function loadKey(path: string): Promise<KeyPair> {
   try {
     return await readKeyFile(path);
   } catch (e) {
-    throw new CliExit(2, (e as Error).message);
+    throw new CliExit('USAGE', (e as Error).message);
   }
 }
 
-/** Parses a duration like `90s`, `30m`, `24h` or `7d` into milliseconds. @throws CliExit 2. */
+/**
+ * Parses a duration like `90s`, `30m`, `24h` or `7d` (any form `ms` reads) into whole milliseconds.
+ * @throws CliExit 2 unless it is a positive duration.
+ */
 export function parseDuration(text: string): number {
-  const m = /^(\d{1,9})(s|m|h|d)$/.exec(text);
-  if (!m) throw new CliExit(2, `duration ${text} must look like 90s, 30m, 24h or 7d`);
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
+  // ms returns undefined for text it cannot read, and throws on an empty string.
+  let millis: number | undefined;
+  try {
+    millis = ms(text as ms.StringValue) as number | undefined;
+  } catch {
+    millis = undefined;
+  }
+  if (typeof millis !== 'number' || !Number.isSafeInteger(millis) || millis <= 0)
+    throw new CliExit('USAGE', `duration ${text} must look like 90s, 30m, 24h or 7d`);
+  return millis;
 }
 
 /** Splits a comma-separated flag; `''` stays one empty entry (an empty resource prefix covers all). */
@@ -94,7 +119,7 @@ export async function emitJson(value: unknown, out: string | undefined): Promise
   try {
     await writeFile(out, text);
   } catch {
-    throw new CliExit(2, `cannot write ${out}`);
+    throw new CliExit('USAGE', `cannot write ${out}`);
   }
   return true;
 }

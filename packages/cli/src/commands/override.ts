@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { Type } from '@sinclair/typebox';
 import type { Kafka } from 'kafkajs';
 import { attestationDigest, fromDsse } from '@lineage/protocol';
 import type { RawEnvelope, Signer, TrustStore } from '@lineage/protocol';
@@ -7,12 +8,14 @@ import { nodeEd25519 } from '@lineage/keys';
 import { QueryError, openQueries } from '@lineage/query';
 import { LineageSdkError, connectApprover } from '@lineage/sdk';
 import type { ReceivedAttestation } from '@lineage/sdk';
+import { PositiveIntegerFlag } from '@lineage/runtime';
 import { createPool } from '@lineage/store';
 
 type Pool = ReturnType<typeof createPool>;
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 import {
   brokerOptions,
+  checkFlags,
   checkSchema,
   connection,
   loadKey,
@@ -51,7 +54,7 @@ export async function findPending(
     const { decision } = await queries.show(executionId);
     if (!decision || decision.decision !== 'pending_override')
       throw new CliExit(
-        1,
+        'INVALID',
         `OVERRIDE_NOT_PENDING: ${executionId} was decided ${decision?.decision ?? 'nothing'}, not held for an override`,
       );
     const bundle = await queries.bundle(executionId, { keys: [], policies: [] });
@@ -60,13 +63,13 @@ export async function findPending(
       .find((e) => attestationDigest(e) === decision.attestation_digest);
     if (!envelope)
       throw new CliExit(
-        1,
+        'INVALID',
         `OVERRIDE_NOT_PENDING: the pending attestation of ${executionId} is missing`,
       );
     return envelope;
   } catch (e) {
     if (e instanceof QueryError)
-      throw new CliExit(e.code === 'NOT_FOUND' ? 1 : 2, `${e.code}: ${e.message}`);
+      throw new CliExit(e.code === 'NOT_FOUND' ? 'INVALID' : 'USAGE', `${e.code}: ${e.message}`);
     throw e;
   }
 }
@@ -80,6 +83,34 @@ export async function findPending(
  */
 export async function resolveExecution(request: OverrideRequest): Promise<ReceivedAttestation> {
   const pending = await findPending(request.pool, request.schema, request.executionId);
+  try {
+    return await publishResolution(request, pending);
+  } catch (e) {
+    if (e instanceof LineageSdkError && e.code === 'OVERRIDE_REFUSED')
+      throw new CliExit(
+        'INVALID',
+        `${e.reason ?? e.code}: governance refused the resolution (${e.message})`,
+      );
+    if (e instanceof LineageSdkError)
+      throw new CliExit(
+        e.code === 'OVERRIDE_NOT_PENDING' ? 'INVALID' : 'USAGE',
+        `${e.code}: ${e.message}`,
+      );
+    throw e;
+  }
+}
+
+/**
+ * Publishes the approver's signed resolution of `pending` through the SDK and waits for
+ * governance's answer.
+ * @returns the verified `override` attestation.
+ * @throws LineageSdkError `OVERRIDE_REFUSED` (with governance's `reason`) when governance refuses
+ *   it, other codes on a timeout or transport failure; CliExit 2 when the broker cannot be reached.
+ */
+export async function publishResolution(
+  request: Omit<OverrideRequest, 'pool' | 'schema' | 'executionId'>,
+  pending: RawEnvelope,
+): Promise<ReceivedAttestation> {
   const approver = await connectApprover({
     kafka: request.kafka,
     topics: request.topics,
@@ -87,7 +118,7 @@ export async function resolveExecution(request: OverrideRequest): Promise<Receiv
     verify: { trust: request.trust, ed25519: nodeEd25519() },
     timeoutMs: request.timeoutMs ?? 60_000,
   }).catch((e: unknown) => {
-    throw new CliExit(2, `cannot connect: ${(e as Error).message}`);
+    throw new CliExit('USAGE', `cannot connect: ${(e as Error).message}`);
   });
   try {
     return await approver.publishResolution({
@@ -95,15 +126,6 @@ export async function resolveExecution(request: OverrideRequest): Promise<Receiv
       resolution: request.resolution,
       reason: request.reason,
     });
-  } catch (e) {
-    if (e instanceof LineageSdkError && e.code === 'OVERRIDE_REFUSED')
-      throw new CliExit(
-        1,
-        `${e.reason ?? e.code}: governance refused the resolution (${e.message})`,
-      );
-    if (e instanceof LineageSdkError)
-      throw new CliExit(e.code === 'OVERRIDE_NOT_PENDING' ? 1 : 2, `${e.code}: ${e.message}`);
-    throw e;
   } finally {
     await approver.close();
   }
@@ -114,6 +136,9 @@ export function describeOverride(received: ReceivedAttestation): string {
   const p = received.verified.predicate;
   return `${p.kind} ${p.decision} ${p.reasons.join(' ')}: execution ${p.execution_id}, attestation sha256:${received.verified.digest}, pending sha256:${p.override?.pending ?? '?'}`;
 }
+
+/** `--timeout`: how long to wait for governance, in ms. */
+const TimeoutFlag = Type.Object({ timeout: PositiveIntegerFlag('ms') });
 
 /** `lineage override approve|reject <execution_id>`. */
 export function registerOverride(program: Command): void {
@@ -152,7 +177,7 @@ export function registerOverride(program: Command): void {
             executionId: id,
             resolution,
             reason: o.reason,
-            timeoutMs: Number(o.timeout),
+            timeoutMs: checkFlags(TimeoutFlag, o).timeout,
           });
           console.log(describeOverride(received));
           // The attestation itself, for the record.

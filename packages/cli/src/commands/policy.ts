@@ -6,7 +6,7 @@ import { PolicyError, loadPolicy } from '@lineage/policy';
 import type { LoadedPolicy } from '@lineage/policy';
 import { policyCodec } from '@lineage/schemas';
 import type { TopicNames } from '@lineage/kafka';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 import { brokerOptions, connection } from './options.js';
 import type { BrokerFlags } from './options.js';
 
@@ -54,13 +54,13 @@ export async function readPolicyFile(path: string): Promise<LoadedPolicy> {
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new CliExit(2, `cannot read ${path}`);
+    throw new CliExit('USAGE', `cannot read ${path}`);
   }
   try {
     return loadPolicy(JSON.parse(text));
   } catch (e) {
-    if (e instanceof PolicyError) throw new CliExit(2, `${e.code}: ${e.message}`);
-    throw new CliExit(2, `${path} is not JSON`);
+    if (e instanceof PolicyError) throw new CliExit('USAGE', `${e.code}: ${e.message}`);
+    throw new CliExit('USAGE', `${path} is not JSON`);
   }
 }
 
@@ -77,7 +77,7 @@ export function registerPolicy(program: Command): void {
     try {
       await publishPolicy(kafka, topics, loaded);
     } catch (e) {
-      throw new CliExit(2, `cannot publish to ${topics.policies}: ${(e as Error).message}`);
+      throw new CliExit('USAGE', `cannot publish to ${topics.policies}: ${(e as Error).message}`);
     }
     console.log(
       `published ${loaded.ref.id}@${loaded.ref.version} sha256:${loaded.ref.hash} to ${topics.policies}`,

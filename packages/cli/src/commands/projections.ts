@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { databaseUrl, ensureDatabase, kafkaBrokers } from '@lineage/infra';
+import { kafkaBrokers } from '@lineage/infra';
+import { databaseUrl, ensureDatabase } from '@lineage/runtime';
 import { createKafka, topicNames } from '@lineage/kafka';
 import {
   createProgress,
@@ -7,9 +8,9 @@ import {
   projectionChecksum,
   rebuildProjection,
 } from '@lineage/projector';
-import type { ProjectionChecksum } from '@lineage/projector';
+import type { ProjectionChecksum, RebuildResult } from '@lineage/projector';
 import { createPool, isIdentifier } from '@lineage/store';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 
 interface Common {
   schema: string;
@@ -18,7 +19,7 @@ interface Common {
 
 function checkSchema(schema: string): void {
   if (!isIdentifier(schema) || schema.startsWith('pg_'))
-    throw new CliExit(2, `--schema must match ^[a-z_][a-z0-9_]{0,40}$ (got ${schema})`);
+    throw new CliExit('USAGE', `--schema must match ^[a-z_][a-z0-9_]{0,40}$ (got ${schema})`);
 }
 
 function printChecksum(schema: string, sum: ProjectionChecksum): void {
@@ -58,54 +59,7 @@ export function registerProjections(program: Command): void {
     .option('--database-url <url>', 'Postgres URL (default: DATABASE_URL)', databaseUrl())
     .option('--keep-old', 'keep the replaced schema as <schema>_old_<timestamp>', false)
     .option('--json', 'print the result as JSON on stdout', false)
-    .action(
-      async (
-        opts: Common & {
-          topicPrefix: string;
-          brokers?: string;
-          group: string;
-          keepOld: boolean;
-          json: boolean;
-        },
-      ) => {
-        checkSchema(opts.schema);
-        const brokers = opts.brokers !== undefined ? opts.brokers.split(',') : kafkaBrokers();
-        await ensureDatabase(opts.databaseUrl);
-        const pool = createPool(opts.databaseUrl);
-        const progress = createProgress({ label: `rebuild ${opts.schema}` });
-        try {
-          const result = await rebuildProjection({
-            kafka: createKafka({ brokers, clientId: 'lineage-cli-rebuild' }),
-            pool,
-            schema: opts.schema,
-            topics: topicNames(opts.topicPrefix),
-            projection: opts.group,
-            keepOld: opts.keepOld,
-            onProgress: (p) => progress.update(p.done, p.total),
-          });
-          progress.finish();
-          if (opts.json) {
-            console.log(JSON.stringify(result, null, 2));
-          } else {
-            console.log(
-              `rebuilt ${result.schema}: ${result.records} records in ${formatDuration(result.seconds)} (${Math.round(result.ratePerSec)} records/s; ${Math.round(result.streamingRatePerSec)}/s after the first batch at ${result.firstBatchSeconds.toFixed(1)} s)`,
-            );
-            printChecksum(result.schema, result.checksum);
-            if (result.oldSchema !== undefined)
-              console.log(`  previous tables kept in schema ${result.oldSchema}`);
-          }
-          // The swapped-in positions are the rebuild's, not a running instance's: it must restart.
-          console.error(
-            `RESTART every running projector of schema ${result.schema} now: the new tables continue from the rebuild's positions, and an instance started before the swap does not.`,
-          );
-        } catch (error) {
-          progress.finish();
-          throw new CliExit(2, `rebuild failed: ${(error as Error).message}`);
-        } finally {
-          await pool.end();
-        }
-      },
-    );
+    .action(rebuild);
 
   projections
     .command('checksum')
@@ -113,21 +67,77 @@ export function registerProjections(program: Command): void {
     .option('--schema <schema>', 'projector schema', process.env.LINEAGE_SCHEMA ?? 'lineage')
     .option('--database-url <url>', 'Postgres URL (default: DATABASE_URL)', databaseUrl())
     .option('--json', 'print the checksum as JSON on stdout', false)
-    .action(async (opts: Common & { json: boolean }) => {
-      checkSchema(opts.schema);
-      const pool = createPool(opts.databaseUrl);
-      try {
-        const sum = await projectionChecksum(pool, opts.schema).catch((error: unknown) => {
-          // 42P01 undefined_table, 3F000 invalid_schema_name: nothing projected there.
-          const code = (error as { code?: unknown } | null)?.code;
-          if (code === '42P01' || code === '3F000')
-            throw new CliExit(2, `schema ${opts.schema} holds no projection`);
-          throw error;
-        });
-        if (opts.json) console.log(JSON.stringify(sum, null, 2));
-        else printChecksum(opts.schema, sum);
-      } finally {
-        await pool.end();
-      }
+    .action(checksum);
+}
+
+type RebuildFlags = Common & {
+  topicPrefix: string;
+  brokers?: string;
+  group: string;
+  keepOld: boolean;
+  json: boolean;
+};
+
+/** `lineage projections rebuild`: replays into a fresh schema with a progress bar, then reports. */
+async function rebuild(opts: RebuildFlags): Promise<void> {
+  checkSchema(opts.schema);
+  const brokers = opts.brokers !== undefined ? opts.brokers.split(',') : kafkaBrokers();
+  await ensureDatabase(opts.databaseUrl);
+  const pool = createPool(opts.databaseUrl);
+  const progress = createProgress({ label: `rebuild ${opts.schema}` });
+  try {
+    const result = await rebuildProjection({
+      kafka: createKafka({ brokers, clientId: 'lineage-cli-rebuild' }),
+      pool,
+      schema: opts.schema,
+      topics: topicNames(opts.topicPrefix),
+      projection: opts.group,
+      keepOld: opts.keepOld,
+      onProgress: (p) => progress.update(p.done, p.total),
     });
+    progress.finish();
+    printRebuild(result, opts.json);
+  } catch (error) {
+    progress.finish();
+    throw new CliExit('USAGE', `rebuild failed: ${(error as Error).message}`);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The rebuild's result (JSON or lines), and the warning that live projectors must restart. */
+function printRebuild(result: RebuildResult, json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify(result, null, 2));
+  } else {
+    console.log(
+      `rebuilt ${result.schema}: ${result.records} records in ${formatDuration(result.seconds)} (${Math.round(result.ratePerSec)} records/s; ${Math.round(result.streamingRatePerSec)}/s after the first batch at ${result.firstBatchSeconds.toFixed(1)} s)`,
+    );
+    printChecksum(result.schema, result.checksum);
+    if (result.oldSchema !== undefined)
+      console.log(`  previous tables kept in schema ${result.oldSchema}`);
+  }
+  // The swapped-in positions are the rebuild's, not a running instance's: it must restart.
+  console.error(
+    `RESTART every running projector of schema ${result.schema} now: the new tables continue from the rebuild's positions, and an instance started before the swap does not.`,
+  );
+}
+
+/** `lineage projections checksum`. */
+async function checksum(opts: Common & { json: boolean }): Promise<void> {
+  checkSchema(opts.schema);
+  const pool = createPool(opts.databaseUrl);
+  try {
+    const sum = await projectionChecksum(pool, opts.schema).catch((error: unknown) => {
+      // 42P01 undefined_table, 3F000 invalid_schema_name: nothing projected there.
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === '42P01' || code === '3F000')
+        throw new CliExit('USAGE', `schema ${opts.schema} holds no projection`);
+      throw error;
+    });
+    if (opts.json) console.log(JSON.stringify(sum, null, 2));
+    else printChecksum(opts.schema, sum);
+  } finally {
+    await pool.end();
+  }
 }

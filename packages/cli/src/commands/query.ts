@@ -1,11 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { Type } from '@sinclair/typebox';
 import type { DsseEnvelope, EvidenceBundle } from '@lineage/protocol';
-import { databaseUrl } from '@lineage/infra';
+import { databaseUrl } from '@lineage/runtime';
 import { QueryError, openQueries } from '@lineage/query';
 import type { BundleSources, LineageNode, LineageQueries, Page } from '@lineage/query';
 import { createPool } from '@lineage/store';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
+import { checkFlags } from './options.js';
 import { loadBundleSources } from './sources.js';
 
 interface QueryFlags {
@@ -20,7 +22,7 @@ async function withQueries<T>(schema: string, run: (q: LineageQueries) => Promis
     return await run(openQueries(pool, schema));
   } catch (e) {
     if (e instanceof QueryError) {
-      throw new CliExit(e.code === 'NOT_FOUND' ? 1 : 2, `${e.code}: ${e.message}`);
+      throw new CliExit(e.code === 'NOT_FOUND' ? 'INVALID' : 'USAGE', `${e.code}: ${e.message}`);
     }
     throw e;
   } finally {
@@ -53,31 +55,37 @@ export async function exportBundle(
   return withQueries(schema, (q) => q.bundle(executionId, sources));
 }
 
+/** `--depth` and `--limit` of the walks (their ranges are the query package's to check). */
+const WalkFlags = Type.Object({
+  depth: Type.Integer({ description: 'an integer' }),
+  limit: Type.Integer({ description: 'an integer' }),
+});
+
+/** `lineage ancestors|descendants <execution_id>`: one page of the walk. */
+function walk(program: Command, name: 'ancestors' | 'descendants', description: string): void {
+  program
+    .command(`${name} <execution_id>`)
+    .description(description)
+    .option('--depth <n>', 'links to follow at most', '50')
+    .option('--limit <n>', 'rows per page', '100')
+    .option('--cursor <cursor>', 'continue from a previous page')
+    .option('--schema <schema>', 'projection schema', 'lineage')
+    .option('--json', 'print JSON')
+    .action(
+      async (id: string, o: QueryFlags & { depth: string; limit: string; cursor?: string }) => {
+        const { depth, limit } = checkFlags(WalkFlags, o);
+        const page = await withQueries(o.schema, (q) =>
+          q[name](id, { maxDepth: depth, limit, cursor: o.cursor ?? null }),
+        );
+        printPage(page, o.json);
+      },
+    );
+}
+
 /** `lineage show|ancestors|descendants|export`. */
 export function registerQueries(program: Command): void {
-  const walk = (name: 'ancestors' | 'descendants', description: string) =>
-    program
-      .command(`${name} <execution_id>`)
-      .description(description)
-      .option('--depth <n>', 'links to follow at most', '50')
-      .option('--limit <n>', 'rows per page', '100')
-      .option('--cursor <cursor>', 'continue from a previous page')
-      .option('--schema <schema>', 'projection schema', 'lineage')
-      .option('--json', 'print JSON')
-      .action(
-        async (id: string, o: QueryFlags & { depth: string; limit: string; cursor?: string }) => {
-          const page = await withQueries(o.schema, (q) =>
-            q[name](id, {
-              maxDepth: Number(o.depth),
-              limit: Number(o.limit),
-              cursor: o.cursor ?? null,
-            }),
-          );
-          printPage(page, o.json);
-        },
-      );
-  walk('ancestors', 'what an execution descends from, nearest first (multi-parent safe)');
-  walk('descendants', 'blast radius: everything that inherited from an execution');
+  walk(program, 'ancestors', 'what an execution descends from, nearest first (multi-parent safe)');
+  walk(program, 'descendants', 'blast radius: everything that inherited from an execution');
 
   program
     .command('show <execution_id>')
@@ -110,14 +118,14 @@ export function registerQueries(program: Command): void {
           try {
             releases = [JSON.parse(await readFile(o.release, 'utf8')) as DsseEnvelope];
           } catch {
-            throw new CliExit(2, `cannot read release ${o.release}`);
+            throw new CliExit('USAGE', `cannot read release ${o.release}`);
           }
         }
         const bundle = await exportBundle(id, o.schema, { ...sources, releases });
         try {
           await writeFile(o.out, JSON.stringify(bundle, null, 2) + '\n');
         } catch {
-          throw new CliExit(2, `cannot write ${o.out}`);
+          throw new CliExit('USAGE', `cannot write ${o.out}`);
         }
         console.log(
           `wrote ${o.out}: ${bundle.attestations.length} attestations, ${bundle.keys.length} keys, ${bundle.policies.length} policies`,

@@ -9,7 +9,7 @@ import { readToEnd } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { SchemaError, intentCodec, overrideCodec } from '@lineage/schemas';
 import { createPool, qualifiedName } from '@lineage/store';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 import { brokerOptions, checkSchema, connection, loadTrust, projectionOptions } from './options.js';
 import type { BrokerFlags, ProjectionFlags } from './options.js';
 
@@ -78,7 +78,7 @@ async function query<T extends object>(
     // 42P01 undefined_table, 3F000 invalid_schema_name: nothing (or no policies) projected there.
     const code = (error as { code?: unknown } | null)?.code;
     if (code === '42P01' || code === '3F000')
-      throw new CliExit(2, `the projection has no such table: ${(error as Error).message}`);
+      throw new CliExit('USAGE', `the projection has no such table: ${(error as Error).message}`);
     throw error;
   }
 }
@@ -149,7 +149,7 @@ async function readAll(
     partitions = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition);
   } catch (error) {
     throw new CliExit(
-      2,
+      'USAGE',
       `cannot read the recorded inputs on ${topic} (is Kafka running, is --topic-prefix right?): ${(error as Error).message}`,
     );
   } finally {
@@ -183,42 +183,70 @@ export async function replayVerify(
   executionId?: string,
   source?: IntentSource,
 ): Promise<ReplayReport> {
-  const executions = qualifiedName(schema, 'executions');
-  const cols = `attestation_digest, envelope`;
-  const order = `ORDER BY partition, sequence, attestation_digest`;
-  let targets: LedgerEntry[];
-  let ledger: LedgerEntry[];
-  if (executionId === undefined) {
-    ledger = (await query<Row>(pool, `SELECT ${cols} FROM ${executions} ${order}`)).map(entryOf);
-    targets = ledger;
-  } else {
-    if (!isExecutionId(executionId))
-      throw new CliExit(2, `INVALID_ARGUMENT: ${executionId} is not a UUIDv7 execution id`);
-    targets = (
-      await query<Row>(pool, `SELECT ${cols} FROM ${executions} WHERE execution_id = $1 ${order}`, [
-        executionId,
-      ])
-    ).map(entryOf);
-    if (targets.length === 0) throw new CliExit(1, `NOT_FOUND: no attestation of ${executionId}`);
-    const more = [...new Set(targets.flatMap(referenced))];
-    const extra = (
-      await query<Row>(
-        pool,
-        `SELECT ${cols} FROM ${executions} WHERE attestation_digest = ANY($1::text[]) ${order}`,
-        [more],
-      )
-    ).map(entryOf);
-    ledger = [...targets, ...extra.filter((e) => !targets.some((t) => t.digest === e.digest))];
+  const { targets, ledger } = await loadLedger(pool, schema, executionId);
+  const documents = await loadPolicyDocuments(pool, schema);
+  // The recorded intents: what each decided record carried, so decisions re-derive from the same bytes.
+  const carried = source ? await readCarried(source, executionId) : undefined;
+  const ctx = rederiveContext(ledger, documents, trust, carried);
+  const report: ReplayReport = { checked: 0, identical: 0, byKind: {}, mismatches: [] };
+  for (const t of targets) {
+    const result = rederive(t.envelope, ctx);
+    report.checked++;
+    report.byKind[result.kind] = (report.byKind[result.kind] ?? 0) + 1;
+    if (result.ok) report.identical++;
+    else report.mismatches.push(result);
   }
-  const documents = new Map(
-    (
-      await query<{ hash: string; document: unknown }>(
-        pool,
-        `SELECT hash, document FROM ${qualifiedName(schema, 'policies')}`,
-      )
-    ).map((r) => [r.hash, r.document]),
-  );
+  return report;
+}
 
+/**
+ * The attestations to re-derive (all, or one execution's) and the ledger they need: the targets
+ * plus the attestations they reference.
+ * @throws CliExit 2 for an id that is not one; 1 NOT_FOUND when the execution has no attestation.
+ */
+async function loadLedger(
+  pool: Pool,
+  schema: string,
+  executionId: string | undefined,
+): Promise<{ targets: LedgerEntry[]; ledger: LedgerEntry[] }> {
+  const executions = qualifiedName(schema, 'executions');
+  const select = (where: string, params?: unknown[]) =>
+    query<Row>(
+      pool,
+      `SELECT attestation_digest, envelope FROM ${executions} ${where} ORDER BY partition, sequence, attestation_digest`,
+      params,
+    ).then((rows) => rows.map(entryOf));
+  if (executionId === undefined) {
+    const ledger = await select('');
+    return { targets: ledger, ledger };
+  }
+  if (!isExecutionId(executionId))
+    throw new CliExit('USAGE', `INVALID_ARGUMENT: ${executionId} is not a UUIDv7 execution id`);
+  const targets = await select('WHERE execution_id = $1', [executionId]);
+  if (targets.length === 0)
+    throw new CliExit('INVALID', `NOT_FOUND: no attestation of ${executionId}`);
+  const more = [...new Set(targets.flatMap(referenced))];
+  const extra = await select('WHERE attestation_digest = ANY($1::text[])', [more]);
+  const ledger = [...targets, ...extra.filter((e) => !targets.some((t) => t.digest === e.digest))];
+  return { targets, ledger };
+}
+
+/** Every projected policy document, by hash. */
+async function loadPolicyDocuments(pool: Pool, schema: string): Promise<Map<string, unknown>> {
+  const rows = await query<{ hash: string; document: unknown }>(
+    pool,
+    `SELECT hash, document FROM ${qualifiedName(schema, 'policies')}`,
+  );
+  return new Map(rows.map((r) => [r.hash, r.document]));
+}
+
+/** What re-deriving needs to look up: attestations, policies, earlier records, recorded intents. */
+function rederiveContext(
+  ledger: LedgerEntry[],
+  documents: Map<string, unknown>,
+  trust: TrustStore,
+  carried: Awaited<ReturnType<typeof readCarried>> | undefined,
+): RederiveContext {
   const byDigest = new Map(ledger.map((e) => [e.digest, e]));
   const byExecution = new Map<string, LedgerEntry[]>();
   for (const e of ledger) {
@@ -232,9 +260,7 @@ export async function replayVerify(
     e.predicate !== null &&
     e.predicate.partition === at.partition &&
     e.predicate.sequence < at.sequence;
-  // The recorded intents: what each decided record carried, so decisions re-derive from the same bytes.
-  const carried = source ? await readCarried(source, executionId) : undefined;
-  const ctx: RederiveContext = {
+  return {
     ...(carried
       ? {
           carried: (id, digest) => carried.parents.get(carriedKey(id, digest)),
@@ -259,16 +285,6 @@ export async function replayVerify(
         (e) => before(e, at.predicate) && e.predicate!.kind === 'decision',
       )?.subject ?? undefined,
   };
-
-  const report: ReplayReport = { checked: 0, identical: 0, byKind: {}, mismatches: [] };
-  for (const t of targets) {
-    const result = rederive(t.envelope, ctx);
-    report.checked++;
-    report.byKind[result.kind] = (report.byKind[result.kind] ?? 0) + 1;
-    if (result.ok) report.identical++;
-    else report.mismatches.push(result);
-  }
-  return report;
 }
 
 /** One line per mismatch. */
@@ -309,7 +325,7 @@ export function registerReplay(program: Command): void {
       o: ProjectionFlags & BrokerFlags & { all?: boolean; trust: string },
     ) => {
       if ((id === undefined) === (o.all !== true))
-        throw new CliExit(2, 'give an execution id or --all (not both)');
+        throw new CliExit('USAGE', 'give an execution id or --all (not both)');
       checkSchema(o.schema);
       const trust = await loadTrust(o.trust);
       const pool = createPool(o.databaseUrl);
@@ -322,7 +338,7 @@ export function registerReplay(program: Command): void {
       }
       for (const m of report.mismatches) console.log(describeMismatch(m));
       const summary = describeReport(report);
-      if (report.mismatches.length > 0) throw new CliExit(1, summary);
+      if (report.mismatches.length > 0) throw new CliExit('INVALID', summary);
       console.log(summary);
     },
   );

@@ -4,7 +4,7 @@ import type { JsonValue } from '@lineage/protocol';
 import { readTrustStore } from '@lineage/keys';
 import { loadPolicy } from '@lineage/policy';
 import type { BundleSources } from '@lineage/query';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 
 /**
  * Loads what an evidence bundle embeds: the trust store's public keys and every policy document in
@@ -19,13 +19,13 @@ export async function loadBundleSources(
   try {
     keys = (await readTrustStore(trustPath)).document.keys;
   } catch (e) {
-    throw new CliExit(2, `trust store ${trustPath}: ${(e as Error).message}`);
+    throw new CliExit('USAGE', `trust store ${trustPath}: ${(e as Error).message}`);
   }
   let files: string[];
   try {
     files = (await readdir(policiesDir)).filter((f) => f.endsWith('.json')).sort();
   } catch {
-    throw new CliExit(2, `cannot read policy directory ${policiesDir}`);
+    throw new CliExit('USAGE', `cannot read policy directory ${policiesDir}`);
   }
   const policies: JsonValue[] = [];
   for (const f of files) {
@@ -35,7 +35,7 @@ export async function loadBundleSources(
           .document as unknown as JsonValue,
       );
     } catch (e) {
-      throw new CliExit(2, `policy ${join(policiesDir, f)}: ${(e as Error).message}`);
+      throw new CliExit('USAGE', `policy ${join(policiesDir, f)}: ${(e as Error).message}`);
     }
   }
   return { keys, policies };

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { databaseUrl } from '@lineage/infra';
+import { databaseUrl } from '@lineage/runtime';
 import { createToken, parseScopes, QueryApiError, revokeToken } from '@lineage/query-api';
 import { createPool, isIdentifier } from '@lineage/store';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 
 interface DbOptions {
   schema: string;
@@ -15,12 +15,12 @@ async function withPool<T>(
   work: (pool: ReturnType<typeof createPool>) => Promise<T>,
 ): Promise<T> {
   if (!isIdentifier(opts.schema))
-    throw new CliExit(2, '--schema must match ^[a-z_][a-z0-9_]{0,40}$');
+    throw new CliExit('USAGE', '--schema must match ^[a-z_][a-z0-9_]{0,40}$');
   const pool = createPool(opts.databaseUrl ?? databaseUrl(), { max: 2 });
   try {
     return await work(pool);
   } catch (error) {
-    if (error instanceof QueryApiError) throw new CliExit(2, error.message);
+    if (error instanceof QueryApiError) throw new CliExit('USAGE', error.message);
     throw error;
   } finally {
     await pool.end();
@@ -46,7 +46,7 @@ export function registerTokens(program: Command): void {
       try {
         scopes = parseScopes(opts.scopes);
       } catch (error) {
-        throw new CliExit(2, (error as Error).message);
+        throw new CliExit('USAGE', (error as Error).message);
       }
       const created = await withPool(opts, (pool) =>
         createToken(pool, opts.schema, { name: opts.name, scopes }),
@@ -64,7 +64,7 @@ export function registerTokens(program: Command): void {
     .option('--database-url <url>', 'Postgres URL (default DATABASE_URL, else the local server)')
     .action(async (name: string, opts: DbOptions) => {
       const revoked = await withPool(opts, (pool) => revokeToken(pool, opts.schema, name));
-      if (revoked === 0) throw new CliExit(2, `no live token named ${name}`);
+      if (revoked === 0) throw new CliExit('USAGE', `no live token named ${name}`);
       console.log(`token ${name} revoked`);
     });
 }

@@ -13,19 +13,19 @@ import {
 } from '@lineage/protocol';
 import type { TrustStore } from '@lineage/protocol';
 import { readTrustStore } from '@lineage/keys';
-import { CliExit } from '../exit.js';
+import { CliExit } from '../errors.js';
 
 async function readJson(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new CliExit(2, `cannot read ${path}`);
+    throw new CliExit('USAGE', `cannot read ${path}`);
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new CliExit(1, `ENVELOPE_MALFORMED: ${path} is not JSON`);
+    throw new CliExit('INVALID', `ENVELOPE_MALFORMED: ${path} is not JSON`);
   }
 }
 
@@ -49,7 +49,7 @@ export async function verifyFile(
     try {
       trust = await readTrustStore(trustPath);
     } catch (e) {
-      throw new CliExit(2, `trust store ${trustPath}: ${(e as Error).message}`);
+      throw new CliExit('USAGE', `trust store ${trustPath}: ${(e as Error).message}`);
     }
   }
   try {
@@ -73,7 +73,8 @@ export async function verifyFile(
       const proven = attestations.filter((a) => a.included).length;
       return `valid bundle: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}); ${attestations.length} attestations, every ancestor present and allowed, policies match; ${keys}; runtime_verified: ${runtimeVerified}; included: ${included} (${proven}/${attestations.length} proven in signed checkpoints)`;
     }
-    if (!trust) throw new CliExit(2, 'verifying a single envelope needs --trust <truststore.json>');
+    if (!trust)
+      throw new CliExit('USAGE', 'verifying a single envelope needs --trust <truststore.json>');
     // The release, when given, must be signed by a trusted release key.
     const knownRuntimes =
       release === undefined
@@ -85,10 +86,10 @@ export async function verifyFile(
   } catch (e) {
     if (e instanceof BundleError)
       throw new CliExit(
-        1,
+        'INVALID',
         `invalid ${e.code}${e.executionId ? ` execution ${e.executionId}` : ''}: ${e.message}`,
       );
-    if (e instanceof ProtocolError) throw new CliExit(1, `invalid ${e.code}: ${e.message}`);
+    if (e instanceof ProtocolError) throw new CliExit('INVALID', `invalid ${e.code}: ${e.message}`);
     throw e;
   }
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { InfraError } from './errors.js';
+import { RuntimeError } from './errors.js';
 
 /** The local server the scripts and docker-compose.yml agree on: trust auth, user postgres. */
 export const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
@@ -49,7 +49,7 @@ export function redactUrl(url: string): string {
 
 /**
  * Creates the database `url` names unless it exists. Safe when several processes race (42P04 is ignored).
- * @throws InfraError `POSTGRES_UNREACHABLE` when no server answers, `POSTGRES_FAILED` when it refuses.
+ * @throws RuntimeError `POSTGRES_UNREACHABLE` when no server answers, `POSTGRES_FAILED` when it refuses.
  */
 export async function ensureDatabase(url: string): Promise<void> {
   const name = databaseName(url);
@@ -87,19 +87,19 @@ async function connect(url: string): Promise<pg.Client> {
   return client;
 }
 
-function describe(error: unknown, url: string): InfraError {
+function describe(error: unknown, url: string): RuntimeError {
   const parsed = new URL(url);
   const where = `${parsed.hostname || 'local socket'}:${parsed.port || '5432'}`;
   const code = pgCode(error);
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   if (code !== undefined && UNREACHABLE.has(code)) {
-    return new InfraError(
+    return new RuntimeError(
       'POSTGRES_UNREACHABLE',
       `Postgres at ${where} does not answer (${code}): start PostgreSQL 15 there, or set DATABASE_URL to a running server.`,
       { cause: error },
     );
   }
-  return new InfraError(
+  return new RuntimeError(
     'POSTGRES_FAILED',
     `Postgres at ${where} refused (${code ?? 'error'}: ${message}): check DATABASE_URL.`,
     { cause: error },
