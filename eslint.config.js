@@ -174,7 +174,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            ...noDeepImports.patterns,
+            ...noDeepImports,
             {
               group: ['kafkajs', 'pg', '@lineage/testkit/kafka', '@lineage/testkit/pg'],
               message: 'Pure packages do no I/O, not even in their tests.',

@@ -26,7 +26,10 @@ beforeAll(async () => {
   pinned = parseJarList(await readFile(jarList, 'utf8'));
   const cache = kafkaPaths().libs;
   const byPath = new Map(
-    pinned.map((jar) => [new URL(jarUrl(jar, 'http://x/maven2')).pathname, join(cache, jarFileName(jar))]),
+    pinned.map((jar) => [
+      new URL(jarUrl(jar, 'http://x/maven2')).pathname,
+      join(cache, jarFileName(jar)),
+    ]),
   );
   server = createServer((request, response) => {
     const file = byPath.get(request.url ?? '');
