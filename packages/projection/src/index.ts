@@ -5,3 +5,9 @@ export type { ApiTokenRow, CheckpointRow, EdgeRow, ExecutionRow, PolicyRow } fro
 export { QUERYABLE_VERSION, requireVersion } from './version.js';
 export { ProjectionError } from './errors.js';
 export type { ProjectionErrorCode } from './errors.js';
+export { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
+export type { OnSkip } from './project.js';
+export { decodeAttestation, decodeCheckpoint, decodePolicy, storable } from './decode.js';
+export type { Decoded, DecodedCheckpoint, DecodedPolicy, Skipped, SkipReason } from './decode.js';
+export { projectionChecksum } from './checksum.js';
+export type { ProjectionChecksum, StoredOffset, TableChecksum } from './checksum.js';

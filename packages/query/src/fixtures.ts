@@ -1,7 +1,7 @@
 // Test glue: the kit's ledgers projected through the projector's own write path, for query tests.
 import type { Pool } from 'pg';
 import { PROJECTION_MIGRATIONS } from '@lineage/projection';
-import { projectAttestations, projectPolicies } from '@lineage/projector';
+import { projectAttestations, projectPolicies } from '@lineage/projection';
 import { policyMessages } from '@lineage/testkit';
 import type { FixturePolicy, LedgerRecord } from '@lineage/testkit';
 import { ledgerMessages, projectedSchema } from '@lineage/testkit/pg';

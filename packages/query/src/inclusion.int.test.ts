@@ -15,7 +15,7 @@ import {
 import type { BundleError, EvidenceBundle } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
-import { projectCheckpoints } from '@lineage/projector';
+import { projectCheckpoints } from '@lineage/projection';
 import { attestationCodec } from '@lineage/schemas';
 import { createPool } from '@lineage/store';
 import type { LedgerRecord } from '@lineage/testkit';

@@ -18,8 +18,8 @@ import {
 } from '@lineage/protocol';
 import { attestationCodec } from '@lineage/schemas';
 import { createPool, readOffsets } from '@lineage/store';
-import { projectionChecksum } from './checksum.js';
-import type { Skipped } from './decode.js';
+import { projectionChecksum } from '@lineage/projection';
+import type { Skipped } from '@lineage/projection';
 import type { LedgerRecord } from '@lineage/testkit';
 import { LedgerBuilder } from '@lineage/testkit';
 import { rebuildProjection } from './rebuild.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
 import { generateKeyPair } from '@lineage/keys';
 import { createPool, readOffsets } from '@lineage/store';
-import { projectionChecksum } from './checksum.js';
+import { projectionChecksum } from '@lineage/projection';
 import type { LedgerRecord } from '@lineage/testkit';
 import { LedgerBuilder, policyRecord, randomDag } from '@lineage/testkit';
 import { rebuildProjection } from './rebuild.js';

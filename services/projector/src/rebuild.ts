@@ -8,12 +8,12 @@ import {
   quoteSchema,
   readOffsets,
 } from '@lineage/store';
-import { projectionChecksum } from './checksum.js';
-import type { ProjectionChecksum } from './checksum.js';
+import { projectionChecksum } from '@lineage/projection';
+import type { ProjectionChecksum } from '@lineage/projection';
 import { ProjectorError } from './errors.js';
 import { PROJECTION_MIGRATIONS as PROJECTOR_MIGRATIONS } from '@lineage/projection';
-import { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
-import type { OnSkip } from './project.js';
+import { projectAttestations, projectCheckpoints, projectPolicies } from '@lineage/projection';
+import type { OnSkip } from '@lineage/projection';
 import { boundsOf, replayToEnd, sizeOf, targetsOf } from './replay.js';
 import type { Bound } from './replay.js';
 

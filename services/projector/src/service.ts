@@ -5,8 +5,8 @@ import type { TopicNames } from '@lineage/kafka';
 import { migrate, runProjection } from '@lineage/store';
 import type { BatchCommitted, RunningProjection } from '@lineage/store';
 import { PROJECTION_MIGRATIONS as PROJECTOR_MIGRATIONS } from '@lineage/projection';
-import { projectAttestations, projectCheckpoints, projectPolicies } from './project.js';
-import type { OnSkip } from './project.js';
+import { projectAttestations, projectCheckpoints, projectPolicies } from '@lineage/projection';
+import type { OnSkip } from '@lineage/projection';
 
 export interface ProjectorOptions {
   kafka: Kafka;

@@ -4,8 +4,8 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { expect } from 'vitest';
 import type { TopicNames } from '@lineage/kafka';
-import { projectionChecksum } from './checksum.js';
-import type { ProjectionChecksum } from './checksum.js';
+import { projectionChecksum } from '@lineage/projection';
+import type { ProjectionChecksum } from '@lineage/projection';
 import { rebuildProjection } from './rebuild.js';
 import type { RebuildResult } from './rebuild.js';
 

@@ -17,7 +17,7 @@ import {
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import type { LineageQueries } from '@lineage/query';
 import { PROJECTION_MIGRATIONS } from '@lineage/projection';
-import { projectAttestations, projectPolicies } from '@lineage/projector';
+import { projectAttestations, projectPolicies } from '@lineage/projection';
 import { createQueryClient, LineageQueryError } from '@lineage/sdk';
 import { createPool, migrate } from '@lineage/store';
 import {

@@ -2,13 +2,10 @@ import type { Command } from 'commander';
 import { kafkaBrokers } from '@lineage/infra';
 import { databaseUrl, ensureDatabase } from '@lineage/runtime';
 import { createKafka, topicNames } from '@lineage/kafka';
-import {
-  createProgress,
-  formatDuration,
-  projectionChecksum,
-  rebuildProjection,
-} from '@lineage/projector';
-import type { ProjectionChecksum, RebuildResult } from '@lineage/projector';
+import { projectionChecksum } from '@lineage/projection';
+import type { ProjectionChecksum } from '@lineage/projection';
+import { createProgress, formatDuration, rebuildProjection } from '@lineage/projector';
+import type { RebuildResult } from '@lineage/projector';
 import { createPool, isIdentifier } from '@lineage/store';
 import { CliExit } from '../errors.js';
 

@@ -1,14 +1,8 @@
 import type { PoolClient } from 'pg';
 import type { Project } from '@lineage/store';
 import { qualifiedName } from '@lineage/store';
-import type {
-  CheckpointRow,
-  Decoded,
-  EdgeRow,
-  ExecutionRow,
-  PolicyRow,
-  Skipped,
-} from './decode.js';
+import type { Decoded, Skipped } from './decode.js';
+import type { CheckpointRow, EdgeRow, ExecutionRow, PolicyRow } from './rows.js';
 import { decodeAttestation, decodeCheckpoint, decodePolicy } from './decode.js';
 
 type Row = Extract<Decoded, { type: 'row' }>;

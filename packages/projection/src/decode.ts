@@ -16,10 +16,9 @@ import {
 import type { JsonValue, OverrideRef, ResolutionBody, Statement } from '@lineage/protocol';
 import { attestationCodec, policyCodec, SchemaError } from '@lineage/schemas';
 import type { AttestationRecord, PolicyRecord } from '@lineage/schemas';
-import type { CheckpointRow, EdgeRow, ExecutionRow, PolicyRow } from '@lineage/projection';
+import type { CheckpointRow, EdgeRow, ExecutionRow, PolicyRow } from './rows.js';
 
 // The rows this decoder produces are the projection's, declared once with its tables.
-export type { CheckpointRow, EdgeRow, ExecutionRow, PolicyRow } from '@lineage/projection';
 
 /** Why a ledger record was not projected. */
 export type SkipReason =

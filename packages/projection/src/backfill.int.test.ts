@@ -3,12 +3,12 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateKeyPair } from '@lineage/keys';
-import { MIGRATION, PROJECTION_MIGRATIONS } from '@lineage/projection';
+import { MIGRATION, PROJECTION_MIGRATIONS } from './index.js';
 import { createPool, migrate } from '@lineage/store';
 import { projectionChecksum } from './checksum.js';
-import { decodeAttestation } from './decode.js';
+import { decodeAttestation } from './index.js';
 import { LedgerBuilder, randomDag } from '@lineage/testkit';
-import { projectAttestations } from './project.js';
+import { projectAttestations } from './index.js';
 
 // Given rows projected before migration 3 (without the override and authority columns), when the
 // schema is migrated, then the new columns are filled from the stored envelopes: the tables equal a

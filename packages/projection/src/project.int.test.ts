@@ -4,8 +4,8 @@ import { generateKeyPair } from '@lineage/keys';
 import { createPool } from '@lineage/store';
 import { LedgerBuilder } from '@lineage/testkit';
 import { ledgerMessages, projectionSpecification } from '@lineage/testkit/pg';
-import { PROJECTION_MIGRATIONS } from '@lineage/projection';
-import { projectAttestations } from './project.js';
+import { PROJECTION_MIGRATIONS } from './index.js';
+import { projectAttestations } from './index.js';
 
 // Given these attestations were projected, when this one arrives, then these rows exist: the
 // projector's write path on real Postgres, one fresh schema per specification.
