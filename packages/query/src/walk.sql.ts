@@ -6,21 +6,85 @@ export type Direction = 'up' | 'down';
 
 /**
  * One level of a breadth-first walk: the lineage edges leaving the frontier `$1::text[]`, as
- * `(from, to, parent_attestation)`. Served by the primary key (up) or `lineage_edges_parent` (down).
+ * `(from, to, parent_attestation)`, at most `$2`. Served by the primary key (up) or
+ * `lineage_edges_parent` (down).
  */
 export function stepSql(schema: string, direction: Direction): string {
   const edges = qualifiedName(schema, TABLES.lineageEdges);
   return direction === 'up'
     ? `SELECT e.child_id AS "from", e.parent_id AS "to", e.parent_attestation
-       FROM ${edges} e WHERE e.child_id = ANY($1::text[])`
+       FROM ${edges} e WHERE e.child_id = ANY($1::text[]) LIMIT $2`
     : `SELECT e.parent_id AS "from", e.child_id AS "to", e.parent_attestation
-       FROM ${edges} e WHERE e.parent_id = ANY($1::text[])`;
+       FROM ${edges} e WHERE e.parent_id = ANY($1::text[]) LIMIT $2`;
 }
 
-/** The executions of agent key `$1`: where its blast radius starts. */
+/**
+ * Part of one level of a breadth-first walk, in id order: the nodes one link from the frontier
+ * `$1::text[]` (the whole previous level), not in `$2::text[]` (every node of the earlier levels),
+ * with ids after `$3`, at most `$4` of them. Each frontier node reads at most `$4` of its
+ * neighbours from the index, in id order, so a page of 1 below a node of 200,000 children reads 1
+ * index entry, not 200,000: the cost is O(|frontier| × limit) at most, and the sum of the
+ * frontier's degrees when that is smaller. Served by the primary key (up) or `lineage_edges_parent`
+ * (down), both ordered by the far end's id.
+ */
+export function levelSql(schema: string, direction: Direction): string {
+  const edges = qualifiedName(schema, TABLES.lineageEdges);
+  const [near, far] = direction === 'up' ? ['child_id', 'parent_id'] : ['parent_id', 'child_id'];
+  return `SELECT DISTINCT n.id FROM unnest($1::text[]) AS f(id)
+     CROSS JOIN LATERAL (
+       SELECT e.${far} AS id FROM ${edges} e
+       WHERE e.${near} = f.id AND e.${far} > $3 AND e.${far} <> ALL($2::text[])
+       ORDER BY e.${far}
+       LIMIT $4
+     ) n
+     ORDER BY n.id
+     LIMIT $4`;
+}
+
+/**
+ * The first levels of a walk from `$1` in one statement, while they are narrow: one row per whole
+ * level `(depth, ids)`, level 0 being `$1` itself. A level is the nodes one link from the previous
+ * level not in any earlier one; the recursive row holds a whole level and the nodes seen so far
+ * (node ids only, each node once: ARCHITECTURE.md §6 — no row per path or per distance). The
+ * recursion stops at depth `$2`, at an empty level, once the levels from depth `$3` on hold more
+ * than `$4` nodes (the page is full), or at a level that would read more than `$5` edges (not
+ * whole: the caller reads that level a page at a time, see {@link levelSql}). Every level computed
+ * comes back as `(depth, ids, whole)`; only whole ones are to be trusted. The seen-set
+ * check is linear in the nodes seen, which stays below ~`$4` + 2 × `$5` here.
+ */
+export function narrowLevelsSql(schema: string, direction: Direction): string {
+  const edges = qualifiedName(schema, TABLES.lineageEdges);
+  const [near, far] = direction === 'up' ? ['child_id', 'parent_id'] : ['parent_id', 'child_id'];
+  return `WITH RECURSIVE level(depth, ids, seen, listed, whole) AS (
+       SELECT 0, ARRAY[$1::text], ARRAY[$1::text], 0::bigint, true
+       UNION ALL
+       SELECT l.depth + 1, n.ids, l.seen || n.ids,
+         l.listed + CASE WHEN l.depth + 1 >= $3 THEN cardinality(n.ids) ELSE 0 END,
+         n.edges <= $5
+       FROM level l
+       CROSS JOIN LATERAL (
+         SELECT coalesce(array_agg(DISTINCT c.id), '{}'::text[]) AS ids, count(*) AS edges
+         FROM (
+           SELECT e.${far} AS id FROM ${edges} e
+           WHERE e.${near} = ANY(l.ids) AND e.${far} <> ALL(l.seen)
+           LIMIT $5 + 1
+         ) c
+       ) n
+       WHERE l.whole AND l.depth < $2 AND cardinality(l.ids) > 0 AND l.listed <= $4
+     )
+     SELECT depth, ids, whole FROM level ORDER BY depth`;
+}
+
+/**
+ * The executions of agent key `$1` with ids after `$2`, in id order, at most `$3`: the start of
+ * its blast radius (depth 0). Reads every attestation of the agent (no index orders them by
+ * execution id) but keeps only `$3` (a top-N sort).
+ */
 export function agentExecutionsSql(schema: string): string {
   return `SELECT DISTINCT x.execution_id AS id FROM ${qualifiedName(schema, TABLES.executions)} x
-     WHERE x.agent = $1`;
+     WHERE x.agent = $1 AND x.execution_id > $2
+     ORDER BY x.execution_id
+     LIMIT $3`;
 }
 
 /**
