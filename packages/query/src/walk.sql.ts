@@ -47,10 +47,10 @@ export function levelSql(schema: string, direction: Direction): string {
  * level not in any earlier one; the recursive row holds a whole level and the nodes seen so far
  * (node ids only, each node once: ARCHITECTURE.md §6 — no row per path or per distance). The
  * recursion stops at depth `$2`, at an empty level, once the levels from depth `$3` on hold more
- * than `$4` nodes (the page is full), or at a level that would read more than `$5` edges (not
- * whole: the caller reads that level a page at a time, see {@link levelSql}). Every level computed
- * comes back as `(depth, ids, whole)`; only whole ones are to be trusted. The seen-set
- * check is linear in the nodes seen, which stays below ~`$4` + 2 × `$5` here.
+ * than `$4` nodes (the page is full), at a level that would read more than `$5` edges (not whole:
+ * the caller reads that level a page at a time, see {@link levelSql}), or once more than `$6`
+ * nodes are seen (the seen-set check here is linear in them; the caller's is hashed). Every level
+ * computed comes back as `(depth, ids, whole)`; only whole ones are to be trusted.
  */
 export function narrowLevelsSql(schema: string, direction: Direction): string {
   const edges = qualifiedName(schema, TABLES.lineageEdges);
@@ -71,6 +71,7 @@ export function narrowLevelsSql(schema: string, direction: Direction): string {
          ) c
        ) n
        WHERE l.whole AND l.depth < $2 AND cardinality(l.ids) > 0 AND l.listed <= $4
+         AND cardinality(l.seen) <= $6
      )
      SELECT depth, ids, whole FROM level ORDER BY depth`;
 }
@@ -108,12 +109,26 @@ export function knownSql(schema: string): string {
 }
 
 /**
+ * How many ancestors `$1` has, counted up to `$2` + 1 only: the recursion (node ids, `UNION`) is pulled
+ * row by row, so it stops once `$2` are found, however many there are.
+ */
+export function ancestorCountSql(schema: string): string {
+  const edges = qualifiedName(schema, TABLES.lineageEdges);
+  return `WITH RECURSIVE up(id) AS (
+       SELECT $1::text
+       UNION
+       SELECT e.parent_id FROM up u JOIN ${edges} e ON e.child_id = u.id
+     )
+     SELECT count(*)::int - 1 AS n FROM (SELECT id FROM up LIMIT $2::int + 2) a`;
+}
+
+/**
  * The attestations an evidence bundle of `$1` needs besides its own decision and override
  * (`$2::text[]`): every attestation a lineage edge of it or of an ancestor names (a parent's
  * decision, or the override that approved it), and every ancestor's decision (so an approved
  * ancestor brings its `pending_override` beside its override). The
  * recursive rows are node ids only and the recursion uses `UNION`, so each ancestor is visited once
- * however many paths lead to it (ARCHITECTURE.md §6).
+ * however many paths lead to it (ARCHITECTURE.md §6). At most `$3` rows.
  */
 export function bundleAncestorsSql(schema: string): string {
   const edges = qualifiedName(schema, TABLES.lineageEdges);
@@ -132,5 +147,6 @@ export function bundleAncestorsSql(schema: string): string {
      SELECT x.attestation_digest, x.policy_hash, x.envelope
      FROM wanted w JOIN ${executions} x ON x.attestation_digest = w.digest
      WHERE x.attestation_digest <> ALL($2::text[])
-     ORDER BY x.issued_at, x.sequence, x.attestation_digest`;
+     ORDER BY x.issued_at, x.sequence, x.attestation_digest
+     LIMIT $3`;
 }

@@ -17,8 +17,10 @@ import { agentExecutionsSql, knownSql, narrowLevelsSql } from './walk.sql.js';
 // below a node of 200,000 children reads 2 of them. Narrow first levels come from one recursive
 // statement; a wide level costs one statement per page. Everything reads one snapshot.
 
-/** Edges read at most per level by the one-statement start of a walk (narrowLevelsSql). */
-const NARROW = 1_000;
+/** Edges read at most per level by the one-statement start of a walk (narrowLevelsSql): O(limit). */
+const narrow = (limit: number) => 2 * limit + 16;
+/** Nodes seen at most by the one-statement start of a walk, whose seen-set check is linear. */
+const NARROW_SEEN = 1_000;
 
 /** What a page found: its nodes in order (limit + 1 of them when there is a next page). */
 interface Found {
@@ -70,7 +72,7 @@ async function narrowLevels(
 ): Promise<string[][]> {
   const { rows } = await client.query<{ depth: number; ids: string[]; whole: boolean }>(
     narrowLevelsSql(schema, direction),
-    [start, maxDepth, Math.max(after.depth, 1), limit, NARROW],
+    [start, maxDepth, Math.max(after.depth, 1), limit, narrow(limit), NARROW_SEEN],
   );
   const known: string[][] = [];
   for (const row of rows) {
