@@ -131,9 +131,9 @@ describe('bounded walks', () => {
         expect(page.next).not.toBeNull();
         reads.push(t.values());
       }
-      // The same values come back either way (O(limit)), far fewer than the fan-out.
-      expect(reads[0]).toBe(reads[1]);
-      expect(reads[0]).toBeLessThan(20 * limit + 20);
+      // No more values come back from the wide node than from the narrow one: O(limit).
+      expect(reads[0]).toBeLessThanOrEqual(reads[1]!);
+      expect(reads[0]).toBeLessThan(10 * limit + 20);
     }
     // In Postgres too: one level part reads limit + 1 index entries, however wide the level.
     expect(await edgesRead([wide.executionId], '', 2)).toBeLessThanOrEqual(2);

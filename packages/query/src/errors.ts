@@ -9,7 +9,8 @@ import { LineageError } from '@lineage/protocol';
  * - `RESPONSE_TOO_LARGE`: the answer would exceed a stated cap and cannot be paged (an evidence
  *   bundle of more than `MAX_BUNDLE_ATTESTATIONS` attestations); the HTTP API answers 422.
  */
-export type QueryErrorCode = 'NOT_FOUND' | 'INVALID_ARGUMENT' | 'INVALID_CURSOR' | 'RESPONSE_TOO_LARGE';
+export type QueryErrorCode =
+  'NOT_FOUND' | 'INVALID_ARGUMENT' | 'INVALID_CURSOR' | 'RESPONSE_TOO_LARGE';
 
 /** Base error of `@lineage/query`. */
 export class QueryError extends LineageError<QueryErrorCode> {}

@@ -50,7 +50,7 @@ export function levelSql(schema: string, direction: Direction): string {
  * than `$4` nodes (the page is full), at a level that would read more than `$5` edges (not whole:
  * the caller reads that level a page at a time, see {@link levelSql}), or once more than `$6`
  * nodes are seen (the seen-set check here is linear in them; the caller's is hashed). Every level
- * computed comes back as `(depth, ids, whole)`; only whole ones are to be trusted.
+ * computed comes back as `(depth, ids, whole)`, the ids of a level not whole left out.
  */
 export function narrowLevelsSql(schema: string, direction: Direction): string {
   const edges = qualifiedName(schema, TABLES.lineageEdges);
@@ -73,7 +73,8 @@ export function narrowLevelsSql(schema: string, direction: Direction): string {
        WHERE l.whole AND l.depth < $2 AND cardinality(l.ids) > 0 AND l.listed <= $4
          AND cardinality(l.seen) <= $6
      )
-     SELECT depth, ids, whole FROM level ORDER BY depth`;
+     SELECT depth, CASE WHEN whole THEN ids ELSE '{}'::text[] END AS ids, whole
+     FROM level ORDER BY depth`;
 }
 
 /**

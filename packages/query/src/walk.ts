@@ -17,8 +17,8 @@ import { agentExecutionsSql, knownSql, narrowLevelsSql } from './walk.sql.js';
 // below a node of 200,000 children reads 2 of them. Narrow first levels come from one recursive
 // statement; a wide level costs one statement per page. Everything reads one snapshot.
 
-/** Edges read at most per level by the one-statement start of a walk (narrowLevelsSql): O(limit). */
-const narrow = (limit: number) => 2 * limit + 16;
+/** Edges read at most per level by the one-statement start of a walk (narrowLevelsSql). */
+const narrow = (limit: number) => Math.max(2 * limit + 16, 256);
 /** Nodes seen at most by the one-statement start of a walk, whose seen-set check is linear. */
 const NARROW_SEEN = 1_000;
 
@@ -50,8 +50,7 @@ async function collect(
     for (const execution_id of part) nodes.push({ depth, execution_id });
     if (nodes.length > limit || depth === maxDepth) break;
     // Going deeper needs the whole level; what was read from its start, short of the page, is it.
-    const whole =
-      listed && from === '' ? part : await levels.read('', MAX_WALK_WIDTH - held + 1);
+    const whole = listed && from === '' ? part : await levels.read('', MAX_WALK_WIDTH - held + 1);
     held += whole.length;
     if (held > MAX_WALK_WIDTH) return { nodes, truncated: true };
     if (whole.length === 0) break;
