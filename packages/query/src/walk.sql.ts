@@ -42,17 +42,17 @@ export function levelSql(schema: string, direction: Direction): string {
 }
 
 /**
- * The first levels of a walk from `$1` in one statement, while they are narrow: one row per whole
- * level `(depth, ids)`, level 0 being `$1` itself. A level is the nodes one link from the previous
- * level not in any earlier one; the recursive row holds a whole level and the nodes seen so far
- * (node ids only, each node once: ARCHITECTURE.md §6 — no row per path or per distance). The
- * recursion stops at depth `$2`, at an empty level, once the levels from depth `$3` on hold more
- * than `$4` nodes (the page is full), at a level that would read more than `$5` edges (not whole:
- * the caller reads that level a page at a time, see {@link levelSql}), or once more than `$6`
- * nodes are seen (the seen-set check here is linear in them; the caller's is hashed). Every level
- * computed comes back as `(depth, ids, whole)`, the ids of a level not whole left out.
+ * The first levels of a walk from `$1`, while they are narrow, as the recursive CTE `level`: one
+ * row per level `(depth, ids, seen, listed, whole)`, level 0 being `$1` itself. A level is the
+ * nodes one link from the previous level not in any earlier one; the recursive row holds a whole
+ * level and the nodes seen so far (node ids only, each node once: ARCHITECTURE.md §6 — no row per
+ * path or per distance). The recursion stops at depth `$2`, at an empty level, once the levels
+ * from depth `$3` on hold more than `$4` nodes (the page is full), at a level that would read more
+ * than `$5` edges (not whole: the caller reads that level a page at a time, see
+ * {@link levelSql}), or once more than `$6` nodes are seen (the seen-set check here is linear in
+ * them; the caller's is hashed).
  */
-export function narrowLevelsSql(schema: string, direction: Direction): string {
+function levelsCte(schema: string, direction: Direction): string {
   const edges = qualifiedName(schema, TABLES.lineageEdges);
   const [near, far] = direction === 'up' ? ['child_id', 'parent_id'] : ['parent_id', 'child_id'];
   return `WITH RECURSIVE level(depth, ids, seen, listed, whole) AS (
@@ -72,9 +72,47 @@ export function narrowLevelsSql(schema: string, direction: Direction): string {
        ) n
        WHERE l.whole AND l.depth < $2 AND cardinality(l.ids) > 0 AND l.listed <= $4
          AND cardinality(l.seen) <= $6
-     )
+     )`;
+}
+
+/**
+ * The narrow first levels of a walk (see {@link levelsCte}, `$1`..`$6`) as `(depth, ids, whole)`,
+ * the ids of a level not whole left out.
+ */
+export function narrowLevelsSql(schema: string, direction: Direction): string {
+  return `${levelsCte(schema, direction)}
      SELECT depth, CASE WHEN whole THEN ids ELSE '{}'::text[] END AS ids, whole
      FROM level ORDER BY depth`;
+}
+
+/**
+ * A whole walk page in one statement when the narrow first levels (see {@link levelsCte},
+ * `$1`..`$6`) hold it: the nodes after (depth `$7`, id `$8`), at most `$4` + 1, in (depth, id)
+ * order, with their latest decision, action and agent (as {@link latestSql}); each row says
+ * whether the walk `ended` within those levels. One row with null node columns when none. The page
+ * is complete when it has `$4` + 1 nodes or the walk ended; otherwise the caller reads on.
+ */
+export function narrowPageSql(schema: string, direction: Direction): string {
+  const executions = qualifiedName(schema, TABLES.executions);
+  return `${levelsCte(schema, direction)},
+     last AS (SELECT depth, whole, cardinality(ids) AS width FROM level ORDER BY depth DESC LIMIT 1),
+     page AS (
+       SELECT l.depth, u.id FROM level l CROSS JOIN LATERAL unnest(l.ids) AS u(id)
+       WHERE l.whole AND l.depth >= 1 AND (l.depth, u.id) > ($7::int, $8::text)
+       ORDER BY l.depth, u.id
+       LIMIT $4 + 1
+     )
+     SELECT t.whole AND (t.width = 0 OR t.depth >= $2) AS ended, p.depth, p.id AS execution_id,
+       x.decision, x.action, x.agent
+     FROM last t
+     LEFT JOIN page p ON true
+     LEFT JOIN LATERAL (
+       SELECT x.decision, x.action, x.agent FROM ${executions} x
+       WHERE x.execution_id = p.id AND x.kind IN ('decision', 'override')
+       ORDER BY x.issued_at DESC, x.sequence DESC, x.attestation_digest
+       LIMIT 1
+     ) x ON true
+     ORDER BY p.depth, p.id`;
 }
 
 /**

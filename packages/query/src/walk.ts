@@ -9,13 +9,14 @@ import { inSnapshot, withLatest } from './snapshot.js';
 import type { LineageNode, Page, WalkOptions } from './types.js';
 import { depthArg, limitArg } from './validate.js';
 import type { Direction } from './walk.sql.js';
-import { agentExecutionsSql, knownSql, narrowLevelsSql } from './walk.sql.js';
+import { agentExecutionsSql, knownSql, narrowLevelsSql, narrowPageSql } from './walk.sql.js';
 
 // A walk page lists nodes by (shortest depth, execution id) after its cursor. It reads the levels
 // breadth-first (see Levels): the levels before the cursor's whole (it must know them to tell a
 // node's shortest depth), the level it ends in only as far as the page needs — so a page of 1
-// below a node of 200,000 children reads 2 of them. Narrow first levels come from one recursive
-// statement; a wide level costs one statement per page. Everything reads one snapshot.
+// below a node of 200,000 children reads 2 of them. A page from one execution whose levels are
+// narrow is one statement (narrowPageSql); otherwise the narrow first levels come from one
+// statement and each further level from one more, all in one snapshot.
 
 /** Edges read at most per level by the one-statement start of a walk (narrowLevelsSql). */
 const narrow = (limit: number) => Math.max(2 * limit + 16, 256);
@@ -59,6 +60,49 @@ async function collect(
   return { nodes, truncated: false };
 }
 
+type NarrowRow = LineageNode & { ended: boolean };
+
+/** Parameters of the narrow-levels statements: `$1`..`$6` of narrowLevelsSql and narrowPageSql. */
+const narrowParams = (start: string, after: WalkCursor, limit: number, maxDepth: number) => [
+  start,
+  maxDepth,
+  Math.max(after.depth, 1),
+  limit,
+  narrow(limit),
+  NARROW_SEEN,
+];
+
+/**
+ * The page of a walk from one node in one statement, when its narrow first levels hold it; null
+ * when they do not (a wide level, or many nodes seen before the page).
+ */
+async function narrowPage(
+  pool: Pool,
+  schema: string,
+  direction: Direction,
+  start: string,
+  after: WalkCursor,
+  limit: number,
+  maxDepth: number,
+): Promise<Page<LineageNode> | null> {
+  const { rows } = await pool.query<NarrowRow>(narrowPageSql(schema, direction), [
+    ...narrowParams(start, after, limit, maxDepth),
+    after.depth,
+    after.execution_id,
+  ]);
+  const nodes = rows.filter((r) => r.execution_id !== null);
+  if (nodes.length <= limit && rows[0]?.ended !== true) return null;
+  const items = nodes.slice(0, limit).map(({ execution_id, depth, decision, action, agent }) => ({
+    execution_id,
+    depth,
+    decision,
+    action,
+    agent,
+  }));
+  const last = items.at(-1);
+  return { items, next: nodes.length > limit && last ? encodeWalkCursor(last) : null };
+}
+
 /** Whole narrow levels from the start of a walk from one node, in one statement. */
 async function narrowLevels(
   client: PoolClient,
@@ -71,7 +115,7 @@ async function narrowLevels(
 ): Promise<string[][]> {
   const { rows } = await client.query<{ depth: number; ids: string[]; whole: boolean }>(
     narrowLevelsSql(schema, direction),
-    [start, maxDepth, Math.max(after.depth, 1), limit, narrow(limit), NARROW_SEEN],
+    narrowParams(start, after, limit, maxDepth),
   );
   const known: string[][] = [];
   for (const row of rows) {
@@ -80,6 +124,12 @@ async function narrowLevels(
   }
   return known;
 }
+
+/** The walk cursor of `options`, or the position before everything. */
+const afterOf = (options: WalkOptions): WalkCursor =>
+  options.cursor === undefined || options.cursor === null
+    ? { depth: -1, execution_id: '' }
+    : decodeWalkCursor(options.cursor);
 
 /** One page of a walk whose level 0 is `starts`. */
 async function page(
@@ -91,10 +141,7 @@ async function page(
 ): Promise<Page<LineageNode>> {
   const maxDepth = depthArg(options.maxDepth);
   const limit = limitArg(options.limit);
-  const after: WalkCursor =
-    options.cursor === undefined || options.cursor === null
-      ? { depth: -1, execution_id: '' }
-      : decodeWalkCursor(options.cursor);
+  const after = afterOf(options);
   return inSnapshot(pool, async (client) => {
     // From one execution: it is level 0 (not listed), and narrow levels come in one statement.
     const levels =
@@ -134,7 +181,11 @@ export async function walk(
   executionId: string,
   options: WalkOptions = {},
 ): Promise<Page<LineageNode>> {
-  const result = await page(pool, schema, direction, { one: executionId }, options);
+  // One statement when the first levels are narrow; else level by level in one snapshot.
+  const [maxDepth, limit] = [depthArg(options.maxDepth), limitArg(options.limit)];
+  const after = afterOf(options);
+  const fast = await narrowPage(pool, schema, direction, executionId, after, limit, maxDepth);
+  const result = fast ?? (await page(pool, schema, direction, { one: executionId }, options));
   // An empty page is a root, a leaf, the end of the walk, or an id nobody knows: tell them apart.
   if (result.items.length === 0 && !(await isKnown(pool, schema, executionId)))
     throw new QueryError('NOT_FOUND', `unknown execution ${executionId}`);
