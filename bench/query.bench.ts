@@ -1,7 +1,8 @@
 // Query benchmark: a synthetic lineage graph of signed attestations, loaded through the projector's
 // Postgres write path and through a bare batched INSERT of the same rows, then ancestry and descendant
 // query latency. `pnpm bench:query`; settings from the environment (see readSettings). The last lines
-// are `projector <n> attestations/s`, `bare insert <n> rows/s`, `ratio <projector ÷ bare>`.
+// are `projector <n> attestations/s`, `bare insert <n> rows/s`, `ratio <projector ÷ bare>`,
+// `ancestors_p99_ms <ms>`, `descendants_p99_ms <ms>` (depth 50, first page of 100).
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -259,6 +260,7 @@ async function main(): Promise<void> {
       `projector ${int(projectorRate)} attestations/s`,
       `bare insert ${int(bareRate)} rows/s`,
       `ratio ${ratio.toFixed(3)}`,
+      ...walks.map((w) => `${w.name}_p99_ms ${w.latency.p99.toFixed(2)}`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

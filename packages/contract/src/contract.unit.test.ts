@@ -6,7 +6,18 @@ import type {
   Decision as ProtocolDecision,
 } from '@lineage/protocol';
 import { EXECUTION_ID_PATTERN, newExecutionId } from '@lineage/protocol';
-import { ExecutionIdParam, ExecutionSummary, ROUTES } from './index.js';
+import {
+  API_ERROR_CODES,
+  ExecutionIdParam,
+  ExecutionSummary,
+  MAX_BUNDLE_ATTESTATIONS,
+  MAX_LIMIT,
+  MAX_PATH_EDGES,
+  MAX_PATH_NODES,
+  MAX_WALK_WIDTH,
+  NodePage,
+  ROUTES,
+} from './index.js';
 import type { AttestationKind, Decision } from './index.js';
 
 // Given the contract's schemas, then their closed lists equal the protocol's, ids use the protocol's
@@ -60,5 +71,19 @@ describe('the query API contract', () => {
     const paths = Object.values(ROUTES).map((r) => r.path);
     expect(new Set(paths).size).toBe(paths.length);
     for (const path of paths) expect(path).toMatch(/^\/v1\//);
+  });
+
+  it('states every cap in the schemas the OpenAPI document is made of', () => {
+    const text = (schema: unknown) => JSON.stringify(schema);
+    expect(ROUTES.descendants.querystring.properties.limit).toMatchObject({ maximum: MAX_LIMIT });
+    expect(text(ROUTES.descendants.querystring)).toContain(String(MAX_WALK_WIDTH));
+    expect(text(NodePage.properties.truncated)).toContain(String(MAX_WALK_WIDTH));
+    expect(text(ROUTES.authorizationPath.response)).toContain(String(MAX_PATH_NODES));
+    expect(text(ROUTES.authorizationPath.response)).toContain(String(MAX_PATH_EDGES));
+    expect(text(ROUTES.bundle.response)).toContain(String(MAX_BUNDLE_ATTESTATIONS));
+    expect(API_ERROR_CODES).toContain('RESPONSE_TOO_LARGE');
+    const page = { items: [], next: null };
+    expect(Value.Check(NodePage, { ...page, truncated: true })).toBe(true);
+    expect(Value.Check(NodePage, page)).toBe(true);
   });
 });

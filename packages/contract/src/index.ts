@@ -37,5 +37,13 @@ export {
   StoredPolicy,
   SummaryPage,
 } from './shapes.js';
+export {
+  MAX_BUNDLE_ATTESTATIONS,
+  MAX_DEPTH,
+  MAX_LIMIT,
+  MAX_PATH_EDGES,
+  MAX_PATH_NODES,
+  MAX_WALK_WIDTH,
+} from './caps.js';
 export { API_SCOPES, ApiScope, ROUTES } from './routes.js';
 export type { OperationId, ParamsOf, QueryOf, ResponseOf, RouteContract } from './routes.js';

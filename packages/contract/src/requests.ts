@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { EXECUTION_ID_PATTERN } from '@lineage/protocol';
+import { MAX_DEPTH, MAX_LIMIT, MAX_WALK_WIDTH } from './caps.js';
 
 // Shapes of path parameters: anything else is a 400 before it reaches the query layer.
 
@@ -30,13 +31,13 @@ const PolicyVersionParam = Type.Integer({
 
 const Depth = Type.Integer({
   minimum: 1,
-  maximum: 1000,
+  maximum: MAX_DEPTH,
   description: 'parent/child links to follow at most (default 50)',
 });
 const Limit = Type.Integer({
   minimum: 1,
-  maximum: 1000,
-  description: 'items per page (default 100)',
+  maximum: MAX_LIMIT,
+  description: `items per page (default 100); a walk page reads at most \`limit\` + 1 nodes of the level it ends in, and at most ${MAX_WALK_WIDTH} nodes of the levels it passes through`,
 });
 const Cursor = Type.String({
   minLength: 1,

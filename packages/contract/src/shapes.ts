@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { BUNDLE_MEDIA_TYPE } from '@lineage/protocol';
 import type { EvidenceBundle as ProtocolBundle, JsonValue } from '@lineage/protocol';
+import { MAX_BUNDLE_ATTESTATIONS, MAX_PATH_EDGES, MAX_PATH_NODES, MAX_WALK_WIDTH } from './caps.js';
 
 // The query API's response bodies, declared once: fastify validates responses against them, the
 // OpenAPI document is generated from them, and `@lineage/query` and the SDK take their types from them.
@@ -169,8 +170,25 @@ export const Page = <T extends TSchema>(item: T) =>
 export interface Page<T> {
   items: T[];
   next: string | null;
+  /** Walks only: the walk stopped at a level wider than its cap (see {@link NodePage}). */
+  truncated?: boolean;
 }
-export const NodePage = Page(LineageNode);
+/**
+ * One page of a graph walk, ordered by (shortest depth, execution id). `truncated` when the walk
+ * stopped at a level wider than its cap: the items are right, the deeper ones are not listed.
+ */
+export const NodePage = Type.Object(
+  {
+    items: Type.Array(LineageNode),
+    next: Nullable(Type.String(), 'cursor of the next page; null on the last'),
+    truncated: Type.Optional(
+      Type.Boolean({
+        description: `true when the walk stopped at a level it could not pass: the levels it passed hold more than ${MAX_WALK_WIDTH} nodes; then \`next\` is null`,
+      }),
+    ),
+  },
+  closed,
+);
 export const SummaryPage = Page(ExecutionSummary);
 
 /** The authorization path: the ancestor subgraph from an execution up to its roots. */
@@ -186,7 +204,9 @@ export const AuthorizationPath = Type.Object(
     ),
     roots: Strings('ancestors (or the execution itself) with no parents: where authority entered'),
     truncated: Type.Optional(
-      Type.Boolean({ description: 'true when depth cut the walk: some node has parents outside' }),
+      Type.Boolean({
+        description: `true when depth, or a cap (${MAX_PATH_NODES} nodes, ${MAX_PATH_EDGES} edges: the path then stops a level earlier), cut the walk: some node has parents outside`,
+      }),
     ),
   },
   closed,
@@ -254,19 +274,24 @@ export const EvidenceBundle = Type.Unsafe<ProtocolBundle>(
       ),
     },
     {
-      description: `${BUNDLE_MEDIA_TYPE}: the attestation envelopes of the execution (its override first when one answers its decision, then its decision) and its ancestors, the public keys, the policy documents and signed release manifests, and inclusion proofs against signed checkpoints; verify with \`lineage verify\``,
+      description: `${BUNDLE_MEDIA_TYPE}: the attestation envelopes of the execution (its override first when one answers its decision, then its decision) and its ancestors, the public keys, the policy documents and signed release manifests, and inclusion proofs against signed checkpoints; verify with \`lineage verify\`. At most ${MAX_BUNDLE_ATTESTATIONS} attestations: a larger bundle is refused 422 \`RESPONSE_TOO_LARGE\``,
     },
   ),
 );
 export type EvidenceBundle = Static<typeof EvidenceBundle>;
 
-/** Codes of the API's one error body. */
+/**
+ * Codes of the API's one error body. `RESPONSE_TOO_LARGE` (422): the answer would exceed a stated
+ * cap and cannot be paged, e.g. an evidence bundle of more than
+ * `MAX_BUNDLE_ATTESTATIONS` attestations.
+ */
 export const ApiErrorCode = Type.Union([
   Type.Literal('INVALID_ARGUMENT'),
   Type.Literal('INVALID_CURSOR'),
   Type.Literal('UNAUTHENTICATED'),
   Type.Literal('FORBIDDEN'),
   Type.Literal('NOT_FOUND'),
+  Type.Literal('RESPONSE_TOO_LARGE'),
   Type.Literal('INTERNAL'),
 ]);
 export type ApiErrorCode = Static<typeof ApiErrorCode>;

@@ -23,11 +23,12 @@ import type {
   Predicate,
   RawEnvelope,
 } from '@lineage/protocol';
+import { MAX_BUNDLE_ATTESTATIONS } from '@lineage/contract';
 import { TABLES } from '@lineage/projection';
 import { qualifiedName } from '@lineage/store';
 import { QueryError } from './errors.js';
 import type { BundleSources } from './types.js';
-import { bundleAncestorsSql } from './walk.sql.js';
+import { ancestorCountSql, bundleAncestorsSql } from './walk.sql.js';
 
 interface EnvelopeRow {
   attestation_digest: string;
@@ -55,7 +56,10 @@ interface EnvelopeRow {
  * checkpoint size tried — linear in the partition's length, fine for now; a persisted tree (or the
  * checkpointer's) would make it O(log n).
  * The bundle verifies with `verifyBundle` when the projection and the sources are complete.
- * @throws QueryError NOT_FOUND when the execution has no decision; VerificationError
+ * At most MAX_BUNDLE_ATTESTATIONS attestations (`@lineage/contract`): the ancestors are counted,
+ * up to that cap only, before any envelope is read.
+ * @throws QueryError NOT_FOUND when the execution has no decision, RESPONSE_TOO_LARGE when the
+ *   bundle would hold more than MAX_BUNDLE_ATTESTATIONS attestations; VerificationError
  *   ENVELOPE_MALFORMED if a stored envelope is not DSSE JSON (the projector only stores DSSE);
  *   ProtocolError when a release in `sources` is not DSSE JSON.
  */
@@ -90,10 +94,17 @@ export async function bundle(
       [executionId, decision.attestation_digest],
     );
     const override = answer.rows[0];
+    const own = [decision.attestation_digest, ...(override ? [override.attestation_digest] : [])];
+    // Each ancestor brings its decision at least: count them (bounded) before reading any envelope.
+    const room = MAX_BUNDLE_ATTESTATIONS - own.length;
+    const count = await client.query<{ n: number }>(ancestorCountSql(schema), [executionId, room]);
+    if ((count.rows[0]?.n ?? 0) > room) throw tooLarge(executionId);
     const ancestors = await client.query<EnvelopeRow>(bundleAncestorsSql(schema), [
       executionId,
-      [decision.attestation_digest, ...(override ? [override.attestation_digest] : [])],
+      own,
+      room + 1,
     ]);
+    if (ancestors.rows.length > room) throw tooLarge(executionId);
     rows = [...(override ? [override] : []), decision, ...ancestors.rows];
     const policies = await client.query<{ hash: string; document: JsonValue }>(
       `SELECT p.hash, p.document FROM ${qualifiedName(schema, TABLES.policies)} p
@@ -141,6 +152,12 @@ export async function bundle(
   }
   return buildBundle(executionId, envelopes, keys, policies, releases, inclusion);
 }
+
+const tooLarge = (executionId: string) =>
+  new QueryError(
+    'RESPONSE_TOO_LARGE',
+    `the bundle of ${executionId} would hold more than ${MAX_BUNDLE_ATTESTATIONS} attestations`,
+  );
 
 interface CheckpointRow {
   ledger: string;

@@ -15,7 +15,17 @@ export interface ListCursor {
   attestation_digest: string;
 }
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const TIMESTAMP = /^(\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+// `Date.parse` rolls impossible dates over (2026-02-30 is March 2nd) where Postgres refuses them:
+// a timestamp is real only when it reads back unchanged, in years Postgres and JavaScript agree on.
+function isRealTimestamp(value: string): boolean {
+  const match = TIMESTAMP.exec(value);
+  if (match === null || Number(match[1]) < 1) return false;
+  const millis = `${value.slice(0, 23)}Z`;
+  const parsed = Date.parse(millis);
+  return !Number.isNaN(parsed) && new Date(parsed).toISOString() === millis;
+}
 
 function encode(value: object): string {
   return toBase64(utf8(JSON.stringify(value)))
@@ -75,8 +85,7 @@ export function decodeListCursor(cursor: unknown): ListCursor {
   if (
     o.k !== 'l' ||
     typeof o.t !== 'string' ||
-    !TIMESTAMP.test(o.t) ||
-    Number.isNaN(Date.parse(o.t)) ||
+    !isRealTimestamp(o.t) ||
     !isDigest(o.a) ||
     Object.keys(o).length !== 3
   )

@@ -40,6 +40,8 @@ describe('page cursors', () => {
       attestation_digest: sha256Hex(utf8('x')),
     };
     expect(decodeListCursor(encodeListCursor(position))).toEqual(position);
+    const leapDay = { ...position, issued_at: '2024-02-29T23:59:59.999999Z' };
+    expect(decodeListCursor(encodeListCursor(leapDay))).toEqual(leapDay);
   });
 
   it('refuse anything else with INVALID_CURSOR, never a SyntaxError', () => {
@@ -66,6 +68,15 @@ describe('page cursors', () => {
     for (const cursor of [
       b64url(`{"k":"l","t":"2025-01-01","a":"${sha256Hex(utf8('x'))}"}`),
       b64url(`{"k":"l","t":"2025-13-45T00:00:00.000000Z","a":"${sha256Hex(utf8('x'))}"}`),
+      // Impossible dates and times that Date.parse rolls over and Postgres refuses.
+      ...[
+        '2026-02-30T00:00:00.000000Z',
+        '2025-02-29T12:00:00.000000Z',
+        '2026-04-31T00:00:00.000000Z',
+        '2026-01-01T24:00:00.000000Z',
+        '2026-01-01T23:59:60.000000Z',
+        '0000-01-01T00:00:00.000000Z',
+      ].map((t) => b64url(`{"k":"l","t":"${t}","a":"${sha256Hex(utf8('x'))}"}`)),
       b64url(`{"k":"l","t":"2025-01-01T00:00:01.123456Z","a":"' OR 1=1 --"}`),
       encodeWalkCursor({ depth: 1, execution_id: id }),
     ])

@@ -5,7 +5,8 @@ import { bundle } from './bundle.js';
 import { listAll, listPage, policy, show } from './show.js';
 import type { LineageQueries } from './types.js';
 import { digestArg, executionIdArg, keyIdArg, policyIdArg, policyVersionArg } from './validate.js';
-import { authorizationPath, blastRadius, walk } from './walk.js';
+import { authorizationPath } from './path.js';
+import { blastRadius, walk } from './walk.js';
 
 /**
  * The lineage queries over the projection's tables in `schema`, which must be migrated to

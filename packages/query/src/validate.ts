@@ -1,10 +1,10 @@
 import { isDigest, isExecutionId, isKeyId } from '@lineage/protocol';
 import type { Digest, ExecutionId, KeyId } from '@lineage/protocol';
+import { MAX_DEPTH, MAX_LIMIT } from '@lineage/contract';
 import { QueryError } from './errors.js';
 
-/** The largest `maxDepth` and `limit` accepted. */
-export const MAX_DEPTH = 1_000;
-export const MAX_LIMIT = 1_000;
+/** The largest `maxDepth` and `limit` accepted: the API contract's. */
+export { MAX_DEPTH, MAX_LIMIT };
 export const DEFAULT_DEPTH = 50;
 export const DEFAULT_LIMIT = 100;
 const INT4_MAX = 2_147_483_647;

@@ -1,131 +1,165 @@
 import type { Pool, PoolClient } from 'pg';
+import { MAX_WALK_WIDTH } from '@lineage/contract';
 import type { WalkCursor } from './cursor.js';
 import { decodeWalkCursor, encodeWalkCursor } from './cursor.js';
 import { QueryError } from './errors.js';
-import type { AuthorizationPath, LineageNode, Page, WalkOptions } from './types.js';
+import type { StartReader } from './levels.js';
+import { Levels } from './levels.js';
+import { inSnapshot, withLatest } from './snapshot.js';
+import type { LineageNode, Page, WalkOptions } from './types.js';
 import { depthArg, limitArg } from './validate.js';
 import type { Direction } from './walk.sql.js';
-import { agentExecutionsSql, knownSql, latestSql, stepSql } from './walk.sql.js';
+import { agentExecutionsSql, knownSql, narrowLevelsSql, narrowPageSql } from './walk.sql.js';
 
-// The graph walks are breadth-first, one parameterised query per level, with the visited set kept
-// here: each node is expanded once, at its shortest distance, whatever the number of paths to it or
-// the number of distinct distances it is reached at (ARCHITECTURE.md §6). A recursive CTE whose rows
-// are (node, distance) expands a node once per distinct distance, which on a 1M-execution graph was
-// seconds per page at depth 50; this is why the walk is not one. Since levels come in depth order, a
-// page stops the walk as soon as the levels done hold every item it needs.
+// A walk page lists nodes by (shortest depth, execution id) after its cursor. It reads the levels
+// breadth-first (see Levels): the levels before the cursor's whole (it must know them to tell a
+// node's shortest depth), the level it ends in only as far as the page needs — so a page of 1
+// below a node of 200,000 children reads 2 of them. A page from one execution whose levels are
+// narrow is one statement (narrowPageSql); otherwise the narrow first levels come from one
+// statement and each further level from one more, all in one snapshot.
 
-type Edge = { from: string; to: string; parent_attestation: string };
+/** Edges read at most per level by the one-statement start of a walk (narrowLevelsSql). */
+const narrow = (limit: number) => Math.max(2 * limit + 16, 256);
+/** Nodes seen at most by the one-statement start of a walk, whose seen-set check is linear. */
+const NARROW_SEEN = 1_000;
 
-interface Walked {
-  /** Every node reached, with its shortest distance (the starts at 0). */
-  depths: Map<string, number>;
-  /** The edges followed, when asked to keep them. */
-  edges: Edge[];
+/** What a page found: its nodes in order (limit + 1 of them when there is a next page). */
+interface Found {
+  nodes: WalkCursor[];
+  /** The walk stopped at a level it may not pass (MAX_WALK_WIDTH). */
+  truncated: boolean;
 }
 
-const before = (a: WalkCursor, b: WalkCursor) =>
-  a.depth < b.depth || (a.depth === b.depth && a.execution_id < b.execution_id);
+/**
+ * Reads levels until the page holds `limit` + 1 nodes past `after`, the walk ends, or passing a
+ * level would hold more than MAX_WALK_WIDTH nodes.
+ */
+async function collect(
+  levels: Levels,
+  after: WalkCursor,
+  listStarts: boolean,
+  limit: number,
+  maxDepth: number,
+): Promise<Found> {
+  const nodes: WalkCursor[] = [];
+  let held = 0;
+  for (let depth = 0; depth <= maxDepth; depth++) {
+    // This level's share of the page: its ids past the cursor, as many as the page still needs.
+    const listed = depth >= after.depth && (depth > 0 || listStarts);
+    const from = depth === after.depth ? after.execution_id : '';
+    const part = listed ? await levels.read(from, limit + 1 - nodes.length) : [];
+    for (const execution_id of part) nodes.push({ depth, execution_id });
+    if (nodes.length > limit || depth === maxDepth) break;
+    // Going deeper needs the whole level; what was read from its start, short of the page, is it.
+    const whole = listed && from === '' ? part : await levels.read('', MAX_WALK_WIDTH - held + 1);
+    held += whole.length;
+    if (held > MAX_WALK_WIDTH) return { nodes, truncated: true };
+    if (whole.length === 0) break;
+    levels.advance(whole);
+  }
+  return { nodes, truncated: false };
+}
 
-async function bfs(
+type NarrowRow = LineageNode & { ended: boolean };
+
+/** Parameters of the narrow-levels statements: `$1`..`$6` of narrowLevelsSql and narrowPageSql. */
+const narrowParams = (start: string, after: WalkCursor, limit: number, maxDepth: number) => [
+  start,
+  maxDepth,
+  Math.max(after.depth, 1),
+  limit,
+  narrow(limit),
+  NARROW_SEEN,
+];
+
+/**
+ * The page of a walk from one node in one statement, when its narrow first levels hold it; null
+ * when they do not (a wide level, or many nodes seen before the page).
+ */
+async function narrowPage(
+  pool: Pool,
+  schema: string,
+  direction: Direction,
+  start: string,
+  after: WalkCursor,
+  limit: number,
+  maxDepth: number,
+): Promise<Page<LineageNode> | null> {
+  const { rows } = await pool.query<NarrowRow>(narrowPageSql(schema, direction), [
+    ...narrowParams(start, after, limit, maxDepth),
+    after.depth,
+    after.execution_id,
+  ]);
+  const nodes = rows.filter((r) => r.execution_id !== null);
+  if (nodes.length <= limit && rows[0]?.ended !== true) return null;
+  const items = nodes.slice(0, limit).map(({ execution_id, depth, decision, action, agent }) => ({
+    execution_id,
+    depth,
+    decision,
+    action,
+    agent,
+  }));
+  const last = items.at(-1);
+  return { items, next: nodes.length > limit && last ? encodeWalkCursor(last) : null };
+}
+
+/** Whole narrow levels from the start of a walk from one node, in one statement. */
+async function narrowLevels(
   client: PoolClient,
   schema: string,
   direction: Direction,
-  starts: readonly string[],
+  start: string,
+  after: WalkCursor,
+  limit: number,
   maxDepth: number,
-  options: { keepEdges?: boolean; done?: (depths: Map<string, number>) => boolean } = {},
-): Promise<Walked> {
-  const sql = stepSql(schema, direction);
-  const depths = new Map<string, number>(starts.map((id) => [id, 0]));
-  const edges: Edge[] = [];
-  let frontier = [...depths.keys()];
-  for (let depth = 1; depth <= maxDepth && frontier.length > 0; depth++) {
-    const { rows } = await client.query<Edge>(sql, [frontier]);
-    const next: string[] = [];
-    for (const edge of rows) {
-      if (options.keepEdges) edges.push(edge);
-      if (!depths.has(edge.to)) {
-        depths.set(edge.to, depth);
-        next.push(edge.to);
-      }
-    }
-    frontier = next;
-    if (options.done?.(depths)) break;
+): Promise<string[][]> {
+  const { rows } = await client.query<{ depth: number; ids: string[]; whole: boolean }>(
+    narrowLevelsSql(schema, direction),
+    narrowParams(start, after, limit, maxDepth),
+  );
+  const known: string[][] = [];
+  for (const row of rows) {
+    if (!row.whole || row.depth !== known.length) break;
+    known.push(row.ids);
   }
-  return { depths, edges };
+  return known;
 }
 
-/** Runs `body` on one client inside a read-only snapshot, so every level sees the same graph. */
-async function inSnapshot<T>(pool: Pool, body: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const result = await body(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
+/** The walk cursor of `options`, or the position before everything. */
+const afterOf = (options: WalkOptions): WalkCursor =>
+  options.cursor === undefined || options.cursor === null
+    ? { depth: -1, execution_id: '' }
+    : decodeWalkCursor(options.cursor);
 
-async function withLatest(
-  client: PoolClient,
-  schema: string,
-  nodes: WalkCursor[],
-): Promise<LineageNode[]> {
-  const { rows } = await client.query<Omit<LineageNode, 'depth'>>(latestSql(schema), [
-    nodes.map((n) => n.execution_id),
-  ]);
-  const latest = new Map(rows.map((r) => [r.execution_id, r]));
-  return nodes.map((n) => {
-    const l = latest.get(n.execution_id);
-    return {
-      execution_id: n.execution_id,
-      depth: n.depth,
-      decision: l?.decision ?? null,
-      action: l?.action ?? null,
-      agent: l?.agent ?? null,
-    };
-  });
-}
-
+/** One page of a walk whose level 0 is `starts`. */
 async function page(
   pool: Pool,
   schema: string,
   direction: Direction,
-  starts: (client: PoolClient) => Promise<string[]>,
-  includeStarts: boolean,
+  starts: { one: string } | { reader: (client: PoolClient) => StartReader },
   options: WalkOptions,
 ): Promise<Page<LineageNode>> {
   const maxDepth = depthArg(options.maxDepth);
   const limit = limitArg(options.limit);
-  const after: WalkCursor =
-    options.cursor === undefined || options.cursor === null
-      ? { depth: -1, execution_id: '' }
-      : decodeWalkCursor(options.cursor);
+  const after = afterOf(options);
   return inSnapshot(pool, async (client) => {
-    const seeds = await starts(client);
-    const wanted = (id: string, depth: number) =>
-      (includeStarts || depth > 0) && before(after, { depth, execution_id: id });
-    // Stop once the finished levels hold limit + 1 items past the cursor: later levels are deeper.
-    const done = (depths: Map<string, number>) => {
-      let count = 0;
-      for (const [id, depth] of depths) if (wanted(id, depth) && ++count > limit) return true;
-      return false;
-    };
-    const { depths } = await bfs(client, schema, direction, seeds, maxDepth, {
-      done: (d) => d.size > limit && done(d),
-    });
-    const found: WalkCursor[] = [];
-    for (const [execution_id, depth] of depths)
-      if (wanted(execution_id, depth)) found.push({ execution_id, depth });
-    found.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
-    const more = found.length > limit;
-    const items = await withLatest(client, schema, found.slice(0, limit));
+    // From one execution: it is level 0 (not listed), and narrow levels come in one statement.
+    const levels =
+      'one' in starts
+        ? new Levels(
+            client,
+            schema,
+            direction,
+            async (afterId, n) => [starts.one].filter((id) => id > afterId).slice(0, n),
+            await narrowLevels(client, schema, direction, starts.one, after, limit, maxDepth),
+          )
+        : new Levels(client, schema, direction, starts.reader(client));
+    const found = await collect(levels, after, !('one' in starts), limit, maxDepth);
+    const more = found.nodes.length > limit;
+    const items = await withLatest(client, schema, found.nodes.slice(0, limit));
     const last = items.at(-1);
-    return { items, next: more && last ? encodeWalkCursor(last) : null };
+    const next = more && last ? encodeWalkCursor(last) : null;
+    return found.truncated ? { items, next, truncated: true } : { items, next };
   });
 }
 
@@ -147,7 +181,11 @@ export async function walk(
   executionId: string,
   options: WalkOptions = {},
 ): Promise<Page<LineageNode>> {
-  const result = await page(pool, schema, direction, async () => [executionId], false, options);
+  // One statement when the first levels are narrow; else level by level in one snapshot.
+  const [maxDepth, limit] = [depthArg(options.maxDepth), limitArg(options.limit)];
+  const after = afterOf(options);
+  const fast = await narrowPage(pool, schema, direction, executionId, after, limit, maxDepth);
+  const result = fast ?? (await page(pool, schema, direction, { one: executionId }, options));
   // An empty page is a root, a leaf, the end of the walk, or an id nobody knows: tell them apart.
   if (result.items.length === 0 && !(await isKnown(pool, schema, executionId)))
     throw new QueryError('NOT_FOUND', `unknown execution ${executionId}`);
@@ -165,62 +203,13 @@ export function blastRadius(
   agentKeyId: string,
   options: WalkOptions = {},
 ): Promise<Page<LineageNode>> {
-  const starts = async (client: PoolClient) => {
-    const { rows } = await client.query<{ id: string }>(agentExecutionsSql(schema), [agentKeyId]);
+  const reader = (client: PoolClient) => async (afterId: string, n: number) => {
+    const { rows } = await client.query<{ id: string }>(agentExecutionsSql(schema), [
+      agentKeyId,
+      afterId,
+      n,
+    ]);
     return rows.map((r) => r.id);
   };
-  return page(pool, schema, 'down', starts, true, options);
-}
-
-/**
- * The ancestor subgraph of an (already validated) execution up to its roots, or `maxDepth` links:
- * the execution at depth 0, its ancestors, the edges between them, the roots (nodes without
- * parents), and `truncated` when the depth limit cut some parent off.
- * @throws QueryError NOT_FOUND when the execution is unknown, INVALID_ARGUMENT.
- */
-export async function authorizationPath(
-  pool: Pool,
-  schema: string,
-  executionId: string,
-  options: { maxDepth?: number } = {},
-): Promise<AuthorizationPath> {
-  const maxDepth = depthArg(options.maxDepth);
-  return inSnapshot(pool, async (client) => {
-    const { depths, edges } = await bfs(client, schema, 'up', [executionId], maxDepth, {
-      keepEdges: true,
-    });
-    // The last level's own parents were not asked for: ask, to know roots from cut-off nodes.
-    const deepest = [...depths].filter(([, d]) => d === maxDepth).map(([id]) => id);
-    const beyond =
-      deepest.length > 0 ? (await client.query<Edge>(stepSql(schema, 'up'), [deepest])).rows : [];
-    const withParents = new Set([...edges, ...beyond].map((e) => e.from));
-    if (depths.size === 1 && withParents.size === 0) {
-      const known = await client.query<{ known: boolean }>(knownSql(schema), [executionId]);
-      if (known.rows[0]?.known !== true)
-        throw new QueryError('NOT_FOUND', `unknown execution ${executionId}`);
-    }
-    const ordered = [...depths]
-      .map(([execution_id, depth]) => ({ execution_id, depth }))
-      .sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
-    const inside = [...edges, ...beyond].filter((e) => depths.has(e.to));
-    return {
-      execution_id: executionId,
-      nodes: await withLatest(client, schema, ordered),
-      edges: inside
-        .map((e) => ({ child: e.from, parent: e.to, parent_attestation: e.parent_attestation }))
-        .sort((a, b) =>
-          a.child < b.child
-            ? -1
-            : a.child > b.child
-              ? 1
-              : a.parent < b.parent
-                ? -1
-                : a.parent > b.parent
-                  ? 1
-                  : 0,
-        ),
-      roots: ordered.filter((n) => !withParents.has(n.execution_id)).map((n) => n.execution_id),
-      truncated: beyond.some((e) => !depths.has(e.to)),
-    };
-  });
+  return page(pool, schema, 'down', { reader }, options);
 }

@@ -82,6 +82,7 @@ describe('the SDK query client against the API contract', () => {
       'UNAUTHENTICATED',
       'FORBIDDEN',
       'NOT_FOUND',
+      'RESPONSE_TOO_LARGE',
       'INTERNAL',
     ]);
   });

@@ -11,6 +11,7 @@ export const STATUS_OF: Readonly<Record<QueryApiErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  RESPONSE_TOO_LARGE: 422,
   INTERNAL: 500,
 };
 

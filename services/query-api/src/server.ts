@@ -44,7 +44,12 @@ declare module 'fastify' {
   }
 }
 
-const QUERY_CODES = new Set<string>(['NOT_FOUND', 'INVALID_ARGUMENT', 'INVALID_CURSOR']);
+const QUERY_CODES = new Set<string>([
+  'NOT_FOUND',
+  'INVALID_ARGUMENT',
+  'INVALID_CURSOR',
+  'RESPONSE_TOO_LARGE',
+]);
 // `Bearer` and a 43-character base64url token; anything else is not a token of ours.
 const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
 
