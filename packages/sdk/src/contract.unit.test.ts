@@ -83,6 +83,12 @@ describe('the SDK query client against the API contract', () => {
       'FORBIDDEN',
       'NOT_FOUND',
       'INTERNAL',
+      'METHOD_NOT_ALLOWED',
+      'REQUEST_TIMEOUT',
+      'PAYLOAD_TOO_LARGE',
+      'HEADERS_TOO_LARGE',
+      'RATE_LIMITED',
+      'UNAVAILABLE',
     ]);
   });
 });
