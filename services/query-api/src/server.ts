@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { pino } from 'pino';
@@ -114,7 +114,7 @@ function createFastify(options: QueryApiOptions, limits: Limits): FastifyInstanc
   const app = Fastify({
     loggerInstance: options.log ?? pino({ enabled: false }),
     // The access trail logs each request once; fastify's own request lines would repeat it.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     serverFactory: (handler) => httpServer(handler, limits, options.tls),
     bodyLimit: limits.bodyLimitBytes,
     clientErrorHandler,
@@ -138,7 +138,7 @@ type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 function httpServer(handler: RequestHandler, limits: Limits, tls?: QueryApiOptions['tls']) {
   const settings = {
     requestTimeout: limits.requestTimeoutMs,
-    headersTimeout: limits.headersTimeoutMs,
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionsCheckingInterval: 1_000,
   };
