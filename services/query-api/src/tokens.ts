@@ -80,8 +80,13 @@ export function parseScopes(text: string): Scope[] {
  * @throws QueryApiError INVALID_ARGUMENT for anything else, zero, negative or over ten years.
  */
 export function parseValidFor(text: string): number {
-  // `ms` returns undefined (or NaN) for what it cannot read; it never throws on a short string.
-  const millis = text.length <= 32 ? (ms(text as ms.StringValue) as number | undefined) : undefined;
+  // `ms` returns undefined for what it cannot read and throws on an empty string: both refused.
+  let millis: number | undefined;
+  try {
+    millis = text.length <= 32 ? (ms(text as ms.StringValue) as number | undefined) : undefined;
+  } catch {
+    millis = undefined;
+  }
   if (typeof millis !== 'number' || !Number.isFinite(millis) || millis <= 0)
     throw new QueryApiError(
       'INVALID_ARGUMENT',
