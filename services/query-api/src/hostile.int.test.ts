@@ -1,5 +1,4 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +13,8 @@ import { createPool, migrate } from '@lineage/store';
 import type { FixtureAttestation } from './fixtures.js';
 import { Ledger } from './fixtures.js';
 import { createQueryApi, createToken, grantReader } from './index.js';
+import { raw } from './raw-http.js';
+import type { Raw } from './raw-http.js';
 import type { Limits, QueryApiOptions } from './index.js';
 
 // Given the query API over a small projection, when a hostile client replays each finding of the
@@ -30,13 +31,6 @@ let pool: Pool;
 let token = '';
 let exec: FixtureAttestation;
 const open: { app: FastifyInstance; pool?: Pool }[] = [];
-
-interface Raw {
-  status: number;
-  headers: Record<string, string>;
-  text: string;
-  code: string | undefined;
-}
 
 /** Starts an API on a free loopback port; `lines` collects its log as parsed JSON. */
 async function serve(
@@ -61,50 +55,6 @@ async function serve(
   await app.listen({ port: 0, host: '127.0.0.1' });
   open.push({ app });
   return { port: (app.server.address() as AddressInfo).port, lines, app };
-}
-
-/** Sends `request` byte for byte; resolves with the answer once the server closes or `waitMs` ends. */
-function raw(port: number, request: string | Buffer, waitMs = 3_000): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const finish = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      const text = Buffer.concat(chunks).toString('utf8');
-      const [head = '', body = ''] = text.split('\r\n\r\n', 2);
-      const [statusLine = '', ...headerLines] = head.split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const h of headerLines) {
-        const i = h.indexOf(':');
-        headers[h.slice(0, i).toLowerCase()] = h.slice(i + 1).trim();
-      }
-      let code: string | undefined;
-      try {
-        code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
-      } catch {
-        code = undefined;
-      }
-      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, text, code });
-    };
-    const timer = setTimeout(finish, waitMs);
-    socket.on('data', (c: Buffer) => {
-      chunks.push(c);
-      // One answer is enough once its declared body has arrived.
-      const text = Buffer.concat(chunks).toString('utf8');
-      const length = /content-length: (\d+)/i.exec(text)?.[1];
-      const at = text.indexOf('\r\n\r\n');
-      if (
-        length !== undefined &&
-        at >= 0 &&
-        Buffer.byteLength(text.slice(at + 4)) >= Number(length)
-      )
-        finish();
-    });
-    socket.on('end', finish);
-    socket.on('error', reject);
-    socket.write(request);
-  });
 }
 
 const get = (port: number, path: string, auth?: string, extra = '') =>
