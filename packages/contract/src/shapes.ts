@@ -293,6 +293,13 @@ export const ApiErrorCode = Type.Union([
   Type.Literal('NOT_FOUND'),
   Type.Literal('RESPONSE_TOO_LARGE'),
   Type.Literal('INTERNAL'),
+  // Hardening of the serving path: method, size, time and load refusals.
+  Type.Literal('METHOD_NOT_ALLOWED'),
+  Type.Literal('REQUEST_TIMEOUT'),
+  Type.Literal('PAYLOAD_TOO_LARGE'),
+  Type.Literal('HEADERS_TOO_LARGE'),
+  Type.Literal('RATE_LIMITED'),
+  Type.Literal('UNAVAILABLE'),
 ]);
 export type ApiErrorCode = Static<typeof ApiErrorCode>;
 /** Every code of {@link ApiErrorCode}, for clients that check what they received. */

@@ -41,10 +41,35 @@ describe('the api_tokens migration', () => {
       `INSERT INTO "${schema}".api_tokens VALUES ('h', 'ci', '{read}', now(), null)`,
     );
 
-    const result = await migrate(pool, schema, PROJECTION_MIGRATIONS);
+    const upTo5 = PROJECTION_MIGRATIONS.filter((m) => m.version <= MIGRATION.API_TOKENS);
+    const result = await migrate(pool, schema, upTo5);
     expect(result.applied).toEqual([MIGRATION.API_TOKENS]);
     const { rows } = await pool.query(`SELECT name FROM "${schema}".api_tokens`);
     expect(rows).toEqual([{ name: 'ci' }]);
+  });
+
+  it('revokes unpeppered tokens when hardening, and peppers new rows by default', async () => {
+    const schema = fresh();
+    await migrate(
+      pool,
+      schema,
+      PROJECTION_MIGRATIONS.filter((m) => m.version <= MIGRATION.API_TOKENS),
+    );
+    await pool.query(
+      `INSERT INTO "${schema}".api_tokens (token_hash, name, scopes) VALUES ('h', 'ci', '{read}')`,
+    );
+    const result = await migrate(pool, schema, PROJECTION_MIGRATIONS);
+    expect(result.applied).toEqual([MIGRATION.API_TOKEN_HARDENING]);
+    await pool.query(
+      `INSERT INTO "${schema}".api_tokens (token_hash, name, scopes) VALUES ('k', 'ci', '{read}')`,
+    );
+    const { rows } = await pool.query(
+      `SELECT token_hash, hash_alg, revoked_at IS NOT NULL AS revoked FROM "${schema}".api_tokens ORDER BY token_hash`,
+    );
+    expect(rows).toEqual([
+      { token_hash: 'h', hash_alg: 'sha256', revoked: true },
+      { token_hash: 'k', hash_alg: 'hmac-sha256', revoked: false },
+    ]);
   });
 });
 

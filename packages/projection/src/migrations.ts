@@ -15,6 +15,8 @@ export const MIGRATION = {
   CHECKPOINTS: 4,
   /** The query API's `api_tokens` table. */
   API_TOKENS: 5,
+  /** Peppered (HMAC) token hashes, expiry and last-used time of `api_tokens`. */
+  API_TOKEN_HARDENING: 6,
 } as const;
 
 /**
@@ -170,6 +172,22 @@ export const PROJECTION_MIGRATIONS: readonly Migration[] = [
       );
       CREATE UNIQUE INDEX IF NOT EXISTS api_tokens_live_name ON ${s}.api_tokens (name)
         WHERE revoked_at IS NULL;
+    `,
+  },
+  {
+    version: MIGRATION.API_TOKEN_HARDENING,
+    name: 'api token hardening',
+    // Tokens are stored as HMAC-SHA-256 under a server-side pepper (`hash_alg`), so whoever can write
+    // this table cannot mint a token. Rows of version 5 hold unpeppered SHA-256, which cannot be
+    // upgraded without the raw token: they are revoked here (reissue with `lineage tokens create`).
+    // `expires_at` is optional; `last_used_at` is touched by the API at most once a minute per token.
+    sql: (s) => `
+      ALTER TABLE ${s}.api_tokens
+        ADD COLUMN hash_alg text NOT NULL DEFAULT 'sha256',
+        ADD COLUMN expires_at timestamptz,
+        ADD COLUMN last_used_at timestamptz;
+      UPDATE ${s}.api_tokens SET revoked_at = now() WHERE revoked_at IS NULL;
+      ALTER TABLE ${s}.api_tokens ALTER COLUMN hash_alg SET DEFAULT 'hmac-sha256';
     `,
   },
 ];

@@ -79,4 +79,8 @@ export interface ApiTokenRow {
   scopes: string[];
   created_at: Date;
   revoked_at: Date | null;
+  /** `hmac-sha256` (peppered, since version 6) or `sha256` (legacy rows, revoked by version 6). */
+  hash_alg: string;
+  expires_at: Date | null;
+  last_used_at: Date | null;
 }

@@ -9,6 +9,9 @@ import { MIGRATION } from './migrations.js';
  */
 export const QUERYABLE_VERSION = MIGRATION.CHECKPOINTS;
 
+/** The version the query API serves from: the queries plus peppered, expiring `api_tokens`. */
+export const SERVING_VERSION = MIGRATION.API_TOKEN_HARDENING;
+
 /**
  * Checks that `schema` is migrated to `minimum` or later.
  * @throws ProjectionError SCHEMA_BEHIND when it is not (or holds no projection); StoreError

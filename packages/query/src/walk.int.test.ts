@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateKeyPair } from '@lineage/keys';
 import { createPool, qualifiedName } from '@lineage/store';
-import { LedgerBuilder, projected } from './fixtures.js';
+import { LedgerBuilder } from '@lineage/testkit';
+import { projected } from './fixtures.js';
 import { openQueries } from './queries.js';
 import type { LineageNode, LineageQueries, WalkOptions } from './types.js';
 

@@ -84,6 +84,12 @@ describe('the SDK query client against the API contract', () => {
       'NOT_FOUND',
       'RESPONSE_TOO_LARGE',
       'INTERNAL',
+      'METHOD_NOT_ALLOWED',
+      'REQUEST_TIMEOUT',
+      'PAYLOAD_TOO_LARGE',
+      'HEADERS_TOO_LARGE',
+      'RATE_LIMITED',
+      'UNAVAILABLE',
     ]);
   });
 });

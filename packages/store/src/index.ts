@@ -1,4 +1,5 @@
 export { createPool } from './pool.js';
+export type { SessionLimits } from './pool.js';
 export { isIdentifier, quoteIdentifier, quoteSchema, qualifiedName } from './identifier.js';
 export { migrate, schemaVersion } from './migrate.js';
 export type { Migration, MigrationResult } from './migrate.js';

@@ -63,6 +63,7 @@ let pool: Pool;
 let app: FastifyInstance;
 let port: number;
 const schema = `t_${randomBytes(6).toString('hex')}`;
+const pepper = randomBytes(32);
 const logLines: string[] = [];
 const tokens = { read: '', exportOnly: '', both: '', revoked: '' };
 
@@ -153,6 +154,7 @@ beforeAll(async () => {
   app = createQueryApi({
     pool,
     schema,
+    pepper,
     // No policy files: bundles take the document from the projected policies topic.
     bundleSources: () => ({ keys: trustDoc.keys, policies: [], releases: [release] }),
     log: pino({ level: 'trace' }, sink),
@@ -160,15 +162,17 @@ beforeAll(async () => {
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
 
-  tokens.read = (await createToken(pool, schema, { name: 'reader', scopes: ['read'] })).token;
+  tokens.read = (
+    await createToken(pool, schema, { name: 'reader', scopes: ['read'], pepper })
+  ).token;
   tokens.exportOnly = (
-    await createToken(pool, schema, { name: 'exporter', scopes: ['export'] })
+    await createToken(pool, schema, { name: 'exporter', scopes: ['export'], pepper })
   ).token;
   tokens.both = (
-    await createToken(pool, schema, { name: 'auditor', scopes: ['read', 'export'] })
+    await createToken(pool, schema, { name: 'auditor', scopes: ['read', 'export'], pepper })
   ).token;
   tokens.revoked = (
-    await createToken(pool, schema, { name: 'gone', scopes: ['read', 'export'] })
+    await createToken(pool, schema, { name: 'gone', scopes: ['read', 'export'], pepper })
   ).token;
   expect(await revokeToken(pool, schema, 'gone')).toBe(1);
 });
@@ -235,7 +239,7 @@ describe('authentication and scopes', () => {
     expect(rows.map((r) => r.name).sort()).toEqual(['auditor', 'exporter', 'gone', 'reader']);
     for (const token of Object.values(tokens)) {
       for (const row of rows) expect(row.line).not.toContain(token);
-      expect(rows.map((r) => r.token_hash)).toContain(hashToken(token));
+      expect(rows.map((r) => r.token_hash)).toContain(hashToken(token, pepper));
     }
   });
 
@@ -248,7 +252,7 @@ describe('authentication and scopes', () => {
 
   it('refuses a second live token under the same name', async () => {
     await expect(
-      createToken(pool, schema, { name: 'reader', scopes: ['read'] }),
+      createToken(pool, schema, { name: 'reader', scopes: ['read'], pepper }),
     ).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
@@ -652,10 +656,10 @@ describe('routes, errors and the OpenAPI document', () => {
     },
   );
 
-  it('answers 404 for a method the API does not serve', async () => {
+  it('answers 405 with Allow for a method the API does not serve', async () => {
     const answer = await get(`/v1/executions/${d.executionId}`, tokens.read, 'DELETE');
-    expect(answer.status).toBe(404);
-    expect(answer.body.error?.code).toBe('NOT_FOUND');
+    expect(answer.status).toBe(405);
+    expect(answer.body.error?.code).toBe('METHOD_NOT_ALLOWED');
   });
 
   it('serves healthz without a token', async () => {
@@ -675,6 +679,7 @@ describe('routes, errors and the OpenAPI document', () => {
     const expected = [
       ...Object.values(ROUTES).map((r) => openApiPath(r.path)),
       '/healthz',
+      '/readyz',
       '/openapi.json',
     ].sort();
     expect(Object.keys(doc.paths).sort()).toEqual(expected);
@@ -700,6 +705,7 @@ describe('routes, errors and the OpenAPI document', () => {
     const broken = createQueryApi({
       pool,
       schema,
+      pepper,
       queries: drifting,
       bundleSources: () => ({ keys: [], policies: [] }),
       log: pino(
@@ -735,6 +741,7 @@ describe('routes, errors and the OpenAPI document', () => {
     const broken = createQueryApi({
       pool,
       schema,
+      pepper,
       queries: failing,
       bundleSources: () => ({ keys: [], policies: [] }),
     });

@@ -15,7 +15,13 @@ export const errorResponses = (scope: string): Record<string, TSchema> => ({
   401: errorBody('UNAUTHENTICATED: missing, unknown or revoked token'),
   403: errorBody(`FORBIDDEN: the token lacks scope \`${scope}\``),
   404: errorBody('NOT_FOUND'),
+  429: errorBody(
+    'RATE_LIMITED: past the rate limit of the token or client address, too many failed authentications, or too many heavy requests in flight for the token; see `Retry-After`',
+  ),
   500: errorBody('INTERNAL'),
+  503: errorBody(
+    'UNAVAILABLE: no database connection free in time, a statement or lock timeout, or too many heavy requests in flight; see `Retry-After`',
+  ),
 });
 
 /** The fastify route schema of a contract route: validation, serialization and its OpenAPI entry. */

@@ -1,32 +1,44 @@
+import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
-import type {
-  FastifyBaseLogger,
-  FastifyError,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
+import { pino } from 'pino';
 import { Health, ROUTES } from '@lineage/contract';
 import type { OperationId, RouteContract } from '@lineage/contract';
-import { openQueries, QueryError } from '@lineage/query';
+import { requireVersion, SERVING_VERSION } from '@lineage/projection';
+import { openQueries } from '@lineage/query';
 import type { BundleSources, LineageQueries } from '@lineage/query';
-import { QueryApiError, STATUS_OF } from './errors.js';
-import type { QueryApiErrorCode } from './errors.js';
+import { accessTrail } from './access.js';
+import { Authenticator } from './auth.js';
+import {
+  classify,
+  clientErrorHandler,
+  fail,
+  ignoreBodies,
+  methodNotAllowed,
+  strictIntegers,
+} from './hygiene.js';
+import { ConcurrencyGate, DEFAULT_LIMITS } from './limits.js';
+import type { Limits } from './limits.js';
 import { errorResponses, OPENAPI, routeSchema } from './openapi.js';
 import { validatingSerializer } from './response.js';
 import { HANDLERS } from './routes.js';
 import type { Handler } from './routes.js';
-import { ensureTokensTable, lookupToken } from './tokens.js';
-import type { Scope, TokenInfo } from './tokens.js';
+import { corsPolicy, securityHeaders } from './security.js';
 
 /** What {@link createQueryApi} needs. */
 export interface QueryApiOptions {
+  /** Connections as the API's (read-only) role; see `readerGrants`. */
   pool: Pool;
   /** The projector's schema, which also holds `api_tokens`. */
   schema: string;
+  /** The server-side secret token hashes are keyed with (see `readPepper`). */
+  pepper: Buffer;
   /** The query implementation; `openQueries(pool, schema)` by default. */
   queries?: LineageQueries;
   /**
@@ -36,92 +48,76 @@ export interface QueryApiOptions {
   bundleSources: () => BundleSources;
   /** A pino-compatible logger; silent when omitted. */
   log?: FastifyBaseLogger;
+  /** Caps, rate limits and timeouts over {@link DEFAULT_LIMITS}. */
+  limits?: Partial<Limits>;
+  /** Origins allowed to call from a browser; CORS is off when empty (the default). */
+  corsOrigins?: readonly string[];
+  /** Serve HTTPS with this certificate and key (PEM); HSTS is sent only then. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    token?: TokenInfo;
-  }
-}
-
-const QUERY_CODES = new Set<string>([
-  'NOT_FOUND',
-  'INVALID_ARGUMENT',
-  'INVALID_CURSOR',
-  'RESPONSE_TOO_LARGE',
+// Routes whose work grows with the graph: capped in flight per token and in total.
+const HEAVY = new Set<OperationId>([
+  'ancestors',
+  'descendants',
+  'authorizationPath',
+  'bundle',
+  'agentBlastRadius',
 ]);
-// `Bearer` and a 43-character base64url token; anything else is not a token of ours.
-const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
-
-/** Sends the one error body. */
-function fail(reply: FastifyReply, code: QueryApiErrorCode, message: string): FastifyReply {
-  return reply
-    .code(STATUS_OF[code])
-    .type('application/json; charset=utf-8')
-    .send({ error: { code, message } });
-}
-
-/** Maps any thrown value to a code and a message safe to show (no stack, no internals for 500s). */
-function classify(error: unknown): { code: QueryApiErrorCode; message: string } {
-  // An INTERNAL QueryApiError (a response off its schema) is logged, not shown.
-  if (error instanceof QueryApiError)
-    return {
-      code: error.code,
-      message: error.code === 'INTERNAL' ? 'internal error' : error.message,
-    };
-  if (error instanceof QueryError && QUERY_CODES.has(error.code))
-    return { code: error.code as QueryApiErrorCode, message: error.message };
-  const e = error as Partial<FastifyError>;
-  if (e.validation !== undefined) {
-    // fastify's schema validation: a bad cursor gets its own code.
-    const onCursor = e.validation.some((v) => v.instancePath === '/cursor');
-    return {
-      code:
-        e.validationContext === 'querystring' && onCursor ? 'INVALID_CURSOR' : 'INVALID_ARGUMENT',
-      message: e.message ?? 'invalid request',
-    };
-  }
-  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
-  if (status === 404) return { code: 'NOT_FOUND', message: 'not found' };
-  if (status >= 400 && status < 500)
-    return { code: 'INVALID_ARGUMENT', message: e.message ?? 'bad request' };
-  return { code: 'INTERNAL', message: 'internal error' };
-}
 
 /**
  * The query API as a fastify instance (not listening yet): `/v1` lineage routes behind bearer tokens,
- * `/openapi.json` and `/healthz` open. Requests and responses are validated against the schemas of
- * `@lineage/contract`, and the OpenAPI 3.1 document is generated from them. `ready()`/`listen()`
- * migrates the projection schema (which holds `api_tokens`) if it is behind.
- * @throws StoreError INVALID_IDENTIFIER (on ready) for a bad schema name.
+ * `/openapi.json`, `/healthz` and `/readyz` open. Requests and responses are validated against the
+ * schemas of `@lineage/contract`. `ready()`/`listen()` runs no DDL: it checks the schema is migrated.
+ * @throws ProjectionError SCHEMA_BEHIND (on ready) when the schema is not at `SERVING_VERSION`.
  */
 export function createQueryApi(options: QueryApiOptions): FastifyInstance {
-  const { pool, schema } = options;
-  const app = createFastify(options);
-  // Tokens live in the projection schema: bring it up to the migrations that create them.
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const app = createFastify(options, limits);
+  // The CLI migrates; the API only checks that it may serve from this schema.
   app.addHook('onReady', async () => {
-    await ensureTokensTable(pool, schema);
+    await requireVersion(options.pool, options.schema, SERVING_VERSION);
   });
-  // Every error, thrown or raised by validation, answers with the one error body.
-  app.setErrorHandler((error, request, reply) => {
-    const { code, message } = classify(error);
-    if (code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
-    return fail(reply, code, message);
+  errorHandling(app);
+  securityHeaders(app, options.tls !== undefined);
+  corsPolicy(app, options.corsOrigins ?? []);
+  accessTrail(app);
+  ignoreBodies(app);
+  void app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max: limits.requestsPerWindow,
+    timeWindow: limits.rateWindowMs,
+    // Per token once authenticated, else per client address; probes are never limited.
+    keyGenerator: (request) =>
+      request.token !== undefined ? `token:${request.token.name}` : `address:${request.ip}`,
+    allowList: (request) => request.url === '/healthz',
   });
-  app.setNotFoundHandler((_request, reply) => fail(reply, 'NOT_FOUND', 'no such route'));
   // The OpenAPI document collects the routes registered after it.
   void app.register(swagger, OPENAPI);
   void app.register(async (scope) => {
-    openRoutes(scope, pool);
-    lineageRoutes(scope, options);
+    openRoutes(scope, options.pool, options.schema);
+    lineageRoutes(scope, options, limits);
+    methodNotAllowed(
+      scope,
+      ['/healthz', '/readyz', '/openapi.json', ...Object.values(ROUTES).map((r) => r.path)],
+      {
+        withOptions: (options.corsOrigins ?? []).length === 0,
+      },
+    );
   });
   return app;
 }
 
-/** fastify with our request validation (ajv, coercing query strings) and response validation. */
-function createFastify(options: QueryApiOptions): FastifyInstance {
+/** fastify with its timeouts and caps, our request validation (ajv) and response validation. */
+function createFastify(options: QueryApiOptions, limits: Limits): FastifyInstance {
   const app = Fastify({
-    ...(options.log !== undefined ? { loggerInstance: options.log } : { logger: false }),
+    loggerInstance: options.log ?? pino({ enabled: false }),
+    // The access trail logs each request once; fastify's own request lines would repeat it.
+    logController: new LogController({ disableRequestLogging: true }),
+    serverFactory: (handler) => httpServer(handler, limits, options.tls),
+    bodyLimit: limits.bodyLimitBytes,
+    clientErrorHandler,
     // Long hostile ids must reach the schema check (400), not fall out of the router (404).
     routerOptions: { maxParamLength: 2048 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
@@ -136,8 +132,41 @@ function createFastify(options: QueryApiOptions): FastifyInstance {
   return app as unknown as FastifyInstance;
 }
 
-/** `/openapi.json` (generated by `@fastify/swagger`) and `/healthz`, without a token. */
-function openRoutes(app: FastifyInstance, pool: Pool): void {
+type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The HTTP(S) server with every timeout set; Node checks them each second, not each 30. */
+function httpServer(handler: RequestHandler, limits: Limits, tls?: QueryApiOptions['tls']) {
+  const settings = {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: 1_000,
+  };
+  const server =
+    tls === undefined
+      ? createServer(settings, handler)
+      : createTlsServer({ ...settings, cert: tls.cert, key: tls.key }, handler);
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  server.maxConnections = limits.maxConnections;
+  server.setTimeout(limits.connectionTimeoutMs);
+  return server;
+}
+
+/** Every error, thrown or raised by validation, and every unknown route answer the one error body. */
+function errorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const withCursor =
+      typeof (request.query as { cursor?: unknown } | undefined)?.cursor === 'string';
+    const { code, message } = classify(error, withCursor);
+    if (code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+    else if (code === 'UNAVAILABLE') request.log.warn({ err: error }, 'request refused: busy');
+    return fail(reply, code, message);
+  });
+  app.setNotFoundHandler((_request, reply) => fail(reply, 'NOT_FOUND', 'no such route'));
+}
+
+/** `/openapi.json` (generated by `@fastify/swagger`), `/healthz` and `/readyz`, without a token. */
+function openRoutes(app: FastifyInstance, pool: Pool, schema: string): void {
   let document: unknown;
   app.get(
     '/openapi.json',
@@ -149,36 +178,62 @@ function openRoutes(app: FastifyInstance, pool: Pool): void {
     {
       schema: {
         operationId: 'health',
-        summary: 'Liveness: the process answers and Postgres is reachable',
+        summary: 'Liveness: the process answers (no database query)',
         security: [],
-        response: { 200: Health, 500: errorResponses('none')[500]! },
+        response: { 200: Health },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        operationId: 'ready',
+        summary: 'Readiness: Postgres answers and the schema is at the version the API serves',
+        security: [],
+        response: {
+          200: Health,
+          503: errorResponses('none')[503]!,
+          500: errorResponses('none')[500]!,
+        },
       },
     },
     async () => {
-      await pool.query('SELECT 1');
+      await requireVersion(pool, schema, SERVING_VERSION);
       return { status: 'ok' as const };
     },
   );
 }
 
 /** Every route of `ROUTES` (`@lineage/contract`), behind its scope, answered by its handler. */
-function lineageRoutes(app: FastifyInstance, options: QueryApiOptions): void {
+function lineageRoutes(app: FastifyInstance, options: QueryApiOptions, limits: Limits): void {
   const { pool, schema, bundleSources } = options;
   const queries = options.queries ?? openQueries(pool, schema);
-  const authorize = authorizer(pool, schema);
+  const log = options.log ?? app.log;
+  const auth = new Authenticator({ pool, schema, pepper: options.pepper, limits, log });
+  const gate = new ConcurrencyGate(limits.heavyPerToken, limits.heavyTotal);
   for (const id of Object.keys(ROUTES) as OperationId[]) {
     const route: RouteContract = ROUTES[id];
     const handle = HANDLERS[id] as Handler<OperationId>;
     app.get(
       route.path,
-      { onRequest: authorize(route.scope), schema: routeSchema(id, route) },
+      {
+        onRequest: auth.hook(route.scope),
+        preValidation: strictIntegers(route.querystring),
+        schema: routeSchema(id, route),
+      },
       async (request, reply) => {
-        const body = await handle({
-          queries,
-          params: request.params as never,
-          query: request.query as never,
-          sources: bundleSources,
-        });
+        const run = () =>
+          handle({
+            queries,
+            params: request.params as never,
+            query: request.query as never,
+            sources: bundleSources,
+          });
+        const body = HEAVY.has(id)
+          ? await gated(gate, request.token!.name, limits, run)
+          : await run();
         if (route.mediaType !== undefined) void reply.type(route.mediaType);
         return body;
       },
@@ -186,17 +241,26 @@ function lineageRoutes(app: FastifyInstance, options: QueryApiOptions): void {
   }
 }
 
-/** Authenticates the bearer token (by hash) and checks it carries `scope`. */
-function authorizer(pool: Pool, schema: string) {
-  return (scope: Scope) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? BEARER.exec(header) : null;
-    const token = match?.[1] !== undefined ? await lookupToken(pool, schema, match[1]) : undefined;
-    if (token === undefined)
-      return fail(reply, 'UNAUTHENTICATED', 'a valid bearer token is required');
-    if (!token.scopes.includes(scope))
-      return fail(reply, 'FORBIDDEN', `this token lacks the ${scope} scope`);
-    request.token = token;
-    return undefined;
-  };
+/**
+ * Runs heavy work in a slot of `gate`: a token past its in-flight cap gets 429, the process past
+ * its total 503 (both with Retry-After), so heavy requests never take every pool connection.
+ */
+async function gated<T>(
+  gate: ConcurrencyGate,
+  key: string,
+  limits: Limits,
+  work: () => Promise<T>,
+): Promise<T> {
+  const slot = gate.enter(key);
+  if (slot === 'key')
+    throw Object.assign(new Error('too many heavy requests in flight for this token'), {
+      statusCode: 429,
+    });
+  if (slot === 'total')
+    throw Object.assign(new Error('too many heavy requests in flight'), { statusCode: 503 });
+  try {
+    return await work();
+  } finally {
+    gate.leave(key);
+  }
 }

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import ms from 'ms';
 import type { Pool } from 'pg';
 import { API_SCOPES } from '@lineage/contract';
 import type { ApiScope } from '@lineage/contract';
@@ -11,6 +12,8 @@ import { QueryApiError } from './errors.js';
 export type Scope = ApiScope;
 export const SCOPES: readonly Scope[] = API_SCOPES;
 const TOKENS = TABLES.apiTokens;
+/** The `hash_alg` of rows the API accepts: HMAC-SHA-256 under the server's pepper. */
+export const HASH_ALG = 'hmac-sha256';
 
 /** A token as the API knows it after authentication; never holds the raw token. */
 export interface TokenInfo {
@@ -18,25 +21,38 @@ export interface TokenInfo {
   scopes: Scope[];
 }
 
-/** A freshly created token: `token` is shown once and never stored, only its SHA-256. */
+/** A freshly created token: `token` is shown once and never stored, only its HMAC. */
 export interface CreatedToken extends TokenInfo {
   token: string;
   tokenHash: string;
   createdAt: string;
+  expiresAt: string | null;
+}
+
+/** A token as `lineage tokens list` shows it (no hash). */
+export interface ListedToken extends TokenInfo {
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  state: 'live' | 'expired' | 'revoked';
 }
 
 // 32 random bytes, base64url without padding: exactly 43 characters.
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+export const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const NAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const MAX_VALID_FOR_MS = 10 * 365 * 24 * 3600 * 1000;
 
-/** SHA-256 hex of a raw token: the only form of it that is stored or compared. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+/**
+ * HMAC-SHA-256 hex of a raw token under the server-side `pepper`: the only form of it that is stored
+ * or compared. Without the pepper, writing the table does not let anyone mint a token.
+ */
+export function hashToken(token: string, pepper: Buffer): string {
+  return createHmac('sha256', pepper).update(token, 'utf8').digest('hex');
 }
 
 /**
  * Brings `schema` up to the projection's migrations, which create `api_tokens` (and the schema).
- * Concurrent callers serialize on the migration runner's lock.
+ * Run by the CLI (the token table's writer), never by the API. Concurrent callers serialize.
  * @throws StoreError INVALID_IDENTIFIER for a bad schema name, or a migration failure.
  */
 export async function ensureTokensTable(pool: Pool, schema: string): Promise<void> {
@@ -60,14 +76,36 @@ export function parseScopes(text: string): Scope[] {
 }
 
 /**
- * Creates an API token: 32 random bytes, base64url. Only its SHA-256 hex is stored; the returned
- * `token` is the one and only time the raw value exists.
+ * Parses a validity period like `90d`, `12h` or `30m` (the `ms` package) into milliseconds.
+ * @throws QueryApiError INVALID_ARGUMENT for anything else, zero, negative or over ten years.
+ */
+export function parseValidFor(text: string): number {
+  // `ms` returns undefined for what it cannot read and throws on an empty string: both refused.
+  let millis: number | undefined;
+  try {
+    millis = text.length <= 32 ? (ms(text as ms.StringValue) as number | undefined) : undefined;
+  } catch {
+    millis = undefined;
+  }
+  if (typeof millis !== 'number' || !Number.isFinite(millis) || millis <= 0)
+    throw new QueryApiError(
+      'INVALID_ARGUMENT',
+      '--valid-for must be a duration like 90d, 12h or 30m',
+    );
+  if (millis > MAX_VALID_FOR_MS)
+    throw new QueryApiError('INVALID_ARGUMENT', '--valid-for must be at most ten years');
+  return millis;
+}
+
+/**
+ * Creates an API token: 32 random bytes, base64url. Only its HMAC under `pepper` is stored; the
+ * returned `token` is the one and only time the raw value exists. `validForMs` sets an expiry.
  * @throws QueryApiError INVALID_ARGUMENT for a bad name or scope, or a name that already has a live token.
  */
 export async function createToken(
   pool: Pool,
   schema: string,
-  options: { name: string; scopes: readonly string[] },
+  options: { name: string; scopes: readonly string[]; pepper: Buffer; validForMs?: number },
 ): Promise<CreatedToken> {
   if (!NAME_SHAPE.test(options.name))
     throw new QueryApiError(
@@ -77,27 +115,28 @@ export async function createToken(
   const scopes = parseScopes(options.scopes.join(','));
   await ensureTokensTable(pool, schema);
   const token = randomBytes(32).toString('base64url');
-  const tokenHash = hashToken(token);
+  const tokenHash = hashToken(token, options.pepper);
   try {
-    const { rows } = await pool.query<Pick<ApiTokenRow, 'created_at'>>(
-      `INSERT INTO ${qualifiedName(schema, TOKENS)} (token_hash, name, scopes) VALUES ($1, $2, $3) RETURNING created_at`,
-      [tokenHash, options.name, scopes],
+    const { rows } = await pool.query<Pick<ApiTokenRow, 'created_at' | 'expires_at'>>(
+      `INSERT INTO ${qualifiedName(schema, TOKENS)} (token_hash, name, scopes, hash_alg, expires_at)
+       VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond') RETURNING created_at, expires_at`,
+      [tokenHash, options.name, scopes, HASH_ALG, options.validForMs ?? null],
     );
+    const row = rows[0]!;
     return {
       token,
       tokenHash,
       name: options.name,
       scopes,
-      createdAt: rows[0]!.created_at.toISOString(),
+      createdAt: row.created_at.toISOString(),
+      expiresAt: row.expires_at?.toISOString() ?? null,
     };
   } catch (error) {
     if ((error as { code?: unknown }).code === '23505')
       throw new QueryApiError(
         'INVALID_ARGUMENT',
         `a live token named ${options.name} exists; revoke it first`,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     throw error;
   }
@@ -113,24 +152,20 @@ export async function revokeToken(pool: Pool, schema: string, name: string): Pro
   return rowCount ?? 0;
 }
 
-/**
- * Finds the live token whose hash matches the presented one; undefined when the token is malformed,
- * unknown or revoked. The raw token is hashed before it reaches the database.
- */
-export async function lookupToken(
-  pool: Pool,
-  schema: string,
-  token: string,
-): Promise<TokenInfo | undefined> {
-  if (!TOKEN_SHAPE.test(token)) return undefined;
-  const { rows } = await pool.query<Pick<ApiTokenRow, 'name' | 'scopes'>>(
-    `SELECT name, scopes FROM ${qualifiedName(schema, TOKENS)} WHERE token_hash = $1 AND revoked_at IS NULL`,
-    [hashToken(token)],
+/** Every token (live, expired and revoked), newest first, without hashes. */
+export async function listTokens(pool: Pool, schema: string): Promise<ListedToken[]> {
+  await ensureTokensTable(pool, schema);
+  const { rows } = await pool.query<ApiTokenRow & { expired: boolean }>(
+    `SELECT name, scopes, created_at, expires_at, last_used_at, revoked_at,
+            expires_at IS NOT NULL AND expires_at <= now() AS expired
+       FROM ${qualifiedName(schema, TOKENS)} ORDER BY created_at DESC, name`,
   );
-  const row = rows[0];
-  if (row === undefined) return undefined;
-  return {
-    name: row.name,
-    scopes: row.scopes.filter((s): s is Scope => SCOPES.includes(s as Scope)),
-  };
+  return rows.map((r) => ({
+    name: r.name,
+    scopes: r.scopes.filter((s): s is Scope => SCOPES.includes(s as Scope)),
+    createdAt: r.created_at.toISOString(),
+    expiresAt: r.expires_at?.toISOString() ?? null,
+    lastUsedAt: r.last_used_at?.toISOString() ?? null,
+    state: r.revoked_at !== null ? 'revoked' : r.expired ? 'expired' : 'live',
+  }));
 }
