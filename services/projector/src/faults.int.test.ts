@@ -171,7 +171,8 @@ describe('projector faults', () => {
     // The survivor of the crash never exited; both running projectors stop cleanly.
     expect(alive(c), c.output()).toBe(true);
     expect(alive(d), d.output()).toBe(true);
-    // Both saw their connections cut; batches that failed mid-transaction were retried.
+    // The survivors saw their connections cut (a projector the group left without partitions may hold
+    // none at the crash); batches that failed mid-transaction were retried.
     const lost = survivors.filter((p) => p.output().includes('"msg":"postgres connection lost"'));
     const failedBatches = survivors
       .map((p) => p.output().split('Error when calling eachBatch').length - 1)
@@ -179,7 +180,7 @@ describe('projector faults', () => {
     expect(await kill(c, 'SIGTERM')).toBe(0);
     expect(await kill(d, 'SIGTERM')).toBe(0);
     expect(kills).toBe(2);
-    expect(lost).toHaveLength(2);
+    expect(lost.length).toBeGreaterThanOrEqual(1);
 
     const { live } = await expectExactlyOnceAndRebuildable(kafka, pool, w, total);
     const expectedEdges = ledger.reduce((n, att) => n + att.parentRefs.length, 0);
