@@ -1,7 +1,6 @@
 import { join, relative } from 'node:path';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { InfraError } from './errors.js';
-import { ensureDatabase } from '@lineage/runtime';
+import { RuntimeError, ensureDatabase } from '@lineage/runtime';
 
 /** The database a command should use, and whether it is the embedded one this call started. */
 export interface ResolvedDatabase {
@@ -45,7 +44,7 @@ export function libpqUrl(env: NodeJS.ProcessEnv, name = 'lineage'): string {
  * default address when one answers; else an embedded PGlite under `<stateDir>/pglite`, served on a
  * loopback port. The database is created on a server when missing. Sets `env.DATABASE_URL` to the
  * result until `stop()`, so everything in this process that reads it agrees.
- * @throws InfraError `POSTGRES_UNREACHABLE` (DATABASE_URL does not answer), `POSTGRES_FAILED` (a
+ * @throws RuntimeError `POSTGRES_UNREACHABLE` (DATABASE_URL does not answer), `POSTGRES_FAILED` (a
  *   server refused), `POSTGRES_EMBEDDED_BUSY` or `POSTGRES_EMBEDDED_FAILED`.
  */
 export async function resolveDatabase(
@@ -88,7 +87,7 @@ async function locate(
     await ensureDatabase(url);
     return server(url);
   } catch (error) {
-    if (!(error instanceof InfraError) || error.code !== 'POSTGRES_UNREACHABLE') throw error;
+    if (!(error instanceof RuntimeError) || error.code !== 'POSTGRES_UNREACHABLE') throw error;
   }
   // Nothing answers: the embedded database.
   const dataDir = join(options.stateDir ?? join(process.cwd(), '.lineage'), 'pglite');
