@@ -10,7 +10,8 @@ import { exportBundle } from '../commands/query.js';
 
 type Pool = ReturnType<typeof createPool>;
 /** How long the demo waits for the projection to catch up with one thing. */
-const CATCH_UP = { timeoutMs: 30_000, intervalMs: 100 };
+// Generous: on the embedded PGlite (one backend shared by every connection) catching up takes longer.
+const CATCH_UP = { timeoutMs: 120_000, intervalMs: 100 };
 
 /**
  * Waits until the projection holds the execution's decision (what `lineage override` reads).
