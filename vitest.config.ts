@@ -2,13 +2,25 @@ import { defineConfig } from 'vitest/config';
 
 const exclude = ['**/node_modules/**', '**/dist/**', '.lineage/**'];
 
+// Workspace packages resolve to their TypeScript sources (the `@lineage/source` export condition),
+// in the test workers and in every process a test starts with `tsx`; `pnpm build` compiles `dist/`
+// for plain `node`.
+const SOURCE = '--conditions=@lineage/source';
+if (!(process.env.NODE_OPTIONS ?? '').includes(SOURCE))
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${SOURCE}`.trim();
+const conditions = ['@lineage/source', 'module', 'node', 'development|production'];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@lineage/source'] } },
   test: {
     projects: [
       {
+        extends: true,
         test: { name: 'unit', include: ['**/*.unit.test.ts'], exclude, testTimeout: 20_000 },
       },
       {
+        extends: true,
         test: {
           name: 'int',
           include: ['**/*.int.test.ts'],
@@ -20,6 +32,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'e2e',
           include: ['**/*.e2e.test.ts'],
