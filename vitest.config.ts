@@ -8,6 +8,14 @@ const exclude = ['**/node_modules/**', '**/dist/**', '.lineage/**'];
 const SOURCE = '--conditions=@lineage/source';
 if (!(process.env.NODE_OPTIONS ?? '').includes(SOURCE))
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${SOURCE}`.trim();
+// Services a test starts pick free ports for health and metrics, so several instances (and a stack
+// running beside the tests) never collide on the defaults.
+for (const name of [
+  'LINEAGE_GOVERNANCE_PORT',
+  'LINEAGE_PROJECTOR_PORT',
+  'LINEAGE_CHECKPOINTER_PORT',
+])
+  process.env[name] ??= '0';
 const conditions = ['@lineage/source', 'module', 'node', 'development|production'];
 
 export default defineConfig({

@@ -11,6 +11,7 @@ import { registerProjections } from './commands/projections.js';
 import { registerQueries } from './commands/query.js';
 import { registerReplay } from './commands/replay.js';
 import { registerRuntime } from './commands/runtime.js';
+import { registerServe } from './commands/serve.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerVerify } from './commands/verify.js';
 import { CliExit, EXIT } from './errors.js';
@@ -32,6 +33,7 @@ registerProjections(program);
 registerOpenLineage(program);
 registerTokens(program);
 registerDemo(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

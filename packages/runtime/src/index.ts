@@ -22,3 +22,21 @@ export { RuntimeError } from './errors.js';
 export type { RuntimeErrorCode } from './errors.js';
 export { stopOnSignals } from './signals.js';
 export type { ShutdownLogger } from './signals.js';
+export { SETTINGS } from './settings.js';
+export type { Setting, SettingPath, Settings } from './settings.js';
+export { loadSettings, settingsFromArgs } from './load-settings.js';
+export type { FlagMap, LoadOptions } from './load-settings.js';
+export { readiness, startOpsServer } from './ops/server.js';
+export type { OpsServer, OpsServerOptions, Readiness, ReadinessCheck } from './ops/server.js';
+export {
+  brokerCheck,
+  consumerLagGauge,
+  createRegistry,
+  kafkaLogSink,
+  lazyAdmin,
+} from './ops/metrics.js';
+export type { KafkaLogEntry, LagSource, Positions } from './ops/metrics.js';
+export { contextOf, startTracing, traceLogFields, traceparentOf } from './ops/tracing.js';
+export type { Tracing } from './ops/tracing.js';
+export { serviceLogger } from './ops/logger.js';
+export type { RunningService } from './ops/logger.js';

@@ -4,3 +4,4 @@ export { PartitionTree } from './tree.js';
 export type { AppendOutcome } from './tree.js';
 export { CheckpointerError } from './errors.js';
 export type { CheckpointerErrorCode } from './errors.js';
+export { CHECKPOINTER_FLAGS, serveCheckpointer } from './serve.js';

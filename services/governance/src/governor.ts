@@ -7,6 +7,7 @@ import type { BatchSource } from './encode.js';
 import type { InputRecord } from './input.js';
 import { LedgerView } from './ledger.js';
 import type { PartitionLedger } from './ledger.js';
+import type { GovernanceObserver } from './observe.js';
 import type { Attest, Source } from './outcome.js';
 import type { PolicyBook } from './policies.js';
 import { seal } from './seal.js';
@@ -24,6 +25,8 @@ export interface GovernorConfig {
   signer: Signer;
   runtimeHash: Digest;
   now?: () => Date;
+  /** Told of each decided batch and its commit (metrics, traces). */
+  observer?: GovernanceObserver;
 }
 
 /**
@@ -76,11 +79,21 @@ export class Governor {
     const sends = encodeBatch(this.config.topics, at, inputs, outcomes, sealed, this.sealing.now);
     // Count: the batch's totals, a fold over its outcomes, join the totals when it commits.
     const counted = tally(source, outcomes);
+    const observed = this.config.observer?.decided({
+      source,
+      topic,
+      partition,
+      inputs,
+      outcomes,
+      sealed,
+      sends,
+    });
     return {
       sends,
       onCommit: async (sent) => {
         await this.commit(view, partition, sealed, sent);
         this.totals = addStats(this.totals, counted);
+        observed?.committed();
       },
     };
   }

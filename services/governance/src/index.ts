@@ -18,3 +18,6 @@ export {
   DECIDING_SOURCES,
 } from './runtime.js';
 export type { RuntimeManifest } from './runtime.js';
+export { GOVERNANCE_FLAGS, serveGovernance } from './serve.js';
+export { governanceTelemetry } from './telemetry.js';
+export type { DecidedBatch, GovernanceObserver } from './observe.js';

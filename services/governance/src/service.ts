@@ -14,6 +14,7 @@ import { restorer } from './restore.js';
 import type { LedgerIndex } from './state.js';
 import { LevelIndex, MemoryIndex } from './state.js';
 import type { GovernorStats } from './stats.js';
+import type { GovernanceObserver } from './observe.js';
 
 export interface GovernanceOptions {
   kafka: Kafka;
@@ -41,6 +42,8 @@ export interface GovernanceOptions {
   /** Consumer group session timeout: how soon a dead instance's partitions move (default 30 s). */
   sessionTimeoutMs?: number;
   log?: Log;
+  /** Told of each decided batch and its commit: metrics and traces (`governanceTelemetry`). */
+  observer?: GovernanceObserver;
 }
 
 /** A running governance instance. */
@@ -81,6 +84,7 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     ed25519: memoizedEd25519(options.ed25519),
     signer: options.key.signer,
     runtimeHash: options.runtimeHash,
+    observer: options.observer,
   });
   // Owned partitions are restored from the state store and the ledger, then decided in transactions.
   const index = await openIndex(options.stateDir);
@@ -109,6 +113,7 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     issuer: options.key.keyid,
     policy: policies.active.ref,
     runtimeHash: options.runtimeHash,
+    observer: options.observer,
   });
   return {
     get stats() {

@@ -6,3 +6,4 @@ export { rebuildProjection } from './rebuild.js';
 export type { RebuildOptions, RebuildProgress, RebuildResult } from './rebuild.js';
 export { createProgress, formatDuration, formatProgress } from './progress.js';
 export type { Progress, ProgressOptions, ProgressState, ProgressStream } from './progress.js';
+export { PROJECTOR_FLAGS, serveProjector } from './serve.js';

@@ -21,3 +21,4 @@ export { readReleases } from './releases.js';
 export { BUNDLE_MEDIA_TYPE } from '@lineage/protocol';
 export { QueryApiError } from './errors.js';
 export type { QueryApiErrorCode } from './errors.js';
+export { QUERY_API_FLAGS, serveQueryApi } from './serve.js';

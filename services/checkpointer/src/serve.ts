@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { createKafka, topicNames, untilKafkaAnswers } from '@lineage/kafka';
+import { nodeEd25519, readKeyFile } from '@lineage/keys';
+import {
+  brokerCheck,
+  createRegistry,
+  kafkaLogSink,
+  lazyAdmin,
+  serviceLogger,
+  startOpsServer,
+} from '@lineage/runtime';
+import type { FlagMap, RunningService, Settings } from '@lineage/runtime';
+import { startCheckpointer } from './service.js';
+import type { CheckpointerService } from './service.js';
+
+/** The checkpointer's command-line flags, each overriding a setting (`--config <file>` names the file). */
+export const CHECKPOINTER_FLAGS: FlagMap = {
+  brokers: { path: 'kafka.brokers' },
+  'topic-prefix': { path: 'kafka.topicPrefix' },
+  partitions: { path: 'kafka.partitions' },
+  key: { path: 'keys.governanceKey' },
+  every: { path: 'checkpointer.every' },
+  interval: { path: 'checkpointer.intervalSeconds' },
+  port: { path: 'checkpointer.port' },
+};
+
+/**
+ * Runs the checkpointer from `settings`, with `/healthz`, `/readyz` (broker answers, ledger folded)
+ * and `/metrics` (checkpoint size and age per partition) on `checkpointer.port`.
+ */
+export async function serveCheckpointer(
+  settings: Settings,
+  logger: Logger = serviceLogger('checkpointer'),
+): Promise<RunningService> {
+  const { kafka: k, checkpointer: c } = settings;
+  const registry = createRegistry();
+  const log = kafkaLogSink(
+    registry,
+    (e) => logger.debug({ source: 'kafkajs', ...e }, 'retriable broker answer'),
+    (e) => logger[e.level]({ source: 'kafkajs', ...e }, e.message),
+  );
+  const kafka = createKafka({
+    brokers: k.brokers.split(','),
+    clientId: 'lineage-checkpointer',
+    log,
+  });
+  const key = await readKeyFile(settings.keys.governanceKey);
+  const admin = lazyAdmin(kafka);
+  let service: CheckpointerService | undefined;
+  const ops = await startOpsServer({
+    port: c.port,
+    host: settings.ops.host,
+    registry,
+    checks: [
+      brokerCheck(admin),
+      {
+        name: 'ledger',
+        check: () => (service ? Promise.resolve() : Promise.reject(new Error('folding'))),
+      },
+    ],
+  });
+  const publishedAt = new Map<number, number>();
+  // One broker of a cluster may be down while the checkpointer starts: wait for the cluster to answer.
+  service = await untilKafkaAnswers(
+    () =>
+      startCheckpointer({
+        kafka,
+        topics: topicNames(k.topicPrefix),
+        key,
+        ed25519: nodeEd25519(),
+        every: c.every,
+        intervalMs: c.intervalSeconds * 1000,
+        partitions: k.partitions,
+        log: (msg, fields) => {
+          if (msg === 'checkpoint published' && typeof fields?.partition === 'number')
+            publishedAt.set(fields.partition, Date.now());
+          logger.info(fields ?? {}, msg);
+        },
+      }),
+    {
+      onRetry: (error, attempt, delayMs) =>
+        logger.warn({ error: String(error), attempt, delayMs }, 'kafka unavailable, retrying'),
+    },
+  ).catch(async (error: unknown) => {
+    await Promise.all([ops.close(), admin.close()]);
+    throw error;
+  });
+  checkpointGauges(registry, service, publishedAt);
+  logger.info(
+    { every: c.every, interval: c.intervalSeconds, port: ops.port },
+    'checkpointer started',
+  );
+  const running = service;
+  return {
+    name: 'checkpointer',
+    port: ops.port,
+    stop: async () => {
+      // What is pending is published, then the consumer leaves its group.
+      await running.stop();
+      logger.info({ stats: running.stats }, 'checkpointer stopped');
+      await Promise.all([ops.close(), admin.close()]);
+    },
+  };
+}
+
+/** Per partition: the size of its last signed checkpoint, and the seconds since this process published one. */
+function checkpointGauges(
+  registry: Registry,
+  service: CheckpointerService,
+  publishedAt: ReadonlyMap<number, number>,
+): void {
+  new Gauge({
+    name: 'lineage_checkpoint_tree_size',
+    help: 'Attestations covered by the last signed checkpoint of each partition',
+    labelNames: ['partition'],
+    registers: [registry],
+    collect() {
+      for (const [p, size] of Object.entries(service.stats.checkpointed))
+        this.set({ partition: p }, size);
+    },
+  });
+  new Gauge({
+    name: 'lineage_checkpoint_age_seconds',
+    help: 'Seconds since this checkpointer last published a checkpoint of each partition',
+    labelNames: ['partition'],
+    registers: [registry],
+    collect() {
+      const now = Date.now();
+      for (const [p, at] of publishedAt) this.set({ partition: String(p) }, (now - at) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'lineage_checkpoint_broken_partitions',
+    help: 'Partitions refused checkpoints (a broken chain or a checkpoint that is not a prefix)',
+    registers: [registry],
+    collect() {
+      this.set(Object.keys(service.stats.broken).length);
+    },
+  });
+}

@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createKafka, topicNames, untilKafkaAnswers } from '@lineage/kafka';
+import { nodeEd25519, readKeyFile, readTrustStore } from '@lineage/keys';
+import { loadPolicy } from '@lineage/policy';
+import {
+  brokerCheck,
+  consumerLagGauge,
+  createRegistry,
+  kafkaLogSink,
+  lazyAdmin,
+  serviceLogger,
+  startOpsServer,
+} from '@lineage/runtime';
+import type { FlagMap, RunningService, Settings } from '@lineage/runtime';
+import { loadRuntimeManifest, runtimeHash } from './runtime.js';
+import { startGovernance } from './service.js';
+import { governanceGauges, governanceTelemetry } from './telemetry.js';
+
+/** Governance's command-line flags, each overriding a setting (`--config <file>` names the file). */
+export const GOVERNANCE_FLAGS: FlagMap = {
+  brokers: { path: 'kafka.brokers' },
+  'topic-prefix': { path: 'kafka.topicPrefix' },
+  partitions: { path: 'kafka.partitions' },
+  key: { path: 'keys.governanceKey' },
+  trust: { path: 'keys.trustStore' },
+  policy: { path: 'governance.policy' },
+  group: { path: 'governance.group' },
+  'state-dir': { path: 'governance.stateDir' },
+  // State in memory, rebuilt from offset 0 on every acquisition: for comparison runs only.
+  'memory-state': { path: 'governance.memoryState', boolean: true },
+  'stats-interval': { path: 'governance.statsIntervalSeconds' },
+  'session-timeout': { path: 'governance.sessionTimeoutMs' },
+  port: { path: 'governance.port' },
+};
+
+/**
+ * Runs a governance instance from `settings`, with `/healthz`, `/readyz` (broker answers, group
+ * joined, partitions owned or awaited) and `/metrics` on `governance.port`.
+ */
+export async function serveGovernance(
+  settings: Settings,
+  logger: Logger = serviceLogger('governance'),
+): Promise<RunningService> {
+  const { kafka: k, governance: g } = settings;
+  const registry = createRegistry();
+  const log = kafkaLogSink(
+    registry,
+    (e) => logger.debug({ source: 'kafkajs', ...e }, 'retriable broker answer'),
+    (e) => logger[e.level]({ source: 'kafkajs', ...e }, e.message),
+  );
+  const kafka = createKafka({ brokers: k.brokers.split(','), clientId: 'lineage-governance', log });
+  const topics = topicNames(k.topicPrefix);
+  const manifest = await loadRuntimeManifest();
+  // The manifest whose hash every attestation of this process names as `runtime_hash`.
+  logger.info({ manifest, runtimeHash: runtimeHash(manifest) }, 'runtime manifest');
+  const stateDir = g.memoryState
+    ? undefined
+    : g.stateDir || join('.lineage', 'governance', g.group);
+  let started = false;
+  const admin = lazyAdmin(kafka);
+  const ops = await startOpsServer({
+    port: g.port,
+    host: settings.ops.host,
+    registry,
+    checks: [
+      brokerCheck(admin),
+      {
+        name: 'group',
+        check: () => (started ? Promise.resolve() : Promise.reject(new Error('joining'))),
+      },
+    ],
+  });
+  // One broker of a cluster may be down while an instance starts: wait for the cluster to answer.
+  const service = await untilKafkaAnswers(
+    async () =>
+      startGovernance({
+        kafka,
+        topics,
+        groupId: g.group,
+        key: await readKeyFile(settings.keys.governanceKey),
+        trust: await readTrustStore(settings.keys.trustStore),
+        policy: loadPolicy(JSON.parse(await readFile(g.policy, 'utf8'))),
+        ed25519: nodeEd25519(),
+        runtimeHash: runtimeHash(manifest),
+        partitions: k.partitions,
+        sessionTimeoutMs: g.sessionTimeoutMs,
+        stateDir,
+        observer: governanceTelemetry({ registry, groupId: g.group }),
+        log: (msg, fields) => logger.info(fields ?? {}, msg),
+      }),
+    {
+      onRetry: (error, attempt, delayMs) =>
+        logger.warn({ error: String(error), attempt, delayMs }, 'kafka unavailable, retrying'),
+    },
+  ).catch(async (error: unknown) => {
+    await Promise.all([ops.close(), admin.close()]);
+    throw error;
+  });
+  started = true;
+  governanceGauges(registry, stateDir, () => service.partitions());
+  consumerLagGauge(registry, admin, [
+    { group: g.group, topic: topics.intents },
+    { group: g.group, topic: topics.overrides },
+  ]);
+  const stats = statsTimer(logger, g.statsIntervalSeconds, () => ({
+    stats: service.stats,
+    partitions: service.partitions(),
+  }));
+  logger.info({ port: ops.port }, 'governance health and metrics listening');
+  return {
+    name: 'governance',
+    port: ops.port,
+    stop: async () => {
+      clearInterval(stats);
+      started = false;
+      // The batch in flight commits (or aborts), then the consumer leaves the group.
+      await service.stop();
+      logger.info({ stats: service.stats }, 'governance stopped');
+      await Promise.all([ops.close(), admin.close()]);
+    },
+  };
+}
+
+/** Totals and memory now and then: what an operator watches for leaks and stalls. */
+function statsTimer(
+  logger: Logger,
+  seconds: number,
+  fields: () => object,
+): NodeJS.Timeout | undefined {
+  if (seconds <= 0) return undefined;
+  const timer = setInterval(() => {
+    const { rss, heapUsed, external } = process.memoryUsage();
+    logger.info({ ...fields(), rss, heapUsed, external }, 'stats');
+  }, seconds * 1000);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,133 @@
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import { createKafka, topicNames } from '@lineage/kafka';
+import {
+  brokerCheck,
+  consumerLagGauge,
+  createRegistry,
+  ensureDatabase,
+  kafkaLogSink,
+  lazyAdmin,
+  serviceLogger,
+  startOpsServer,
+} from '@lineage/runtime';
+import type { FlagMap, RunningService, Settings } from '@lineage/runtime';
+import { createPool, readOffsets } from '@lineage/store';
+import { describeError, untilPostgresAnswers } from './availability.js';
+import { startProjector } from './service.js';
+
+/** The projector's command-line flags, each overriding a setting (`--config <file>` names the file). */
+export const PROJECTOR_FLAGS: FlagMap = {
+  brokers: { path: 'kafka.brokers' },
+  'topic-prefix': { path: 'kafka.topicPrefix' },
+  partitions: { path: 'kafka.partitions' },
+  'database-url': { path: 'postgres.url' },
+  schema: { path: 'postgres.schema' },
+  group: { path: 'projector.group' },
+  'session-timeout': { path: 'projector.sessionTimeoutMs' },
+  port: { path: 'projector.port' },
+};
+
+/**
+ * Runs a projector from `settings`, with `/healthz`, `/readyz` (broker and Postgres answer, group
+ * joined) and `/metrics` (`lineage_projector_*`) on `projector.port`. A projection that stops on an
+ * error it cannot restart from ends the process (exit 1), for its supervisor to restart.
+ */
+export async function serveProjector(
+  settings: Settings,
+  logger: Logger = serviceLogger('projector'),
+): Promise<RunningService> {
+  const { kafka: k, postgres, projector: p } = settings;
+  const registry = createRegistry();
+  const log = kafkaLogSink(
+    registry,
+    (e) => logger.debug({ source: 'kafkajs', ...e }, 'retriable broker answer'),
+    (e) => logger[e.level]({ source: 'kafkajs', ...e }, e.message),
+  );
+  const kafka = createKafka({ brokers: k.brokers.split(','), clientId: 'lineage-projector', log });
+  const topics = topicNames(k.topicPrefix);
+  // A projector started while Postgres restarts waits for it instead of exiting.
+  const waitForPostgres = <T>(work: () => Promise<T>): Promise<T> =>
+    untilPostgresAnswers(work, {
+      onRetry: (error, attempt, delayMs) =>
+        logger.warn(
+          { ...describeError(error), attempt, delayMs },
+          'postgres unavailable, retrying',
+        ),
+    });
+  await waitForPostgres(() => ensureDatabase(postgres.url));
+  const pool = createPool(postgres.url, {
+    // A connection lost mid-batch rolls the batch back; it is retried once Postgres answers.
+    onConnectionError: (error) => logger.warn(describeError(error), 'postgres connection lost'),
+  });
+  const admin = lazyAdmin(kafka);
+  let started = false;
+  const ops = await startOpsServer({
+    port: p.port,
+    host: settings.ops.host,
+    registry,
+    checks: [
+      brokerCheck(admin),
+      { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
+      {
+        name: 'group',
+        check: () => (started ? Promise.resolve() : Promise.reject(new Error('joining'))),
+      },
+    ],
+  });
+  const records = new Counter({
+    name: 'lineage_projector_records_total',
+    help: 'Attestation records projected into Postgres (rate() is rows per second)',
+    registers: [registry],
+  });
+  const projector = await waitForPostgres(() =>
+    startProjector({
+      kafka,
+      pool,
+      schema: postgres.schema,
+      topics,
+      groupId: p.group,
+      partitions: k.partitions,
+      // A killed instance's partitions move to the others once its session times out.
+      consumer: {
+        sessionTimeout: p.sessionTimeoutMs,
+        heartbeatInterval: Math.max(100, Math.floor(p.sessionTimeoutMs / 10)),
+      },
+      onBatch: (batch) => records.inc(batch.projected),
+      log: (msg, fields) =>
+        msg === 'record skipped' ? logger.warn(fields ?? {}, msg) : logger.info(fields ?? {}, msg),
+      onCrash: (error) => {
+        logger.error({ err: error }, 'projection crashed');
+        void pool.end().finally(() => process.exit(1));
+      },
+    }),
+  ).catch(async (error: unknown) => {
+    await Promise.all([ops.close(), admin.close(), pool.end()]);
+    throw error;
+  });
+  started = true;
+  // Positions live in Postgres with the rows, under the projection's name (the group id).
+  const positions = (topic: string) => () => readOffsets(pool, postgres.schema, p.group, topic);
+  consumerLagGauge(
+    registry,
+    admin,
+    [topics.attestations, topics.policies, topics.checkpoints].map((topic) => ({
+      group: p.group,
+      topic,
+      positions: positions(topic),
+    })),
+    'lineage_projector_lag_records',
+  );
+  logger.info({ port: ops.port }, 'projector health and metrics listening');
+  return {
+    name: 'projector',
+    port: ops.port,
+    stop: async () => {
+      started = false;
+      // The batch in flight commits (or rolls back), then the consumers leave their groups.
+      await projector.stop();
+      await Promise.all([ops.close(), admin.close()]);
+      await pool.end();
+    },
+  };
+}
