@@ -16,7 +16,7 @@ for (const name of [
   'LINEAGE_CHECKPOINTER_PORT',
 ])
   process.env[name] ??= '0';
-const conditions = ['@lineage/source', 'module', 'node', 'development|production'];
+const conditions = ['@lineage/source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },

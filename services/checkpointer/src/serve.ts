@@ -48,7 +48,7 @@ export async function serveCheckpointer(
   });
   const key = await readKeyFile(settings.keys.governanceKey);
   const admin = lazyAdmin(kafka);
-  let service: CheckpointerService | undefined;
+  let folded = false;
   const ops = await startOpsServer({
     port: c.port,
     host: settings.ops.host,
@@ -57,13 +57,13 @@ export async function serveCheckpointer(
       brokerCheck(admin),
       {
         name: 'ledger',
-        check: () => (service ? Promise.resolve() : Promise.reject(new Error('folding'))),
+        check: () => (folded ? Promise.resolve() : Promise.reject(new Error('folding'))),
       },
     ],
   });
   const publishedAt = new Map<number, number>();
   // One broker of a cluster may be down while the checkpointer starts: wait for the cluster to answer.
-  service = await untilKafkaAnswers(
+  const service = await untilKafkaAnswers(
     () =>
       startCheckpointer({
         kafka,
@@ -87,19 +87,19 @@ export async function serveCheckpointer(
     await Promise.all([ops.close(), admin.close()]);
     throw error;
   });
+  folded = true;
   checkpointGauges(registry, service, publishedAt);
   logger.info(
     { every: c.every, interval: c.intervalSeconds, port: ops.port },
     'checkpointer started',
   );
-  const running = service;
   return {
     name: 'checkpointer',
     port: ops.port,
     stop: async () => {
       // What is pending is published, then the consumer leaves its group.
-      await running.stop();
-      logger.info({ stats: running.stats }, 'checkpointer stopped');
+      await service.stop();
+      logger.info({ stats: service.stats }, 'checkpointer stopped');
       await Promise.all([ops.close(), admin.close()]);
     },
   };
