@@ -30,7 +30,7 @@ afterAll(async () => {
 /** Publishes `n` root intents (one record each, keyed by execution id); the intents topic also gets any `bad` records. */
 async function publish(n: number, tag: string, bad = 0): Promise<void> {
   const agent = ledger.agentKeys[0]!;
-  const records = Array.from({ length: n }, (_, i) => {
+  const records: { key: string; value: Buffer }[] = Array.from({ length: n }, (_, i) => {
     const it = intent(agent.signer, { action: 'read.item', resource: `${tag}/${i}` });
     return { key: it.body.execution_id, value: encodeIntent(it.body.execution_id, it.envelope) };
   });

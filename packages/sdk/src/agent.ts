@@ -1,11 +1,12 @@
 import type { Kafka } from 'kafkajs';
-import { sha256Hex } from '@lineage/protocol';
+import { newExecutionId, sha256Hex } from '@lineage/protocol';
 import type { JsonValue, RuntimeRef, Signer, VerifyContext } from '@lineage/protocol';
 import { envelopeRecord, intentCodec } from '@lineage/schemas';
 import type { TopicNames } from '@lineage/kafka';
 import { LineageSdkError } from './errors.js';
 import { signIntent } from './intent.js';
 import type { IntentDraft, SignedIntent } from './intent.js';
+import { inProducerSpan } from './tracing.js';
 import { connectPublisher } from './watcher.js';
 import type { ReceivedAttestation } from './watcher.js';
 
@@ -52,7 +53,8 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
   );
   let closed = false;
 
-  const publishSigned = async (intent: SignedIntent): Promise<ReceivedAttestation> => {
+  // Sends an intent; resolves once the broker has it, with the wait for governance's answer.
+  const send = async (intent: SignedIntent) => {
     if (closed) throw new LineageSdkError('CLIENT_CLOSED', 'agent is closed');
     const digest = sha256Hex(intent.envelope.payload);
     const answer = watcher.waitFor(digest, timeoutMs);
@@ -70,6 +72,13 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
         },
       ],
     });
+    return { answer };
+  };
+
+  const settle = async (
+    intent: SignedIntent,
+    answer: Promise<ReceivedAttestation | undefined>,
+  ): Promise<ReceivedAttestation> => {
     const received = await answer;
     if (!received)
       throw new LineageSdkError(
@@ -94,12 +103,24 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
     return received;
   };
 
+  const publishSigned = async (intent: SignedIntent): Promise<ReceivedAttestation> =>
+    settle(intent, (await send(intent)).answer);
+
   return {
     publishSigned,
-    publishIntent: (draft) => {
+    publishIntent: async (draft) => {
       const root = (draft.parents ?? []).length === 0;
       const grant = root ? (draft.grant ?? options.grant ?? null) : null;
-      return publishSigned(signIntent({ ...draft, grant }, options.signer, options.runtime));
+      const executionId = draft.executionId ?? newExecutionId();
+      // A producer span around signing and sending; its traceparent is signed into the intent
+      // (unless the draft names one), so governance's span continues the agent's trace.
+      let signed: SignedIntent | undefined;
+      const { answer } = await inProducerSpan(options.topics.intents, executionId, (trace) => {
+        const withTrace = { ...draft, executionId, grant, trace: draft.trace ?? trace };
+        signed = signIntent(withTrace, options.signer, options.runtime);
+        return send(signed);
+      });
+      return settle(signed!, answer);
     },
     close: async () => {
       closed = true;

@@ -2,6 +2,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { verifyAttestation } from '@lineage/protocol';
 import type { VerifyContext } from '@lineage/protocol';
 import { attestationCodec } from '@lineage/schemas';
+import { inConsumerSpan } from './tracing.js';
 import type { ReceivedAttestation } from './watcher.js';
 
 export interface SubscribeOptions {
@@ -27,22 +28,23 @@ export async function subscribeAttestations(
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
   await consumer.run({
-    eachMessage: async ({ message }) => {
-      let received: ReceivedAttestation;
-      // Attestation records are verified in full before anything acts on them.
-      try {
-        if (!message.value) throw new Error('empty record');
-        const record = attestationCodec.decode(message.value);
-        received = {
-          envelope: record.envelope,
-          verified: verifyAttestation(record.envelope, options.verify),
-        };
-      } catch (error) {
-        options.onInvalid?.(error as Error, message);
-        return;
-      }
-      await options.onAttestation(received);
-    },
+    eachMessage: ({ topic, partition, message }) =>
+      inConsumerSpan(topic, partition, message.offset, message.headers, async () => {
+        let received: ReceivedAttestation;
+        // Attestation records are verified in full before anything acts on them.
+        try {
+          if (!message.value) throw new Error('empty record');
+          const record = attestationCodec.decode(message.value);
+          received = {
+            envelope: record.envelope,
+            verified: verifyAttestation(record.envelope, options.verify),
+          };
+        } catch (error) {
+          options.onInvalid?.(error as Error, message);
+          return;
+        }
+        await options.onAttestation(received);
+      }),
   });
   return { stop: () => consumer.disconnect() };
 }
