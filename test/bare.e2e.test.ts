@@ -51,6 +51,8 @@ beforeAll(async () => {
     PGHOST: '127.0.0.1',
     PGPORT: String(closedPort),
     KAFKA_BROKERS: inject('brokers').join(','),
+    // tsx on the TypeScript sources of the workspace packages (their `@lineage/source` export).
+    NODE_OPTIONS: '--conditions=@lineage/source',
   };
 });
 afterAll(() => rm(cwd, { recursive: true, force: true }));

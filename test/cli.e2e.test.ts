@@ -76,6 +76,13 @@ describe('the demo, end to end, and its evidence', () => {
     dir = await mkdtemp(join(tmpdir(), 'lineage-e2e-'));
   });
 
+  it('the demo is quiet when healthy: no error-level line (a retried broker answer is counted, at debug)', () => {
+    const errors = printed
+      .split('\n')
+      .filter((line) => /"level":(50|60|"error"|"fatal")|^error:/.test(line));
+    expect(errors).toEqual([]);
+  });
+
   it("the demo's decisions: denials, a replay rejection, a hold, its approval and a refused second resolution", () => {
     // label → [decision, reasons] from the printed decision lines ("  ✔ E1  allow  …  rule:x").
     const decisions = Object.fromEntries(

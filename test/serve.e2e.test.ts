@@ -1,10 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { readAttestationsOnce, readDeadLettersOnce, waitUntil } from '@lineage/testkit/kafka';
 import { encodeIntent, intent, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { buildCli, metricSum, promtoolCheck, startServe, writeServeConfig } from './kit/serve.js';
+import {
+  REPO,
+  buildCli,
+  metricSum,
+  promtoolCheck,
+  startServe,
+  writeServeConfig,
+} from './kit/serve.js';
 import type { Served } from './kit/serve.js';
 
 // `lineage serve` from the compiled build (`pnpm build`, plain node) on the real broker and Postgres.
@@ -53,13 +62,26 @@ describe('lineage serve', () => {
       'projector',
       'query-api',
     ]);
+    let exposed = '';
     for (const [role, url] of served.urls) {
       expect((await scrape(url, '/healthz')).status, role).toBe(200);
       await waitUntil(async () => (await scrape(url, '/readyz')).status === 200, 60_000, role);
       const metrics = await scrape(url);
       expect(metrics.status, role).toBe(200);
       expect(promtoolCheck(metrics.text), role).toEqual({ status: 0, output: '' });
+      exposed += metrics.text;
     }
+    // Every series the Grafana dashboard in the repository plots is one the services expose.
+    const dashboard = await readFile(
+      join(REPO, 'infra/observability/grafana-dashboard.json'),
+      'utf8',
+    );
+    const plotted = new Set(
+      [...dashboard.matchAll(/lineage_[a-z_]+/g)].map((m) =>
+        m[0].replace(/_(bucket|count|sum)$/, ''),
+      ),
+    );
+    for (const name of plotted) expect(exposed, name).toContain(`# HELP ${name} `);
   });
 
   it('moves lineage_governance_decisions_total by exactly the intents decided', async () => {
