@@ -24,7 +24,7 @@ export { stopOnSignals } from './signals.js';
 export type { ShutdownLogger } from './signals.js';
 export { SETTINGS } from './settings.js';
 export type { Setting, SettingPath, Settings } from './settings.js';
-export { loadSettings, settingsFromArgs } from './load-settings.js';
+export { KAFKA_FLAGS, loadSettings, settingsFromArgs } from './load-settings.js';
 export type { FlagMap, LoadOptions } from './load-settings.js';
 export { readiness, startOpsServer } from './ops/server.js';
 export type { OpsServer, OpsServerOptions, Readiness, ReadinessCheck } from './ops/server.js';
@@ -38,5 +38,5 @@ export {
 export type { KafkaLogEntry, LagSource, Positions } from './ops/metrics.js';
 export { contextOf, startTracing, traceLogFields, traceparentOf } from './ops/tracing.js';
 export type { Tracing } from './ops/tracing.js';
-export { serviceLogger } from './ops/logger.js';
-export type { RunningService } from './ops/logger.js';
+export { flagCheck, kafkaLog, runServiceMain, serviceLogger } from './ops/logger.js';
+export type { RunningService, ServeRole } from './ops/logger.js';

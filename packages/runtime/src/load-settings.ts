@@ -147,6 +147,13 @@ export type FlagMap = Readonly<
   Record<string, { path: SettingPath; boolean?: boolean; multiple?: boolean }>
 >;
 
+/** The flags of every role that reads Kafka: brokers, topic prefix, partition count. */
+export const KAFKA_FLAGS: FlagMap = {
+  brokers: { path: 'kafka.brokers' },
+  'topic-prefix': { path: 'kafka.topicPrefix' },
+  partitions: { path: 'kafka.partitions' },
+};
+
 /**
  * Reads a service's command line (`args`, default `process.argv`) into settings: `--config` and the
  * flags `map` names, each overriding its setting ({@link loadSettings}).

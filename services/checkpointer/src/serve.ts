@@ -6,7 +6,9 @@ import { nodeEd25519, readKeyFile } from '@lineage/keys';
 import {
   brokerCheck,
   createRegistry,
-  kafkaLogSink,
+  flagCheck,
+  KAFKA_FLAGS,
+  kafkaLog,
   lazyAdmin,
   serviceLogger,
   startOpsServer,
@@ -17,9 +19,7 @@ import type { CheckpointerService } from './service.js';
 
 /** The checkpointer's command-line flags, each overriding a setting (`--config <file>` names the file). */
 export const CHECKPOINTER_FLAGS: FlagMap = {
-  brokers: { path: 'kafka.brokers' },
-  'topic-prefix': { path: 'kafka.topicPrefix' },
-  partitions: { path: 'kafka.partitions' },
+  ...KAFKA_FLAGS,
   key: { path: 'keys.governanceKey' },
   every: { path: 'checkpointer.every' },
   interval: { path: 'checkpointer.intervalSeconds' },
@@ -36,11 +36,7 @@ export async function serveCheckpointer(
 ): Promise<RunningService> {
   const { kafka: k, checkpointer: c } = settings;
   const registry = createRegistry();
-  const log = kafkaLogSink(
-    registry,
-    (e) => logger.debug({ source: 'kafkajs', ...e }, 'retriable broker answer'),
-    (e) => logger[e.level]({ source: 'kafkajs', ...e }, e.message),
-  );
+  const log = kafkaLog(registry, logger);
   const kafka = createKafka({
     brokers: k.brokers.split(','),
     clientId: 'lineage-checkpointer',
@@ -48,18 +44,12 @@ export async function serveCheckpointer(
   });
   const key = await readKeyFile(settings.keys.governanceKey);
   const admin = lazyAdmin(kafka);
-  let folded = false;
+  const folded = flagCheck('ledger', 'folding');
   const ops = await startOpsServer({
     port: c.port,
     host: settings.ops.host,
     registry,
-    checks: [
-      brokerCheck(admin),
-      {
-        name: 'ledger',
-        check: () => (folded ? Promise.resolve() : Promise.reject(new Error('folding'))),
-      },
-    ],
+    checks: [brokerCheck(admin), folded],
   });
   const publishedAt = new Map<number, number>();
   // One broker of a cluster may be down while the checkpointer starts: wait for the cluster to answer.
@@ -87,7 +77,7 @@ export async function serveCheckpointer(
     await Promise.all([ops.close(), admin.close()]);
     throw error;
   });
-  folded = true;
+  folded.set(true);
   checkpointGauges(registry, service, publishedAt);
   logger.info(
     { every: c.every, interval: c.intervalSeconds, port: ops.port },

@@ -8,7 +8,9 @@ import {
   brokerCheck,
   consumerLagGauge,
   createRegistry,
-  kafkaLogSink,
+  flagCheck,
+  KAFKA_FLAGS,
+  kafkaLog,
   lazyAdmin,
   serviceLogger,
   startOpsServer,
@@ -20,9 +22,7 @@ import { governanceGauges, governanceTelemetry } from './telemetry.js';
 
 /** Governance's command-line flags, each overriding a setting (`--config <file>` names the file). */
 export const GOVERNANCE_FLAGS: FlagMap = {
-  brokers: { path: 'kafka.brokers' },
-  'topic-prefix': { path: 'kafka.topicPrefix' },
-  partitions: { path: 'kafka.partitions' },
+  ...KAFKA_FLAGS,
   key: { path: 'keys.governanceKey' },
   trust: { path: 'keys.trustStore' },
   policy: { path: 'governance.policy' },
@@ -45,11 +45,7 @@ export async function serveGovernance(
 ): Promise<RunningService> {
   const { kafka: k, governance: g } = settings;
   const registry = createRegistry();
-  const log = kafkaLogSink(
-    registry,
-    (e) => logger.debug({ source: 'kafkajs', ...e }, 'retriable broker answer'),
-    (e) => logger[e.level]({ source: 'kafkajs', ...e }, e.message),
-  );
+  const log = kafkaLog(registry, logger);
   const kafka = createKafka({ brokers: k.brokers.split(','), clientId: 'lineage-governance', log });
   const topics = topicNames(k.topicPrefix);
   const manifest = await loadRuntimeManifest();
@@ -58,19 +54,13 @@ export async function serveGovernance(
   const stateDir = g.memoryState
     ? undefined
     : g.stateDir || join('.lineage', 'governance', g.group);
-  let started = false;
+  const started = flagCheck('group', 'joining');
   const admin = lazyAdmin(kafka);
   const ops = await startOpsServer({
     port: g.port,
     host: settings.ops.host,
     registry,
-    checks: [
-      brokerCheck(admin),
-      {
-        name: 'group',
-        check: () => (started ? Promise.resolve() : Promise.reject(new Error('joining'))),
-      },
-    ],
+    checks: [brokerCheck(admin), started],
   });
   // One broker of a cluster may be down while an instance starts: wait for the cluster to answer.
   const service = await untilKafkaAnswers(
@@ -98,7 +88,7 @@ export async function serveGovernance(
     await Promise.all([ops.close(), admin.close()]);
     throw error;
   });
-  started = true;
+  started.set(true);
   governanceGauges(registry, stateDir, () => service.partitions());
   consumerLagGauge(registry, admin, [
     { group: g.group, topic: topics.intents },
@@ -114,7 +104,7 @@ export async function serveGovernance(
     port: ops.port,
     stop: async () => {
       clearInterval(stats);
-      started = false;
+      started.set(false);
       // The batch in flight commits (or aborts), then the consumer leaves the group.
       await service.stop();
       logger.info({ stats: service.stats }, 'governance stopped');

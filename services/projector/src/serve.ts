@@ -6,7 +6,9 @@ import {
   consumerLagGauge,
   createRegistry,
   ensureDatabase,
-  kafkaLogSink,
+  flagCheck,
+  KAFKA_FLAGS,
+  kafkaLog,
   lazyAdmin,
   serviceLogger,
   startOpsServer,
@@ -18,9 +20,7 @@ import { startProjector } from './service.js';
 
 /** The projector's command-line flags, each overriding a setting (`--config <file>` names the file). */
 export const PROJECTOR_FLAGS: FlagMap = {
-  brokers: { path: 'kafka.brokers' },
-  'topic-prefix': { path: 'kafka.topicPrefix' },
-  partitions: { path: 'kafka.partitions' },
+  ...KAFKA_FLAGS,
   'database-url': { path: 'postgres.url' },
   schema: { path: 'postgres.schema' },
   group: { path: 'projector.group' },
@@ -39,11 +39,7 @@ export async function serveProjector(
 ): Promise<RunningService> {
   const { kafka: k, postgres, projector: p } = settings;
   const registry = createRegistry();
-  const log = kafkaLogSink(
-    registry,
-    (e) => logger.debug({ source: 'kafkajs', ...e }, 'retriable broker answer'),
-    (e) => logger[e.level]({ source: 'kafkajs', ...e }, e.message),
-  );
+  const log = kafkaLog(registry, logger);
   const kafka = createKafka({ brokers: k.brokers.split(','), clientId: 'lineage-projector', log });
   const topics = topicNames(k.topicPrefix);
   // A projector started while Postgres restarts waits for it instead of exiting.
@@ -61,7 +57,7 @@ export async function serveProjector(
     onConnectionError: (error) => logger.warn(describeError(error), 'postgres connection lost'),
   });
   const admin = lazyAdmin(kafka);
-  let started = false;
+  const started = flagCheck('group', 'joining');
   const ops = await startOpsServer({
     port: p.port,
     host: settings.ops.host,
@@ -69,10 +65,7 @@ export async function serveProjector(
     checks: [
       brokerCheck(admin),
       { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      {
-        name: 'group',
-        check: () => (started ? Promise.resolve() : Promise.reject(new Error('joining'))),
-      },
+      started,
     ],
   });
   const records = new Counter({
@@ -105,7 +98,7 @@ export async function serveProjector(
     await Promise.all([ops.close(), admin.close(), pool.end()]);
     throw error;
   });
-  started = true;
+  started.set(true);
   // Positions live in Postgres with the rows, under the projection's name (the group id).
   const positions = (topic: string) => () => readOffsets(pool, postgres.schema, p.group, topic);
   consumerLagGauge(
@@ -123,7 +116,7 @@ export async function serveProjector(
     name: 'projector',
     port: ops.port,
     stop: async () => {
-      started = false;
+      started.set(false);
       // The batch in flight commits (or rolls back), then the consumers leave their groups.
       await projector.stop();
       await Promise.all([ops.close(), admin.close()]);

@@ -1,4 +1,4 @@
-import { serviceLogger, settingsFromArgs, startTracing, stopOnSignals } from '@lineage/runtime';
+import { runServiceMain } from '@lineage/runtime';
 import { QUERY_API_FLAGS, serveQueryApi } from './serve.js';
 
 // Entry point: `node services/query-api/dist/main.js [--config lineage.json] [--database-url url]
@@ -8,11 +8,4 @@ import { QUERY_API_FLAGS, serveQueryApi } from './serve.js';
 //   the environment; README, "Operating Lineage"). Bundles take policy documents from the projected
 //   policies topic, falling back to --policies, and embed every --release (signed release
 //   manifests). Limits and timeouts: LINEAGE_API_* variables (README, "Security").
-const settings = settingsFromArgs(QUERY_API_FLAGS);
-const logger = serviceLogger('query-api');
-const tracing = startTracing('lineage-query-api');
-const service = await serveQueryApi(settings, logger);
-stopOnSignals(async () => {
-  await service.stop();
-  await tracing?.shutdown();
-}, logger);
+await runServiceMain('query-api', QUERY_API_FLAGS, serveQueryApi);
