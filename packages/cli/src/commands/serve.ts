@@ -67,7 +67,7 @@ export function registerServe(program: Command): void {
         throw e;
       }
       const logger = serviceLogger('lineage');
-      const tracing = startTracing('lineage');
+      const tracing = await startTracing('lineage');
       const running = await startRoles(roles, settings);
       for (const s of running)
         console.log(`${s.name.padEnd(13)} http://${hostOf(s.name, settings)}:${s.port}/metrics`);

@@ -38,7 +38,7 @@ export async function runServiceMain(
 ): Promise<void> {
   const settings = settingsFromArgs(flags);
   const logger = serviceLogger(name);
-  const tracing = startTracing(`lineage-${name}`);
+  const tracing = await startTracing(`lineage-${name}`);
   const service = await serve(settings, logger);
   stopOnSignals(async () => {
     await service.stop();

@@ -1,10 +1,6 @@
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import type { Context, SpanContext } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 /** A tracer provider this process registered, to flush on exit. */
 export interface Tracing {
@@ -16,24 +12,39 @@ export interface Tracing {
  * `none`), else OTLP over HTTP when an `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` is set; none when
  * `OTEL_SDK_DISABLED=true` or nothing is configured (tracing then costs nothing).
  */
-function exporterFromEnv(env: NodeJS.ProcessEnv): SpanExporter | undefined {
+async function exporterFromEnv(env: NodeJS.ProcessEnv): Promise<SpanExporter | undefined> {
   if (env.OTEL_SDK_DISABLED === 'true') return undefined;
   const chosen = env.OTEL_TRACES_EXPORTER?.split(',')[0]?.trim();
   if (chosen === 'none') return undefined;
-  if (chosen === 'console') return new ConsoleSpanExporter();
+  if (chosen === 'console')
+    return new (await import('@opentelemetry/sdk-trace-base')).ConsoleSpanExporter();
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (chosen === 'otlp' || endpoint !== undefined) return new OTLPTraceExporter();
+  if (chosen === 'otlp' || endpoint !== undefined)
+    return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
   return undefined;
 }
 
 /**
  * Registers an OpenTelemetry tracer provider for this process when the environment configures an
  * exporter (see {@link exporterFromEnv}); its resource is `service.name` (`OTEL_SERVICE_NAME` wins)
- * plus `OTEL_RESOURCE_ATTRIBUTES`. Without one, spans are not recorded.
+ * plus `OTEL_RESOURCE_ATTRIBUTES`. Without one, spans are not recorded, and the SDK is not even
+ * loaded (it weighs on every start).
  */
-export function startTracing(serviceName: string, env = process.env): Tracing | undefined {
-  const exporter = exporterFromEnv(env);
+export async function startTracing(
+  serviceName: string,
+  env = process.env,
+): Promise<Tracing | undefined> {
+  const exporter = await exporterFromEnv(env);
   if (exporter === undefined) return undefined;
+  const [
+    { NodeTracerProvider },
+    { BatchSpanProcessor },
+    { defaultResource, resourceFromAttributes },
+  ] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/resources'),
+  ]);
   const provider = new NodeTracerProvider({
     resource: defaultResource().merge(
       resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? serviceName }),
