@@ -71,7 +71,7 @@ export function formatReport(
 export function formatFigures(f: Figures): string {
   const { governance: g, bare, eos, floor } = f;
   return [
-    `Ed25519 floor (node:crypto, one thread): verify ${floor.verifyUs.toFixed(1)} µs + sign ${floor.signUs.toFixed(1)} µs = ${floor.perSecond.toFixed(0)} intents/s`,
+    `Ed25519 floor (node:crypto, one thread): verify ${floor.verifyUs.toFixed(1)} µs + sign ${floor.signUs.toFixed(1)} µs = ${floor.perSecond.toFixed(0)} intents/s (${floor.cpuUs.toFixed(0)} µs CPU)`,
     `governance process CPU ${f.processUsPerIntent.toFixed(0)} µs per intent (all threads)`,
     '',
     `ratio ${(g.perSecond / bare.perSecond).toFixed(3)}`,
