@@ -34,6 +34,12 @@ export interface Sealed {
 }
 
 /**
+ * Below this many signatures a batch signs in line: a hop to the thread pool and back costs more
+ * latency than the few signatures it would move (a light load is served fastest in line).
+ */
+export const OFF_THREAD_MIN = 8;
+
+/**
  * Seals a batch's drafts in order: each takes the next position of the partition's chain (sequence
  * and the digest of the attestation before it), the runtime, time and issuer, and is signed. An
  * attestation's digest is that of its payload, so the chain is built first and the batch's
@@ -65,10 +71,11 @@ export async function seal(
   });
   // Governance signs each statement (DSSE PAE); the signatures of the batch run at once.
   const signer = ctx.signer;
+  const offThread = signer.signAsync !== undefined && unsigned.length >= OFF_THREAD_MIN;
   const signatures = await Promise.all(
     unsigned.map(({ payload }) => {
       const message = pae(ATTESTATION_PAYLOAD_TYPE, payload);
-      return signer.signAsync ? signer.signAsync(message) : signer.sign(message);
+      return offThread ? signer.signAsync!(message) : signer.sign(message);
     }),
   );
   return unsigned.map(({ predicate, subjectDigest, payload, digest }, i) => ({
