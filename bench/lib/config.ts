@@ -1,6 +1,6 @@
 /** The workload, read from the environment. */
 export interface BenchConfig {
-  /** Records in each throughput phase (BENCH_N). */
+  /** Records in each preloaded backlog, the drain phase (BENCH_N). */
   n: number;
   /** Records in each latency phase (BENCH_LATENCY_N). */
   latencyN: number;
@@ -8,9 +8,9 @@ export interface BenchConfig {
   rate: number;
   /** Partitions of every topic (BENCH_PARTITIONS). */
   partitions: number;
-  /** Unmeasured records before each pipeline's phases (BENCH_WARMUP). */
+  /** Unmeasured records ahead of each backlog (BENCH_WARMUP). */
   warmup: number;
-  /** Records per send in the throughput phase. */
+  /** Records per send when preloading. */
   batchSize: number;
   /** How long a phase may wait for its last output (BENCH_TIMEOUT_MS). */
   timeoutMs: number;
@@ -34,10 +34,10 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   return {
     n: positiveInt(env, 'BENCH_N', 5000),
-    latencyN: positiveInt(env, 'BENCH_LATENCY_N', 1000),
-    rate: positiveInt(env, 'BENCH_RATE', 200),
+    latencyN: positiveInt(env, 'BENCH_LATENCY_N', 2000),
+    rate: positiveInt(env, 'BENCH_RATE', 500),
     partitions: positiveInt(env, 'BENCH_PARTITIONS', 6),
-    warmup: positiveInt(env, 'BENCH_WARMUP', 200),
+    warmup: positiveInt(env, 'BENCH_WARMUP', 500),
     batchSize: 500,
     timeoutMs: positiveInt(env, 'BENCH_TIMEOUT_MS', 180_000),
     settleMs: positiveInt(env, 'BENCH_SETTLE_MS', 1000),

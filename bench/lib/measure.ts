@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka } from 'kafkajs';
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { BenchConfig } from './config.js';
-import { OutputObserver } from './observer.js';
-import { summarize } from './percentiles.js';
+import type { LoadReport, LoadRequest } from './load-protocol.js';
 import type { LatencySummary } from './percentiles.js';
-import { publishBurst, publishPaced } from './publish.js';
 import type { BenchRecord } from './publish.js';
 
 /** The pre-built records of one pipeline run, one disjoint set per phase. */
@@ -21,6 +20,9 @@ export interface PipelineSpec {
   outputTopic: string;
   /** Starts the pipeline; resolves with its stop function. */
   start(): Promise<() => Promise<void>>;
+  /** Called when the load process starts timing the drain, and again when the backlog is drained. */
+  onDrainStart?(): void;
+  onDrained?(): void;
   /**
    * Called once every output arrived and the settle time passed, with the number of records
    * published; throws when the pipeline's own account disagrees.
@@ -31,80 +33,105 @@ export interface PipelineSpec {
 /** What one pipeline achieved. */
 export interface PipelineResult {
   name: string;
-  /** Throughput phase: N ÷ (N-th output seen − first send). */
+  /** Drain phase: outputs per second while a preloaded backlog is worked off. */
   perSecond: number;
-  throughputMs: number;
+  drainMs: number;
   /** Latency phase: output seen − sent, per record. */
   latency: LatencySummary;
   /** The publishing rate the latency phase achieved. */
   pacedRate: number;
+  /** Mean size of an output record's value, bytes. */
+  outputBytes: number;
+}
+
+const LOAD = fileURLToPath(new URL('./load.ts', import.meta.url));
+
+/** The load process: publisher and observer, outside the process under test. */
+function forkLoad(): ChildProcess {
+  return fork(LOAD, [], {
+    execArgv: ['--import', 'tsx'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+/** Resolves with the load process's next report of `type`; rejects on `failed` or its exit. */
+function next<T extends LoadReport['type']>(
+  child: ChildProcess,
+  type: T,
+): Promise<Extract<LoadReport, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: LoadReport) => {
+      if (m.type !== type && m.type !== 'failed') return;
+      off();
+      if (m.type === 'failed') reject(new Error(`load process: ${m.error}`));
+      else resolve(m as Extract<LoadReport, { type: T }>);
+    };
+    const onExit = (code: number | null) => {
+      off();
+      reject(new Error(`load process exited (${code}) before it reported ${type}`));
+    };
+    const off = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
 }
 
 /**
- * Runs one pipeline through warm-up, throughput and latency phases, watching its output topic.
- * Everything it starts is stopped before it returns or throws.
+ * Runs one pipeline: a load process preloads the warm-up records and the throughput backlog into
+ * its input topic, the pipeline starts and drains them (timed by the load process from the first
+ * output to the last), then the load process paces the latency records and times each one. The
+ * pipeline is stopped before this returns or throws.
  * @throws Error when a phase misses outputs within the timeout, an output is duplicated or
  *   unknown, or `spec.check` throws.
  */
 export async function measurePipeline(
-  kafka: Kafka,
+  brokers: string[],
   spec: PipelineSpec,
   workload: Workload,
   config: BenchConfig,
 ): Promise<PipelineResult> {
-  const observer = await OutputObserver.start(kafka, spec.outputTopic);
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
+  const child = forkLoad();
   let stopPipeline: (() => Promise<void>) | undefined;
   try {
-    await producer.connect();
+    const preloaded = next(child, 'preloaded');
+    const request: LoadRequest = {
+      type: 'run',
+      brokers,
+      spec: { name: spec.name, inputTopic: spec.inputTopic, outputTopic: spec.outputTopic },
+      config,
+      ...workload,
+    };
+    child.send(request);
+    await preloaded;
+    const drained = next(child, 'drained');
+    const done = next(child, 'done');
     stopPipeline = await spec.start();
-    const ids = (records: readonly BenchRecord[]) => records.map((r) => r.id);
-
-    const warmup = observer.track(`${spec.name} warm-up`, ids(workload.warmup));
-    await publishBurst(producer, spec.inputTopic, workload.warmup, warmup, config.batchSize);
-    await warmup.done(config.timeoutMs);
-
-    const burst = observer.track(`${spec.name} throughput`, ids(workload.throughput));
-    const start = await publishBurst(
-      producer,
-      spec.inputTopic,
-      workload.throughput,
-      burst,
-      config.batchSize,
-    );
-    const end = await burst.done(config.timeoutMs);
-
-    const paced = observer.track(`${spec.name} latency`, ids(workload.latency));
-    const pacedRate = await publishPaced(
-      producer,
-      spec.inputTopic,
-      workload.latency,
-      paced,
-      config.rate,
-    );
-    await paced.done(config.timeoutMs);
-
-    await sleep(config.settleMs);
-    if (observer.duplicates > 0 || observer.unknown > 0) {
+    spec.onDrainStart?.();
+    child.send({ type: 'started' });
+    const drain = await drained;
+    spec.onDrained?.();
+    const result = await done;
+    if (result.duplicates > 0 || result.unknown > 0) {
       throw new Error(
-        `${spec.name}: ${observer.duplicates} duplicate and ${observer.unknown} unknown outputs`,
+        `${spec.name}: ${result.duplicates} duplicate and ${result.unknown} unknown outputs`,
       );
     }
     spec.check?.(workload.warmup.length + workload.throughput.length + workload.latency.length);
-
     return {
       name: spec.name,
-      perSecond: (workload.throughput.length / (end - start)) * 1000,
-      throughputMs: end - start,
-      latency: summarize(paced.latencies()),
-      pacedRate,
+      perSecond: drain.perSecond,
+      drainMs: drain.ms,
+      latency: result.latency,
+      pacedRate: result.pacedRate,
+      outputBytes: result.outputBytes,
     };
   } finally {
-    await closeAll(spec.name, [stopPipeline, () => producer.disconnect(), () => observer.stop()]);
+    if (child.exitCode === null) child.kill();
+    await closeAll(spec.name, [stopPipeline]);
   }
 }
 

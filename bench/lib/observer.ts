@@ -70,6 +70,8 @@ export class OutputObserver {
   duplicates = 0;
   /** Outputs whose id no phase published. */
   unknown = 0;
+  private outputs = 0;
+  private outputBytes = 0;
   private readonly phases = new Map<string, Phase>();
 
   private constructor(private readonly consumer: Consumer) {}
@@ -89,7 +91,11 @@ export class OutputObserver {
     await consumer.run({
       eachBatch: async ({ batch }) => {
         const now = performance.now();
-        for (const m of batch.messages) observer.observe(m.key?.toString('utf8') ?? '', now);
+        for (const m of batch.messages) {
+          observer.outputs++;
+          observer.outputBytes += m.value?.length ?? 0;
+          observer.observe(m.key?.toString('utf8') ?? '', now);
+        }
       },
     });
     return observer;
@@ -100,6 +106,11 @@ export class OutputObserver {
     const phase = new Phase(name, new Set(ids));
     for (const id of ids) this.phases.set(id, phase);
     return phase;
+  }
+
+  /** Mean size of the output values seen so far, bytes. */
+  meanBytes(): number {
+    return this.outputs === 0 ? 0 : this.outputBytes / this.outputs;
   }
 
   /** Leaves the group. */

@@ -1,4 +1,4 @@
-export { createKafka } from './client.js';
+export { createKafka, retriableAnswers } from './client.js';
 export type { KafkaClientOptions } from './client.js';
 export { topicNames, ensureTopics } from './topics.js';
 export type { TopicNames, TopicOptions } from './topics.js';

@@ -7,6 +7,8 @@ import type {
   RecordMetadata,
   TopicMessages,
 } from 'kafkajs';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { copartitionedAssigner } from './assigner.js';
 
 /** What processing one batch produced: records to append, and state changes to keep on commit. */
@@ -50,6 +52,13 @@ export interface TransactionalProcessorOptions<S> {
    * (`group.min.session.timeout.ms`, 6 s by default).
    */
   sessionTimeoutMs?: number;
+  /**
+   * The least time between one transaction's commit and the next one's first append on the same
+   * producer; default 10 ms. The coordinator finishes a commit (its markers) after answering it,
+   * and an AddPartitionsToTxn arriving meanwhile is refused with CONCURRENT_TRANSACTIONS, which
+   * kafkajs retries after refreshing the metadata. Processing the next batch overlaps the wait.
+   */
+  commitGapMs?: number;
 }
 
 interface Worker<S> {
@@ -60,6 +69,8 @@ interface Worker<S> {
    * committed by the previous owner after this member fetched its start position.
    */
   committed: Map<string, bigint>;
+  /** When this producer's last commit was answered (`performance.now()`); 0 before any. */
+  committedAt: number;
 }
 
 /** Broker errors that say another producer with our transactional id has taken over. */
@@ -185,6 +196,9 @@ export class TransactionalProcessor<S> {
       messages,
     );
     const sent: RecordMetadata[] = [];
+    // Leave the coordinator the time to finish the previous commit before this one adds partitions.
+    const wait = worker.committedAt + (this.options.commitGapMs ?? 10) - performance.now();
+    if (wait > 0) await sleep(wait);
     const txn = await worker.producer.transaction();
     try {
       for (const s of sends)
@@ -194,6 +208,7 @@ export class TransactionalProcessor<S> {
         topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
       });
       await txn.commit();
+      worker.committedAt = performance.now();
     } catch (error) {
       await txn.abort().catch(() => undefined);
       // State may no longer match the ledger: rebuild on the next acquisition.
@@ -263,6 +278,7 @@ export class TransactionalProcessor<S> {
         producer: producers[i]!,
         state: states.get(p)!,
         committed: committed.get(p)!,
+        committedAt: 0,
       })),
     );
     partitions.forEach((p, i) => {

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { Ed25519Verifier, Signer } from '@lineage/protocol';
+import type { Ed25519Verifier, Sha256, SignatureCheck, Signer } from '@lineage/protocol';
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -25,58 +25,134 @@ export function rawPublicKey(key: KeyObject): Uint8Array {
   return new Uint8Array(der.subarray(der.length - 32));
 }
 
+/** SHA-256 with node:crypto (OpenSSL), the services' hashing primitive. */
+export const nodeSha256: Sha256 = (bytes) => createHash('sha256').update(bytes).digest();
+
+/** A cache of KeyObjects by raw public key; null for bytes that are no Ed25519 public key. */
+function keyObjects(): (publicKey: Uint8Array) => KeyObject | null {
+  const cache = new Map<string, KeyObject | null>();
+  return (publicKey) => {
+    const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString(
+      'base64',
+    );
+    let key = cache.get(id);
+    if (key === undefined) {
+      // A malformed public key is cached as unusable rather than re-parsed on every attempt.
+      try {
+        key = publicKey.length === 32 ? publicKeyObject(publicKey) : null;
+      } catch {
+        key = null;
+      }
+      if (cache.size > 10_000) cache.clear();
+      cache.set(id, key);
+    }
+    return key;
+  };
+}
+
 /**
  * Ed25519 verification with node:crypto (≈13× noble's speed). KeyObjects are created once per
  * distinct public key and cached, so the hot path does no key parsing.
  */
 export function nodeEd25519(): Ed25519Verifier {
-  const cache = new Map<string, KeyObject | null>();
+  const keyOf = keyObjects();
   return {
     verify(signature, message, publicKey) {
-      const id = Buffer.from(publicKey).toString('base64');
-      let key = cache.get(id);
-      if (key === undefined) {
-        // A malformed public key is cached as unusable rather than re-parsed on every attempt.
-        try {
-          key = publicKey.length === 32 ? publicKeyObject(publicKey) : null;
-        } catch {
-          key = null;
-        }
-        if (cache.size > 10_000) cache.clear();
-        cache.set(id, key);
-      }
+      const key = keyOf(publicKey);
       if (key === null || signature.length !== 64) return false;
       return verify(null, message, key, signature);
     },
   };
 }
 
-/** A node:crypto signer over a private KeyObject. */
+/**
+ * A node:crypto signer over a private KeyObject. `signAsync` signs on libuv's thread pool (the
+ * callback form of `crypto.sign`): the same bytes, since Ed25519 is deterministic.
+ */
 export function nodeSigner(key: KeyObject, keyid: string): Signer {
-  return { keyid, sign: (message) => new Uint8Array(sign(null, message, key)) };
+  return {
+    keyid,
+    sign: (message) => new Uint8Array(sign(null, message, key)),
+    signAsync: (message) =>
+      new Promise((resolve, reject) =>
+        sign(null, message, key, (error, signature) =>
+          error ? reject(error) : resolve(new Uint8Array(signature)),
+        ),
+      ),
+  };
+}
+
+/** What verified: a message under a public key (the memo's key is the signature). */
+interface Verified {
+  message: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+// Byte equality by memcmp.
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+/** A verifier that remembers what verified and can check a batch on the thread pool ahead of use. */
+export interface PrefetchingEd25519 extends Ed25519Verifier {
+  /**
+   * Verifies every check with node:crypto's callback form (libuv's thread pool, off the event
+   * loop), all at once, and remembers the ones that verified, so that `verify` answers them
+   * without work. Failures are not remembered: `verify` checks them again and says false.
+   */
+  prefetch(checks: readonly SignatureCheck[]): Promise<void>;
 }
 
 /**
  * Remembers signatures that verified, so a grant or parent attestation carried by many intents is
- * checked once. The memo key is the SHA-256 of (public key, signature, message): a hit means these
- * exact bytes verified before, which Ed25519's determinism makes as good as verifying again. Only
- * successes are kept (failures stay cheap to recompute and cannot crowd the memo); the oldest entry
- * goes first once `capacity` is reached.
+ * checked once, and checks a batch's signatures on the thread pool ahead of its decisions
+ * ({@link PrefetchingEd25519.prefetch}). A memo entry is the signature with the public key and
+ * exact message that verified under it; a hit needs the same message byte for byte, which
+ * Ed25519's determinism makes as good as verifying again. Only successes are kept (failures stay
+ * cheap to recompute and cannot crowd the memo); the least recently used entry goes first once
+ * `capacity` is reached.
  */
-export function memoizedEd25519(inner: Ed25519Verifier, capacity = 50_000): Ed25519Verifier {
-  const verified = new Set<string>();
+export function memoizedEd25519(inner: Ed25519Verifier, capacity = 50_000): PrefetchingEd25519 {
+  const verified = new Map<string, Verified>();
+  const keyOf = keyObjects();
+  const idOf = (signature: Uint8Array) =>
+    Buffer.from(signature.buffer, signature.byteOffset, signature.length).toString('base64');
+  const remember = (id: string, message: Uint8Array, publicKey: Uint8Array) => {
+    if (verified.size >= capacity) verified.delete(verified.keys().next().value!);
+    verified.set(id, { message, publicKey });
+  };
+  const known = (id: string, message: Uint8Array, publicKey: Uint8Array) => {
+    const v = verified.get(id);
+    if (v === undefined || !same(v.publicKey, publicKey) || !same(v.message, message)) return false;
+    // Most recently used last.
+    verified.delete(id);
+    verified.set(id, v);
+    return true;
+  };
+  const verifyOffThread = (c: SignatureCheck, id: string) =>
+    new Promise<void>((resolve) => {
+      const key = keyOf(c.publicKey);
+      if (key === null || c.signature.length !== 64) return resolve();
+      verify(null, c.message, key, c.signature, (error, ok) => {
+        if (error === null && ok) remember(id, c.message, c.publicKey);
+        resolve();
+      });
+    });
   return {
     verify(signature, message, publicKey) {
-      const id = createHash('sha256')
-        .update(publicKey)
-        .update(signature)
-        .update(message)
-        .digest('base64');
-      if (verified.has(id)) return true;
+      const id = idOf(signature);
+      if (known(id, message, publicKey)) return true;
       if (!inner.verify(signature, message, publicKey)) return false;
-      if (verified.size >= capacity) verified.delete(verified.values().next().value!);
-      verified.add(id);
+      remember(id, message, publicKey);
       return true;
+    },
+    async prefetch(checks) {
+      const pending: Promise<void>[] = [];
+      for (const c of checks) {
+        const id = idOf(c.signature);
+        if (!known(id, c.message, c.publicKey)) pending.push(verifyOffThread(c, id));
+      }
+      await Promise.all(pending);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nobleSigner } from '@lineage/protocol';
 import type { Ed25519Verifier } from '@lineage/protocol';
 import { memoizedEd25519, nodeEd25519 } from './ed25519.js';
 import { generateKeyPair } from './keyfile.js';
@@ -56,5 +57,38 @@ describe('memoizedEd25519', () => {
     expect(memo.verify(bad, message, pair.publicKey)).toBe(false);
     expect(memo.verify(bad, message, pair.publicKey)).toBe(false);
     expect(inner.calls).toBe(6);
+  });
+});
+
+describe('off the event loop', () => {
+  const pair = generateKeyPair();
+  const message = new TextEncoder().encode('an attestation statement');
+
+  it('signs the same bytes on the thread pool as in line, and as noble does', async () => {
+    const seed = pair.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32);
+    const inline = pair.signer.sign(message);
+    expect(await pair.signer.signAsync!(message)).toEqual(inline);
+    expect(nobleSigner(new Uint8Array(seed), pair.keyid).sign(message)).toEqual(inline);
+  });
+
+  it('remembers what a prefetch verified, and only that', async () => {
+    const inner = nodeEd25519();
+    let calls = 0;
+    const memo = memoizedEd25519({ verify: (s, m, k) => (calls++, inner.verify(s, m, k)) });
+    const good = pair.signer.sign(message);
+    const bad = Uint8Array.from(good);
+    bad[5]! ^= 1;
+    await memo.prefetch([
+      { signature: good, message, publicKey: pair.publicKey },
+      { signature: bad, message, publicKey: pair.publicKey },
+      { signature: good, message, publicKey: new Uint8Array(31) },
+    ]);
+    expect(memo.verify(good, message, pair.publicKey)).toBe(true);
+    expect(calls).toBe(0);
+    // A failure is not remembered: it is checked again, and fails again.
+    expect(memo.verify(bad, message, pair.publicKey)).toBe(false);
+    // A remembered signature over other bytes is no hit.
+    expect(memo.verify(good, new TextEncoder().encode('other'), pair.publicKey)).toBe(false);
+    expect(calls).toBe(2);
   });
 });

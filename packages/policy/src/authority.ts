@@ -11,9 +11,11 @@ import type {
   Authorization,
   DenyReason,
   Ed25519Verifier,
+  GrantMemo,
   IntentBody,
   Predicate,
   RawEnvelope,
+  Sha256,
   TrustStore,
 } from '@lineage/protocol';
 import type { LoadedPolicy } from './document.js';
@@ -35,6 +37,9 @@ export interface AuthorityContext {
   policy: LoadedPolicy;
   trust: TrustStore;
   ed25519: Ed25519Verifier;
+  sha256?: Sha256;
+  /** Grants read before: a recurring grant is parsed once. */
+  grants?: GrantMemo;
 }
 
 /**

@@ -11,9 +11,11 @@ import type {
   DenyReason,
   Digest,
   Ed25519Verifier,
+  GrantMemo,
   IntentBody,
   ParentRef,
   RawEnvelope,
+  Sha256,
   TrustStore,
 } from '@lineage/protocol';
 import { NO_AUTHORIZATION, inheritedAuthority, rootAuthority } from './authority.js';
@@ -26,6 +28,10 @@ export interface DecideContext {
   policy: LoadedPolicy;
   trust: TrustStore;
   ed25519: Ed25519Verifier;
+  /** The SHA-256 primitive; pure JS when absent (services pass node:crypto's). */
+  sha256?: Sha256;
+  /** Grants read before (a recurring grant is parsed once); read each time when absent. */
+  grants?: GrantMemo;
 }
 
 /** An intent as it arrives: the agent-signed envelope plus the parent attestations it carries. */
@@ -39,6 +45,8 @@ export interface IntentInput {
    * agent cannot choose it). Checked against `requested_at` when the policy bounds clock skew.
    */
   receivedAt?: string;
+  /** SHA-256 of `envelope.payload` when the caller computed it already (hashed once). */
+  intentDigest?: Digest;
 }
 
 /** The decision: a pure function of (intent, policy document, trust store). */
@@ -68,7 +76,7 @@ interface Refusal {
  * (no lookups), then the policy. Never throws on malformed input.
  */
 export function decide(input: IntentInput, ctx: DecideContext): DecisionOutcome {
-  const intentDigest = sha256Hex(input.envelope.payload);
+  const intentDigest = input.intentDigest ?? sha256Hex(input.envelope.payload, ctx.sha256);
   const deny = ({ reasons, intent }: Refusal): DecisionOutcome => ({
     decision: 'deny',
     reasons,

@@ -5,7 +5,15 @@ import {
   sha256Hex,
   toDsse,
 } from '@lineage/protocol';
-import type { Digest, Ed25519Verifier, IntentBody, TrustStore } from '@lineage/protocol';
+import type {
+  Digest,
+  Ed25519Verifier,
+  GrantMemo,
+  IntentBody,
+  Sha256,
+  SignatureCheck,
+  TrustStore,
+} from '@lineage/protocol';
 import {
   NO_AUTHORIZATION,
   decide,
@@ -20,6 +28,8 @@ import { approverOnly, embeddable, embeddableResolution } from './embed.js';
 import { decodeRecord, readIntent, receivedAt } from './input.js';
 import type { InputRecord, ReadIntent } from './input.js';
 import { intentKey, resolutionKey, subjectName } from './ledger.js';
+import { signatureChecks } from './prefetch.js';
+import { OFF_THREAD_MIN } from './seal.js';
 import type { LedgerView } from './ledger.js';
 import type { Draft, Outcome } from './outcome.js';
 import type { PolicyBook } from './policies.js';
@@ -30,6 +40,15 @@ export interface ClassifyContext {
   policies: PolicyBook;
   trust: TrustStore;
   ed25519: Ed25519Verifier;
+  /**
+   * Checks signatures ahead, off the event loop, so that `ed25519` answers them from memory when
+   * deciding asks (see {@link signatureChecks}). Optional: without it, deciding checks in turn.
+   */
+  prefetch?: (checks: readonly SignatureCheck[]) => Promise<void>;
+  /** The SHA-256 primitive; pure JS when absent. */
+  sha256?: Sha256;
+  /** Grants read before: a grant carried by many root intents is parsed once. */
+  grants?: GrantMemo;
 }
 
 /**
@@ -42,8 +61,12 @@ export async function classifyIntents(
   inputs: readonly InputRecord[],
   ctx: ClassifyContext,
 ): Promise<Outcome[]> {
-  // Decode the intents first, so that what the ledger knows of them is looked up in one go.
-  const reads = inputs.map(readIntent);
+  // Decode the intents first, so that what the ledger knows of them is looked up in one go, while
+  // their signatures are checked on the thread pool.
+  const reads = inputs.map((input) => readIntent(input, ctx.sha256));
+  // (A batch too small to gain from the hop is checked in line.)
+  const verified =
+    inputs.length >= OFF_THREAD_MIN ? ctx.prefetch?.(signatureChecks(reads, ctx.trust)) : undefined;
   await view.prefetch(
     reads.flatMap((r) =>
       r.type !== 'intent'
@@ -54,6 +77,7 @@ export async function classifyIntents(
           ],
     ),
   );
+  await verified;
   const outcomes: Outcome[] = [];
   for (const [i, read] of reads.entries()) {
     const outcome =
@@ -99,7 +123,7 @@ async function classifyIntent(
   if (verdict === 'redelivery') return { type: 'redelivery' };
   const base = (intent: IntentBody | null) => ({
     execution_id: subject,
-    execution_fingerprint: executionFingerprint(subject, intentDigest, policy.ref),
+    execution_fingerprint: executionFingerprint(subject, intentDigest, policy.ref, ctx.sha256),
     agent: intent?.agent ?? '',
     action: intent?.action ?? '',
     resource: intent?.resource ?? '',
@@ -118,8 +142,9 @@ async function classifyIntent(
       envelope: record.envelope,
       parentAttestations: record.parent_attestations,
       receivedAt: receivedAt(input),
+      intentDigest,
     },
-    { policy, trust: ctx.trust, ed25519: ctx.ed25519 },
+    { policy, trust: ctx.trust, ed25519: ctx.ed25519, sha256: ctx.sha256, grants: ctx.grants },
   );
   return attest(
     {
@@ -144,7 +169,7 @@ async function classifyOverride(
   if (decoded.type !== 'record') return decoded;
   const { record } = decoded;
   const subject = subjectName(record.execution_id);
-  const resolutionDigest = sha256Hex(record.envelope.payload);
+  const resolutionDigest = sha256Hex(record.envelope.payload, ctx.sha256);
   // The identical resolution was already answered: its attestation stands.
   if (await view.resolutionAnswered(resolutionKey(subject, resolutionDigest)))
     return { type: 'redelivery' };

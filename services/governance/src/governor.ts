@@ -1,4 +1,5 @@
-import type { Digest, Ed25519Verifier, Signer, TrustStore } from '@lineage/protocol';
+import { GrantMemo } from '@lineage/protocol';
+import type { Digest, Ed25519Verifier, Sha256, Signer, TrustStore } from '@lineage/protocol';
 import type { BatchResult, TopicNames } from '@lineage/kafka';
 import { classifyIntents, classifyOverrides } from './classify.js';
 import type { ClassifyContext } from './classify.js';
@@ -22,7 +23,11 @@ export interface GovernorConfig {
   policies: PolicyBook;
   trust: TrustStore;
   ed25519: Ed25519Verifier;
+  /** Checks a batch's signatures ahead, off the event loop (see `ClassifyContext`). */
+  prefetch?: ClassifyContext['prefetch'];
   signer: Signer;
+  /** The SHA-256 primitive (node:crypto's in the service); pure JS when absent. */
+  sha256?: Sha256;
   runtimeHash: Digest;
   now?: () => Date;
   /** Told of each decided batch and its commit (metrics, traces). */
@@ -41,11 +46,19 @@ export class Governor {
   private readonly sealing: SealContext;
 
   constructor(private readonly config: GovernorConfig) {
-    this.classifying = { policies: config.policies, trust: config.trust, ed25519: config.ed25519 };
+    this.classifying = {
+      policies: config.policies,
+      trust: config.trust,
+      ed25519: config.ed25519,
+      prefetch: config.prefetch,
+      sha256: config.sha256,
+      grants: new GrantMemo(),
+    };
     this.sealing = {
       signer: config.signer,
       runtimeHash: config.runtimeHash,
       now: config.now ?? (() => new Date()),
+      sha256: config.sha256,
     };
   }
 
@@ -73,7 +86,7 @@ export class Governor {
     // Seal: the drafts take the next positions of the partition's chain and are signed.
     const drafts = outcomes.filter((o): o is Attest => o.type === 'attest');
     const head = { partition, sequence: ledger.nextSequence, prev: ledger.prev };
-    const sealed = seal(drafts, head, this.sealing);
+    const sealed = await seal(drafts, head, this.sealing);
     // Encode: the attestations and dead letters become the messages of one transaction.
     const at: BatchSource = { topic, partition };
     const sends = encodeBatch(this.config.topics, at, inputs, outcomes, sealed, this.sealing.now);

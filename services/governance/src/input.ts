@@ -1,5 +1,5 @@
 import { sha256Hex } from '@lineage/protocol';
-import type { Digest } from '@lineage/protocol';
+import type { Digest, Sha256 } from '@lineage/protocol';
 import { SchemaError, intentCodec } from '@lineage/schemas';
 import type { IntentRecord } from '@lineage/schemas';
 import { subjectName } from './ledger.js';
@@ -44,8 +44,8 @@ export function decodeRecord<T>(
   }
 }
 
-/** Decodes an intent record, or says which dead letter it is. */
-export function readIntent(input: InputRecord): ReadIntent | DeadLetter {
+/** Decodes an intent record, or says which dead letter it is; `hash` is the SHA-256 primitive. */
+export function readIntent(input: InputRecord, hash?: Sha256): ReadIntent | DeadLetter {
   const decoded = decodeRecord(input, intentCodec);
   if (decoded.type !== 'record') return decoded;
   const { record } = decoded;
@@ -53,7 +53,7 @@ export function readIntent(input: InputRecord): ReadIntent | DeadLetter {
     type: 'intent',
     record,
     subject: subjectName(record.execution_id),
-    intentDigest: sha256Hex(record.envelope.payload),
+    intentDigest: sha256Hex(record.envelope.payload, hash),
   };
 }
 

@@ -1,11 +1,11 @@
 import {
   ATTESTATION_PAYLOAD_TYPE,
-  attestationDigest,
   buildStatement,
   encodeStatement,
-  signEnvelope,
+  pae,
+  sha256Hex,
 } from '@lineage/protocol';
-import type { Digest, Predicate, RawEnvelope, Signer } from '@lineage/protocol';
+import type { Digest, Predicate, RawEnvelope, Sha256, Signer } from '@lineage/protocol';
 import type { Attest } from './outcome.js';
 
 /** Where the next attestation goes: its partition's chain position and the digest before it. */
@@ -21,6 +21,8 @@ export interface SealContext {
   signer: Signer;
   runtimeHash: Digest;
   now: () => Date;
+  /** The SHA-256 primitive; pure JS when absent. */
+  sha256?: Sha256;
 }
 
 /** A sealed attestation: its predicate, what it is about, the signed envelope and its digest. */
@@ -32,14 +34,24 @@ export interface Sealed {
 }
 
 /**
- * Seals a batch's drafts in order: each takes the next position of the partition's chain (sequence
- * and the digest of the attestation before it), the runtime, time and issuer, and is signed. The
- * batch is sealed in one call behind a {@link Signer}, so signing can move off the event loop (a
- * batched, asynchronous signer) by changing this step alone.
+ * Below this many signatures a batch signs in line: a hop to the thread pool and back costs more
+ * latency than the few signatures it would move (a light load is served fastest in line).
  */
-export function seal(drafts: readonly Attest[], head: ChainHead, ctx: SealContext): Sealed[] {
+export const OFF_THREAD_MIN = 8;
+
+/**
+ * Seals a batch's drafts in order: each takes the next position of the partition's chain (sequence
+ * and the digest of the attestation before it), the runtime, time and issuer, and is signed. An
+ * attestation's digest is that of its payload, so the chain is built first and the batch's
+ * signatures then run together, off the event loop where the signer can ({@link Signer.signAsync}).
+ */
+export async function seal(
+  drafts: readonly Attest[],
+  head: ChainHead,
+  ctx: SealContext,
+): Promise<Sealed[]> {
   let { sequence, prev } = head;
-  return drafts.map(({ draft, subjectDigest }) => {
+  const unsigned = drafts.map(({ draft, subjectDigest }) => {
     // The draft takes the next chain position.
     const predicate: Predicate = {
       ...draft,
@@ -50,15 +62,30 @@ export function seal(drafts: readonly Attest[], head: ChainHead, ctx: SealContex
       issued_at: ctx.now().toISOString(),
       issuer: ctx.signer.keyid as Predicate['issuer'],
     };
-    // Governance signs the statement; the next attestation chains to its digest.
-    const envelope = signEnvelope(
-      ATTESTATION_PAYLOAD_TYPE,
-      encodeStatement(buildStatement(predicate, subjectDigest)),
-      ctx.signer,
-    );
-    const digest = attestationDigest(envelope);
+    // The next attestation chains to the digest of this one's payload.
+    const payload = encodeStatement(buildStatement(predicate, subjectDigest));
+    const digest = sha256Hex(payload, ctx.sha256);
     sequence++;
     prev = digest;
-    return { predicate, subjectDigest, envelope, digest };
+    return { predicate, subjectDigest, payload, digest };
   });
+  // Governance signs each statement (DSSE PAE); the signatures of the batch run at once.
+  const signer = ctx.signer;
+  const offThread = signer.signAsync !== undefined && unsigned.length >= OFF_THREAD_MIN;
+  const signatures = await Promise.all(
+    unsigned.map(({ payload }) => {
+      const message = pae(ATTESTATION_PAYLOAD_TYPE, payload);
+      return offThread ? signer.signAsync!(message) : signer.sign(message);
+    }),
+  );
+  return unsigned.map(({ predicate, subjectDigest, payload, digest }, i) => ({
+    predicate,
+    subjectDigest,
+    envelope: {
+      payload_type: ATTESTATION_PAYLOAD_TYPE,
+      payload,
+      signatures: [{ keyid: signer.keyid, sig: signatures[i]! }],
+    },
+    digest,
+  }));
 }

@@ -1,9 +1,9 @@
 import type { Kafka } from 'kafkajs';
 import type { Digest, Ed25519Verifier, PolicyRef, TrustStore } from '@lineage/protocol';
 import type { LoadedPolicy } from '@lineage/policy';
-import { TransactionalProcessor, ensureTopics } from '@lineage/kafka';
+import { TransactionalProcessor, ensureTopics, retriableAnswers } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
-import { memoizedEd25519 } from '@lineage/keys';
+import { memoizedEd25519, nodeSha256 } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
 import { Governor } from './governor.js';
 import type { PartitionLedger } from './ledger.js';
@@ -48,7 +48,11 @@ export interface GovernanceOptions {
 
 /** A running governance instance. */
 export interface GovernanceService {
-  readonly stats: GovernorStats;
+  /**
+   * The governor's totals, and the retriable broker answers its Kafka client met (retried by
+   * kafkajs, logged at debug).
+   */
+  readonly stats: GovernorStats & { retriableAnswers: number };
   /** Input partitions this instance owns now. */
   partitions(): number[];
   /** The policy that decides new intents now. */
@@ -75,13 +79,18 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
   const policies = new PolicyBook(options.policy);
   await publishPolicy(kafka, topics.policies, options.policy);
   const feed = await followPolicies(kafka, topics.policies, groupId, policies, log);
-  // The governor decides with the keys and trust loaded once, here.
+  // The governor decides with the keys and trust loaded once, here. Grants and parent attestations
+  // recur across intents: each distinct signature is verified once. A batch's signatures are
+  // checked ahead on the thread pool, and its attestations signed there, while the event loop
+  // goes on deciding.
+  const ed25519 = memoizedEd25519(options.ed25519);
   const governor = new Governor({
     topics,
     policies,
     trust: options.trust,
-    // Grants and parent attestations recur across intents: each distinct signature is verified once.
-    ed25519: memoizedEd25519(options.ed25519),
+    ed25519,
+    prefetch: (checks) => ed25519.prefetch(checks),
+    sha256: nodeSha256,
     signer: options.key.signer,
     runtimeHash: options.runtimeHash,
     observer: options.observer,
@@ -117,7 +126,7 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
   });
   return {
     get stats() {
-      return governor.stats;
+      return { ...governor.stats, retriableAnswers: retriableAnswers(kafka) };
     },
     partitions: () => processor.partitions(),
     policy: () => policies.active.ref,

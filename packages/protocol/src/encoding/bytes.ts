@@ -4,6 +4,16 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_INDEX = new Int16Array(128).fill(-1);
 for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
+/**
+ * The platform's native byte buffer where there is one (Node's global Buffer), found at run time
+ * so this module imports nothing; browsers use the portable code below.
+ */
+interface NativeBytes {
+  from(bytes: ArrayBufferLike, offset: number, length: number): { toString(enc: 'base64'): string };
+  from(text: string, enc: 'base64'): Uint8Array & { toString(enc: 'base64'): string };
+}
+const native = (globalThis as { Buffer?: NativeBytes }).Buffer;
+
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -23,6 +33,8 @@ export function fromUtf8(bytes: Uint8Array): string {
 
 /** Standard padded base64 (RFC 4648 §4). */
 export function toBase64(bytes: Uint8Array): string {
+  if (native !== undefined)
+    return native.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
   let out = '';
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
@@ -49,6 +61,13 @@ export function fromBase64(text: string): Uint8Array {
   if (typeof text !== 'string' || text.length % 4 !== 0) {
     throw new EncodingError('BAD_BASE64', 'base64 length is not a multiple of 4');
   }
+  // The native decoder is lenient; text it encodes back to itself is the canonical form of what
+  // it decoded, so only that is taken from it. Anything else is judged (and refused) below.
+  if (native !== undefined) {
+    const decoded = native.from(text, 'base64');
+    if (decoded.toString('base64') === text)
+      return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
+  }
   const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - pad);
   let o = 0;
@@ -71,10 +90,12 @@ export function fromBase64(text: string): Uint8Array {
   return out;
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** Lowercase hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
   return out;
 }
 

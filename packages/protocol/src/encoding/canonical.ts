@@ -64,12 +64,64 @@ function hasLoneSurrogate(s: string): boolean {
   return /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 }
 
+/** Thrown by the one-pass writer at a value it will not write; {@link assertSigned} says why. */
+const REFUSED = new Error('refused');
+
+/** Characters a JSON string escapes, and surrogates (which may be lone). */
+const SPECIAL = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+// A string as canonical JSON: what JSON.stringify writes (RFC 8785 §3.2.2.2). Most strings (ids,
+// base64, digests) hold nothing to escape and are written as they are. JSON.stringify writes a
+// lone surrogate as a \udXXX escape, so only strings whose text holds "\ud" need the precise check.
+function quote(s: string): string {
+  if (!SPECIAL.test(s)) return '"' + s + '"';
+  const text = JSON.stringify(s);
+  if (text.includes('\\ud') && hasLoneSurrogate(s)) throw REFUSED;
+  return text;
+}
+
+// One pass over the value: checks it against the signed-value model and writes it, keys sorted by
+// UTF-16 code units (RFC 8785 §3.2.3). Any refusal is left to assertSigned to explain.
+function write(value: unknown, depth: number, maxDepth: number): string {
+  if (depth > maxDepth) throw REFUSED;
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || Object.is(value, -0)) throw REFUSED;
+    return String(value);
+  }
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value !== 'object') throw REFUSED;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype || 'toJSON' in value) throw REFUSED;
+    let out = '[';
+    for (let i = 0; i < value.length; i++)
+      out += (i === 0 ? '' : ',') + write(value[i], depth + 1, maxDepth);
+    return out + ']';
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) throw REFUSED;
+  const o = value as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    out += (i === 0 ? '' : ',') + quote(k) + ':' + write(o[k], depth + 1, maxDepth);
+  }
+  return out + '}';
+}
+
 /**
- * Serialises a value as RFC 8785 canonical JSON text.
+ * Serialises a value as RFC 8785 canonical JSON text, checking it and writing it in one pass.
  * @throws EncodingError UNSUPPORTED_VALUE (floats, -0, unsafe integers, BigInt, functions, class
  *   instances, lone surrogates) or TOO_DEEP.
  */
 export function canonicalize(value: unknown, limits: CanonicalLimits = DEFAULT_LIMITS): string {
+  try {
+    return write(value, 0, limits.maxDepth);
+  } catch (error) {
+    if (error !== REFUSED) throw error;
+  }
+  // The checking pass names what was refused and where; the library is the reference writer.
   assertSigned(value, 0, limits, '$');
   const text = canonicalizeLib(value);
   if (text === undefined) throw new EncodingError('UNSUPPORTED_VALUE', 'value has no JSON form');

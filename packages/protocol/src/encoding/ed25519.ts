@@ -13,10 +13,22 @@ export interface Ed25519Verifier {
   verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
 }
 
+/** One signature to check, as {@link Ed25519Verifier.verify} takes it. */
+export interface SignatureCheck {
+  signature: Uint8Array;
+  message: Uint8Array;
+  publicKey: Uint8Array;
+}
+
 /** Produces Ed25519 signatures with one private key. */
 export interface Signer {
   readonly keyid: string;
   sign(message: Uint8Array): Uint8Array;
+  /**
+   * The same signature, made off the caller's thread where the platform can (services: libuv's
+   * thread pool), so a batch's signatures run while the caller goes on. Optional.
+   */
+  signAsync?(message: Uint8Array): Promise<Uint8Array>;
 }
 
 /** Pure-JS Ed25519 verification in strict RFC 8032 mode (zip215 off), matching node:crypto. */

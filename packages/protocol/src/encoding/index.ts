@@ -10,8 +10,9 @@ export {
   concatBytes,
   bytesEqual,
 } from './bytes.js';
-export { sha256Hex, sha256Bytes, digestOf } from './digest.js';
+export { sha256Hex, sha256Bytes, digestOf, nobleSha256 } from './digest.js';
+export type { Sha256 } from './digest.js';
 export { nobleEd25519, nobleSigner, noblePublicKey, isStrongPublicKey } from './ed25519.js';
-export type { Ed25519Verifier, Signer } from './ed25519.js';
+export type { Ed25519Verifier, SignatureCheck, Signer } from './ed25519.js';
 export { pae, signEnvelope, toDsse, fromDsse } from './dsse.js';
 export type { RawEnvelope, DsseEnvelope } from './dsse.js';

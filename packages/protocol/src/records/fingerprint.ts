@@ -1,4 +1,5 @@
 import { digestOf } from '../encoding/digest.js';
+import type { Sha256 } from '../encoding/digest.js';
 import type { Digest } from './ids.js';
 import type { PolicyRef } from './statement.js';
 
@@ -17,10 +18,14 @@ export function executionFingerprint(
   executionId: string,
   intentDigest: Digest,
   policy: PolicyRef,
+  hash?: Sha256,
 ): Digest {
-  return digestOf({
-    execution_id: executionId,
-    intent: intentDigest,
-    policy: { hash: policy.hash, id: policy.id, version: policy.version },
-  });
+  return digestOf(
+    {
+      execution_id: executionId,
+      intent: intentDigest,
+      policy: { hash: policy.hash, id: policy.id, version: policy.version },
+    },
+    hash,
+  );
 }

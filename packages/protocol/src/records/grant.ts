@@ -1,6 +1,7 @@
 import type { JsonValue } from '../encoding/canonical.js';
 import { canonicalBytes, parseCanonical } from '../encoding/canonical.js';
 import { sha256Hex } from '../encoding/digest.js';
+import type { Sha256 } from '../encoding/digest.js';
 import type { DsseEnvelope, RawEnvelope } from '../encoding/dsse.js';
 import { fromDsse, pae, signEnvelope, toDsse } from '../encoding/dsse.js';
 import type { Ed25519Verifier, Signer } from '../encoding/ed25519.js';
@@ -94,6 +95,73 @@ export interface VerifiedGrant {
   digest: Digest;
 }
 
+/** A grant envelope as read: the envelope, the grant it holds and its digest. */
+interface ReadGrant {
+  envelope: RawEnvelope;
+  grant: GrantBody;
+  digest: Digest;
+}
+
+/**
+ * Grants read before, by their envelope's JSON (payload type, payload and signatures, the only
+ * fields {@link fromDsse} reads): a grant carried by many root intents is decoded, parsed and
+ * canonical-checked once. Bounded: the least recently used goes first beyond `capacity`. It holds
+ * what reading the bytes gave, never a verdict: each intent's grant is still checked in full.
+ */
+export class GrantMemo {
+  private readonly read = new Map<string, ReadGrant>();
+
+  constructor(private readonly capacity = 1024) {}
+
+  /** The grant `value` holds, read once per distinct envelope. Throws as reading it does. */
+  get(value: JsonValue, hash?: Sha256): ReadGrant {
+    const id = memoId(value);
+    const known = id === undefined ? undefined : this.read.get(id);
+    if (known !== undefined) {
+      this.read.delete(id!);
+      this.read.set(id!, known);
+      return known;
+    }
+    const read = readGrant(value, hash);
+    if (id === undefined) return read;
+    if (this.read.size >= this.capacity) this.read.delete(this.read.keys().next().value!);
+    this.read.set(id, read);
+    return read;
+  }
+}
+
+// The memo key of an envelope whose fields are all strings; undefined for anything else (read in full).
+function memoId(value: JsonValue): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { payloadType, payload, signatures } = value;
+  if (typeof payloadType !== 'string' || typeof payload !== 'string') return undefined;
+  if (!Array.isArray(signatures) || signatures.length > 16) return undefined;
+  const sigs: string[] = [];
+  for (const s of signatures) {
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) return undefined;
+    if (typeof s.keyid !== 'string' || typeof s.sig !== 'string') return undefined;
+    sigs.push(s.keyid, s.sig);
+  }
+  return JSON.stringify([payloadType, payload, sigs]);
+}
+
+// A grant envelope read from JSON: a DSSE envelope holding a well-formed grant.
+function readGrant(value: JsonValue, hash?: Sha256): ReadGrant {
+  let envelope: RawEnvelope;
+  try {
+    envelope = fromDsse(value);
+  } catch (cause) {
+    throw new GrantError('GRANT_INVALID', 'grant is not a DSSE envelope', { cause });
+  }
+  if (envelope.payload_type !== GRANT_PAYLOAD_TYPE)
+    throw new GrantError('GRANT_INVALID', `grant payload type ${envelope.payload_type}`);
+  return {
+    envelope,
+    grant: parseGrant(envelope.payload),
+    digest: sha256Hex(envelope.payload, hash),
+  };
+}
+
 /**
  * Verifies the grant a root intent carries, failing closed: it must be a DSSE grant envelope signed
  * by the principal it names, that principal a trusted key with the `principal` role usable both when
@@ -105,20 +173,14 @@ export interface VerifiedGrant {
 export function verifyGrant(
   value: JsonValue | null,
   request: GrantRequest,
-  ctx: { trust: TrustStore; ed25519: Ed25519Verifier },
+  ctx: { trust: TrustStore; ed25519: Ed25519Verifier; sha256?: Sha256; grants?: GrantMemo },
 ): VerifiedGrant {
   // A root intent must carry a grant.
   if (value === null) throw new GrantError('GRANT_MISSING', 'root intent carries no grant');
-  // It must be a DSSE envelope holding a grant.
-  let envelope: RawEnvelope;
-  try {
-    envelope = fromDsse(value);
-  } catch (cause) {
-    throw new GrantError('GRANT_INVALID', 'grant is not a DSSE envelope', { cause });
-  }
-  if (envelope.payload_type !== GRANT_PAYLOAD_TYPE)
-    throw new GrantError('GRANT_INVALID', `grant payload type ${envelope.payload_type}`);
-  const grant = parseGrant(envelope.payload);
+  // It must be a DSSE envelope holding a grant (read once per distinct envelope with a memo).
+  const { envelope, grant, digest } = ctx.grants
+    ? ctx.grants.get(value, ctx.sha256)
+    : readGrant(value, ctx.sha256);
   // The principal it names must be trusted as a principal, at issue time and now.
   const principal = ctx.trust.get(grant.principal);
   if (!principal || !principal.key.roles.includes('principal'))
@@ -147,7 +209,7 @@ export function verifyGrant(
     !scopeCovers(grant.scope, request.action, request.resource)
   )
     throw new GrantError('GRANT_OUT_OF_SCOPE', `grant ${grant.grant_id} does not cover the intent`);
-  return { grant, digest: sha256Hex(envelope.payload) };
+  return { grant, digest };
 }
 
 /**

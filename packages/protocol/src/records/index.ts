@@ -12,7 +12,14 @@ export { actionMatches, scopeCovers, intersectScopes, parseScope } from './scope
 export type { Scope } from './scope.js';
 export { parseIntent, INTENT_PAYLOAD_TYPE, INTENT_TYPE, MAX_PARENTS } from './intent.js';
 export type { IntentBody, ParentRef, RuntimeRef, DependencyRef } from './intent.js';
-export { parseGrant, verifyGrant, signGrant, GRANT_PAYLOAD_TYPE, GRANT_TYPE } from './grant.js';
+export {
+  parseGrant,
+  verifyGrant,
+  signGrant,
+  GrantMemo,
+  GRANT_PAYLOAD_TYPE,
+  GRANT_TYPE,
+} from './grant.js';
 export type { GrantBody, GrantRequest, VerifiedGrant } from './grant.js';
 export {
   parseResolution,
