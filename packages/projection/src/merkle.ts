@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { qualifiedName } from '@lineage/store';
-import type { ExecutionRow } from './rows.js';
 import { TABLES } from './tables.js';
 
 /**
@@ -18,14 +17,13 @@ export interface MerkleNode {
   hash: Buffer;
 }
 
-const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 const key = (level: number, index: number) => `${level}:${index}`;
 
-/** RFC 6962 leaf hash of an attestation row: SHA-256(0x00 ‖ its DSSE payload). */
-function leafOf(row: ExecutionRow): Buffer {
-  const payload = Buffer.from(row.envelope.payload, 'base64');
-  return createHash('sha256').update(LEAF_PREFIX).update(payload).digest();
+/** One new leaf of a partition's tree: the attestation's sequence and RFC 6962 leaf hash. */
+export interface Leaf {
+  sequence: number;
+  leaf: Buffer;
 }
 
 function nodeOf(left: Buffer, right: Buffer): Buffer {
@@ -58,16 +56,15 @@ function touched(sequences: readonly number[]): { level: number; index: number }
  * changes nothing), then every parent whose two children are now known. `stored` holds the stored
  * hashes of {@link touched} nodes.
  */
-export function newNodes(rows: readonly ExecutionRow[], stored: Map<string, Buffer>): MerkleNode[] {
+function newNodes(leaves: readonly Leaf[], stored: Map<string, Buffer>): MerkleNode[] {
   const known = new Map(stored);
   const added: MerkleNode[] = [];
   let level = new Set<number>();
-  for (const row of rows) {
-    if (known.has(key(0, row.sequence))) continue;
-    const hash = leafOf(row);
-    known.set(key(0, row.sequence), hash);
-    added.push({ level: 0, index: row.sequence, hash });
-    level.add(row.sequence);
+  for (const { sequence, leaf } of leaves) {
+    if (known.has(key(0, sequence))) continue;
+    known.set(key(0, sequence), leaf);
+    added.push({ level: 0, index: sequence, hash: leaf });
+    level.add(sequence);
   }
   for (let l = 0; level.size > 0 && l < 62; l++) {
     const up = new Set<number>();
@@ -88,7 +85,7 @@ export function newNodes(rows: readonly ExecutionRow[], stored: Map<string, Buff
 }
 
 /**
- * Adds the leaves of `rows` (decoded attestations of Kafka partition `partition`) to that
+ * Adds `leaves` (of decoded attestations of Kafka partition `partition`) to that
  * partition's stored Merkle tree, in the caller's transaction: one read of the O(batch + log n)
  * stored nodes the new ones depend on, one set-based insert. `ON CONFLICT DO NOTHING` keeps the
  * stored hash of a node inserted concurrently (by a rebalanced consumer redoing the same records).
@@ -97,11 +94,11 @@ export async function extendTree(
   client: PoolClient,
   schema: string,
   partition: number,
-  rows: readonly ExecutionRow[],
+  leaves: readonly Leaf[],
 ): Promise<void> {
-  if (rows.length === 0) return;
+  if (leaves.length === 0) return;
   const table = qualifiedName(schema, TABLES.merkleHashes);
-  const keys = touched(rows.map((r) => r.sequence));
+  const keys = touched(leaves.map((l) => l.sequence));
   const { rows: found } = await client.query<{ level: number; index: string; hash: Buffer }>(
     `SELECT m.level, m.index::text AS index, m.hash FROM ${table} m
      JOIN unnest($2::smallint[], $3::bigint[]) AS k(level, index)
@@ -110,7 +107,7 @@ export async function extendTree(
     [partition, keys.map((k) => k.level), keys.map((k) => k.index)],
   );
   const stored = new Map(found.map((f) => [key(f.level, Number(f.index)), f.hash]));
-  const added = newNodes(rows, stored);
+  const added = newNodes(leaves, stored);
   if (added.length === 0) return;
   await client.query(
     `INSERT INTO ${table} (partition, level, index, hash)

@@ -45,7 +45,8 @@ export function projectAttestations(schema: string, onSkip: OnSkip = () => undef
     const edges: EdgeRow[] = rows.flatMap((r) => r.edges);
     await client.query(insertExecutions, [JSON.stringify(executions)]);
     if (edges.length > 0) await client.query(insertEdges, [JSON.stringify(edges)]);
-    await extendTree(client, schema, executions[0]!.partition, executions);
+    const leaves = rows.map((r) => ({ sequence: r.row.sequence, leaf: r.leaf }));
+    await extendTree(client, schema, executions[0]!.partition, leaves);
   };
 
   return async (client, partition, messages) => {
