@@ -87,7 +87,8 @@ async function startApi(schema: string, port: number, pepper: string): Promise<C
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
-  for (let i = 0; i < 100; i++) {
+  // Up to 60 s: on a loaded host, loading the TypeScript sources alone can take tens of seconds.
+  for (let i = 0; i < 300; i++) {
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
       (r) => r.ok,
       () => false,
@@ -96,7 +97,7 @@ async function startApi(schema: string, port: number, pepper: string): Promise<C
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill();
-  throw new Error('the API did not come up in 20 s');
+  throw new Error('the API did not come up in 60 s');
 }
 
 /** A latency sample set with percentiles. */
