@@ -37,12 +37,14 @@ function nodeOf(left: Buffer, right: Buffer): Buffer {
  */
 function touched(sequences: readonly number[]): { level: number; index: number }[] {
   const out: { level: number; index: number }[] = [];
+  // Arithmetic, not `^ 1`: sequences may pass 2^31, where bitwise operators wrap.
+  const sibling = (i: number) => (i % 2 === 0 ? i + 1 : i - 1);
   const highest = sequences.reduce((a, b) => Math.max(a, b), 0);
   let level = new Set(sequences);
   for (let l = 0; l < 63; l++) {
     for (const i of level) {
       out.push({ level: l, index: i });
-      if (!level.has(i ^ 1)) out.push({ level: l, index: i ^ 1 });
+      if (!level.has(sibling(i))) out.push({ level: l, index: sibling(i) });
     }
     if (level.size === 1 && level.has(0) && 2 ** l > highest) break;
     level = new Set([...level].map((i) => Math.floor(i / 2)));

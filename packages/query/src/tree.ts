@@ -21,7 +21,9 @@ function splitPoint(n: number): number {
  */
 function rangeRoot(lo: number, hi: number, get: Lookup): Uint8Array | undefined {
   const n = hi - lo;
-  if ((n & (n - 1)) === 0 && lo % n === 0) return get(Math.log2(n), lo / n);
+  // Arithmetic, not `n & (n - 1)`: sizes may pass 2^31, where bitwise operators wrap.
+  const level = Math.round(Math.log2(n));
+  if (2 ** level === n && lo % n === 0) return get(level, lo / n);
   const k = splitPoint(n);
   const left = rangeRoot(lo, lo + k, get);
   const right = rangeRoot(lo + k, hi, get);
