@@ -2,7 +2,7 @@
 // a root execution with 200,000 children (built by INSERT ... SELECT generate_series), driven by 100
 // concurrent heavy requests (descendants and agent blast radius, limit=1) for 20 s while /healthz is
 // probed. `pnpm bench:api`; settings BENCH_API_CHILDREN, BENCH_API_CLIENTS, BENCH_API_SECONDS,
-// BENCH_API_TOKENS. Clients wait the Retry-After of a 429/503 (capped at 1 s) before the next request.
+// BENCH_API_TOKENS, BENCH_API_NODE_ARGS. Clients wait the Retry-After of a 429/503 (capped at 1 s) before the next request.
 // Last line: `api 500s=<n> peak_rss_mb=<n> healthz_p99_ms=<n> p99_ms=<n>`.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -10,10 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import type { Pool } from 'pg';
 import { databaseUrl, ensureDatabase } from '@lineage/infra';
 import { PROJECTION_MIGRATIONS } from '@lineage/projection';
-import { createToken } from '@lineage/query-api';
+import { createToken, limitsFromEnv } from '@lineage/query-api';
 import { createPool, migrate, qualifiedName, quoteSchema } from '@lineage/store';
 
 const env = (name: string, fallback: number): number => {
@@ -71,6 +72,8 @@ async function startApi(schema: string, port: number, pepper: string): Promise<C
   const child = spawn(
     process.execPath,
     [
+      // e.g. BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' to profile the API.
+      ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
       '--import',
       'tsx',
       'services/query-api/src/main.ts',
@@ -84,7 +87,8 @@ async function startApi(schema: string, port: number, pepper: string): Promise<C
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
-  for (let i = 0; i < 100; i++) {
+  // Up to 60 s: on a loaded host, loading the TypeScript sources alone can take tens of seconds.
+  for (let i = 0; i < 300; i++) {
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
       (r) => r.ok,
       () => false,
@@ -93,7 +97,7 @@ async function startApi(schema: string, port: number, pepper: string): Promise<C
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill();
-  throw new Error('the API did not come up in 20 s');
+  throw new Error('the API did not come up in 60 s');
 }
 
 /** A latency sample set with percentiles. */
@@ -111,7 +115,14 @@ interface Load {
   heavy: Latencies;
   health: Latencies;
   statuses: Map<string, number>;
+  /** 429/503 answers without `Retry-After`. */
+  refusedWithoutRetry: number;
+  /** Answers (of any status) later than the API's request timeout. */
+  overTimeout: number;
 }
+
+// The API's request timeout, as the child reads it from the same environment.
+const TIMEOUT_MS = limitsFromEnv(process.env).limits.requestTimeoutMs;
 
 /** One client: heavy requests back to back until `until`, honouring Retry-After (at most 1 s). */
 async function client(base: string, paths: string[], token: string, until: number, load: Load) {
@@ -128,24 +139,51 @@ async function client(base: string, paths: string[], token: string, until: numbe
       }),
       (error: unknown) => ({ status: `error:${(error as Error).name}`, retry: null, body: null }),
     );
-    load.heavy.ms.push(performance.now() - started);
+    const ms = performance.now() - started;
+    load.heavy.ms.push(ms);
     load.statuses.set(answer.status, (load.statuses.get(answer.status) ?? 0) + 1);
+    if (ms > TIMEOUT_MS) load.overTimeout++;
+    if ((answer.status === '429' || answer.status === '503') && answer.retry === null)
+      load.refusedWithoutRetry++;
     if (answer.retry !== null)
       await new Promise((r) => setTimeout(r, Math.min(1_000, Number(answer.retry) * 1000)));
   }
 }
 
-/** Probes /healthz every 100 ms until `until`. */
-async function probe(base: string, until: number, load: Load): Promise<void> {
+// The /healthz prober runs in a worker thread: its own event loop and HTTP client, so what it
+// times is the API's answer, not the queue of the 100 load clients' callbacks in this thread.
+const PROBER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+(async () => {
+  const ms = [];
+  const until = performance.now() + workerData.seconds * 1000;
   while (performance.now() < until) {
     const started = performance.now();
-    await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(30_000) }).then(
+    await fetch(workerData.url, { signal: AbortSignal.timeout(30000) }).then(
       (r) => r.arrayBuffer(),
       () => undefined,
     );
-    load.health.ms.push(performance.now() - started);
+    ms.push(performance.now() - started);
     await new Promise((r) => setTimeout(r, 100));
   }
+  parentPort.postMessage(ms);
+})();
+`;
+
+/** Probes /healthz every 100 ms for `seconds`, from a worker thread. */
+function probe(base: string, seconds: number, load: Load): Promise<void> {
+  const worker = new Worker(PROBER, {
+    eval: true,
+    workerData: { url: `${base}/healthz`, seconds },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (ms: number[]) => {
+      load.health.ms.push(...ms);
+      void worker.terminate().then(() => resolve());
+    });
+    worker.once('error', reject);
+  });
 }
 
 /** The peak resident set (VmHWM) of `pid`, in MB. */
@@ -185,10 +223,13 @@ async function main(): Promise<void> {
       `/v1/executions/${root}/descendants?limit=1`,
       `/v1/agents/${AGENT}/blast-radius?limit=1`,
     ];
-    const load: Load = { heavy: new Latencies(), health: new Latencies(), statuses: new Map() };
+    const load: Load = {
+      ...{ heavy: new Latencies(), health: new Latencies(), statuses: new Map() },
+      ...{ refusedWithoutRetry: 0, overTimeout: 0 },
+    };
     const until = performance.now() + SECONDS * 1000;
     await Promise.all([
-      probe(base, until, load),
+      probe(base, SECONDS, load),
       ...Array.from({ length: CLIENTS }, (_, i) =>
         client(base, paths, tokens[i % TOKENS]!.token, until, load),
       ),
@@ -216,6 +257,9 @@ function report(load: Load, rssMb: number): void {
   );
   console.log(
     `healthz: ${load.health.ms.length} probes, p99=${r(load.health.percentile(0.99))} ms`,
+  );
+  console.log(
+    `refused 429/503 without Retry-After: ${load.refusedWithoutRetry}; answered after the ${TIMEOUT_MS} ms timeout: ${load.overTimeout}`,
   );
   console.log(
     `api 500s=${load.statuses.get('500') ?? 0} peak_rss_mb=${rssMb} healthz_p99_ms=${r(load.health.percentile(0.99))} p99_ms=${r(load.heavy.percentile(0.99))}`,

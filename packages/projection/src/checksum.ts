@@ -24,6 +24,7 @@ export interface ProjectionChecksum {
   lineage_edges: TableChecksum;
   policies: TableChecksum;
   checkpoints: TableChecksum;
+  merkle_hashes: TableChecksum;
   /** Hex SHA-256 over every table's count and digest: equal iff all tables are. */
   combined: string;
   /** Stored positions, sorted; not part of `combined` (a rebuild may stop at another offset). */
@@ -36,10 +37,11 @@ const TABLES = [
   { table: 'lineage_edges', key: ['child_id COLLATE "C"', 'parent_id COLLATE "C"'] },
   { table: 'policies', key: ['hash COLLATE "C"'] },
   { table: 'checkpoints', key: ['partition', '"offset"'] },
+  { table: 'merkle_hashes', key: ['partition', 'level', 'index'] },
 ] as const;
 
 /**
- * A content checksum of a projector schema's tables (`executions`, `lineage_edges`, `policies`, `checkpoints`): every column of
+ * A content checksum of a projector schema's tables (`executions`, `lineage_edges`, `policies`, `checkpoints`, `merkle_hashes`): every column of
  * every row, `partition` and `offset` included (they are facts of the topic). Each row is rendered as
  * `to_jsonb(row)::text` (jsonb orders keys itself; timestamps rendered in UTC), hashed with SHA-256,
  * and the row digests are hashed again in primary-key order (text keys `COLLATE "C"`), all in Postgres, in one
@@ -74,7 +76,8 @@ export async function projectionChecksum(pool: Pool, schema: string): Promise<Pr
       }
       const offsets = await readStoredOffsets(client, schema);
       await client.query('COMMIT');
-      const [executions, edges, policies, checkpoints] = tables as [
+      const [executions, edges, policies, checkpoints, merkle] = tables as [
+        TableChecksum,
         TableChecksum,
         TableChecksum,
         TableChecksum,
@@ -87,7 +90,10 @@ export async function projectionChecksum(pool: Pool, schema: string): Promise<Pr
           ),
         )
         .digest('hex');
-      return { executions, lineage_edges: edges, policies, checkpoints, combined, offsets };
+      return {
+        ...{ executions, lineage_edges: edges, policies, checkpoints, merkle_hashes: merkle },
+        ...{ combined, offsets },
+      };
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));

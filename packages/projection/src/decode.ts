@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import {
-  attestationDigest,
   checkpointOrigin,
   digestOf,
   parseCheckpoint,
@@ -11,7 +11,6 @@ import {
   parseStatement,
   ProtocolError,
   toBase64,
-  toDsse,
 } from '@lineage/protocol';
 import type { JsonValue, OverrideRef, ResolutionBody, Statement } from '@lineage/protocol';
 import { attestationCodec, policyCodec, SchemaError } from '@lineage/schemas';
@@ -47,8 +46,11 @@ export interface Skipped {
   offset: string;
 }
 
-/** What one ledger record becomes. */
-export type Decoded = { type: 'row'; row: ExecutionRow; edges: EdgeRow[] } | Skipped;
+/**
+ * What one ledger record becomes: its rows, and its RFC 6962 leaf hash in its partition's Merkle
+ * tree (SHA-256(0x00 ‖ DSSE payload), as `attestationLeaf` of `@lineage/protocol`).
+ */
+export type Decoded = { type: 'row'; row: ExecutionRow; edges: EdgeRow[]; leaf: Buffer } | Skipped;
 
 /** What one record of the policies topic becomes. */
 export type DecodedPolicy = { type: 'row'; row: PolicyRow } | Skipped;
@@ -57,6 +59,7 @@ export type DecodedPolicy = { type: 'row'; row: PolicyRow } | Skipped;
 export type DecodedCheckpoint = { type: 'row'; row: CheckpointRow } | Skipped;
 
 const INT4_MAX = 2_147_483_647;
+const LEAF_PREFIX = Buffer.from([0x00]);
 // NUL is not storable in Postgres text, nor are lone surrogates in jsonb.
 const UNSTORABLE_CHARS =
   /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -122,8 +125,14 @@ export function decodeAttestation(partition: number, message: KafkaMessage): Dec
   const p = statement.predicate;
   if (p.policy.version > INT4_MAX)
     return skip('UNSTORABLE', `policy version ${p.policy.version} exceeds int4`);
-  const digest = attestationDigest(record.envelope);
-  const dsse = toDsse(record.envelope);
+  // Digest, leaf hash and base64 with node:crypto and Buffer: the same values as
+  // `attestationDigest`, `attestationLeaf` and `toDsse`, at a fraction of their pure-JS cost.
+  const { payload } = record.envelope;
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  const leaf = createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
+  const base64 = (b: Uint8Array) =>
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
   const resolution = p.override === null ? null : readResolution(p.override);
   const row: ExecutionRow = {
     execution_id: storable(p.execution_id),
@@ -145,9 +154,12 @@ export function decodeAttestation(partition: number, message: KafkaMessage): Dec
     offset: message.offset,
     sequence: p.sequence,
     envelope: {
-      payloadType: storable(dsse.payloadType),
-      payload: dsse.payload,
-      signatures: dsse.signatures.map((s) => ({ keyid: storable(s.keyid), sig: s.sig })),
+      payloadType: storable(record.envelope.payload_type),
+      payload: bytes.toString('base64'),
+      signatures: record.envelope.signatures.map((s) => ({
+        keyid: storable(s.keyid),
+        sig: base64(s.sig),
+      })),
     },
     overrides: p.override?.pending ?? null,
     approver: resolution === null ? null : resolution.approver,
@@ -167,7 +179,7 @@ export function decodeAttestation(partition: number, message: KafkaMessage): Dec
           parent_attestation: parent.attestation,
         }))
       : [];
-  return { type: 'row', row, edges };
+  return { type: 'row', row, edges, leaf };
 }
 
 // A resolution governance refused may be unreadable; the row then names no approver.

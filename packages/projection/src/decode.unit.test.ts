@@ -1,12 +1,15 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
+  attestationDigest,
+  attestationLeaf,
   canonicalize,
   checkpointKeyName,
   checkpointOrigin,
   digestOf,
   formatCheckpoint,
   signCheckpoint,
+  toDsse,
 } from '@lineage/protocol';
 import { generateKeyPair } from '@lineage/keys';
 import { attestationCodec, policyCodec } from '@lineage/schemas';
@@ -46,6 +49,16 @@ describe('decodeAttestation', () => {
     expect(decoded.edges).toEqual([
       { child_id: child.executionId, parent_id: root.executionId, parent_attestation: root.digest },
     ]);
+  });
+
+  it('computes digest, leaf hash and DSSE JSON as the protocol does', () => {
+    const record = builder.decide();
+    const { envelope } = attestationCodec.decode(record.value);
+    const decoded = decodeAttestation(0, message(record.value));
+    if (decoded.type !== 'row') throw new Error(decoded.reason);
+    expect(decoded.row.attestation_digest).toBe(attestationDigest(envelope));
+    expect(new Uint8Array(decoded.leaf)).toEqual(attestationLeaf(envelope.payload));
+    expect(decoded.row.envelope).toEqual(toDsse(envelope));
   });
 
   it('gives overrides no edges', () => {

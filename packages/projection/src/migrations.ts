@@ -17,6 +17,8 @@ export const MIGRATION = {
   API_TOKENS: 5,
   /** Peppered (HMAC) token hashes, expiry and last-used time of `api_tokens`. */
   API_TOKEN_HARDENING: 6,
+  /** The `merkle_hashes` table: each partition's Merkle tree, filled from the projected envelopes. */
+  MERKLE_HASHES: 7,
 } as const;
 
 /**
@@ -188,6 +190,49 @@ export const PROJECTION_MIGRATIONS: readonly Migration[] = [
         ADD COLUMN last_used_at timestamptz;
       UPDATE ${s}.api_tokens SET revoked_at = now() WHERE revoked_at IS NULL;
       ALTER TABLE ${s}.api_tokens ALTER COLUMN hash_alg SET DEFAULT 'hmac-sha256';
+    `,
+  },
+  {
+    version: MIGRATION.MERKLE_HASHES,
+    name: 'merkle hashes',
+    // One row per complete subtree of an attestation partition's RFC 6962 tree: level 0 holds the
+    // leaf hash SHA-256(0x00 || DSSE payload) at its sequence, level L+1 index i the node hash
+    // SHA-256(0x01 || left || right) of (L, 2i) and (L, 2i+1), present once both are. The projector
+    // extends it in the transaction that projects the attestations; here it is filled from the rows
+    // already projected (the first row of a sequence by offset), level by level. Bundles read a
+    // partition's checkpoints newest first: an index in that order.
+    sql: (s) => `
+      CREATE INDEX checkpoints_newest
+        ON ${s}.checkpoints (attestation_partition, partition DESC, "offset" DESC);
+      CREATE TABLE ${s}.merkle_hashes (
+        partition int NOT NULL,
+        level smallint NOT NULL,
+        index bigint NOT NULL,
+        hash bytea NOT NULL,
+        PRIMARY KEY (partition, level, index)
+      );
+      INSERT INTO ${s}.merkle_hashes (partition, level, index, hash)
+      SELECT DISTINCT ON (partition, sequence) partition, 0, sequence,
+        sha256('\\x00'::bytea || decode(envelope->>'payload', 'base64'))
+      FROM ${s}.executions WHERE envelope ? 'payload'
+      ORDER BY partition, sequence, "offset";
+      DO $$
+      DECLARE
+        l int := 0;
+        n bigint;
+      BEGIN
+        LOOP
+          INSERT INTO ${s}.merkle_hashes (partition, level, index, hash)
+          SELECT a.partition, l + 1, a.index / 2, sha256('\\x01'::bytea || a.hash || b.hash)
+          FROM ${s}.merkle_hashes a
+          JOIN ${s}.merkle_hashes b
+            ON b.partition = a.partition AND b.level = l AND b.index = a.index + 1
+          WHERE a.level = l AND a.index % 2 = 0;
+          GET DIAGNOSTICS n = ROW_COUNT;
+          EXIT WHEN n = 0;
+          l := l + 1;
+        END LOOP;
+      END $$;
     `,
   },
 ];

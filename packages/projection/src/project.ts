@@ -4,6 +4,7 @@ import { qualifiedName } from '@lineage/store';
 import type { Decoded, Skipped } from './decode.js';
 import type { CheckpointRow, EdgeRow, ExecutionRow, PolicyRow } from './rows.js';
 import { decodeAttestation, decodeCheckpoint, decodePolicy } from './decode.js';
+import { extendTree } from './merkle.js';
 
 type Row = Extract<Decoded, { type: 'row' }>;
 
@@ -13,7 +14,8 @@ export type OnSkip = (skip: Omit<Skipped, 'type'>) => void;
 /**
  * The projection of the attestations topic: decodes each record and inserts its execution row and
  * (for decisions) its lineage edges, `ON CONFLICT DO NOTHING`, so a record seen twice, or the same
- * attestation appended twice, changes nothing. Undecodable records are reported to `onSkip` and skipped.
+ * attestation appended twice, changes nothing; and extends its partition's Merkle tree in
+ * `merkle_hashes` (see `extendTree`) in the same transaction. Undecodable records are reported to `onSkip` and skipped.
  * @throws StoreError INVALID_IDENTIFIER for a bad schema name.
  */
 export function projectAttestations(schema: string, onSkip: OnSkip = () => undefined): Project {
@@ -43,6 +45,8 @@ export function projectAttestations(schema: string, onSkip: OnSkip = () => undef
     const edges: EdgeRow[] = rows.flatMap((r) => r.edges);
     await client.query(insertExecutions, [JSON.stringify(executions)]);
     if (edges.length > 0) await client.query(insertEdges, [JSON.stringify(edges)]);
+    const leaves = rows.map((r) => ({ sequence: r.row.sequence, leaf: r.leaf }));
+    await extendTree(client, schema, executions[0]!.partition, leaves);
   };
 
   return async (client, partition, messages) => {

@@ -11,6 +11,11 @@ export const TABLES = {
   policies: 'policies',
   /** The signed checkpoints of the checkpoints topic. */
   checkpoints: 'checkpoints',
+  /**
+   * Each attestation partition's RFC 6962 Merkle tree, one row per complete subtree
+   * (partition, level, index): what bundles' inclusion proofs and tlog tiles are computed from.
+   */
+  merkleHashes: 'merkle_hashes',
   /** The query API's bearer tokens, by SHA-256; the one table that is not a projection of a topic. */
   apiTokens: 'api_tokens',
 } as const;

@@ -5,12 +5,12 @@ import { MIGRATION } from './migrations.js';
 
 /**
  * The version a schema must be migrated to for the lineage queries: they read the override and
- * authority columns, `policies` and `checkpoints` (inclusion proofs in bundles).
+ * authority columns, `policies`, and `checkpoints` with `merkle_hashes` (inclusion proofs in bundles).
  */
-export const QUERYABLE_VERSION = MIGRATION.CHECKPOINTS;
+export const QUERYABLE_VERSION = MIGRATION.MERKLE_HASHES;
 
-/** The version the query API serves from: the queries plus peppered, expiring `api_tokens`. */
-export const SERVING_VERSION = MIGRATION.API_TOKEN_HARDENING;
+/** The version the query API serves from: the queries plus peppered, expiring `api_tokens` (6). */
+export const SERVING_VERSION = MIGRATION.MERKLE_HASHES;
 
 /**
  * Checks that `schema` is migrated to `minimum` or later.

@@ -7,12 +7,10 @@ import {
   digestOf,
   fromBase64,
   fromDsse,
-  inclusionProof,
-  merkleRoot,
+  attestationLeaf,
   bytesEqual,
   parseStatement,
   ProtocolError,
-  sha256Hex,
 } from '@lineage/protocol';
 import type {
   BundledInclusion,
@@ -27,6 +25,7 @@ import { MAX_BUNDLE_ATTESTATIONS } from '@lineage/contract';
 import { TABLES } from '@lineage/projection';
 import { qualifiedName } from '@lineage/store';
 import { QueryError } from './errors.js';
+import { StoredTree } from './tree.js';
 import type { BundleSources } from './types.js';
 import { ancestorCountSql, bundleAncestorsSql } from './walk.sql.js';
 
@@ -48,13 +47,12 @@ interface EnvelopeRow {
  * kept otherwise: bundled under its own hash, verification then reports the pinned one missing).
  * Releases: `sources.releases` as they are.
  * Inclusion: for each attestation, the latest projected checkpoint of its partition whose tree
- * holds it (size > its sequence) and whose root the projected partition reproduces, with the
- * inclusion proof computed from the partition's projected envelopes (ordered by sequence, up to the
- * checkpoint's size); the checkpoints' signers' keys are bundled too. An attestation no checkpoint
- * covers yet gets no proof. Cost: per partition in the bundle, one read of every projected envelope
- * of that partition up to the largest chosen checkpoint, and O(size) SHA-256 per distinct
- * checkpoint size tried — linear in the partition's length, fine for now; a persisted tree (or the
- * checkpointer's) would make it O(log n).
+ * holds it (size > its sequence) and whose root the projection's stored tree of that partition
+ * (`merkle_hashes`) reproduces, with the inclusion proof computed from that stored tree; the
+ * checkpoints' signers' keys are bundled too. An attestation no checkpoint covers yet gets no proof.
+ * Cost: per partition in the bundle, checkpoints read newest first 16 at a time until each
+ * attestation is decided, and per checkpoint tried one read of the O(log n) stored nodes its root
+ * and the proofs need: nothing proportional to the partition's length.
  * The bundle verifies with `verifyBundle` when the projection and the sources are complete.
  * At most MAX_BUNDLE_ATTESTATIONS attestations (`@lineage/contract`): the ancestors are counted,
  * up to that cap only, before any envelope is read.
@@ -161,11 +159,15 @@ const tooLarge = (executionId: string) =>
 
 interface CheckpointRow {
   ledger: string;
-  attestation_partition: number;
+  partition: number;
+  offset: string;
   size: string;
   root: string;
   note: string;
 }
+
+// Checkpoints of a partition are read newest first, this many at a time, until all are proved.
+const CANDIDATES_PER_READ = 16;
 
 /**
  * Inclusion proofs of the bundled attestations against the projected checkpoints (see
@@ -176,73 +178,90 @@ async function proveInclusion(
   schema: string,
   rows: readonly EnvelopeRow[],
 ): Promise<BundledInclusion | undefined> {
-  const checkpoints = qualifiedName(schema, TABLES.checkpoints);
-  const executions = qualifiedName(schema, TABLES.executions);
-  const wanted = new Map<number, { digest: string; sequence: number }[]>();
+  const wanted = new Map<number, Wanted[]>();
   for (const row of rows) {
     const env = fromDsse(row.envelope);
     const { partition, sequence } = parseStatement(env.payload).predicate;
     const list = wanted.get(partition) ?? [];
-    list.push({ digest: attestationDigest(env), sequence });
+    list.push({ digest: attestationDigest(env), sequence, leaf: attestationLeaf(env.payload) });
     wanted.set(partition, list);
   }
   const evidence: InclusionEvidence[] = [];
-  let ledger: string | undefined;
+  const ledger: { name?: string } = {};
   for (const [partition, attestations] of wanted) {
-    const lowest = Math.min(...attestations.map((a) => a.sequence));
-    // Newest first: the latest checkpoint that covers an attestation proves it.
-    const candidates = (
-      await client.query<CheckpointRow>(
-        `SELECT ledger, attestation_partition, size::text AS size, root, note FROM ${checkpoints}
-         WHERE attestation_partition = $1 AND size > $2
-         ORDER BY partition DESC, "offset" DESC`,
-        [partition, lowest],
-      )
-    ).rows;
-    if (candidates.length === 0) continue;
-    const largest = Math.max(...candidates.map((c) => Number(c.size)));
-    const leaves = (
-      await client.query<{ sequence: string; envelope: DsseEnvelope }>(
-        `SELECT sequence::text AS sequence, envelope FROM ${executions}
-         WHERE partition = $1 AND sequence < $2 ORDER BY sequence, "offset"`,
-        [partition, largest],
-      )
-    ).rows;
-    // The leaves must be sequences 0, 1, 2, … without gaps or duplicates, else no tree is trusted.
-    const payloads: Uint8Array[] = [];
-    for (const leaf of leaves) {
-      if (Number(leaf.sequence) !== payloads.length) break;
-      payloads.push(fromDsse(leaf.envelope).payload);
-    }
-    const roots = new Map<number, boolean>();
-    const reproduces = (c: CheckpointRow): boolean => {
-      const size = Number(c.size);
-      if (size > payloads.length) return false;
-      let ok = roots.get(size);
-      if (ok === undefined) {
-        ok = rootMatches(merkleRoot(payloads.slice(0, size)), c.root);
-        roots.set(size, ok);
-      }
-      return ok;
-    };
-    for (const a of attestations) {
-      // The projected leaf at its sequence must be this very attestation.
-      const leaf = payloads[a.sequence];
-      if (leaf === undefined || sha256Hex(leaf) !== a.digest) continue;
-      const chosen = candidates.find((c) => Number(c.size) > a.sequence && reproduces(c));
-      if (!chosen) continue;
-      ledger ??= chosen.ledger;
-      if (chosen.ledger !== ledger) continue;
-      evidence.push({
-        attestation: a.digest as InclusionEvidence['attestation'],
-        partition,
-        index: a.sequence,
-        note: chosen.note,
-        hashes: inclusionProof(payloads.slice(0, Number(chosen.size)), a.sequence),
-      });
-    }
+    evidence.push(...(await provePartition(client, schema, partition, attestations, ledger)));
   }
-  return ledger === undefined ? undefined : bundleInclusion(ledger, evidence);
+  return ledger.name === undefined ? undefined : bundleInclusion(ledger.name, evidence);
+}
+
+interface Wanted {
+  digest: string;
+  sequence: number;
+  /** Its RFC 6962 leaf hash. */
+  leaf: Uint8Array;
+}
+
+/**
+ * The proofs of one partition's attestations: each against the newest checkpoint that covers it
+ * (size > its sequence), whose root the stored tree reproduces, and in whose tree the stored leaf
+ * at its sequence is this very attestation. Reads the checkpoints newest first in small pages and,
+ * per checkpoint tried, the O(log n) stored nodes its root and proofs need — never the leaves.
+ * The first ledger a proof is chosen from is the bundle's; a checkpoint of another is skipped.
+ */
+async function provePartition(
+  client: PoolClient,
+  schema: string,
+  partition: number,
+  attestations: readonly Wanted[],
+  ledger: { name?: string },
+): Promise<InclusionEvidence[]> {
+  const checkpoints = qualifiedName(schema, TABLES.checkpoints);
+  const tree = new StoredTree(client, schema, partition);
+  const evidence: InclusionEvidence[] = [];
+  let pending = [...attestations];
+  let before: [number, string] = [2 ** 31, '0'];
+  while (pending.length > 0) {
+    const lowest = Math.min(...pending.map((a) => a.sequence));
+    const { rows: candidates } = await client.query<CheckpointRow>(
+      `SELECT ledger, partition, "offset"::text AS "offset", size::text AS size, root, note
+       FROM ${checkpoints}
+       WHERE attestation_partition = $1 AND size > $2 AND (partition, "offset") < ($3::bigint, $4::bigint)
+       ORDER BY partition DESC, "offset" DESC LIMIT ${CANDIDATES_PER_READ}`,
+      [partition, lowest, ...before],
+    );
+    for (const c of candidates) {
+      const size = Number(c.size);
+      const covered = pending.filter((a) => a.sequence < size);
+      if (covered.length === 0) continue;
+      await tree.load(
+        size,
+        covered.map((a) => a.sequence),
+      );
+      const root = tree.root(size);
+      if (root === undefined || !rootMatches(root, c.root)) continue;
+      if (ledger.name !== undefined && ledger.name !== c.ledger) continue;
+      ledger.name = c.ledger;
+      for (const a of covered) {
+        const stored = tree.leaf(a.sequence);
+        const hashes = tree.proof(a.sequence, size);
+        if (stored === undefined || !bytesEqual(stored, a.leaf) || hashes === undefined) continue;
+        evidence.push({
+          attestation: a.digest as InclusionEvidence['attestation'],
+          partition,
+          index: a.sequence,
+          note: c.note,
+          hashes,
+        });
+      }
+      // Proved, or its leaf is not this attestation in the tree of the newest checkpoint that
+      // reproduces: no older checkpoint is tried for it (an older tree holds the same leaf).
+      pending = pending.filter((a) => a.sequence >= size);
+    }
+    if (candidates.length < CANDIDATES_PER_READ) break;
+    const last = candidates[candidates.length - 1]!;
+    before = [last.partition, last.offset];
+  }
+  return evidence;
 }
 
 // A stored root that is not base64 of 32 bytes matches nothing.

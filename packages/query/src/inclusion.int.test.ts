@@ -1,10 +1,11 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   checkpointKeyName,
   checkpointOrigin,
   formatCheckpoint,
   fromBase64,
+  inclusionProof,
   merkleRoot,
   nobleEd25519,
   signCheckpoint,
@@ -15,11 +16,17 @@ import {
 import type { BundleError, EvidenceBundle } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
-import { projectCheckpoints } from '@lineage/projection';
+import {
+  PROJECTION_MIGRATIONS,
+  projectAttestations,
+  projectCheckpoints,
+  projectionChecksum,
+} from '@lineage/projection';
 import { attestationCodec } from '@lineage/schemas';
-import { createPool } from '@lineage/store';
+import { createPool, migrate } from '@lineage/store';
 import type { LedgerRecord } from '@lineage/testkit';
 import { DEFAULT_POLICY, LedgerBuilder } from '@lineage/testkit';
+import { ledgerMessages, projectedSchema } from '@lineage/testkit/pg';
 import { projected } from './fixtures.js';
 import { openQueries } from './queries.js';
 
@@ -215,5 +222,96 @@ describe('bundle inclusion proofs', () => {
     // The forked note is newer but does not match the projected leaves: the size-4 one is used.
     expect(bundle.checkpoints).toEqual([checkpointOf(l.all, 4)]);
     expect(verifyBundle(bundle, { ed25519: nobleEd25519 }).included).toBe(true);
+  });
+});
+
+// Given a partition of thousands of attestations, when exporting a bundle, then its inclusion proofs
+// (from the projection's stored tree, `merkle_hashes`) equal those recomputed from every leaf, the
+// bundle verifies, and the rows the export reads do not grow with the partition.
+
+/** A pool whose clients count the rows every statement returns. */
+function counting(inner: Pool): { pool: Pool; rows: () => number } {
+  let rows = 0;
+  const connect = async (): Promise<PoolClient> => {
+    const client = await inner.connect();
+    const query = client.query.bind(client) as (...a: unknown[]) => Promise<QueryResult>;
+    return new Proxy(client, {
+      get: (target, prop, receiver) =>
+        prop === 'query'
+          ? async (...args: unknown[]) => {
+              const result = await query(...args);
+              rows += result.rows?.length ?? 0;
+              return result;
+            }
+          : (Reflect.get(target, prop, receiver) as unknown),
+    });
+  };
+  return {
+    pool: new Proxy(inner, { get: (t, p) => (p === 'connect' ? connect : Reflect.get(t, p)) }),
+    rows: () => rows,
+  };
+}
+
+/** `count` decisions on partition 0, a chain of 3 through them ending at the last one. */
+function longLedger(count: number) {
+  const b = new LedgerBuilder(keys.signer);
+  const all: LedgerRecord[] = [b.decide()];
+  while (all.length < count - 2) all.push(b.decide());
+  const middle = b.decide([all[Math.floor(count / 3)]!.executionId]);
+  const leaf = b.decide([middle.executionId]);
+  return { all: [...all, middle, leaf], leaf };
+}
+
+describe('bundle inclusion from the stored Merkle tree', () => {
+  it('proves like the full recomputation and reads rows independent of the partition length', async () => {
+    const sources = {
+      keys: [trustedKey(keys, ['governance'])],
+      policies: [DEFAULT_POLICY.document],
+    };
+    const read: number[] = [];
+    for (const count of [40, 4_000]) {
+      const l = longLedger(count);
+      const payloads = l.all.map(payloadOf);
+      const schema = await projected(pool, l.all);
+      schemas.push(schema);
+      // Checkpoints at a power of two, at an odd size and at the whole partition.
+      await projectNotes(schema, [
+        checkpointOf(l.all, 32),
+        checkpointOf(l.all, count - 7),
+        checkpointOf(l.all, count),
+      ]);
+      const spy = counting(pool);
+      const bundle = await openQueries(spy.pool, schema).bundle(l.leaf.executionId, sources);
+      read.push(spy.rows());
+      expect(bundle.proofs).toHaveLength(3);
+      expect(bundle.checkpoints).toEqual([checkpointOf(l.all, count)]);
+      for (const p of bundle.proofs!) {
+        expect(p.hashes).toEqual(inclusionProof(payloads, p.index).map(toBase64));
+      }
+      expect(verifyBundle(bundle, { ed25519: nobleEd25519 }).included).toBe(true);
+    }
+    // 40 → 4,000 leaves: a dozen more tree levels, never the 4,000 envelopes.
+    expect(read[1]! - read[0]!).toBeLessThan(60);
+  });
+
+  it('is kept across batches and redeliveries exactly as the migration rebuilds it from the rows', async () => {
+    const l = longLedger(1_000);
+    // Batches of uneven sizes, each boundary inside some subtree, and two of them delivered again.
+    const cuts = [0, 1, 3, 40, 41, 300, 555, 556, 999, 1_000];
+    const batches = cuts.slice(1).map((end, i) => l.all.slice(cuts[i], end));
+    const delivered = [...batches.slice(0, 5), batches[3]!, ...batches.slice(5), batches[6]!];
+    const schema = await projectedSchema(
+      pool,
+      PROJECTION_MIGRATIONS,
+      delivered.map((b) => ({ project: projectAttestations, records: ledgerMessages(b) })),
+    );
+    schemas.push(schema);
+    const kept = (await projectionChecksum(pool, schema)).merkle_hashes;
+    expect(kept.rows).toBe(1_000 + 500 + 250 + 125 + 62 + 31 + 15 + 7 + 3 + 1);
+    await pool.query(`DROP TABLE "${schema}".merkle_hashes`);
+    await pool.query(`DROP INDEX "${schema}".checkpoints_newest`);
+    await pool.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 7`);
+    await migrate(pool, schema, PROJECTION_MIGRATIONS);
+    expect((await projectionChecksum(pool, schema)).merkle_hashes).toEqual(kept);
   });
 });

@@ -22,6 +22,7 @@ export function readerGrants(schema: string, role: string): string[] {
     TABLES.lineageEdges,
     TABLES.policies,
     TABLES.checkpoints,
+    TABLES.merkleHashes,
     TABLES.apiTokens,
     'schema_migrations',
   ].map((t) => qualifiedName(schema, t));
