@@ -32,7 +32,7 @@ const BROKER_ANSWERS: ReadonlyMap<string, { type: string; retriable: boolean }> 
 
 /** What kafkajs logged, as `createKafka`'s `log` option receives it. */
 export interface KafkaLogEntry {
-  level: 'warn' | 'error';
+  level: 'debug' | 'warn' | 'error';
   namespace: string;
   message: string;
   error?: string;
