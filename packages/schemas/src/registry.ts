@@ -4,6 +4,7 @@ import type { Schema, Type } from 'avsc';
 import { compileBodyCheck } from './bounds.js';
 import type { BodyCheck } from './bounds.js';
 import { canonicalForm, fingerprintOf } from './fingerprint.js';
+import { PRIMITIVES } from './shape.js';
 
 /** One schema file: its file name (`lineage.<name>.v<N>.avsc`) and its parsed JSON. */
 export interface SchemaSource {
@@ -42,16 +43,6 @@ export const MARKER = Buffer.from([0xc3, 0x01]);
 export const HEADER_LENGTH = MARKER.length + 8;
 
 const FILE_NAME = /^lineage\.([a-z][a-z0-9-]*)\.v([1-9][0-9]*)\.avsc$/;
-const PRIMITIVES = new Set([
-  'null',
-  'boolean',
-  'int',
-  'long',
-  'float',
-  'double',
-  'bytes',
-  'string',
-]);
 const NAMED = new Set(['record', 'error', 'enum', 'fixed']);
 
 /** A loaded, checked set of schema versions: by fingerprint, and by name and version. */

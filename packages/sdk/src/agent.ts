@@ -45,53 +45,29 @@ export interface LineageAgent {
 /** Connects an agent: an idempotent producer for intents and a watcher for attestations. */
 export async function connectAgent(options: AgentOptions): Promise<LineageAgent> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const { producer, watcher } = await connectPublisher(
-    options.kafka,
-    options.topics.attestations,
-    options.verify,
-  );
-  let closed = false;
+  const { kafka, topics, verify } = options;
+  const publisher = await connectPublisher(kafka, topics.attestations, verify, 'agent');
 
   const publishSigned = async (intent: SignedIntent): Promise<ReceivedAttestation> => {
-    if (closed) throw new LineageSdkError('CLIENT_CLOSED', 'agent is closed');
-    const digest = sha256Hex(intent.envelope.payload);
-    const answer = watcher.waitFor(digest, timeoutMs);
-    await producer.send({
-      topic: options.topics.intents,
-      acks: -1,
-      messages: [
-        {
-          key: intent.body.execution_id,
-          value: intentCodec.encode({
-            execution_id: intent.body.execution_id,
-            envelope: envelopeRecord(intent.envelope),
-            parent_attestations: intent.parents.map(envelopeRecord),
-          }),
-        },
-      ],
+    const id = intent.body.execution_id;
+    const value = intentCodec.encode({
+      execution_id: id,
+      envelope: envelopeRecord(intent.envelope),
+      parent_attestations: intent.parents.map(envelopeRecord),
     });
-    const received = await answer;
+    const answerKey = sha256Hex(intent.envelope.payload);
+    const received = await publisher.publish(
+      topics.intents,
+      { key: id, value },
+      answerKey,
+      timeoutMs,
+    );
     if (!received)
       throw new LineageSdkError(
         'INTENT_TIMEOUT',
-        `no attestation for ${intent.body.execution_id} within ${timeoutMs} ms`,
+        `no attestation for ${id} within ${timeoutMs} ms`,
       );
-    const { predicate } = received.verified;
-    if (predicate.decision === 'pending_override') {
-      throw new LineageSdkError(
-        'INTENT_PENDING_OVERRIDE',
-        `held for an approver: ${predicate.reasons.join(', ')}`,
-        received,
-      );
-    }
-    if (predicate.decision !== 'allow') {
-      throw new LineageSdkError(
-        'INTENT_DENIED',
-        `${predicate.kind} ${predicate.decision}: ${predicate.reasons.join(', ')}`,
-        received,
-      );
-    }
-    return received;
+    return allowed(received);
   };
 
   return {
@@ -101,9 +77,29 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
       const grant = root ? (draft.grant ?? options.grant ?? null) : null;
       return publishSigned(signIntent({ ...draft, grant }, options.signer, options.runtime));
     },
-    close: async () => {
-      closed = true;
-      await Promise.all([producer.disconnect(), watcher.stop()]);
-    },
+    close: () => publisher.close(),
   };
+}
+
+/**
+ * The answer when governance allowed the intent.
+ * @throws LineageSdkError INTENT_PENDING_OVERRIDE or INTENT_DENIED, with the signed answer.
+ */
+function allowed(received: ReceivedAttestation): ReceivedAttestation {
+  const { predicate } = received.verified;
+  if (predicate.decision === 'pending_override') {
+    throw new LineageSdkError(
+      'INTENT_PENDING_OVERRIDE',
+      `held for an approver: ${predicate.reasons.join(', ')}`,
+      received,
+    );
+  }
+  if (predicate.decision !== 'allow') {
+    throw new LineageSdkError(
+      'INTENT_DENIED',
+      `${predicate.kind} ${predicate.decision}: ${predicate.reasons.join(', ')}`,
+      received,
+    );
+  }
+  return received;
 }
