@@ -122,12 +122,33 @@ export function decodeAttestation(partition: number, message: KafkaMessage): Dec
   const p = statement.predicate;
   if (p.policy.version > INT4_MAX)
     return skip('UNSTORABLE', `policy version ${p.policy.version} exceeds int4`);
-  const digest = attestationDigest(record.envelope);
-  const dsse = toDsse(record.envelope);
+  if (p.authorization.depth > INT4_MAX)
+    return skip('UNSTORABLE', `authorization depth ${p.authorization.depth} exceeds int4`);
+  const row = executionRow(partition, message.offset, record.envelope, p);
+  // Only decisions carry lineage: overrides and rejections refer to an execution already linked.
+  const edges: EdgeRow[] =
+    p.kind === 'decision'
+      ? p.parents.map((parent) => ({
+          child_id: row.execution_id,
+          parent_id: parent.execution_id,
+          parent_attestation: parent.attestation,
+        }))
+      : [];
+  return { type: 'row', row, edges };
+}
+
+/** The executions row of a parsed attestation, its text columns made storable. */
+function executionRow(
+  partition: number,
+  offset: string,
+  envelope: AttestationRecord['envelope'],
+  p: Statement['predicate'],
+): ExecutionRow {
+  const dsse = toDsse(envelope);
   const resolution = p.override === null ? null : readResolution(p.override);
-  const row: ExecutionRow = {
+  return {
     execution_id: storable(p.execution_id),
-    attestation_digest: digest,
+    attestation_digest: attestationDigest(envelope),
     kind: p.kind,
     decision: p.decision,
     reasons: p.reasons.map(storable),
@@ -142,7 +163,7 @@ export function decodeAttestation(partition: number, message: KafkaMessage): Dec
     issued_at: p.issued_at,
     issuer: p.issuer,
     partition,
-    offset: message.offset,
+    offset,
     sequence: p.sequence,
     envelope: {
       payloadType: storable(dsse.payloadType),
@@ -156,18 +177,6 @@ export function decodeAttestation(partition: number, message: KafkaMessage): Dec
     principals: p.authorization.principals,
     depth: p.authorization.depth,
   };
-  if (p.authorization.depth > INT4_MAX)
-    return skip('UNSTORABLE', `authorization depth ${p.authorization.depth} exceeds int4`);
-  // Only decisions carry lineage: overrides and rejections refer to an execution already linked.
-  const edges: EdgeRow[] =
-    p.kind === 'decision'
-      ? p.parents.map((parent) => ({
-          child_id: row.execution_id,
-          parent_id: parent.execution_id,
-          parent_attestation: parent.attestation,
-        }))
-      : [];
-  return { type: 'row', row, edges };
 }
 
 // A resolution governance refused may be unreadable; the row then names no approver.
