@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { fromBase64, sha256Hex, verifyAttestation } from '@lineage/protocol';
-import type { Digest, RawEnvelope, VerifiedAttestation, VerifyContext } from '@lineage/protocol';
+import type { Digest, VerifiedAttestation, VerifyContext } from '@lineage/protocol';
 import { attestationCodec } from '@lineage/schemas';
 import { LineageSdkError } from './errors.js';
+import type { ReceivedAttestation } from './received.js';
 
-/** A verified attestation with the envelope it came in. */
-export interface ReceivedAttestation {
-  envelope: RawEnvelope;
-  verified: VerifiedAttestation;
-}
+export type { ReceivedAttestation } from './received.js';
 
 /**
  * The key an attestation answers under: a decision or replay rejection answers the intent it names
