@@ -13,7 +13,9 @@ import { projectAttestations } from '@lineage/projection';
 import type { OnSkip } from '@lineage/projection';
 import { openQueries } from '@lineage/query';
 import { createPool, migrate, qualifiedName, quoteSchema } from '@lineage/store';
-import { DEFAULT_SHAPE, GraphDrawer, seededRandom } from './lib/query-graph.js';
+import { mulberry32 } from '@lineage/testkit';
+import { DEFAULT_SHAPE, GraphDrawer } from './lib/query-graph.js';
+import { table } from './lib/report.js';
 import type { WalkResult } from './lib/query-latency.js';
 import { measureWalk } from './lib/query-latency.js';
 import { BareWriter, countDifferences, createBareTables, projectBatch } from './lib/query-load.js';
@@ -71,17 +73,6 @@ const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-        .join('   '),
-    )
-    .join('\n');
-}
-
 async function main(): Promise<void> {
   const wallStart = performance.now();
   const loadBefore = loadavg()[0]!;
@@ -103,8 +94,8 @@ async function main(): Promise<void> {
     const skips: Parameters<OnSkip>[0][] = [];
     const project = projectAttestations(projectorSchema, (skip) => skips.push(skip));
     const bare = new BareWriter(bareSchema);
-    const drawer = new GraphDrawer(s.executions, seededRandom(s.seed), DEFAULT_SHAPE);
-    const maker = new RecordMaker(seededRandom(s.seed ^ 0x9e3779b9), s.embedIntent);
+    const drawer = new GraphDrawer(s.executions, mulberry32(s.seed), DEFAULT_SHAPE);
+    const maker = new RecordMaker(mulberry32(s.seed ^ 0x9e3779b9), s.embedIntent);
     clients = [await pool.connect(), await pool.connect()];
     const [projectorClient, bareClient] = clients as [PoolClient, PoolClient];
     let generateMs = 0;
@@ -176,7 +167,7 @@ async function main(): Promise<void> {
       throw new Error(`projected ${stored.executions} executions / ${stored.edges} edges`);
 
     // Queries: seeded random starts, the same for both kinds; warm-up starts are separate.
-    const pick = seededRandom(s.seed ^ 0x51ed270b);
+    const pick = mulberry32(s.seed ^ 0x51ed270b);
     const startAt = () => maker.ids[Math.floor(pick() * s.executions)]!;
     const warmup = Array.from({ length: WARMUP_QUERIES }, startAt);
     const starts = Array.from({ length: s.queries }, startAt);

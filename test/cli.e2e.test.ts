@@ -22,21 +22,19 @@ import type {
   TrustStoreDocument,
 } from '@lineage/protocol';
 import { loadPolicy } from '@lineage/policy';
+import { runLineage } from './kit/cli.js';
 
 const run = promisify(execFile);
-const CLI = ['tsx', 'packages/cli/src/main.ts'];
 
-async function lineage(...args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await run('npx', [...CLI, ...args], {
-      env: { ...process.env, KAFKA_BROKERS: inject('brokers').join(',') },
-    });
-    return { code: 0, out: stdout + stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, out: err.stdout + err.stderr };
-  }
+const lineage = (...args: string[]) => runLineage(inject('brokers'), args);
+
+/** What the demo recorded of its run: its projection schema, topics and executions by label. */
+interface DemoRun {
+  schema: string;
+  topics: { intents: string };
+  executions: Record<string, string>;
 }
+const demoRun = async () => JSON.parse(await readFile('.lineage/demo/run.json', 'utf8')) as DemoRun;
 
 let dir: string;
 let bundle: EvidenceBundle;
@@ -172,9 +170,7 @@ describe('the demo, end to end, and its evidence', () => {
     expect(verified.included).toBe(true);
     expect(verified.attestations.map((a) => a.included)).toEqual(digests.map(() => true));
 
-    const { topics } = JSON.parse(await readFile('.lineage/demo/run.json', 'utf8')) as {
-      topics: { intents: string };
-    };
+    const { topics } = await demoRun();
     const audited = await lineage(
       'log',
       'verify',
@@ -188,10 +184,7 @@ describe('the demo, end to end, and its evidence', () => {
   });
 
   it("replay-verify --all re-derives every decision of the demo's ledger", async () => {
-    const { schema, topics } = JSON.parse(await readFile('.lineage/demo/run.json', 'utf8')) as {
-      schema: string;
-      topics: { intents: string };
-    };
+    const { schema, topics } = await demoRun();
     const prefix = topics.intents.replace('lineage.intents.v1', '');
     const result = await lineage(
       'replay-verify',
@@ -310,9 +303,7 @@ describe('the demo, end to end, and its evidence', () => {
       verifyRelease(signedRelease, { trust, ed25519: nobleEd25519 }).runtimes.map((r) => r.hash),
     ).toEqual([runtime_hash]);
 
-    const { topics } = JSON.parse(await readFile('.lineage/demo/run.json', 'utf8')) as {
-      topics: { intents: string };
-    };
+    const { topics } = await demoRun();
     const published = await lineage(
       'policy',
       'publish',
@@ -514,10 +505,7 @@ describe('the demo, end to end, and its evidence', () => {
   });
 
   it('lineage ancestors and lineage export read the projection; a denied execution changed to allow is caught', async () => {
-    const run = JSON.parse(await readFile('.lineage/demo/run.json', 'utf8')) as {
-      schema: string;
-      executions: Record<string, string>;
-    };
+    const run = await demoRun();
     const ancestors = await lineage(
       'ancestors',
       run.executions.E7!,

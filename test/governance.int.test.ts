@@ -4,7 +4,14 @@ import type { RawEnvelope } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
 import { attestationCodec, envelopeRecord } from '@lineage/schemas';
 import { ANY_SCOPE, TEST_PRINCIPAL, grantFor } from './kit/authority.js';
-import { encodeIntent, intent, sendRaw, signBody } from './kit/intents.js';
+import {
+  encodeIntent,
+  intent,
+  intentRecord,
+  sendIntents,
+  sendRaw,
+  signBody,
+} from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import { readDeadLetters, readLedger, waitUntil } from '@lineage/testkit/kafka';
@@ -29,14 +36,7 @@ describe('governance on a real broker', () => {
     const roots = Array.from({ length: 10 }, (_, i) =>
       intent(agentKey.signer, { action: 'plan.batch', resource: `batch/${i}` }),
     );
-    await sendRaw(
-      producer,
-      ledger.topics.intents,
-      roots.map((r) => ({
-        key: r.body.execution_id,
-        value: encodeIntent(r.body.execution_id, r.envelope),
-      })),
-    );
+    await sendIntents(producer, ledger.topics.intents, roots);
     await waitUntil(() => governance.stats.attestations === 10, 60_000, 'root attestations');
     const rootAttestations = new Map(
       (await readLedger(ledger.kafka, ledger.topics, governance.stats.attestations)).map((e) => [
@@ -50,14 +50,7 @@ describe('governance on a real broker', () => {
       return intent(agentKey.signer, { action: 'read.item', resource: `item/${i}`, parents });
     });
     for (let i = 0; i < children.length; i += 100) {
-      await sendRaw(
-        producer,
-        ledger.topics.intents,
-        children.slice(i, i + 100).map((c) => ({
-          key: c.body.execution_id,
-          value: encodeIntent(c.body.execution_id, c.envelope, c.parents),
-        })),
-      );
+      await sendIntents(producer, ledger.topics.intents, children.slice(i, i + 100));
     }
     await waitUntil(() => governance.stats.intents === 1000, 120_000, '1,000 intents decided');
     await producer.disconnect();
@@ -117,14 +110,11 @@ describe('governance on a real broker', () => {
       resource: 'p/2',
       grant: grantFor(agent.keyid, { scope: { actions: ['read.*'], resources: ['p/'] } }),
     });
-    await sendRaw(
-      producer,
-      ledger.topics.intents,
-      [allowedParent, deniedParent, narrowGrantParent].map((i) => ({
-        key: i.body.execution_id,
-        value: encodeIntent(i.body.execution_id, i.envelope),
-      })),
-    );
+    await sendIntents(producer, ledger.topics.intents, [
+      allowedParent,
+      deniedParent,
+      narrowGrantParent,
+    ]);
     await waitUntil(() => governance.stats.attestations === 3, 60_000, 'parents');
     const parents = new Map(
       (await readLedger(ledger.kafka, ledger.topics, governance.stats.attestations)).map((e) => [
@@ -429,10 +419,7 @@ describe('governance on a real broker', () => {
     await producer.connect();
     const agent = ledger.agentKeys[1]!;
     const first = intent(agent.signer, { action: 'read.once', resource: 'r/once' });
-    const record = {
-      key: first.body.execution_id,
-      value: encodeIntent(first.body.execution_id, first.envelope),
-    };
+    const record = intentRecord(first);
     await sendRaw(producer, ledger.topics.intents, [record, record]);
     await waitUntil(() => governance.stats.intents === 2, 60_000, 'two deliveries');
     expect(governance.stats).toMatchObject({ attestations: 1, redeliveries: 1 });
@@ -442,12 +429,7 @@ describe('governance on a real broker', () => {
       resource: 'r/once',
       executionId: first.body.execution_id,
     });
-    await sendRaw(producer, ledger.topics.intents, [
-      {
-        key: reuse.body.execution_id,
-        value: encodeIntent(reuse.body.execution_id, reuse.envelope),
-      },
-    ]);
+    await sendIntents(producer, ledger.topics.intents, [reuse]);
     await waitUntil(() => governance.stats.intents === 3, 60_000, 'replay');
     await governance.stop();
 
@@ -459,21 +441,7 @@ describe('governance on a real broker', () => {
       executionId: first.body.execution_id,
     });
     const fresh = intent(agent.signer, { action: 'read.new', resource: 'r/new' });
-    await sendRaw(producer, ledger.topics.intents, [
-      record,
-      {
-        key: reuse.body.execution_id,
-        value: encodeIntent(reuse.body.execution_id, reuse.envelope),
-      },
-      {
-        key: other.body.execution_id,
-        value: encodeIntent(other.body.execution_id, other.envelope),
-      },
-      {
-        key: fresh.body.execution_id,
-        value: encodeIntent(fresh.body.execution_id, fresh.envelope),
-      },
-    ]);
+    await sendIntents(producer, ledger.topics.intents, [first, reuse, other, fresh]);
     await waitUntil(() => governance.stats.intents === 4, 90_000, 'after restart');
     expect(governance.stats).toMatchObject({
       redeliveries: 2,

@@ -3,7 +3,7 @@ import { loadTrustStore, newExecutionId, nobleEd25519, verifyAttestation } from 
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import { loadRuntimeManifest, runtimeHash, startGovernance } from '@lineage/governance';
 import type { GovernanceService } from '@lineage/governance';
-import { encodeIntent, intent, sendRaw } from './kit/intents.js';
+import { encodeIntent, intent, sendIntents, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import { readDeadLetters, readLedger, waitUntil } from '@lineage/testkit/kafka';
@@ -56,12 +56,7 @@ describe('hostile input corpus', () => {
 
     // Given an allowed parent on the ledger.
     const parent = intent(agent.signer, { action: 'read.parent', resource: 'hostile/parent' });
-    await sendRaw(producer, ledger.topics.intents, [
-      {
-        key: parent.body.execution_id,
-        value: encodeIntent(parent.body.execution_id, parent.envelope),
-      },
-    ]);
+    await sendIntents(producer, ledger.topics.intents, [parent]);
     await waitUntil(() => service.stats.attestations === 1, 60_000, 'parent');
     const [allowedParent] = await readLedger(ledger.kafka, ledger.topics, 1);
 
@@ -89,12 +84,7 @@ describe('hostile input corpus', () => {
 
     // Then governance is still alive and decides a fresh, valid intent.
     const after = intent(agent.signer, { action: 'read.after', resource: 'hostile/after' });
-    await sendRaw(producer, ledger.topics.intents, [
-      {
-        key: after.body.execution_id,
-        value: encodeIntent(after.body.execution_id, after.envelope),
-      },
-    ]);
+    await sendIntents(producer, ledger.topics.intents, [after]);
     await waitUntil(() => service.stats.intents === sent + 1, 60_000, 'a fresh intent');
     await producer.disconnect();
 

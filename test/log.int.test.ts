@@ -1,16 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { JsonValue } from '@lineage/protocol';
 import { topicNames } from '@lineage/kafka';
 import { generateKeyPair, writeKeyFile, writeTrustStore } from '@lineage/keys';
 import type { LineageAgent } from '@lineage/sdk';
+import { runLineage } from './kit/cli.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import { readLedger, waitUntil } from '@lineage/testkit/kafka';
@@ -26,8 +26,6 @@ import {
   writeLedgerCopy,
 } from './kit/tamper.js';
 import type { CopiedRecord, LedgerCopy } from './kit/tamper.js';
-
-const run = promisify(execFile);
 
 /**
  * A ledger written by governance and checkpointed by the checkpointer (restarted once), then, for
@@ -52,17 +50,19 @@ describe('lineage log verify on a real ledger and its doctored copies', () => {
   /** How many partitions had a checkpoint when the checkpointer restarted. */
   let checkpointedEarly = 0;
 
-  const lineage = async (...args: string[]): Promise<{ code: number; out: string }> => {
-    try {
-      const { stdout, stderr } = await run('npx', ['tsx', 'packages/cli/src/main.ts', ...args], {
-        env: { ...process.env, KAFKA_BROKERS: inject('brokers').join(',') },
-      });
-      return { code: 0, out: stdout + stderr };
-    } catch (e) {
-      const err = e as { code: number; stdout: string; stderr: string };
-      return { code: err.code, out: err.stdout + err.stderr };
-    }
-  };
+  const lineage = (...args: string[]) => runLineage(inject('brokers'), args);
+
+  /** The ledger copy with checkpoint `index` replaced by one over a random root, signed by `key`. */
+  const randomRootAt = (
+    index: number,
+    size: (checkpoints: CopiedRecord[]) => number,
+    key: Parameters<typeof signedCheckpoint>[3] = ledger.governanceKey,
+  ) =>
+    editCheckpoints(copy, (c) => {
+      const head = { size: size(c), root: randomBytes(32) };
+      c[index] = signedCheckpoint(ledger.topics.attestations, target, head, key);
+      return c;
+    });
 
   /** Starts `services/checkpointer/src/main.ts` on the ledger; its JSON log lines go to `log`. */
   const startCheckpointer = (log: string[]): ChildProcess => {
@@ -285,43 +285,19 @@ describe('lineage log verify on a real ledger and its doctored copies', () => {
       return c;
     });
     expectFinding(await audit(edited), 'CHECKPOINT_SIGNATURE_INVALID', target, last);
-    const forged = editCheckpoints(copy, (c) => {
-      c[last] = signedCheckpoint(
-        ledger.topics.attestations,
-        target,
-        { size: size - 1, root: randomBytes(32) },
-        generateKeyPair(),
-      );
-      return c;
-    });
+    const forged = randomRootAt(last, () => size - 1, generateKeyPair());
     expectFinding(await audit(forged), 'CHECKPOINT_SIGNATURE_INVALID', target, last);
   });
 
   it('CHECKPOINT_INCONSISTENT: a later checkpoint that does not extend the earlier one', async () => {
     const last = targetCheckpoints[targetCheckpoints.length - 1]!;
-    const split = editCheckpoints(copy, (c) => {
-      c[last] = signedCheckpoint(
-        ledger.topics.attestations,
-        target,
-        { size: checkpointSize(c[last]!), root: randomBytes(32) },
-        ledger.governanceKey,
-      );
-      return c;
-    });
+    const split = randomRootAt(last, (c) => checkpointSize(c[last]!));
     expectFinding(await audit(split), 'CHECKPOINT_INCONSISTENT', target, last);
   });
 
   it('CHECKPOINT_ROOT_MISMATCH: a signed checkpoint of a tree the ledger does not hold', async () => {
     const first = targetCheckpoints[0]!;
-    const wrong = editCheckpoints(copy, (c) => {
-      c[first] = signedCheckpoint(
-        ledger.topics.attestations,
-        target,
-        { size: checkpointSize(c[first]!), root: randomBytes(32) },
-        ledger.governanceKey,
-      );
-      return c;
-    });
+    const wrong = randomRootAt(first, (c) => checkpointSize(c[first]!));
     expectFinding(await audit(wrong), 'CHECKPOINT_ROOT_MISMATCH', target, first);
   });
 

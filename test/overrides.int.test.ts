@@ -11,7 +11,7 @@ import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
 import type { GovernanceService } from '@lineage/governance';
 import { resolution } from './kit/authority.js';
-import { encodeIntent, encodeOverride, intent, sendRaw } from './kit/intents.js';
+import { encodeOverride, intent, sendIntents, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import type { LedgerEntry } from '@lineage/testkit/kafka';
@@ -72,15 +72,8 @@ describe('overrides on a real broker', () => {
     const agent = l.agentKeys[0]!;
     const approver = l.approverKey;
     const verify = { trust: l.trust, ed25519: nodeEd25519() };
-    const sendIntents = (intents: ReturnType<typeof intent>[]) =>
-      sendRaw(
-        producer,
-        l.topics.intents,
-        intents.map((i) => ({
-          key: i.body.execution_id,
-          value: encodeIntent(i.body.execution_id, i.envelope, i.parents),
-        })),
-      );
+    const publish = (intents: ReturnType<typeof intent>[]) =>
+      sendIntents(producer, l.topics.intents, intents);
     const sendOverrides = (records: { key: string; value: Buffer }[]) =>
       sendRaw(producer, l.topics.overrides, records);
     const ledgerNow = () => readLedger(l.kafka, l.topics, stats(services).attestations);
@@ -108,7 +101,7 @@ describe('overrides on a real broker', () => {
       afterRestart,
       allowed,
     ];
-    await sendIntents(firstIntents);
+    await publish(firstIntents);
     await waitUntil(() => stats(services).attestations === firstIntents.length, 60_000, 'holds');
     let entries = await ledgerNow();
     const pendingOf = (i: ReturnType<typeof intent>) => byId(entries, i.body.execution_id)[0]!;
@@ -131,7 +124,7 @@ describe('overrides on a real broker', () => {
       resource: 'held/child',
       parents: [pendingOf(approveMe).envelope],
     });
-    await sendIntents([earlyChild]);
+    await publish([earlyChild]);
     await waitUntil(() => stats(services).attestations === 9, 60_000, 'early child');
 
     // When resolutions arrive: good ones, repeated ones, and every kind of bad one.
@@ -300,7 +293,7 @@ describe('overrides on a real broker', () => {
       resource: 'held/child',
       parents: [rejected!.envelope],
     });
-    await sendIntents([approvedChild, rejectedChild]);
+    await publish([approvedChild, rejectedChild]);
     await waitUntil(
       () => services[0]!.stats.intents === firstIntents.length + 3,
       60_000,
@@ -391,14 +384,7 @@ describe('overrides on a real broker', () => {
     const holds = Array.from({ length: 12 }, (_, i) =>
       intent(agent.signer, { action: 'write.split', resource: `split/${i}` }),
     );
-    await sendRaw(
-      producer,
-      l.topics.intents,
-      holds.map((i) => ({
-        key: i.body.execution_id,
-        value: encodeIntent(i.body.execution_id, i.envelope),
-      })),
-    );
+    await sendIntents(producer, l.topics.intents, holds);
     const both = () => stats([a, b]);
     await waitUntil(() => both().attestations === holds.length, 60_000, 'holds');
     const pendings = await readLedger(l.kafka, l.topics, holds.length);

@@ -11,7 +11,7 @@ import type { JsonValue, RawEnvelope } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
 import { envelopeRecord, overrideCodec } from '@lineage/schemas';
 import { grantFor } from './kit/authority.js';
-import { encodeIntent, intent, sendRaw, signBody } from './kit/intents.js';
+import { encodeIntent, intent, intentRecord, sendRaw, signBody } from './kit/intents.js';
 import { TEST_POLICY, createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import { readDeadLetters, readLedger, waitUntil } from '@lineage/testkit/kafka';
@@ -71,12 +71,7 @@ describe('fail closed: one scenario per reason code, over the real broker', () =
     const heldParent = intent(agent.signer, { action: 'hold.launch', resource: 'pad/39a' });
     const consumed = intent(agent.signer, { action: 'read.once', resource: 'r/once' });
     const givens = [allowedParent, deniedParent, heldParent, consumed];
-    await publish(
-      givens.map((i) => ({
-        key: i.body.execution_id,
-        value: encodeIntent(i.body.execution_id, i.envelope),
-      })),
-    );
+    await publish(givens.map(intentRecord));
     const given = new Map(
       (await readLedger(ledger.kafka, ledger.topics, givens.length)).map((e) => [
         e.predicate.execution_id,

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeKeyFile, writeTrustStore } from '@lineage/keys';
 import { startProjector } from '@lineage/projector';
@@ -11,11 +9,10 @@ import type { Projector } from '@lineage/projector';
 import { openQueries } from '@lineage/query';
 import type { LineageSdkError, ReceivedAttestation } from '@lineage/sdk';
 import { createPool } from '@lineage/store';
+import { runLineage } from './kit/cli.js';
 import { TEST_POLICY, createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import { waitUntil } from '@lineage/testkit/kafka';
-
-const run = promisify(execFile);
 
 /** A ledger with a held execution, driven through the `lineage` CLI the way an operator would. */
 describe('lineage override approve and lineage replay-verify on a real ledger', () => {
@@ -26,17 +23,7 @@ describe('lineage override approve and lineage replay-verify on a real ledger', 
   const schema = `replay_${randomUUID().slice(0, 8)}`;
   const ids: Record<string, string> = {};
 
-  const lineage = async (...args: string[]): Promise<{ code: number; out: string }> => {
-    try {
-      const { stdout, stderr } = await run('npx', ['tsx', 'packages/cli/src/main.ts', ...args], {
-        env: { ...process.env, KAFKA_BROKERS: inject('brokers').join(',') },
-      });
-      return { code: 0, out: stdout + stderr };
-    } catch (e) {
-      const err = e as { code: number; stdout: string; stderr: string };
-      return { code: err.code, out: err.stdout + err.stderr };
-    }
-  };
+  const lineage = (...args: string[]) => runLineage(inject('brokers'), args);
   const projection = () => [
     '--schema',
     schema,

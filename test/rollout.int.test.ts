@@ -7,7 +7,7 @@ import { readToEnd } from '@lineage/kafka';
 import { policyRecord } from '@lineage/governance';
 import type { GovernanceService } from '@lineage/governance';
 import { resolution } from './kit/authority.js';
-import { encodeIntent, encodeOverride, intent, sendRaw } from './kit/intents.js';
+import { encodeOverride, intent, sendIntents, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import type { LedgerEntry } from '@lineage/testkit/kafka';
@@ -51,14 +51,7 @@ describe('policy rollout on a real broker', () => {
     await producer.connect();
     const agent = l.agentKeys[0]!;
     const send = (intents: ReturnType<typeof intent>[]) =>
-      sendRaw(
-        producer,
-        l.topics.intents,
-        intents.map((i) => ({
-          key: i.body.execution_id,
-          value: encodeIntent(i.body.execution_id, i.envelope, i.parents),
-        })),
-      );
+      sendIntents(producer, l.topics.intents, intents);
     const verify = { trust: l.trust, ed25519: nodeEd25519() };
     const decisionOf = (entries: LedgerEntry[], i: ReturnType<typeof intent>) =>
       entries.find(

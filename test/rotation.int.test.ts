@@ -4,7 +4,7 @@ import type { TrustedKey } from '@lineage/protocol';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import { loadRuntimeManifest, runtimeHash, startGovernance } from '@lineage/governance';
 import type { GovernanceService } from '@lineage/governance';
-import { encodeIntent, intent, sendRaw } from './kit/intents.js';
+import { intent, sendIntents } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import { readLedger, waitUntil } from '@lineage/testkit/kafka';
@@ -41,12 +41,7 @@ describe('governance key rotation and revocation on a real broker', () => {
       for (let i = 0; i < n; i++) {
         const x = intent(agent.signer, { action: 'read.item', resource: `r/${i}`, parents });
         const before = governance.stats.attestations;
-        await sendRaw(producer, topics.intents, [
-          {
-            key: x.body.execution_id,
-            value: encodeIntent(x.body.execution_id, x.envelope, x.parents),
-          },
-        ]);
+        await sendIntents(producer, topics.intents, [x]);
         await waitUntil(() => governance.stats.attestations === before + 1, 60_000, 'a decision');
         await new Promise((r) => setTimeout(r, 3));
       }

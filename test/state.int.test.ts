@@ -5,12 +5,11 @@ import type { Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LevelIndex } from '@lineage/governance';
 import type { GovernanceService } from '@lineage/governance';
-import { encodeIntent, intent, sendRaw } from './kit/intents.js';
+import { intent, intentRecord, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import { readLedger, waitUntil } from '@lineage/testkit/kafka';
 import { expectChains } from '@lineage/testkit/spec';
-import type { SignedIntent } from '@lineage/sdk';
 
 /** Log events of one governance instance, by name. */
 function recorder() {
@@ -20,11 +19,6 @@ function recorder() {
     named: (event: string) => events.filter((e) => e.event === event).map((e) => e.fields),
   };
 }
-
-const record = (i: SignedIntent) => ({
-  key: i.body.execution_id,
-  value: encodeIntent(i.body.execution_id, i.envelope),
-});
 
 /**
  * Governance's state store (LevelDB, one directory per instance): a restart reads only the
@@ -79,14 +73,14 @@ describe('governance state store', () => {
     const stateDir = join(dir, 'a');
     const first = intents(ledger, 40, 'first');
     const a = await start(ledger, stateDir);
-    await sendRaw(producer, ledger.topics.intents, first.map(record));
+    await sendRaw(producer, ledger.topics.intents, first.map(intentRecord));
     await waitUntil(() => a.service.stats.intents === 40, 90_000, 'first 40');
     await stop(a.service);
 
     // Another instance (state in memory) appends while the first is away.
     const second = intents(ledger, 10, 'second');
     const b = await start(ledger);
-    await sendRaw(producer, ledger.topics.intents, second.map(record));
+    await sendRaw(producer, ledger.topics.intents, second.map(intentRecord));
     await waitUntil(() => b.service.stats.intents === 10, 90_000, 'next 10');
     // It had no state: it read the whole ledger of both partitions.
     expect(b.events.named('partitions restored').reduce((n, f) => n + Number(f.read), 0)).toBe(40);
@@ -102,10 +96,10 @@ describe('governance state store', () => {
     });
     const fresh = intents(ledger, 1, 'fresh');
     await sendRaw(producer, ledger.topics.intents, [
-      record(first[1]!),
-      record(second[1]!),
-      record(replay),
-      ...fresh.map(record),
+      intentRecord(first[1]!),
+      intentRecord(second[1]!),
+      intentRecord(replay),
+      ...fresh.map(intentRecord),
     ]);
     await waitUntil(() => c.service.stats.intents === 4, 90_000, 'after restart');
     const restored = c.events.named('partitions restored');
@@ -134,7 +128,7 @@ describe('governance state store', () => {
     const one = await open(1);
     const ids = intents(one, 20, 'one');
     const a = await start(one, stateDir);
-    await sendRaw(producer, one.topics.intents, ids.map(record));
+    await sendRaw(producer, one.topics.intents, ids.map(intentRecord));
     await waitUntil(() => a.service.stats.intents === 20, 90_000, 'ledger one');
     await stop(a.service);
     await producer.disconnect();
@@ -143,7 +137,7 @@ describe('governance state store', () => {
     const two = await open(1);
     const theirs = intents(two, 3, 'two');
     const b = await start(two);
-    await sendRaw(producer, two.topics.intents, theirs.map(record));
+    await sendRaw(producer, two.topics.intents, theirs.map(intentRecord));
     await waitUntil(() => b.service.stats.intents === 3, 90_000, 'ledger two');
     await stop(b.service);
 
@@ -159,7 +153,7 @@ describe('governance state store', () => {
       resource: 'again',
       executionId: theirs[0]!.body.execution_id,
     });
-    await sendRaw(producer, two.topics.intents, [record(reused), record(replay)]);
+    await sendRaw(producer, two.topics.intents, [intentRecord(reused), intentRecord(replay)]);
     await waitUntil(() => c.service.stats.intents === 2, 90_000, 'after the mismatch');
     expect(c.events.named('state store mismatch, rebuilding from offset 0')).toHaveLength(1);
     expect(c.service.stats).toMatchObject({ allowed: 1, replayRejections: 1, attestations: 2 });

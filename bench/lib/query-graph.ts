@@ -1,18 +1,6 @@
 // The shape of the synthetic lineage graph of the query benchmark: which earlier executions each
 // execution descends from. Deterministic for a seed.
 
-/** A seeded generator of floats in [0, 1) (mulberry32), so every run builds the same graph. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /** How the graph is drawn. */
 export interface GraphShape {
   /** Share of executions that start a new workflow (no parents). */

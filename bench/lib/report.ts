@@ -26,7 +26,8 @@ export interface Figures {
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-function table(rows: readonly (readonly string[])[]): string {
+/** Rows as aligned columns: the first left-aligned, the others right-aligned (figures). */
+export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows
     .map((r) =>

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BROKER_SETTINGS, clusterSettings, parseProperties } from './broker-config.js';
-import { clusterLayout, clusterNodeProperties } from './cluster.js';
+import { clusterLayout, clusterNodeProperties } from './cluster-layout.js';
 
 const root = join('/', 'repo');
 

@@ -10,18 +10,10 @@ export {
 } from './kafka.js';
 export type { KafkaHandle, KafkaOptions, KafkaStatus } from './kafka.js';
 export { BROKER_SETTINGS } from './broker-config.js';
-export {
-  DEFAULT_CLUSTER_PORT,
-  kafkaClusterStatus,
-  openKafkaCluster,
-  startKafkaCluster,
-} from './cluster.js';
-export type {
-  ClusterNodeStatus,
-  KafkaCluster,
-  KafkaClusterNode,
-  KafkaClusterOptions,
-} from './cluster.js';
+export { kafkaClusterStatus, openKafkaCluster, startKafkaCluster } from './cluster.js';
+export type { ClusterNodeStatus, KafkaCluster, KafkaClusterNode } from './cluster.js';
+export { DEFAULT_CLUSTER_PORT } from './cluster-layout.js';
+export type { KafkaClusterOptions } from './cluster-layout.js';
 // The database URL default and creation moved to `@lineage/runtime` (services need them at run time).
 export { DEFAULT_POSTGRES, databaseUrl, ensureDatabase } from '@lineage/runtime';
 export { DEFAULT_PG_SERVER_PORT, startPostgresServer } from './pgserver.js';

@@ -12,14 +12,18 @@ const localBroker =
 
 describe('Kafka from the global setup', () => {
   const brokers = inject('brokers');
-
-  it('answers metadata requests with one live broker', async () => {
+  const connectAdmin = async () => {
     const admin = new Kafka({
       clientId: 'infra-int-test',
       brokers,
       logLevel: logLevel.NOTHING,
     }).admin();
     await admin.connect();
+    return admin;
+  };
+
+  it('answers metadata requests with one live broker', async () => {
+    const admin = await connectAdmin();
     try {
       const cluster = await admin.describeCluster();
       expect(cluster.brokers).toHaveLength(1);
@@ -35,12 +39,7 @@ describe('Kafka from the global setup', () => {
     expect(again.brokers).toEqual(brokers);
     await again.stop();
     // stop() of a reused broker is a no-op: the broker still answers.
-    const admin = new Kafka({
-      clientId: 'infra-int-test',
-      brokers,
-      logLevel: logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
+    const admin = await connectAdmin();
     await expect(admin.listTopics()).resolves.toBeInstanceOf(Array);
     await admin.disconnect();
   });

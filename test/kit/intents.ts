@@ -6,6 +6,8 @@ import type { IntentDraft, SignedIntent } from '@lineage/sdk';
 import { withGrant } from './authority.js';
 import { TEST_RUNTIME } from './ledger.js';
 
+import { encodeIntent } from '@lineage/testkit';
+
 export { encodeIntent, encodeOverride, signedIntent as signBody } from '@lineage/testkit';
 
 /**
@@ -23,4 +25,21 @@ export async function sendRaw(
   records: { key: string; value: Buffer | null }[],
 ): Promise<void> {
   await producer.send({ topic, acks: -1, messages: records });
+}
+
+/** The intents-topic record of a signed intent: keyed by its execution id, its parents attached. */
+export function intentRecord(i: SignedIntent): { key: string; value: Buffer } {
+  return {
+    key: i.body.execution_id,
+    value: encodeIntent(i.body.execution_id, i.envelope, i.parents),
+  };
+}
+
+/** Publishes signed intents to the intents topic, each as {@link intentRecord}. */
+export async function sendIntents(
+  producer: Producer,
+  topic: string,
+  intents: readonly SignedIntent[],
+): Promise<void> {
+  await sendRaw(producer, topic, intents.map(intentRecord));
 }

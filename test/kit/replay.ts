@@ -1,18 +1,15 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { TrustStoreDocument } from '@lineage/protocol';
 import { expect, inject } from 'vitest';
 import { writeTrustStore } from '@lineage/keys';
 import { startProjector } from '@lineage/projector';
 import { createPool } from '@lineage/store';
+import { runLineage } from './cli.js';
 import type { TestLedger } from './ledger.js';
 import { waitUntil } from '@lineage/testkit/kafka';
-
-const run = promisify(execFile);
 
 /**
  * Runs `lineage replay-verify --all` — the real CLI, as an auditor would — over a test ledger: projects
@@ -45,21 +42,12 @@ export async function replayVerifyAll(
       60_000,
       `${attestations} attestations and the policy projected`,
     );
-    const args = [
-      ...['tsx', 'packages/cli/src/main.ts', 'replay-verify', '--all'],
+    return await runLineage(brokers, [
+      ...['replay-verify', '--all'],
       ...['--schema', schema, '--database-url', databaseUrl],
       ...['--topic-prefix', ledger.topics.intents.replace('lineage.intents.v1', '')],
       ...['--trust', join(dir, 'truststore.json')],
-    ];
-    try {
-      const { stdout, stderr } = await run('npx', args, {
-        env: { ...process.env, KAFKA_BROKERS: brokers.join(',') },
-      });
-      return { code: 0, out: stdout + stderr };
-    } catch (e) {
-      const err = e as { code: number; stdout: string; stderr: string };
-      return { code: err.code, out: err.stdout + err.stderr };
-    }
+    ]);
   } finally {
     await projector.stop();
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

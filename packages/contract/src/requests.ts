@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { Static } from '@sinclair/typebox';
+import type { Static, TProperties } from '@sinclair/typebox';
 import { EXECUTION_ID_PATTERN } from '@lineage/protocol';
 import { MAX_DEPTH, MAX_LIMIT, MAX_WALK_WIDTH } from './caps.js';
 
@@ -45,55 +45,43 @@ const Cursor = Type.String({
   description: 'opaque cursor: the `next` of the previous page',
 });
 
-const strict = { additionalProperties: false } as const;
+/** An object schema that refuses properties it does not name. */
+const Strict = <P extends TProperties>(properties: P) =>
+  Type.Object(properties, { additionalProperties: false });
 
 /** `/v1/executions/:id…` */
-export const ExecutionParams = Type.Object({ id: ExecutionIdParam }, strict);
+export const ExecutionParams = Strict({ id: ExecutionIdParam });
 /** `/v1/agents/:keyid…` */
-export const AgentParams = Type.Object(
-  { keyid: DigestParam('agent key id (SHA-256 hex of the public key)') },
-  strict,
-);
+export const AgentParams = Strict({
+  keyid: DigestParam('agent key id (SHA-256 hex of the public key)'),
+});
 /** `/v1/principals/:keyid…` */
-export const PrincipalParams = Type.Object(
-  { keyid: DigestParam('principal key id (SHA-256 hex of the public key)') },
-  strict,
-);
+export const PrincipalParams = Strict({
+  keyid: DigestParam('principal key id (SHA-256 hex of the public key)'),
+});
 /** `/v1/fingerprints/:fp` */
-export const FingerprintParams = Type.Object(
-  { fp: DigestParam('execution fingerprint (SHA-256 hex)') },
-  strict,
-);
+export const FingerprintParams = Strict({ fp: DigestParam('execution fingerprint (SHA-256 hex)') });
 /** `/v1/policies/:id/:version/executions` */
-export const PolicyVersionParams = Type.Object(
-  { id: PolicyIdParam, version: PolicyVersionParam },
-  strict,
-);
+export const PolicyVersionParams = Strict({ id: PolicyIdParam, version: PolicyVersionParam });
 /** `/v1/policies/:hash` */
-export const PolicyHashParams = Type.Object(
-  { hash: DigestParam('policy hash (SHA-256 hex of the canonical document)') },
-  strict,
-);
+export const PolicyHashParams = Strict({
+  hash: DigestParam('policy hash (SHA-256 hex of the canonical document)'),
+});
 /** `/v1/runtimes/:hash…` */
-export const RuntimeParams = Type.Object(
-  { hash: DigestParam('runtime manifest hash (SHA-256 hex)') },
-  strict,
-);
+export const RuntimeParams = Strict({ hash: DigestParam('runtime manifest hash (SHA-256 hex)') });
 
 /** No query string. */
-export const NoQuery = Type.Object({}, strict);
+export const NoQuery = Strict({});
 /** Graph walks: depth and paging. */
-export const WalkQuery = Type.Object(
-  { depth: Type.Optional(Depth), limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) },
-  strict,
-);
+export const WalkQuery = Strict({
+  depth: Type.Optional(Depth),
+  limit: Type.Optional(Limit),
+  cursor: Type.Optional(Cursor),
+});
 export type WalkQuery = Static<typeof WalkQuery>;
 /** Flat listings: paging. */
-export const PageQuery = Type.Object(
-  { limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) },
-  strict,
-);
+export const PageQuery = Strict({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) });
 export type PageQuery = Static<typeof PageQuery>;
 /** The authorization path: depth only. */
-export const DepthQuery = Type.Object({ depth: Type.Optional(Depth) }, strict);
+export const DepthQuery = Strict({ depth: Type.Optional(Depth) });
 export type DepthQuery = Static<typeof DepthQuery>;

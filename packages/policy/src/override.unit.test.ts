@@ -65,6 +65,26 @@ function pendingFor(rule = 'hold', agentKeyid: string = agent.keyid) {
   });
   return { id, env, digest: attestationDigest(env) };
 }
+/** `by`'s approval of `pending` (fields overridden by `over`), signed by `signer`. */
+function approval(
+  pending: ReturnType<typeof pendingFor>,
+  by: ReturnType<typeof key>,
+  over: Record<string, unknown> = {},
+  signer = by.signer,
+): RawEnvelope {
+  return signResolution(
+    {
+      execution_id: pending.id as never,
+      pending: pending.digest,
+      resolution: 'approve',
+      approver: by.keyid as never,
+      reason: 'checked',
+      resolved_at: '2026-02-01T00:00:00Z',
+      ...over,
+    },
+    signer,
+  );
+}
 function resolve(
   pending: ReturnType<typeof pendingFor>,
   by: ReturnType<typeof key>,
@@ -72,20 +92,7 @@ function resolve(
   state: PendingState = 'pending',
   envelope?: RawEnvelope,
 ) {
-  const resolution =
-    envelope ??
-    signResolution(
-      {
-        execution_id: pending.id as never,
-        pending: pending.digest,
-        resolution: 'approve',
-        approver: by.keyid as never,
-        reason: 'checked',
-        resolved_at: '2026-02-01T00:00:00Z',
-        ...over,
-      },
-      by.signer,
-    );
+  const resolution = envelope ?? approval(pending, by, over);
   return resolveOverride({ resolution, pending: pending.env }, () => state, ctx);
 }
 
@@ -165,17 +172,7 @@ describe('resolveOverride: given a pending decision and a resolution, then one o
       'a resolution signed by someone else',
       'OVERRIDE_SIGNATURE_INVALID',
       (p: ReturnType<typeof pendingFor>) => {
-        const forged = signResolution(
-          {
-            execution_id: p.id as never,
-            pending: p.digest,
-            resolution: 'approve',
-            approver: approver.keyid as never,
-            reason: '',
-            resolved_at: '2026-02-01T00:00:00Z',
-          },
-          colleague.signer,
-        );
+        const forged = approval(p, approver, { reason: '' }, colleague.signer);
         return resolve(p, approver, {}, 'pending', forged);
       },
     ],
@@ -210,17 +207,7 @@ describe('resolveOverride: given a pending decision and a resolution, then one o
   it("resolves under the pending decision's own pinned policy, refusing one it does not know", () => {
     const p = pendingFor();
     const unknown = { ...ctx, policy: () => undefined };
-    const resolution = signResolution(
-      {
-        execution_id: p.id as never,
-        pending: p.digest,
-        resolution: 'approve',
-        approver: approver.keyid as never,
-        reason: '',
-        resolved_at: '2026-02-01T00:00:00Z',
-      },
-      approver.signer,
-    );
+    const resolution = approval(p, approver, { reason: '' });
     expect(
       resolveOverride({ resolution, pending: p.env }, () => 'pending', unknown).reasons,
     ).toEqual(['POLICY_UNKNOWN']);

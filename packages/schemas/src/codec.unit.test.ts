@@ -9,6 +9,7 @@ import {
   schemaVersions,
 } from './codec.js';
 import type { Codec } from './codec.js';
+import { codeOf } from './__fixtures__/code.js';
 import { SchemaError } from './errors.js';
 import type { SchemaErrorCode } from './errors.js';
 import type {
@@ -20,16 +21,6 @@ import type {
 import { registry } from './registry.js';
 import { fromTwin, toTwin } from './twin.js';
 import type { Twin } from './twin.js';
-
-const codeOf = (fn: () => unknown): SchemaErrorCode | 'no error' => {
-  try {
-    fn();
-    return 'no error';
-  } catch (e) {
-    if (e instanceof SchemaError) return e.code;
-    throw e;
-  }
-};
 
 // Avro binary building blocks, written out here so the tests do not depend on the encoder.
 const long = (n: number | bigint): Buffer => {

@@ -4,6 +4,7 @@ import type { Schema, Type } from 'avsc';
 import { compileBodyCheck } from './bounds.js';
 import type { BodyCheck } from './bounds.js';
 import { canonicalForm, fingerprintOf } from './fingerprint.js';
+import { PRIMITIVES } from './shape.js';
 
 /** One schema file: its file name (`lineage.<name>.v<N>.avsc`) and its parsed JSON. */
 export interface SchemaSource {
@@ -42,16 +43,6 @@ export const MARKER = Buffer.from([0xc3, 0x01]);
 export const HEADER_LENGTH = MARKER.length + 8;
 
 const FILE_NAME = /^lineage\.([a-z][a-z0-9-]*)\.v([1-9][0-9]*)\.avsc$/;
-const PRIMITIVES = new Set([
-  'null',
-  'boolean',
-  'int',
-  'long',
-  'float',
-  'double',
-  'bytes',
-  'string',
-]);
 const NAMED = new Set(['record', 'error', 'enum', 'fixed']);
 
 /** A loaded, checked set of schema versions: by fingerprint, and by name and version. */
@@ -172,30 +163,25 @@ function parseFile(source: SchemaSource): ParsedFile {
  */
 export function buildRegistry(sources: readonly SchemaSource[]): SchemaRegistry {
   const files = sources.map(parseFile);
-  const seenVersions = new Set<string>();
-  const definers = new Map<string, ParsedFile[]>();
-  for (const f of files) {
-    const id = `${f.name} v${f.version}`;
-    if (seenVersions.has(id)) throw new Error(`two schema files for ${id}`);
-    seenVersions.add(id);
-    for (const n of f.defined) definers.set(n, [...(definers.get(n) ?? []), f]);
-  }
-  const dependencies = (f: ParsedFile): ParsedFile[] =>
-    [...f.referenced].map((n) => {
-      const candidates = (definers.get(n) ?? []).filter((d) => d !== f);
-      const [only, ...more] = candidates;
-      if (!only) throw new Error(`${f.source.file}: type ${n} is not defined in any schema file`);
-      if (more.length > 0) {
-        const where = candidates.map((d) => d.source.file).join(', ');
-        throw new Error(`${f.source.file}: type ${n} is ambiguous, defined in ${where}`);
-      }
-      return only;
-    });
+  const parse = typeParser(files);
+  const byName = new Map<string, ParsedFile[]>();
+  for (const f of files) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
+  const writers: WriterSchema[] = [];
+  for (const [name, group] of byName) writers.push(...versionsOf(name, group, parse));
+  return new SchemaRegistry(writers);
+}
 
-  // parse in dependency order; each file sees the named types of everything it depends on
-  const types = new Map<ParsedFile, { type: Type; registry: Record<string, Type> }>();
+type Parsed = { type: Type; registry: Record<string, Type> };
+
+/**
+ * Parses files in dependency order, each seeing the named types of everything it depends on.
+ * @throws Error on a repeated version, an undefined, ambiguous or circular name, or a bad schema.
+ */
+function typeParser(files: readonly ParsedFile[]): (f: ParsedFile) => Parsed {
+  const dependencies = dependenciesOf(files);
+  const types = new Map<ParsedFile, Parsed>();
   const visiting = new Set<ParsedFile>();
-  const parse = (f: ParsedFile): { type: Type; registry: Record<string, Type> } => {
+  const parse = (f: ParsedFile): Parsed => {
     const done = types.get(f);
     if (done) return done;
     if (visiting.has(f))
@@ -216,45 +202,71 @@ export function buildRegistry(sources: readonly SchemaSource[]): SchemaRegistry 
     visiting.delete(f);
     return result;
   };
+  return parse;
+}
 
-  const writers: WriterSchema[] = [];
-  const byName = new Map<string, ParsedFile[]>();
-  for (const f of files) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
-  for (const [name, group] of byName) {
-    group.sort((a, b) => a.version - b.version);
-    const latest = group.at(-1) as ParsedFile;
-    const reader = parse(latest).type;
-    for (const f of group) {
-      const type = parse(f).type;
-      let resolver: Resolver | undefined;
-      if (f !== latest) {
-        try {
-          resolver = reader.createResolver(type);
-        } catch (cause) {
-          throw new Error(
-            `${name} v${f.version} cannot be read as v${latest.version}: ${(cause as Error).message}`,
-            {
-              cause,
-            },
-          );
-        }
-      }
-      const fp = fingerprintOf(type);
-      writers.push({
-        name,
-        version: f.version,
-        fullName: type.name ?? name,
-        fingerprint: fp.toString('hex'),
-        canonicalForm: canonicalForm(type),
-        type,
-        header: Buffer.concat([MARKER, fp]),
-        key: fp.toString('latin1'),
-        checkBody: compileBodyCheck(type),
-        resolver,
-      });
-    }
+/** For each file, the files defining the names it references (exactly one each). */
+function dependenciesOf(files: readonly ParsedFile[]): (f: ParsedFile) => ParsedFile[] {
+  const seenVersions = new Set<string>();
+  const definers = new Map<string, ParsedFile[]>();
+  for (const f of files) {
+    const id = `${f.name} v${f.version}`;
+    if (seenVersions.has(id)) throw new Error(`two schema files for ${id}`);
+    seenVersions.add(id);
+    for (const n of f.defined) definers.set(n, [...(definers.get(n) ?? []), f]);
   }
-  return new SchemaRegistry(writers);
+  return (f) =>
+    [...f.referenced].map((n) => {
+      const candidates = (definers.get(n) ?? []).filter((d) => d !== f);
+      const [only, ...more] = candidates;
+      if (!only) throw new Error(`${f.source.file}: type ${n} is not defined in any schema file`);
+      if (more.length > 0) {
+        const where = candidates.map((d) => d.source.file).join(', ');
+        throw new Error(`${f.source.file}: type ${n} is ambiguous, defined in ${where}`);
+      }
+      return only;
+    });
+}
+
+/**
+ * The writer schemas of one record's versions, each older one with a resolver into the latest.
+ * @throws Error when an older version cannot be read as the latest.
+ */
+function versionsOf(
+  name: string,
+  group: ParsedFile[],
+  parse: (f: ParsedFile) => Parsed,
+): WriterSchema[] {
+  group.sort((a, b) => a.version - b.version);
+  const latest = group.at(-1) as ParsedFile;
+  const reader = parse(latest).type;
+  return group.map((f) => {
+    const type = parse(f).type;
+    let resolver: Resolver | undefined;
+    if (f !== latest) {
+      try {
+        resolver = reader.createResolver(type);
+      } catch (cause) {
+        const why = (cause as Error).message;
+        throw new Error(`${name} v${f.version} cannot be read as v${latest.version}: ${why}`, {
+          cause,
+        });
+      }
+    }
+    const fp = fingerprintOf(type);
+    return {
+      name,
+      version: f.version,
+      fullName: type.name ?? name,
+      fingerprint: fp.toString('hex'),
+      canonicalForm: canonicalForm(type),
+      type,
+      header: Buffer.concat([MARKER, fp]),
+      key: fp.toString('latin1'),
+      checkBody: compileBodyCheck(type),
+      resolver,
+    };
+  });
 }
 
 function pick(registry: Record<string, Type>, names: ReadonlySet<string>): Record<string, Type> {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCodec, encodeWith, intentCodec } from './codec.js';
-import { SchemaError } from './errors.js';
-import type { SchemaErrorCode } from './errors.js';
+import { codeOf } from './__fixtures__/code.js';
 import type { EnvelopeRecord, IntentRecord } from './records.js';
 import { buildRegistry, registry, schemaSources } from './registry.js';
 import type { SchemaSource } from './registry.js';
@@ -39,16 +38,6 @@ const intent: IntentRecord = {
   execution_id: 'e-1',
   envelope,
   parent_attestations: [envelope, envelope],
-};
-
-const codeOf = (fn: () => unknown): SchemaErrorCode | 'no error' => {
-  try {
-    fn();
-    return 'no error';
-  } catch (e) {
-    if (e instanceof SchemaError) return e.code;
-    throw e;
-  }
 };
 
 describe('schema evolution', () => {

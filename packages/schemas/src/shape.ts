@@ -28,7 +28,8 @@ interface AvscInternals {
   readonly underlyingType?: Type;
 }
 
-const PRIMITIVES = new Set([
+/** Avro's primitive type names (Avro 1.11 specification, "Primitive Types"). */
+export const PRIMITIVES: ReadonlySet<string> = new Set([
   'null',
   'boolean',
   'int',

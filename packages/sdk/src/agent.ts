@@ -46,61 +46,33 @@ export interface LineageAgent {
 /** Connects an agent: an idempotent producer for intents and a watcher for attestations. */
 export async function connectAgent(options: AgentOptions): Promise<LineageAgent> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const { producer, watcher } = await connectPublisher(
-    options.kafka,
-    options.topics.attestations,
-    options.verify,
-  );
-  let closed = false;
+  const { kafka, topics, verify } = options;
+  const publisher = await connectPublisher(kafka, topics.attestations, verify, 'agent');
 
   // Sends an intent; resolves once the broker has it, with the wait for governance's answer.
-  const send = async (intent: SignedIntent) => {
-    if (closed) throw new LineageSdkError('CLIENT_CLOSED', 'agent is closed');
-    const digest = sha256Hex(intent.envelope.payload);
-    const answer = watcher.waitFor(digest, timeoutMs);
-    await producer.send({
-      topic: options.topics.intents,
-      acks: -1,
-      messages: [
-        {
-          key: intent.body.execution_id,
-          value: intentCodec.encode({
-            execution_id: intent.body.execution_id,
-            envelope: envelopeRecord(intent.envelope),
-            parent_attestations: intent.parents.map(envelopeRecord),
-          }),
-        },
-      ],
+  const send = (intent: SignedIntent) => {
+    const value = intentCodec.encode({
+      execution_id: intent.body.execution_id,
+      envelope: envelopeRecord(intent.envelope),
+      parent_attestations: intent.parents.map(envelopeRecord),
     });
-    return { answer };
+    const answerKey = sha256Hex(intent.envelope.payload);
+    const record = { key: intent.body.execution_id, value };
+    return publisher.send(topics.intents, record, answerKey, timeoutMs);
   };
 
   const settle = async (
     intent: SignedIntent,
     answer: Promise<ReceivedAttestation | undefined>,
   ): Promise<ReceivedAttestation> => {
+    const id = intent.body.execution_id;
     const received = await answer;
     if (!received)
       throw new LineageSdkError(
         'INTENT_TIMEOUT',
-        `no attestation for ${intent.body.execution_id} within ${timeoutMs} ms`,
+        `no attestation for ${id} within ${timeoutMs} ms`,
       );
-    const { predicate } = received.verified;
-    if (predicate.decision === 'pending_override') {
-      throw new LineageSdkError(
-        'INTENT_PENDING_OVERRIDE',
-        `held for an approver: ${predicate.reasons.join(', ')}`,
-        received,
-      );
-    }
-    if (predicate.decision !== 'allow') {
-      throw new LineageSdkError(
-        'INTENT_DENIED',
-        `${predicate.kind} ${predicate.decision}: ${predicate.reasons.join(', ')}`,
-        received,
-      );
-    }
-    return received;
+    return allowed(received);
   };
 
   const publishSigned = async (intent: SignedIntent): Promise<ReceivedAttestation> =>
@@ -122,9 +94,29 @@ export async function connectAgent(options: AgentOptions): Promise<LineageAgent>
       });
       return settle(signed!, answer);
     },
-    close: async () => {
-      closed = true;
-      await Promise.all([producer.disconnect(), watcher.stop()]);
-    },
+    close: () => publisher.close(),
   };
+}
+
+/**
+ * The answer when governance allowed the intent.
+ * @throws LineageSdkError INTENT_PENDING_OVERRIDE or INTENT_DENIED, with the signed answer.
+ */
+function allowed(received: ReceivedAttestation): ReceivedAttestation {
+  const { predicate } = received.verified;
+  if (predicate.decision === 'pending_override') {
+    throw new LineageSdkError(
+      'INTENT_PENDING_OVERRIDE',
+      `held for an approver: ${predicate.reasons.join(', ')}`,
+      received,
+    );
+  }
+  if (predicate.decision !== 'allow') {
+    throw new LineageSdkError(
+      'INTENT_DENIED',
+      `${predicate.kind} ${predicate.decision}: ${predicate.reasons.join(', ')}`,
+      received,
+    );
+  }
+  return received;
 }

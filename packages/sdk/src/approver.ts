@@ -43,63 +43,34 @@ export interface LineageApprover {
 /** Connects an approver: an idempotent producer for resolutions and a watcher for attestations. */
 export async function connectApprover(options: ApproverOptions): Promise<LineageApprover> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const { producer, watcher } = await connectPublisher(
-    options.kafka,
-    options.topics.attestations,
-    options.verify,
-  );
-  let closed = false;
+  const { kafka, topics, verify, signer } = options;
+  const publisher = await connectPublisher(kafka, topics.attestations, verify, 'approver');
 
   const publishResolution = async (request: ResolutionRequest): Promise<ReceivedAttestation> => {
-    if (closed) throw new LineageSdkError('CLIENT_CLOSED', 'approver is closed');
-    let executionId: ExecutionId;
-    // Only a pending decision can be resolved; say so before publishing anything.
-    try {
-      const { predicate } = parseStatement(request.pending.payload);
-      if (predicate.kind !== 'decision' || predicate.decision !== 'pending_override')
-        throw new LineageSdkError(
-          'OVERRIDE_NOT_PENDING',
-          `${predicate.execution_id} is a ${predicate.kind} ${predicate.decision}, not a pending override`,
-        );
-      executionId = predicate.execution_id as ExecutionId;
-    } catch (e) {
-      if (e instanceof LineageSdkError) throw e;
-      throw new LineageSdkError(
-        'OVERRIDE_NOT_PENDING',
-        'pending is not an attestation',
-        undefined,
-        {
-          cause: e,
-        },
-      );
-    }
+    const executionId = pendingExecution(request.pending);
     const envelope = signResolution(
       {
         execution_id: executionId,
         pending: attestationDigest(request.pending),
         resolution: request.resolution,
-        approver: options.signer.keyid as KeyId,
+        approver: signer.keyid as KeyId,
         reason: request.reason ?? '',
         resolved_at: (request.resolvedAt ?? new Date()).toISOString(),
       },
-      options.signer,
+      signer,
     );
-    const answer = watcher.waitFor(resolutionKey(sha256Hex(envelope.payload)), timeoutMs);
-    await producer.send({
-      topic: options.topics.overrides,
-      acks: -1,
-      messages: [
-        {
-          key: executionId,
-          value: overrideCodec.encode({
-            execution_id: executionId,
-            envelope: envelopeRecord(envelope),
-            pending_attestation: envelopeRecord(request.pending),
-          }),
-        },
-      ],
+    const value = overrideCodec.encode({
+      execution_id: executionId,
+      envelope: envelopeRecord(envelope),
+      pending_attestation: envelopeRecord(request.pending),
     });
-    const received = await answer;
+    const answerKey = resolutionKey(sha256Hex(envelope.payload));
+    const received = await publisher.publish(
+      topics.overrides,
+      { key: executionId, value },
+      answerKey,
+      timeoutMs,
+    );
     if (!received)
       throw new LineageSdkError(
         'OVERRIDE_TIMEOUT',
@@ -115,11 +86,27 @@ export async function connectApprover(options: ApproverOptions): Promise<Lineage
     return received;
   };
 
-  return {
-    publishResolution,
-    close: async () => {
-      closed = true;
-      await Promise.all([producer.disconnect(), watcher.stop()]);
-    },
-  };
+  return { publishResolution, close: () => publisher.close() };
+}
+
+/**
+ * The execution id of a pending decision: only one can be resolved, and this says so before
+ * anything is published.
+ * @throws LineageSdkError OVERRIDE_NOT_PENDING.
+ */
+function pendingExecution(pending: RawEnvelope): ExecutionId {
+  let predicate: ReturnType<typeof parseStatement>['predicate'];
+  try {
+    predicate = parseStatement(pending.payload).predicate;
+  } catch (cause) {
+    throw new LineageSdkError('OVERRIDE_NOT_PENDING', 'pending is not an attestation', undefined, {
+      cause,
+    });
+  }
+  if (predicate.kind !== 'decision' || predicate.decision !== 'pending_override')
+    throw new LineageSdkError(
+      'OVERRIDE_NOT_PENDING',
+      `${predicate.execution_id} is a ${predicate.kind} ${predicate.decision}, not a pending override`,
+    );
+  return predicate.execution_id as ExecutionId;
 }

@@ -1,6 +1,6 @@
 import { LineageError } from '@lineage/protocol';
 import type { ApiErrorCode } from '@lineage/contract';
-import type { ReceivedAttestation } from './watcher.js';
+import type { ReceivedAttestation } from './received.js';
 
 export type SdkErrorCode =
   | 'INTENT_DENIED'

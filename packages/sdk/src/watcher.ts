@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { fromBase64, sha256Hex, verifyAttestation } from '@lineage/protocol';
-import type { Digest, RawEnvelope, VerifiedAttestation, VerifyContext } from '@lineage/protocol';
+import type { Digest, VerifiedAttestation, VerifyContext } from '@lineage/protocol';
 import { attestationCodec } from '@lineage/schemas';
 import { LineageSdkError } from './errors.js';
+import type { ReceivedAttestation } from './received.js';
 
-/** A verified attestation with the envelope it came in. */
-export interface ReceivedAttestation {
-  envelope: RawEnvelope;
-  verified: VerifiedAttestation;
-}
+export type { ReceivedAttestation } from './received.js';
 
 /**
  * The key an attestation answers under: a decision or replay rejection answers the intent it names
@@ -122,15 +119,39 @@ export class AttestationWatcher {
   }
 }
 
+/** What a publishing client (agent, approver) shares: send a record, wait for governance's answer. */
+export interface Publisher {
+  /**
+   * Waits for the attestation answering `answerKey`, sends `record` to `topic` (all replicas
+   * acknowledging), and resolves with the verified answer, or undefined after `timeoutMs`.
+   * @throws LineageSdkError CLIENT_CLOSED after {@link Publisher.close}.
+   */
+  publish(
+    topic: string,
+    record: { key: string; value: Buffer },
+    answerKey: string,
+    timeoutMs: number,
+  ): Promise<ReceivedAttestation | undefined>;
+  /** As {@link Publisher.publish}, but resolves once the broker has the record, with the wait. */
+  send(
+    topic: string,
+    record: { key: string; value: Buffer },
+    answerKey: string,
+    timeoutMs: number,
+  ): Promise<{ answer: Promise<ReceivedAttestation | undefined> }>;
+  close(): Promise<void>;
+}
+
 /**
  * Connects what a publishing client needs: an idempotent producer and a watcher of the attestations
- * topic for governance's answers. Either failing to start stops both.
+ * topic for governance's answers. Either failing to start stops both. `client` names it in errors.
  */
 export async function connectPublisher(
   kafka: Kafka,
   attestationsTopic: string,
   verify: VerifyContext,
-): Promise<{ producer: Producer; watcher: AttestationWatcher }> {
+  client: string,
+): Promise<Publisher> {
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -143,5 +164,21 @@ export async function connectPublisher(
     await Promise.allSettled([producer.disconnect(), watcher.stop()]);
     throw failed.reason;
   }
-  return { producer, watcher };
+  let closed = false;
+  const send: Publisher['send'] = async (topic, record, answerKey, timeoutMs) => {
+    if (closed) throw new LineageSdkError('CLIENT_CLOSED', `${client} is closed`);
+    const answer = watcher.waitFor(answerKey, timeoutMs);
+    await producer.send({ topic, acks: -1, messages: [record] });
+    return { answer };
+  };
+  return {
+    send,
+    async publish(topic, record, answerKey, timeoutMs) {
+      return (await send(topic, record, answerKey, timeoutMs)).answer;
+    },
+    async close() {
+      closed = true;
+      await Promise.all([producer.disconnect(), watcher.stop()]);
+    },
+  };
 }

@@ -5,6 +5,7 @@ export { migrate, schemaVersion } from './migrate.js';
 export type { Migration, MigrationResult } from './migrate.js';
 export { ensureOffsetsTable, readOffsets } from './offsets.js';
 export { runProjection } from './projection.js';
+export { inTransaction } from './transaction.js';
 export type {
   BatchCommitted,
   Project,

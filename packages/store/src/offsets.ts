@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { qualifiedName, quoteSchema } from './identifier.js';
 import { withSchemaLock } from './lock.js';
+import { inTransaction } from './transaction.js';
 
 /**
  * Creates `<schema>.projection_offsets` if missing. Positions live in Postgres, in the same
@@ -107,23 +108,10 @@ export async function passFiltered(
   first: bigint,
   last: bigint,
 ): Promise<bigint | undefined> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    try {
-      const stored = await claimPosition(client, table, projection, topic, partition);
-      const moved = stored >= first && stored <= last;
-      if (moved) await advancePosition(client, table, projection, topic, partition, last + 1n);
-      await client.query('COMMIT');
-      return moved ? last + 1n : undefined;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw error;
-    }
-  } finally {
-    client.release(broken);
-  }
+  return inTransaction(pool, async (client) => {
+    const stored = await claimPosition(client, table, projection, topic, partition);
+    const moved = stored >= first && stored <= last;
+    if (moved) await advancePosition(client, table, projection, topic, partition, last + 1n);
+    return moved ? last + 1n : undefined;
+  });
 }

@@ -109,6 +109,30 @@ async function start(
   };
 }
 
+/** Starts the appending projection `projection` of `topic` into `schema` under a fresh group. */
+function startAppending(
+  schema: string,
+  topic: string,
+  projection: string,
+  options: Partial<RunProjectionOptions> = {},
+): Promise<RunningProjection> {
+  return start({
+    schema,
+    topic,
+    groupId: `g-${random()}`,
+    projection,
+    project: appendEvents(schema),
+    ...options,
+  });
+}
+
+/** Waits until `projection` has stored the end of `topic` for every partition with records. */
+function untilCaughtUp(schema: string, projection: string, topic: string): Promise<void> {
+  return waitFor('the projection to reach the topic end', () =>
+    caughtUp(schema, projection, topic),
+  );
+}
+
 async function topicEnd(topic: string): Promise<Map<number, bigint>> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return new Map(offsets.filter((o) => o.high !== '0').map((o) => [o.partition, BigInt(o.high)]));
@@ -149,12 +173,7 @@ describe('runProjection', () => {
     const batches: BatchCommitted[] = [];
     let enough!: () => void;
     const threeBatches = new Promise<void>((resolve) => (enough = resolve));
-    const first = await start({
-      schema,
-      topic,
-      groupId: `g-${random()}`,
-      projection: 'events',
-      project: appendEvents(schema),
+    const first = await startAppending(schema, topic, 'events', {
       partitionsConsumedConcurrently: 1,
       onBatch: (b) => {
         batches.push(b);
@@ -170,15 +189,10 @@ describe('runProjection', () => {
 
     // A new group has no Kafka offsets and would start at 0: only the stored position prevents a replay.
     let projectedBySecond = 0;
-    const second = await start({
-      schema,
-      topic,
-      groupId: `g-${random()}`,
-      projection: 'events',
-      project: appendEvents(schema),
+    const second = await startAppending(schema, topic, 'events', {
       onBatch: (b) => (projectedBySecond += b.projected),
     });
-    await waitFor('the projection to reach the topic end', () => caughtUp(schema, 'events', topic));
+    await untilCaughtUp(schema, 'events', topic);
     await second.stop();
 
     expect(await events(schema)).toEqual({ rows: 200, distinct: 200 });
@@ -220,14 +234,8 @@ describe('runProjection', () => {
       await write(0, 10, true);
       await write(10, 5, false);
       await write(15, 5, true);
-      const r = await start({
-        schema,
-        topic,
-        groupId: `g-${random()}`,
-        projection: 'p',
-        project: appendEvents(schema),
-      });
-      await waitFor('the projection to reach the topic end', () => caughtUp(schema, 'p', topic));
+      const r = await startAppending(schema, topic, 'p');
+      await untilCaughtUp(schema, 'p', topic);
       // Then an aborted transaction ends the log: a fetch of records and a marker that eachBatch never sees.
       await write(20, 3, false);
       // Transaction markers are written after abort() returns: wait for the marker to land.
@@ -252,21 +260,9 @@ describe('runProjection', () => {
     const { schema, topic } = await setup();
     await produce(topic, 300, 3);
     // Different groups: both instances are assigned all partitions, like a zombie that missed a rebalance.
-    const a = await start({
-      schema,
-      topic,
-      groupId: `g-${random()}`,
-      projection: 'events',
-      project: appendEvents(schema),
-    });
-    const b = await start({
-      schema,
-      topic,
-      groupId: `g-${random()}`,
-      projection: 'events',
-      project: appendEvents(schema),
-    });
-    await waitFor('the projection to reach the topic end', () => caughtUp(schema, 'events', topic));
+    const a = await startAppending(schema, topic, 'events');
+    const b = await startAppending(schema, topic, 'events');
+    await untilCaughtUp(schema, 'events', topic);
     await Promise.all([a.stop(), b.stop()]);
     expect(await events(schema)).toEqual({ rows: 300, distinct: 300 });
   });
@@ -329,26 +325,14 @@ describe('runProjection', () => {
   it('replays from a rewound position: the table is a fold of the log from there', async () => {
     const { schema, topic } = await setup(1);
     await produce(topic, 20, 20);
-    const r = await start({
-      schema,
-      topic,
-      groupId: `g-${random()}`,
-      projection: 'p',
-      project: appendEvents(schema),
-    });
-    await waitFor('the projection to reach the topic end', () => caughtUp(schema, 'p', topic));
+    const r = await startAppending(schema, topic, 'p');
+    await untilCaughtUp(schema, 'p', topic);
     await r.stop();
     await pool.query(
       `UPDATE "${schema}".projection_offsets SET next_offset = 15 WHERE projection = 'p'`,
     );
-    const again = await start({
-      schema,
-      topic,
-      groupId: `g-${random()}`,
-      projection: 'p',
-      project: appendEvents(schema),
-    });
-    await waitFor('the projection to reach the topic end', () => caughtUp(schema, 'p', topic));
+    const again = await startAppending(schema, topic, 'p');
+    await untilCaughtUp(schema, 'p', topic);
     await again.stop();
     expect(await events(schema)).toEqual({ rows: 25, distinct: 20 });
   });

@@ -2,6 +2,7 @@ import type { Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { StoreError } from './errors.js';
 import { qualifiedName } from './identifier.js';
+import { inTransaction } from './transaction.js';
 import {
   advancePosition,
   claimPosition,
@@ -242,36 +243,23 @@ async function applyBatch(
   lastOffset: bigint,
 ): Promise<BatchCommitted> {
   const { table, projection, topic } = target;
-  const client = await target.pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    try {
-      await assertSameSchema(client, target);
-      const stored = await claimPosition(client, table, projection, topic, partition);
-      // Redelivered records (below the stored position) were applied by an earlier transaction.
-      const fresh = messages.filter((m) => BigInt(m.offset) >= stored);
-      if (fresh.length > 0) await project(client, partition, fresh);
-      const nextOffset = lastOffset + 1n > stored ? lastOffset + 1n : stored;
-      if (nextOffset !== stored)
-        await advancePosition(client, table, projection, topic, partition, nextOffset);
-      await assertSameSchema(client, target);
-      await client.query('COMMIT');
-      return {
-        partition,
-        projected: fresh.length,
-        skipped: messages.length - fresh.length,
-        nextOffset,
-      };
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw error;
-    }
-  } finally {
-    client.release(broken);
-  }
+  return inTransaction(target.pool, async (client) => {
+    await assertSameSchema(client, target);
+    const stored = await claimPosition(client, table, projection, topic, partition);
+    // Redelivered records (below the stored position) were applied by an earlier transaction.
+    const fresh = messages.filter((m) => BigInt(m.offset) >= stored);
+    if (fresh.length > 0) await project(client, partition, fresh);
+    const nextOffset = lastOffset + 1n > stored ? lastOffset + 1n : stored;
+    if (nextOffset !== stored)
+      await advancePosition(client, table, projection, topic, partition, nextOffset);
+    await assertSameSchema(client, target);
+    return {
+      partition,
+      projected: fresh.length,
+      skipped: messages.length - fresh.length,
+      nextOffset,
+    };
+  });
 }
 
 /** @throws StoreError SCHEMA_REPLACED when the schema's name now belongs to another schema. */

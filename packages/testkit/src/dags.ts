@@ -13,6 +13,18 @@ export function seededRandom(seed = 1): () => number {
   };
 }
 
+/** A seeded mulberry32 generator of numbers in [0, 1): failures reproduce, as do bench graphs. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
 /**
  * A multi-parent DAG of `count` decisions: each execution after the first five has 1 to 4 parents
  * drawn from earlier ones; about 10% are denied and 5% held for an override.

@@ -14,7 +14,7 @@ export {
   testKey,
 } from './keys.js';
 export type { TestKey } from './keys.js';
-export { trustStoreDocument, trustStoreOf, trustedKey } from './trust.js';
+export { keyring, trustStoreDocument, trustStoreOf, trustedKey } from './trust.js';
 export { errorOf, flipped, hex, positions, readVector, withOverrides } from './bytes.js';
 export {
   DEFAULT_POLICY,
@@ -54,7 +54,7 @@ export { makeAttestation, makeOverride, sealAttestation, signRaw } from './attes
 export type { Attestation, AttestationOptions, OverrideOptions } from './attestation.js';
 export { LedgerBuilder } from './ledger.js';
 export type { DecideOptions, LedgerOptions, LedgerRecord } from './ledger.js';
-export { diamondLadder, randomDag, seededRandom } from './dags.js';
+export { diamondLadder, mulberry32, randomDag, seededRandom } from './dags.js';
 export {
   attestationValue,
   encodeIntent,

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import ms from 'ms';
@@ -12,6 +12,15 @@ import type { KeyPair } from '@lineage/keys';
 import { RuntimeError, checkConfig, databaseUrl } from '@lineage/runtime';
 import { isIdentifier } from '@lineage/store';
 import { CliExit } from '../errors.js';
+
+/** A UTF-8 file's text. @throws CliExit USAGE when it cannot be read. */
+export async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    throw new CliExit('USAGE', `cannot read ${path}`);
+  }
+}
 
 /** Flags of every command that talks to the broker. */
 export interface BrokerFlags {

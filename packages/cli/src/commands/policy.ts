@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import { canonicalize } from '@lineage/protocol';
@@ -7,7 +6,7 @@ import type { LoadedPolicy } from '@lineage/policy';
 import { policyCodec } from '@lineage/schemas';
 import type { TopicNames } from '@lineage/kafka';
 import { CliExit } from '../errors.js';
-import { brokerOptions, connection } from './options.js';
+import { brokerOptions, connection, readText } from './options.js';
 import type { BrokerFlags } from './options.js';
 
 /**
@@ -50,12 +49,7 @@ export async function publishPolicy(
 
 /** Reads and loads a policy document file. @throws CliExit 2 when unreadable or malformed. */
 export async function readPolicyFile(path: string): Promise<LoadedPolicy> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new CliExit('USAGE', `cannot read ${path}`);
-  }
+  const text = await readText(path);
   try {
     return loadPolicy(JSON.parse(text));
   } catch (e) {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   BundleError,
@@ -14,14 +13,10 @@ import {
 import type { TrustStore } from '@lineage/protocol';
 import { readTrustStore } from '@lineage/keys';
 import { CliExit } from '../errors.js';
+import { readText } from './options.js';
 
 async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new CliExit('USAGE', `cannot read ${path}`);
-  }
+  const text = await readText(path);
   try {
     return JSON.parse(text);
   } catch {

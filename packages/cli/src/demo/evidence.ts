@@ -9,7 +9,7 @@ import { exportBundle } from '../commands/query.js';
 import { describeMismatch, describeReport, replayVerify } from '../commands/replay.js';
 import { currentRuntime, releaseCurrentRuntime } from '../commands/runtime.js';
 import { presentEvidence, presentRuntime } from './present.js';
-import type { DemoRun } from './run.js';
+import type { DemoRun } from './state.js';
 import { APPROVED_CHILD, OUT } from './scenario.js';
 import { waitForInclusion, waitForPolicy } from './waits.js';
 

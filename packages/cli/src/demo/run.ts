@@ -4,9 +4,10 @@ import { readToEnd } from '@lineage/kafka';
 import { pollUntil, waitUntil } from '@lineage/runtime';
 import { attestationCodec } from '@lineage/schemas';
 import { LineageSdkError, signIntent } from '@lineage/sdk';
-import type { ReceivedAttestation, SignedIntent } from '@lineage/sdk';
+import type { SignedIntent } from '@lineage/sdk';
 import { describeOverride, publishResolution, resolveExecution } from '../commands/override.js';
 import { finishEvidence } from './evidence.js';
+import type { DemoRun } from './state.js';
 import {
   TITLE,
   presentAncestry,
@@ -30,24 +31,8 @@ import {
 } from './scenario.js';
 import type { AgentName, Step } from './scenario.js';
 import { startSystem, stopSystem } from './system.js';
-import type { DemoSystem } from './system.js';
 import { waitForAncestry, waitForRow } from './waits.js';
 import { openWorld } from './world.js';
-import type { DemoWorld } from './world.js';
-
-/** One run of the scenario: its world, the running system, and what it has seen so far. */
-export interface DemoRun {
-  world: DemoWorld;
-  system: DemoSystem;
-  /** The latest verified attestation of each step, by label (E9's becomes its override). */
-  results: Map<string, ReceivedAttestation>;
-  /** The signed intent of each step, by label. */
-  signed: Map<string, SignedIntent>;
-  /** Intents published (redeliveries included) and resolutions published. */
-  published: number;
-  resolutions: number;
-  say: (line?: string) => void;
-}
 
 /**
  * Plays the scenario end to end on a real broker and Postgres, prints what happens, and leaves

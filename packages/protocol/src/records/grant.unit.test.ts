@@ -22,19 +22,15 @@ import {
   nodeEd25519Verifier,
   signBody,
   signRaw,
-  testKey,
+  keyring,
   trustStoreOf,
   trustedKey,
 } from '@lineage/testkit';
 
-const principal = testKey();
-const agent = testKey();
-const other = testKey();
-const trust = trustStoreOf(
-  trustedKey(principal, ['principal']),
-  trustedKey(agent, ['agent']),
-  trustedKey(other, ['principal']),
-);
+const {
+  keys: { principal, agent, other },
+  trust,
+} = keyring({ principal: ['principal'], agent: ['agent'], other: ['principal'] });
 const node = nodeEd25519Verifier();
 
 const request: GrantRequest = {

@@ -22,18 +22,15 @@ import {
   releaseEnvelope,
   signBody,
   signRaw,
-  testKey,
+  keyring,
   trustStoreOf,
   trustedKey,
 } from '@lineage/testkit';
 
-const releaser = testKey();
-const governance = testKey();
-const stranger = testKey();
-const trust = trustStoreOf(
-  trustedKey(releaser, ['release']),
-  trustedKey(governance, ['governance']),
-);
+const {
+  keys: { releaser, governance, stranger },
+  trust,
+} = keyring({ releaser: ['release'], governance: ['governance'], stranger: null });
 const NEXT_MANIFEST: JsonValue = { name: 'lineage-governance', version: '1.1.0' };
 
 const fails = (code: string) => ({ type: 'VerificationError', code });

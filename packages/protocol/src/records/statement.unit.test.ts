@@ -14,10 +14,9 @@ import {
   utf8,
 } from '../index.js';
 import type { Predicate } from '../index.js';
-import { errorOf, makeAttestation, testKey } from '@lineage/testkit';
+import { errorOf, makeAttestation, keyring } from '@lineage/testkit';
 
-const governance = testKey();
-const agent = testKey();
+const { governance, agent } = keyring({ governance: ['governance'], agent: ['agent'] }).keys;
 const RESOLUTION = {
   payloadType: 'application/vnd.lineage.override.v1+json',
   payload: '',

@@ -28,9 +28,8 @@ import {
   errorOf,
   flipped,
   makeAttestation,
-  testKey,
+  keyring,
   trustStoreOf,
-  trustedKey,
   RESOLVED_AT,
   RUNTIME_MANIFEST,
   RUNTIME_MANIFEST_HASH,
@@ -43,23 +42,21 @@ import {
 } from '@lineage/testkit';
 import type { Attestation } from '@lineage/testkit';
 
-const governance = testKey();
-const agent = testKey();
-const approver = testKey();
-const secondApprover = testKey();
-const releaser = testKey();
-const stranger = testKey();
+const {
+  keys: { governance, agent, approver, secondApprover, releaser, stranger },
+  entries: keys,
+  trust,
+} = keyring({
+  governance: ['governance'],
+  agent: ['agent'],
+  approver: ['approver'],
+  secondApprover: ['approver'],
+  releaser: ['release'],
+  stranger: null,
+});
 
 const policyDocument = { id: 'default', version: 3, allow: [], deny: [] };
 const policy = { id: 'default', version: 3, hash: digestOf(policyDocument) };
-const keys: TrustedKey[] = [
-  trustedKey(governance, ['governance']),
-  trustedKey(agent, ['agent']),
-  trustedKey(approver, ['approver']),
-  trustedKey(secondApprover, ['approver']),
-  trustedKey(releaser, ['release']),
-];
-const trust = trustStoreOf(...keys);
 
 type ParentOf = Attestation | { execution: Attestation; via: Attestation };
 const refsOf = (parents: ParentOf[]) =>

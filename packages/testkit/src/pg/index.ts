@@ -2,11 +2,12 @@
 export {
   freshSchema,
   freshSchemaName,
-  inTransaction,
   ledgerMessages,
   messagesOf,
   projectedSchema,
 } from './project.js';
+// Store's transaction helper, for tests that write fixture rows.
+export { inTransaction } from '@lineage/store';
 export type { FixtureMessage, ProjectionUnderTest, TopicFixture } from './project.js';
 export { projectionSpecification } from './spec.js';
 export type { ProjectionSpecification, ProjectionThen, ProjectionWhen, RowsQuery } from './spec.js';

@@ -1,8 +1,8 @@
 // Projecting fixture records into a fresh Postgres schema through a projection's own write path.
 import { randomBytes } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import type { Pool, PoolClient } from 'pg';
-import { migrate } from '@lineage/store';
+import type { Pool } from 'pg';
+import { inTransaction, migrate } from '@lineage/store';
 import type { Migration, Project } from '@lineage/store';
 
 /** A record as a projection reads it: its key and Avro value. */
@@ -39,24 +39,6 @@ export function messagesOf(records: readonly FixtureMessage[], from = 0): KafkaM
     attributes: 0,
     headers: {},
   }));
-}
-
-/** Runs `work` in one transaction on a pooled client. */
-export async function inTransaction(
-  pool: Pool,
-  work: (client: PoolClient) => Promise<void>,
-): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await work(client);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
 }
 
 /** The execution-keyed messages of ledger records. */

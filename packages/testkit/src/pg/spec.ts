@@ -2,7 +2,8 @@
 // records were projected, when this one arrives, then these rows exist.
 import type { Pool } from 'pg';
 import { expect } from 'vitest';
-import { freshSchema, inTransaction, messagesOf } from './project.js';
+import { inTransaction } from '@lineage/store';
+import { freshSchema, messagesOf } from './project.js';
 import type { FixtureMessage, ProjectionUnderTest } from './project.js';
 
 /** Reads rows of the schema under test: `sql` gets the (quoted) schema name. */
