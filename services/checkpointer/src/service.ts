@@ -4,8 +4,7 @@ import {
   CheckpointError,
   checkpointKeyName,
   checkpointOrigin,
-  formatCheckpoint,
-  signCheckpoint,
+  signLedgerCheckpoint,
   verifyCheckpoint,
 } from '@lineage/protocol';
 import type { Checkpoint, Ed25519Verifier, Signer } from '@lineage/protocol';
@@ -54,19 +53,24 @@ export interface CheckpointerService {
 // The last checkpoint this key published per partition, read back from the checkpoints topic.
 async function lastPublished(options: CheckpointerOptions): Promise<Map<number, Checkpoint>> {
   const { kafka, topics, key, ed25519 } = options;
-  const name = checkpointKeyName(key.keyid);
   const last = new Map<number, Checkpoint>();
   const onMessage = (_: number, message: KafkaMessage) => {
     const p = Number(message.key?.toString() ?? 'NaN');
     if (!Number.isSafeInteger(p) || p < 0 || message.value === null) return;
+    const origin = checkpointOrigin(topics.attestations, p);
+    const note = message.value.toString('utf8');
     try {
-      // Only notes this key signed, for this partition's log, count as ours.
-      const cp = verifyCheckpoint(message.value.toString('utf8'), {
-        name,
-        publicKey: key.publicKey,
-        ed25519,
-      });
-      if (cp.origin === checkpointOrigin(topics.attestations, p)) last.set(p, cp);
+      // Only notes this key signed, for this partition's log, count as ours: under the origin's
+      // name (rule 2) or, for notes published before it, under `lineage-<keyid>` (rule 1).
+      const signer = { publicKey: key.publicKey, ed25519 };
+      let cp: Checkpoint;
+      try {
+        cp = verifyCheckpoint(note, { ...signer, name: origin });
+      } catch (e) {
+        if (!(e instanceof CheckpointError) || e.code !== 'UNKNOWN_KEY') throw e;
+        cp = verifyCheckpoint(note, { ...signer, name: checkpointKeyName(key.keyid) });
+      }
+      if (cp.origin === origin) last.set(p, cp);
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
       options.log?.('ignoring a checkpoint not signed by this key', {
@@ -171,7 +175,6 @@ function publisher(
   producer: Producer,
 ): Publish {
   const { topics, key, every, log } = options;
-  const name = checkpointKeyName(key.keyid);
   let queue: Promise<void> = Promise.resolve();
   const run = async (force: boolean) => {
     const heads: { tree: PartitionTree; checkpoint: Checkpoint; note: string }[] = [];
@@ -181,7 +184,7 @@ function publisher(
         origin: checkpointOrigin(topics.attestations, tree.partition),
         ...tree.head(),
       };
-      const note = signCheckpoint(formatCheckpoint(checkpoint), name, key.signer, key.publicKey);
+      const note = signLedgerCheckpoint(checkpoint, key, Math.floor(Date.now() / 1000));
       heads.push({ tree, checkpoint, note });
     }
     if (heads.length === 0) return;

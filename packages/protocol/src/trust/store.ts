@@ -12,14 +12,18 @@ import {
   onlyKeys,
 } from '../encoding/shape.js';
 
-/** What a key may sign. */
-export type KeyRole = 'governance' | 'agent' | 'principal' | 'approver' | 'release';
+/**
+ * What a key may sign. A `witness` key cosigns checkpoints (c2sp.org/tlog-cosignature); its entry's
+ * `name` is its cosigner key name.
+ */
+export type KeyRole = 'governance' | 'agent' | 'principal' | 'approver' | 'release' | 'witness';
 export const KEY_ROLES: readonly KeyRole[] = [
   'governance',
   'agent',
   'principal',
   'approver',
   'release',
+  'witness',
 ];
 
 /** One public key in a trust store (the JSON form, also embedded in evidence bundles). */

@@ -1,12 +1,10 @@
 import { asArray, asString } from '../encoding/shape.js';
 import { BundleError, InclusionError } from '../errors.js';
 import { MAX_NOTE_LENGTH } from '../log/checkpoint.js';
-import type { InclusionProof, VerifiedCheckpoint } from '../log/inclusion.js';
-import {
-  parseInclusionProof,
-  verifyAttestationInclusion,
-  verifyLedgerCheckpoint,
-} from '../log/inclusion.js';
+import type { InclusionProof } from '../log/inclusion.js';
+import { parseInclusionProof, verifyAttestationInclusion } from '../log/inclusion.js';
+import type { VerifiedCheckpoint } from '../log/ledgercheckpoint.js';
+import { verifyLedgerCheckpoint } from '../log/ledgercheckpoint.js';
 import type { VerifiedAttestation } from './attestation.js';
 import type { TrustContext } from './bundle-checks.js';
 
