@@ -13,6 +13,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerVerify } from './commands/verify.js';
+import { registerWitness } from './commands/witness.js';
 import { CliExit, EXIT } from './errors.js';
 
 const program = new Command('lineage')
@@ -31,6 +32,7 @@ registerPolicy(program);
 registerProjections(program);
 registerOpenLineage(program);
 registerTokens(program);
+registerWitness(program);
 registerDemo(program);
 
 try {
