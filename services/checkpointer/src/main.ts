@@ -20,6 +20,7 @@ const Config = Type.Object({
   every: PositiveIntegerFlag('attestations'),
   interval: Type.Number({ exclusiveMinimum: 0, description: 'a positive number (seconds)' }),
   partitions: PositiveIntegerFlag(),
+  witnesses: Type.String({ description: 'comma-separated witness base URLs' }),
 });
 
 // Entry point: `tsx services/checkpointer/src/main.ts --key <pem> [--every 1000] [--interval 10]`.
@@ -33,6 +34,7 @@ const config = parseConfig(Config, {
   every: { type: 'string', default: process.env.LINEAGE_CHECKPOINT_EVERY ?? '1000' },
   interval: { type: 'string', default: process.env.LINEAGE_CHECKPOINT_INTERVAL ?? '10' },
   partitions: { type: 'string', default: process.env.LINEAGE_PARTITIONS ?? '6' },
+  witnesses: { type: 'string', default: process.env.LINEAGE_WITNESSES ?? '' },
 });
 
 const logger = pino({ name: 'checkpointer' });
@@ -48,6 +50,7 @@ const service = await untilKafkaAnswers(
       every: config.every,
       intervalMs: config.interval * 1000,
       partitions: config.partitions,
+      witnesses: config.witnesses.split(',').filter((w) => w.length > 0),
       log: (msg, fields) => logger.info(fields ?? {}, msg),
     }),
   {

@@ -13,6 +13,8 @@ import type { TopicNames } from '@lineage/kafka';
 import { attestationCodec } from '@lineage/schemas';
 import { CheckpointerError } from './errors.js';
 import { PartitionTree } from './tree.js';
+import { Cosigning } from './witnesses.js';
+import type { SignedHead } from './witnesses.js';
 
 /** How the checkpointer runs. */
 export interface CheckpointerOptions {
@@ -29,6 +31,8 @@ export interface CheckpointerOptions {
   /** Partition count used when the topics must be created (default 6). */
   partitions?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Base URLs of the witnesses to ask for cosignatures (c2sp.org/tlog-witness); none by default. */
+  witnesses?: readonly string[];
 }
 
 /** Counters of a running checkpointer. */
@@ -41,6 +45,8 @@ export interface CheckpointerStats {
   broken: Record<number, string>;
   /** Partition → size of its last published checkpoint. */
   checkpointed: Record<number, number>;
+  /** Checkpoints published again with witness cosignatures. */
+  cosigned: number;
 }
 
 /** A running checkpointer. */
@@ -105,10 +111,18 @@ export async function startCheckpointer(
     published: 0,
     broken: {},
     checkpointed: Object.fromEntries([...published].map(([p, c]) => [p, c.size])),
+    cosigned: 0,
   };
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const publish = publisher({ ...options, every, log }, trees, stats, producer);
+  const cosigning = new Cosigning({
+    witnesses: options.witnesses ?? [],
+    topic: topics.checkpoints,
+    producer,
+    log,
+    onCosigned: (count) => (stats.cosigned += count),
+  });
+  const publish = publisher({ ...options, every, log }, trees, stats, producer, cosigning);
   const consumer = await foldLedger({ ...options, log }, trees, stats, publish);
   const timer = setInterval(() => {
     publish(true).catch((error: unknown) =>
@@ -122,6 +136,7 @@ export async function startCheckpointer(
       clearInterval(timer);
       await consumer.consumer.disconnect();
       await publish(true).catch(() => undefined);
+      await cosigning.idle();
       await producer.disconnect();
       const admin = kafka.admin();
       await admin.connect();
@@ -173,11 +188,12 @@ function publisher(
   trees: Trees,
   stats: CheckpointerStats,
   producer: Producer,
+  cosigning: Cosigning,
 ): Publish {
   const { topics, key, every, log } = options;
   let queue: Promise<void> = Promise.resolve();
   const run = async (force: boolean) => {
-    const heads: { tree: PartitionTree; checkpoint: Checkpoint; note: string }[] = [];
+    const heads: SignedHead[] = [];
     for (const tree of trees.all()) {
       if (!tree.publishable || (!force && tree.size - tree.publishedSize < every)) continue;
       const checkpoint = {
@@ -199,6 +215,8 @@ function publisher(
       stats.checkpointed[h.tree.partition] = h.checkpoint.size;
       log('checkpoint published', { partition: h.tree.partition, size: h.checkpoint.size });
     }
+    // Witnesses cosign what is already published: they never hold a checkpoint back.
+    cosigning.submit(heads);
   };
   return (force) => {
     const done = queue.then(() => run(force));

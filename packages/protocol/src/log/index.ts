@@ -5,6 +5,7 @@ export {
   merkleRootOfHashes,
   inclusionProof,
   consistencyProof,
+  consistencyProofOfHashes,
   verifyInclusion,
   verifyConsistency,
   MerkleBuilder,
