@@ -42,7 +42,11 @@ export {
 export type { CosignerKey } from './cosignature.js';
 export { bundleInclusion, parseInclusionProof, verifyAttestationInclusion } from './inclusion.js';
 export type { BundledInclusion, InclusionEvidence, InclusionProof } from './inclusion.js';
-export { checkpointSigners, verifyLedgerCheckpoint } from './ledgercheckpoint.js';
+export {
+  checkpointSigners,
+  checkWitnessQuorum,
+  verifyLedgerCheckpoint,
+} from './ledgercheckpoint.js';
 export type { VerifiedCheckpoint, CheckpointContext } from './ledgercheckpoint.js';
 export { auditLog } from './audit.js';
 export { LOG_AUDIT_CODES } from './audit-report.js';

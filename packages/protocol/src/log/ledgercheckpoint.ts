@@ -85,8 +85,43 @@ export function verifyLedgerCheckpoint(
   const rule2 = ctx.trust.document.keys.filter(
     (k) => k.roles.includes('governance') && lines.some((s) => s.name === origin && signsAs(s, k)),
   );
-  if (rule2.length > 0) return verifyRule2(note, origin, rule2[0]!, ctx);
-  return verifyRule1(note, origin, lines, ctx);
+  const verified =
+    rule2.length > 0
+      ? verifyRule2(note, origin, rule2[0]!, ctx)
+      : verifyRule1(note, origin, lines, ctx);
+  // Under a witness policy, a quorum of its witnesses must have cosigned the checkpoint.
+  if (ctx.trust.witnessPolicy) checkWitnessQuorum(note, ctx);
+  return verified;
+}
+
+/**
+ * Counts the valid `cosignature/v1` lines by the trust store's policy witnesses (each under its
+ * entry's name, made while its key was valid) and requires the policy's quorum.
+ * @throws InclusionError COSIGNATURE_INVALID, WITNESS_QUORUM_MISSING.
+ */
+export function checkWitnessQuorum(note: string, ctx: CheckpointContext): number {
+  const policy = ctx.trust.witnessPolicy;
+  if (!policy) return 0;
+  let count = 0;
+  for (const keyid of policy.witnesses) {
+    const { key, publicKey } = ctx.trust.get(keyid)!;
+    let time: number;
+    try {
+      time = verifyCosignature(note, { name: key.name!, publicKey, ed25519: ctx.ed25519 });
+    } catch (error) {
+      if (error instanceof CheckpointError && error.code === 'UNKNOWN_KEY') continue;
+      if (error instanceof CheckpointError)
+        throw new InclusionError('COSIGNATURE_INVALID', `witness ${keyid}: ${error.message}`);
+      throw error;
+    }
+    if (keyUnusableAt(key, new Date(time * 1000).toISOString()) === null) count++;
+  }
+  if (count < policy.quorum)
+    throw new InclusionError(
+      'WITNESS_QUORUM_MISSING',
+      `${count} of the ${policy.quorum} witness cosignatures the policy requires`,
+    );
+  return count;
 }
 
 // Rule 2: name = origin, plain signature and the timestamped cosignature by the same key.

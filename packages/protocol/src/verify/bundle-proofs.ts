@@ -28,8 +28,12 @@ export function verifyProofs(
   trust: TrustContext,
 ): Set<string> {
   const proven = new Set<string>();
-  if (o.proofs === undefined && o.checkpoints === undefined && o.ledger === undefined)
+  if (o.proofs === undefined && o.checkpoints === undefined && o.ledger === undefined) {
+    // Under a witness policy, evidence without any witnessed checkpoint proves no common view.
+    if (trust.trust.witnessPolicy)
+      throw new BundleError('WITNESS_QUORUM_MISSING', 'the bundle carries no checkpoint', null);
     return proven;
+  }
   const fail = (what: string) => new BundleError('BUNDLE_MALFORMED', what, null);
   // Proofs need the ledger's name and the checkpoint notes they point at.
   const ledger = asString(o.ledger, 'ledger', fail, 1024);
