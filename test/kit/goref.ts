@@ -6,7 +6,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { noteKeyId, toBase64, toHex } from '@lineage/protocol';
+import {
+  checkpointSigners,
+  fromBase64,
+  noteKeyId,
+  sha256Hex,
+  toBase64,
+  toHex,
+} from '@lineage/protocol';
+import type { EvidenceBundle, TrustStoreDocument } from '@lineage/protocol';
 
 /** Where Debian's golang-*-dev packages put their sources (GOPATH mode). */
 const DEBIAN_GOPATH = '/usr/share/gocode';
@@ -61,4 +69,39 @@ export function runGoVerifier(
     child.on('close', (code) => resolve({ code, out: out.trim() }));
     child.stdin.end(JSON.stringify(input));
   });
+}
+
+/**
+ * What the Go verifier checks of an evidence bundle: every checkpoint note with the log's key (the
+ * trust store's governance key whose name-is-origin signature it carries) and the cosignatures of
+ * the log and of the policy's witnesses, and every inclusion proof with its attestation's payload.
+ */
+export function goInputOfBundle(bundle: EvidenceBundle, trust: TrustStoreDocument): GoInput {
+  const governance = trust.keys.filter((k) => k.roles.includes('governance'));
+  const witnesses = trust.keys.filter((k) => trust.witness_policy?.witnesses.includes(k.keyid));
+  const notes = (bundle.checkpoints ?? []).map((note): GoNote => {
+    const origin = note.slice(0, note.indexOf('\n'));
+    // Which governance key signed is read from the key IDs; Go checks the signatures.
+    const signers = checkpointSigners(note, governance);
+    const log = governance.find((k) => signers.includes(k.keyid))!;
+    const key = fromBase64(log.public_key);
+    return {
+      note,
+      vkey: goVerifierKey(origin, key),
+      cosigners: [
+        { name: origin, key: log.public_key },
+        ...witnesses.map((w) => ({ name: w.name!, key: w.public_key })),
+      ],
+    };
+  });
+  const payloads = new Map(
+    bundle.attestations.map((e) => [sha256Hex(fromBase64(e.payload)), e.payload]),
+  );
+  const inclusion = (bundle.proofs ?? []).map((p) => ({
+    leaf: payloads.get(p.attestation)!,
+    index: p.index,
+    note: bundle.checkpoints![p.checkpoint]!,
+    proof: p.hashes,
+  }));
+  return { notes, inclusion, consistency: [] };
 }

@@ -85,18 +85,14 @@ export function verifyLedgerCheckpoint(
   const rule2 = ctx.trust.document.keys.filter(
     (k) => k.roles.includes('governance') && lines.some((s) => s.name === origin && signsAs(s, k)),
   );
-  const verified =
-    rule2.length > 0
-      ? verifyRule2(note, origin, rule2[0]!, ctx)
-      : verifyRule1(note, origin, lines, ctx);
-  // Under a witness policy, a quorum of its witnesses must have cosigned the checkpoint.
-  if (ctx.trust.witnessPolicy) checkWitnessQuorum(note, ctx);
-  return verified;
+  if (rule2.length > 0) return verifyRule2(note, origin, rule2[0]!, ctx);
+  return verifyRule1(note, origin, lines, ctx);
 }
 
 /**
  * Counts the valid `cosignature/v1` lines by the trust store's policy witnesses (each under its
- * entry's name, made while its key was valid) and requires the policy's quorum.
+ * entry's name, made while its key was valid) and requires the policy's quorum. Evidence (bundles)
+ * is checked with it; the log audit checks the log alone.
  * @throws InclusionError COSIGNATURE_INVALID, WITNESS_QUORUM_MISSING.
  */
 export function checkWitnessQuorum(note: string, ctx: CheckpointContext): number {

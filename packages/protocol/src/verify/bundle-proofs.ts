@@ -4,7 +4,7 @@ import { MAX_NOTE_LENGTH } from '../log/checkpoint.js';
 import type { InclusionProof } from '../log/inclusion.js';
 import { parseInclusionProof, verifyAttestationInclusion } from '../log/inclusion.js';
 import type { VerifiedCheckpoint } from '../log/ledgercheckpoint.js';
-import { verifyLedgerCheckpoint } from '../log/ledgercheckpoint.js';
+import { checkWitnessQuorum, verifyLedgerCheckpoint } from '../log/ledgercheckpoint.js';
 import type { VerifiedAttestation } from './attestation.js';
 import type { TrustContext } from './bundle-checks.js';
 
@@ -96,6 +96,8 @@ function verifyProof(
   let checkpoint = ctx.checked.get(memo);
   if (!checkpoint) {
     checkpoint = verifyLedgerCheckpoint(note, ctx.ledger, proof.partition, ctx);
+    // Under a witness policy, a quorum of its witnesses must have cosigned the checkpoint.
+    checkWitnessQuorum(note, ctx);
     ctx.checked.set(memo, checkpoint);
   }
   // The attestation's leaf must be in the checkpoint's tree at its own position.
