@@ -76,7 +76,8 @@ async function lastPublished(options: CheckpointerOptions): Promise<Map<number, 
         if (!(e instanceof CheckpointError) || e.code !== 'UNKNOWN_KEY') throw e;
         cp = verifyCheckpoint(note, { ...signer, name: checkpointKeyName(key.keyid) });
       }
-      if (cp.origin === origin) last.set(p, cp);
+      // The largest counts: a cosigned note may land after a larger checkpoint's plain one.
+      if (cp.origin === origin && cp.size >= (last.get(p)?.size ?? 0)) last.set(p, cp);
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
       options.log?.('ignoring a checkpoint not signed by this key', {
