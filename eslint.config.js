@@ -13,6 +13,7 @@ const SERVICES = [
   '@lineage/projector',
   '@lineage/checkpointer',
   '@lineage/query-api',
+  '@lineage/witness',
 ];
 const IO_PACKAGES = [
   '@lineage/kafka',

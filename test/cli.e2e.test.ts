@@ -23,6 +23,7 @@ import type {
 } from '@lineage/protocol';
 import { loadPolicy } from '@lineage/policy';
 import { runLineage } from './kit/cli.js';
+import { buildGoVerifier, goInputOfBundle, runGoVerifier } from './kit/goref.js';
 
 const run = promisify(execFile);
 
@@ -459,6 +460,19 @@ describe('the demo, end to end, and its evidence', () => {
     expect(cut.code, cut.out).toBe(1);
     expect(cut.out).toContain('KEY_NOT_VALID_AT');
     expect((await lineage('keys', 'revoke', 'f'.repeat(64), '--dir', revokeDir)).code).toBe(2);
+  });
+
+  it("the Go reference verifies the demo bundle's notes (log signature, cosignatures) and inclusion proofs", async () => {
+    const trust = JSON.parse(await readFile(TRUST, 'utf8')) as TrustStoreDocument;
+    const input = goInputOfBundle(bundle, trust);
+    expect(trust.witness_policy?.quorum).toBe(1);
+    expect(input.notes.every((n) => n.cosigners.length === 2)).toBe(true);
+    const { code, out } = await runGoVerifier(await buildGoVerifier(), input);
+    expect(out).toBe(
+      `ok: ${input.notes.length} notes, ${input.inclusion.length} inclusion proofs, 0 consistency proofs`,
+    );
+    expect(code).toBe(0);
+    expect(input.inclusion.length).toBe(bundle.attestations.length);
   });
 
   it('openssl alone verifies the attestation governance issued (no code of ours)', async () => {

@@ -14,6 +14,7 @@ import { registerRuntime } from './commands/runtime.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerVerify } from './commands/verify.js';
+import { registerWitness } from './commands/witness.js';
 import { CliExit, EXIT } from './errors.js';
 
 const program = new Command('lineage')
@@ -32,6 +33,7 @@ registerPolicy(program);
 registerProjections(program);
 registerOpenLineage(program);
 registerTokens(program);
+registerWitness(program);
 registerDemo(program);
 registerServe(program);
 

@@ -61,7 +61,8 @@ export type BundleErrorCode =
   | 'INTENT_SIGNATURE_INVALID'
   | 'RELEASE_INVALID'
   | 'CHECKPOINT_INVALID'
-  | 'INCLUSION_PROOF_INVALID';
+  | 'INCLUSION_PROOF_INVALID'
+  | WitnessErrorCode;
 
 /**
  * Why an inclusion proof or the checkpoint it points at was rejected.
@@ -73,7 +74,19 @@ export type BundleErrorCode =
  *   (partition, sequence), its index is outside the checkpoint's tree, or the audit path does not
  *   lead from the attestation's leaf to the checkpoint's root.
  */
-export type InclusionErrorCode = 'CHECKPOINT_INVALID' | 'INCLUSION_PROOF_INVALID';
+export type InclusionErrorCode =
+  'CHECKPOINT_INVALID' | 'INCLUSION_PROOF_INVALID' | WitnessErrorCode;
+
+/**
+ * Why a checkpoint fails the trust store's witness policy.
+ *
+ * - `WITNESS_QUORUM_MISSING`: fewer valid cosignatures by the policy's witnesses than its quorum
+ *   (also: a bundle with no checkpoint at all under a policy).
+ * - `COSIGNATURE_INVALID`: a line with a policy witness's name and key ID does not verify.
+ * - `CONSISTENCY_PROOF_INVALID`: a consistency proof to a checkpoint the verifier pinned fails.
+ */
+export type WitnessErrorCode =
+  'WITNESS_QUORUM_MISSING' | 'COSIGNATURE_INVALID' | 'CONSISTENCY_PROOF_INVALID';
 
 /** Why a signed note or checkpoint was rejected. */
 export type CheckpointErrorCode =

@@ -131,7 +131,7 @@ export async function bundle(
       ...p.authorization.principals,
     ]),
     ...releases.flatMap((r) => r.signatures.map((s) => s.keyid)),
-    ...(inclusion?.checkpoints.flatMap(checkpointSigners) ?? []),
+    ...(inclusion?.checkpoints.flatMap((note) => checkpointSigners(note, sources.keys)) ?? []),
   ]);
   const keys = sources.keys.filter((k) => signers.has(k.keyid));
   const files = new Map<string, JsonValue>();

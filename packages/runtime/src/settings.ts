@@ -102,6 +102,12 @@ export const SETTINGS = {
       env: ['LINEAGE_CHECKPOINT_INTERVAL'],
       default: 10,
     },
+    /** Witness base URLs, comma-separated; each new checkpoint is offered to every one. */
+    witnesses: {
+      schema: Type.String({ description: 'comma-separated witness base URLs' }),
+      env: ['LINEAGE_WITNESSES'],
+      default: '',
+    },
     port: { schema: Port, env: ['LINEAGE_CHECKPOINTER_PORT'], default: 9466 },
   },
   api: {

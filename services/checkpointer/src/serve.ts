@@ -23,6 +23,7 @@ export const CHECKPOINTER_FLAGS: FlagMap = {
   key: { path: 'keys.governanceKey' },
   every: { path: 'checkpointer.every' },
   interval: { path: 'checkpointer.intervalSeconds' },
+  witnesses: { path: 'checkpointer.witnesses' },
   port: { path: 'checkpointer.port' },
 };
 
@@ -63,6 +64,7 @@ export async function serveCheckpointer(
         every: c.every,
         intervalMs: c.intervalSeconds * 1000,
         partitions: k.partitions,
+        witnesses: c.witnesses.split(',').filter((w) => w.length > 0),
         log: (msg, fields) => {
           if (msg === 'checkpoint published' && typeof fields?.partition === 'number')
             publishedAt.set(fields.partition, Date.now());

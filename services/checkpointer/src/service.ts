@@ -4,8 +4,7 @@ import {
   CheckpointError,
   checkpointKeyName,
   checkpointOrigin,
-  formatCheckpoint,
-  signCheckpoint,
+  signLedgerCheckpoint,
   verifyCheckpoint,
 } from '@lineage/protocol';
 import type { Checkpoint, Ed25519Verifier, Signer } from '@lineage/protocol';
@@ -14,6 +13,8 @@ import type { TopicNames } from '@lineage/kafka';
 import { attestationCodec } from '@lineage/schemas';
 import { CheckpointerError } from './errors.js';
 import { PartitionTree } from './tree.js';
+import { Cosigning } from './witnesses.js';
+import type { SignedHead } from './witnesses.js';
 
 /** How the checkpointer runs. */
 export interface CheckpointerOptions {
@@ -30,6 +31,8 @@ export interface CheckpointerOptions {
   /** Partition count used when the topics must be created (default 6). */
   partitions?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Base URLs of the witnesses to ask for cosignatures (c2sp.org/tlog-witness); none by default. */
+  witnesses?: readonly string[];
 }
 
 /** Counters of a running checkpointer. */
@@ -42,6 +45,8 @@ export interface CheckpointerStats {
   broken: Record<number, string>;
   /** Partition → size of its last published checkpoint. */
   checkpointed: Record<number, number>;
+  /** Checkpoints published again with witness cosignatures. */
+  cosigned: number;
 }
 
 /** A running checkpointer. */
@@ -54,19 +59,25 @@ export interface CheckpointerService {
 // The last checkpoint this key published per partition, read back from the checkpoints topic.
 async function lastPublished(options: CheckpointerOptions): Promise<Map<number, Checkpoint>> {
   const { kafka, topics, key, ed25519 } = options;
-  const name = checkpointKeyName(key.keyid);
   const last = new Map<number, Checkpoint>();
   const onMessage = (_: number, message: KafkaMessage) => {
     const p = Number(message.key?.toString() ?? 'NaN');
     if (!Number.isSafeInteger(p) || p < 0 || message.value === null) return;
+    const origin = checkpointOrigin(topics.attestations, p);
+    const note = message.value.toString('utf8');
     try {
-      // Only notes this key signed, for this partition's log, count as ours.
-      const cp = verifyCheckpoint(message.value.toString('utf8'), {
-        name,
-        publicKey: key.publicKey,
-        ed25519,
-      });
-      if (cp.origin === checkpointOrigin(topics.attestations, p)) last.set(p, cp);
+      // Only notes this key signed, for this partition's log, count as ours: under the origin's
+      // name (rule 2) or, for notes published before it, under `lineage-<keyid>` (rule 1).
+      const signer = { publicKey: key.publicKey, ed25519 };
+      let cp: Checkpoint;
+      try {
+        cp = verifyCheckpoint(note, { ...signer, name: origin });
+      } catch (e) {
+        if (!(e instanceof CheckpointError) || e.code !== 'UNKNOWN_KEY') throw e;
+        cp = verifyCheckpoint(note, { ...signer, name: checkpointKeyName(key.keyid) });
+      }
+      // The largest counts: a cosigned note may land after a larger checkpoint's plain one.
+      if (cp.origin === origin && cp.size >= (last.get(p)?.size ?? 0)) last.set(p, cp);
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
       options.log?.('ignoring a checkpoint not signed by this key', {
@@ -101,10 +112,18 @@ export async function startCheckpointer(
     published: 0,
     broken: {},
     checkpointed: Object.fromEntries([...published].map(([p, c]) => [p, c.size])),
+    cosigned: 0,
   };
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const publish = publisher({ ...options, every, log }, trees, stats, producer);
+  const cosigning = new Cosigning({
+    witnesses: options.witnesses ?? [],
+    topic: topics.checkpoints,
+    producer,
+    log,
+    onCosigned: (count) => (stats.cosigned += count),
+  });
+  const publish = publisher({ ...options, every, log }, trees, stats, producer, cosigning);
   const consumer = await foldLedger({ ...options, log }, trees, stats, publish);
   const timer = setInterval(() => {
     publish(true).catch((error: unknown) =>
@@ -118,6 +137,7 @@ export async function startCheckpointer(
       clearInterval(timer);
       await consumer.consumer.disconnect();
       await publish(true).catch(() => undefined);
+      await cosigning.idle();
       await producer.disconnect();
       const admin = kafka.admin();
       await admin.connect();
@@ -169,19 +189,19 @@ function publisher(
   trees: Trees,
   stats: CheckpointerStats,
   producer: Producer,
+  cosigning: Cosigning,
 ): Publish {
   const { topics, key, every, log } = options;
-  const name = checkpointKeyName(key.keyid);
   let queue: Promise<void> = Promise.resolve();
   const run = async (force: boolean) => {
-    const heads: { tree: PartitionTree; checkpoint: Checkpoint; note: string }[] = [];
+    const heads: SignedHead[] = [];
     for (const tree of trees.all()) {
       if (!tree.publishable || (!force && tree.size - tree.publishedSize < every)) continue;
       const checkpoint = {
         origin: checkpointOrigin(topics.attestations, tree.partition),
         ...tree.head(),
       };
-      const note = signCheckpoint(formatCheckpoint(checkpoint), name, key.signer, key.publicKey);
+      const note = signLedgerCheckpoint(checkpoint, key, Math.floor(Date.now() / 1000));
       heads.push({ tree, checkpoint, note });
     }
     if (heads.length === 0) return;
@@ -196,6 +216,8 @@ function publisher(
       stats.checkpointed[h.tree.partition] = h.checkpoint.size;
       log('checkpoint published', { partition: h.tree.partition, size: h.checkpoint.size });
     }
+    // Witnesses cosign what is already published: they never hold a checkpoint back.
+    cosigning.submit(heads);
   };
   return (force) => {
     const done = queue.then(() => run(force));

@@ -1,5 +1,6 @@
 import {
   MerkleBuilder,
+  consistencyProofOfHashes,
   attestationLeaf,
   bytesEqual,
   parseStatement,
@@ -25,6 +26,8 @@ export type AppendOutcome =
  */
 export class PartitionTree {
   readonly #builder = new MerkleBuilder();
+  /** Every leaf hash, for consistency proofs to witnesses (32 bytes a leaf, in 1 MiB chunks). */
+  readonly #leaves = new LeafHashes();
   #prev: Digest | null = null;
   #broken: string | null = null;
   #published: Checkpoint | null;
@@ -83,7 +86,9 @@ export class PartitionTree {
     if (predicate.prev !== this.#prev) {
       return this.#break(`sequence ${predicate.sequence} has prev ${predicate.prev ?? 'null'}`);
     }
-    this.#builder.append(attestationLeaf(payload));
+    const leaf = attestationLeaf(payload);
+    this.#builder.append(leaf);
+    this.#leaves.push(leaf);
     this.#prev = sha256Hex(payload);
     const published = this.#published;
     if (!this.#restored && published !== null && this.size === published.size) {
@@ -104,6 +109,14 @@ export class PartitionTree {
     return { size: this.size, root: this.#builder.root() };
   }
 
+  /**
+   * The RFC 6962 consistency proof from size `old` to size `size` of this tree.
+   * @throws MerkleError INVALID_SIZE unless 0 <= old <= size <= this.size.
+   */
+  consistency(old: number, size: number): Uint8Array[] {
+    return consistencyProofOfHashes(this.#leaves.first(size), old, size);
+  }
+
   /** Records that a checkpoint of `head` was published. */
   published(head: Checkpoint): void {
     this.#published = head;
@@ -112,5 +125,30 @@ export class PartitionTree {
   #break(reason: string): AppendOutcome {
     this.#broken = reason;
     return { type: 'broken', reason };
+  }
+}
+
+/** Leaf hashes kept in 1 MiB chunks rather than one object per leaf. */
+class LeafHashes {
+  static readonly CHUNK = 32 * 32_768;
+  readonly #chunks: Uint8Array[] = [];
+  #size = 0;
+
+  push(hash: Uint8Array): void {
+    const at = (this.#size * 32) % LeafHashes.CHUNK;
+    if (at === 0) this.#chunks.push(new Uint8Array(LeafHashes.CHUNK));
+    this.#chunks.at(-1)!.set(hash, at);
+    this.#size++;
+  }
+
+  /** Views of the first `n` hashes (n <= size). */
+  first(n: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < Math.min(n, this.#size); i++) {
+      const chunk = this.#chunks[Math.floor((i * 32) / LeafHashes.CHUNK)]!;
+      const at = (i * 32) % LeafHashes.CHUNK;
+      out.push(chunk.subarray(at, at + 32));
+    }
+    return out;
   }
 }

@@ -12,6 +12,7 @@ import { presentEvidence, presentRuntime } from './present.js';
 import type { DemoRun } from './state.js';
 import { APPROVED_CHILD, OUT } from './scenario.js';
 import { waitForInclusion, waitForPolicy } from './waits.js';
+import { WITNESS_NAME } from './world.js';
 
 /** The demo's last stages: the ledger audited, the runtime vouched for, evidence and replay. */
 
@@ -43,7 +44,7 @@ async function auditLedger(run: DemoRun, deepestId: string): Promise<BundleSourc
     keys: world.trustDocument.keys,
     policies: [world.policy.document as unknown as JsonValue],
   };
-  const covered = await waitForInclusion(deepestId, world.schema, sources);
+  const covered = await waitForInclusion(deepestId, world.schema, sources, world.trust);
   say('\nLedger');
   const audit = await auditTopics(world.kafka, world.topics, world.trust);
   if (audit.ok) {
@@ -55,6 +56,9 @@ async function auditLedger(run: DemoRun, deepestId: string): Promise<BundleSourc
   say(`  lineage log verify: ${describeAudit(audit)}`);
   say(
     `  E11's lineage: ${covered.proofs?.length ?? 0}/${covered.attestations.length} attestations carry a Merkle inclusion proof against a signed checkpoint`,
+  );
+  say(
+    `  witness ${WITNESS_NAME}: ${run.system.checkpointer.stats.cosigned} cosigned checkpoints; E11's ${covered.checkpoints?.length ?? 0} checkpoints carry its cosignature (1-of-1 witness policy)`,
   );
   return sources;
 }

@@ -7,21 +7,27 @@ import { nodeEd25519 } from '@lineage/keys';
 import { startProjector } from '@lineage/projector';
 import type { Projector } from '@lineage/projector';
 import { connectAgent } from '@lineage/sdk';
+import { Witness, ledgerLogKeys, serveWitness } from '@lineage/witness';
+import type { WitnessServer } from '@lineage/witness';
 import type { LineageAgent } from '@lineage/sdk';
 import {
   AGENTS,
   CHECKPOINT_EVERY,
   CHECKPOINT_INTERVAL_MS,
+  OUT,
   PARTITIONS,
   RUNTIME,
 } from './scenario.js';
 import type { AgentName } from './scenario.js';
 import type { DemoWorld } from './world.js';
+import { WITNESS_NAME } from './world.js';
 
 /** The running system: governance, the checkpointer, a projector, and one SDK client per agent. */
 export interface DemoSystem {
   governance: GovernanceService;
   checkpointer: CheckpointerService;
+  /** One local witness (c2sp.org/tlog-witness) the checkpointer asks to cosign. */
+  witness: WitnessServer;
   projector: Projector;
   agents: Record<AgentName, LineageAgent>;
 }
@@ -40,6 +46,7 @@ export async function startSystem(world: DemoWorld): Promise<DemoSystem> {
     runtimeHash: runtimeHash(world.manifest),
     partitions: PARTITIONS,
   });
+  const witness = await startWitness(world);
   // The checkpointer signs with governance's key: checkpoints need a trusted `governance` key.
   const checkpointer = await startCheckpointer({
     kafka,
@@ -49,6 +56,7 @@ export async function startSystem(world: DemoWorld): Promise<DemoSystem> {
     every: CHECKPOINT_EVERY,
     intervalMs: CHECKPOINT_INTERVAL_MS,
     partitions: PARTITIONS,
+    witnesses: [witness.url],
   });
   const projector = await startProjector({
     kafka,
@@ -57,7 +65,21 @@ export async function startSystem(world: DemoWorld): Promise<DemoSystem> {
     topics,
     groupId: `demo.${run}.projector`,
   });
-  return { governance, checkpointer, projector, agents: await connectAgents(world) };
+  const agents = await connectAgents(world);
+  return { governance, checkpointer, witness, projector, agents };
+}
+
+/** The local witness, as `lineage witness serve` runs it, on a loopback port. */
+async function startWitness(world: DemoWorld): Promise<WitnessServer> {
+  const witness = new Witness({
+    name: WITNESS_NAME,
+    key: world.keys.witness,
+    logKeys: ledgerLogKeys(world.trust, [world.topics.attestations]),
+    ed25519: nodeEd25519(),
+    stateDir: `${OUT}/witness`,
+  });
+  await witness.open();
+  return serveWitness(witness);
 }
 
 async function connectAgents(world: DemoWorld): Promise<Record<AgentName, LineageAgent>> {
@@ -81,6 +103,7 @@ export async function stopSystem(system: DemoSystem, world: DemoWorld): Promise<
   await Promise.all(Object.values(system.agents).map((a) => a.close()));
   await system.projector.stop();
   await system.checkpointer.stop();
+  await system.witness.close();
   await system.governance.stop();
   await world.pool.end();
   await world.db.stop();

@@ -1,4 +1,5 @@
-import type { EvidenceBundle } from '@lineage/protocol';
+import { checkWitnessQuorum, nobleEd25519 } from '@lineage/protocol';
+import type { EvidenceBundle, TrustStore } from '@lineage/protocol';
 import { openQueries } from '@lineage/query';
 import type { BundleSources, LineageNode } from '@lineage/query';
 import { pollUntil, waitUntil } from '@lineage/runtime';
@@ -40,17 +41,20 @@ export async function waitForPolicy(pool: Pool, schema: string, hash: string): P
 
 /**
  * Exports the execution's bundle (as `lineage export` does) until a projected checkpoint covers
- * every attestation of its lineage, so each carries an inclusion proof.
+ * every attestation of its lineage, so each carries an inclusion proof, and the checkpoints carry
+ * the cosignatures the trust store's witness policy asks for.
  * @throws RuntimeError WAIT_TIMEOUT when no checkpoint covers them within 30 s.
  */
 export function waitForInclusion(
   executionId: string,
   schema: string,
   sources: BundleSources,
+  trust: TrustStore,
 ): Promise<EvidenceBundle> {
   return pollUntil(
     () => exportBundle(executionId, schema, sources),
-    (bundle) => (bundle.proofs?.length ?? 0) === bundle.attestations.length,
+    (bundle) =>
+      (bundle.proofs?.length ?? 0) === bundle.attestations.length && witnessed(bundle, trust),
     { ...CATCH_UP, what: `a projected checkpoint covering the lineage of ${executionId}` },
   );
 }
@@ -79,4 +83,16 @@ export function waitForAncestry(
     ...CATCH_UP,
     what: `the ancestry of ${id}`,
   });
+}
+
+// Whether every checkpoint of the bundle has the witness quorum (the cosigned note is published
+// shortly after the log's own).
+function witnessed(bundle: EvidenceBundle, trust: TrustStore): boolean {
+  try {
+    for (const note of bundle.checkpoints ?? [])
+      checkWitnessQuorum(note, { trust, ed25519: nobleEd25519 });
+    return true;
+  } catch {
+    return false;
+  }
 }

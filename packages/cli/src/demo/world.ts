@@ -33,7 +33,12 @@ export interface DemoKeys {
   approver: KeyPair;
   /** release-manager: vouches for the governance runtime. */
   release: KeyPair;
+  /** The local witness that cosigns checkpoints. */
+  witness: KeyPair;
 }
+
+/** The cosigner key name of the demo's local witness (its trust-store entry name). */
+export const WITNESS_NAME = 'witness.lineage.local/demo';
 
 /** Everything a run works in: infrastructure, names, keys, trust, policy and grant. */
 export interface DemoWorld {
@@ -99,10 +104,14 @@ function generateKeys(): DemoKeys {
     principal: generateKeyPair(),
     approver: generateKeyPair(),
     release: generateKeyPair(),
+    witness: generateKeyPair(),
   };
 }
 
-/** Public keys only: governance, the agents (owned by ops), and alice, bob and the release manager. */
+/**
+ * Public keys only: governance, the agents (owned by ops), alice, bob and the release manager, and
+ * the witness, with a 1-of-1 witness policy.
+ */
 function trustDocumentOf(keys: DemoKeys): TrustStoreDocument {
   const person = (k: KeyPair, role: KeyRole, name: string) => ({
     ...trustedKey(k, [role], { name }),
@@ -119,7 +128,10 @@ function trustDocumentOf(keys: DemoKeys): TrustStoreDocument {
       person(keys.principal, 'principal', 'alice'),
       person(keys.approver, 'approver', 'bob'),
       person(keys.release, 'release', 'release-manager'),
+      trustedKey(keys.witness, ['witness'], { name: WITNESS_NAME }),
     ],
+    // Evidence counts only checkpoints the local witness cosigned (1 of 1).
+    witness_policy: { quorum: 1, witnesses: [keys.witness.keyid] },
   };
 }
 

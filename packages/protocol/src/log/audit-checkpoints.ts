@@ -3,7 +3,7 @@ import { InclusionError } from '../errors.js';
 import type { Chain, CheckpointRecord, LogAuditContext, LogAuditProblem } from './audit-report.js';
 import { problemIn } from './audit-report.js';
 import type { Checkpoint } from './checkpoint.js';
-import { verifyLedgerCheckpoint } from './inclusion.js';
+import { verifyLedgerCheckpoint } from './ledgercheckpoint.js';
 import { MerkleBuilder, consistencyProof, leafHash, verifyConsistency } from './merkle.js';
 
 /** A checkpoint whose signature verified, and where it sits in the checkpoints topic. */

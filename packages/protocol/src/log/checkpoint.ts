@@ -57,7 +57,8 @@ function noteError(message: string): CheckpointError {
   return new CheckpointError('MALFORMED_NOTE', message);
 }
 
-function isKeyName(name: unknown): name is string {
+/** Whether `name` is a valid signed-note key name: non-empty, no spaces, plus signs or controls. */
+export function isKeyName(name: unknown): name is string {
   return (
     typeof name === 'string' && name.length > 0 && !BAD_NAME.test(name) && !FORBIDDEN.test(name)
   );

@@ -1,13 +1,10 @@
 import { fromBase64, toBase64 } from '../encoding/bytes.js';
 import type { Checkpoint } from './checkpoint.js';
-import { parseSignedNote, verifyCheckpoint } from './checkpoint.js';
-import type { Ed25519Verifier } from '../encoding/ed25519.js';
-import { CheckpointError, InclusionError, MerkleError } from '../errors.js';
+import { InclusionError, MerkleError } from '../errors.js';
 import type { Digest } from '../records/ids.js';
-import { attestationLeaf, checkpointKeyName, checkpointOrigin } from './ledgerlog.js';
+import { attestationLeaf } from './ledgerlog.js';
 import { verifyInclusion } from './merkle.js';
 import { asArray, asInt, asObject, asString } from '../encoding/shape.js';
-import type { TrustStore } from '../trust/store.js';
 
 /**
  * The JSON form of one attestation's Merkle inclusion proof in an evidence bundle: the leaf at
@@ -43,13 +40,6 @@ export interface BundledInclusion {
   proofs: InclusionProof[];
 }
 
-/** A checkpoint that verified, and the key that signed it. */
-export interface VerifiedCheckpoint extends Checkpoint {
-  /** Key id of the governance key whose signature verified. */
-  signer: string;
-}
-
-const KEY_NAME_PREFIX = checkpointKeyName('');
 /** Upper bound on an audit path: a tree of 2^63 leaves needs 63 hashes. */
 const MAX_PATH = 64;
 
@@ -78,79 +68,6 @@ export function bundleInclusion(
     };
   });
   return { ledger, checkpoints, proofs };
-}
-
-/**
- * The key ids a checkpoint note claims to be signed by (its signature lines named with
- * {@link checkpointKeyName}). Unverified: for choosing which keys to bundle.
- * @throws CheckpointError MALFORMED_NOTE when the note is not a signed note.
- */
-export function checkpointSigners(note: string): string[] {
-  return parseSignedNote(note)
-    .signatures.map((s) => s.name)
-    .filter((name) => name.startsWith(KEY_NAME_PREFIX))
-    .map((name) => name.slice(KEY_NAME_PREFIX.length));
-}
-
-/**
- * Verifies a signed checkpoint of attestation partition `partition` of `ledger`: it must carry a
- * valid signature by a trust-store key with role `governance`, under the note key name
- * {@link checkpointKeyName} of that key's id, and its origin must be that partition's. A checkpoint
- * carries no time, so key validity windows are not applied: rotation keeps old checkpoints valid.
- * @throws InclusionError CHECKPOINT_INVALID.
- */
-export function verifyLedgerCheckpoint(
-  note: string,
-  ledger: string,
-  partition: number,
-  ctx: { trust: TrustStore; ed25519: Ed25519Verifier },
-): VerifiedCheckpoint {
-  let names: string[];
-  try {
-    names = checkpointSigners(note);
-  } catch (error) {
-    throw invalidCheckpoint(error);
-  }
-  let problem: unknown = new InclusionError(
-    'CHECKPOINT_INVALID',
-    'checkpoint is not signed by a trusted governance key',
-  );
-  for (const keyid of new Set(names)) {
-    // The signer must be in the trust store with role governance.
-    const entry = ctx.trust.get(keyid);
-    if (!entry || !entry.key.roles.includes('governance')) continue;
-    let checkpoint: Checkpoint;
-    try {
-      // Its signature must verify over the note text, which must be a well-formed checkpoint.
-      checkpoint = verifyCheckpoint(note, {
-        name: checkpointKeyName(keyid),
-        publicKey: entry.publicKey,
-        ed25519: ctx.ed25519,
-      });
-    } catch (error) {
-      problem = error;
-      continue;
-    }
-    // The origin must name this partition of this ledger.
-    const origin = checkpointOrigin(ledger, partition);
-    if (checkpoint.origin !== origin) {
-      throw new InclusionError(
-        'CHECKPOINT_INVALID',
-        `checkpoint origin ${checkpoint.origin} is not ${origin}`,
-      );
-    }
-    return { ...checkpoint, signer: keyid };
-  }
-  throw invalidCheckpoint(problem);
-}
-
-function invalidCheckpoint(error: unknown): InclusionError {
-  if (error instanceof InclusionError) return error;
-  if (error instanceof CheckpointError)
-    return new InclusionError('CHECKPOINT_INVALID', `checkpoint: ${error.message}`, {
-      cause: error,
-    });
-  throw error;
 }
 
 /**

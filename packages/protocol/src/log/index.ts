@@ -5,6 +5,7 @@ export {
   merkleRootOfHashes,
   inclusionProof,
   consistencyProof,
+  consistencyProofOfHashes,
   verifyInclusion,
   verifyConsistency,
   MerkleBuilder,
@@ -19,24 +20,34 @@ export {
   verifyNote,
   verifyCheckpoint,
   noteKeyId,
+  isKeyName as isNoteKeyName,
   MAX_NOTE_SIGNATURES,
   MAX_NOTE_LENGTH,
 } from './checkpoint.js';
 export type { Checkpoint, NoteSignature, SignedNote, NoteVerifierKey } from './checkpoint.js';
-export { attestationLeaf, checkpointOrigin, checkpointKeyName } from './ledgerlog.js';
 export {
-  bundleInclusion,
+  attestationLeaf,
+  checkpointOrigin,
+  checkpointKeyName,
+  signLedgerCheckpoint,
+  CHECKPOINT_RULE,
+} from './ledgerlog.js';
+export {
+  cosignatureKeyId,
+  cosignedMessage,
+  cosignLine,
+  verifyCosignature,
+  addSignatureLines,
+} from './cosignature.js';
+export type { CosignerKey } from './cosignature.js';
+export { bundleInclusion, parseInclusionProof, verifyAttestationInclusion } from './inclusion.js';
+export type { BundledInclusion, InclusionEvidence, InclusionProof } from './inclusion.js';
+export {
   checkpointSigners,
-  parseInclusionProof,
-  verifyAttestationInclusion,
+  checkWitnessQuorum,
   verifyLedgerCheckpoint,
-} from './inclusion.js';
-export type {
-  BundledInclusion,
-  InclusionEvidence,
-  InclusionProof,
-  VerifiedCheckpoint,
-} from './inclusion.js';
+} from './ledgercheckpoint.js';
+export type { VerifiedCheckpoint, CheckpointContext } from './ledgercheckpoint.js';
 export { auditLog } from './audit.js';
 export { LOG_AUDIT_CODES } from './audit-report.js';
 export type {
@@ -49,3 +60,5 @@ export type {
   LedgerPartition,
   CheckpointRecord,
 } from './audit-report.js';
+export { parseAddCheckpoint, formatAddCheckpoint, TLOG_SIZE_CONTENT_TYPE } from './witnessing.js';
+export type { AddCheckpointRequest } from './witnessing.js';

@@ -143,9 +143,24 @@ export function consistencyProof(
   if (!isSize(m) || !isSize(n) || m > n || n > leaves.length) {
     throw new MerkleError('INVALID_SIZE', `no consistency proof from ${String(m)} to ${String(n)}`);
   }
+  return consistencyProofOfHashes(leaves.slice(0, n).map(leafHash), m, n);
+}
+
+/**
+ * {@link consistencyProof} over leaf hashes (already {@link leafHash}ed) instead of leaf data.
+ * @throws MerkleError INVALID_SIZE unless 0 <= m <= n <= hashes.length.
+ */
+export function consistencyProofOfHashes(
+  hashes: readonly Uint8Array[],
+  m: number,
+  n: number,
+): Uint8Array[] {
+  if (!isSize(m) || !isSize(n) || m > n || n > hashes.length) {
+    throw new MerkleError('INVALID_SIZE', `no consistency proof from ${String(m)} to ${String(n)}`);
+  }
   const out: Uint8Array[] = [];
   if (m === 0 || m === n) return out;
-  subproof(leaves.slice(0, n).map(leafHash), m, 0, n, true, out);
+  subproof(hashes, m, 0, n, true, out);
   return out;
 }
 

@@ -12,14 +12,18 @@ import {
   onlyKeys,
 } from '../encoding/shape.js';
 
-/** What a key may sign. */
-export type KeyRole = 'governance' | 'agent' | 'principal' | 'approver' | 'release';
+/**
+ * What a key may sign. A `witness` key cosigns checkpoints (c2sp.org/tlog-cosignature); its entry's
+ * `name` is its cosigner key name.
+ */
+export type KeyRole = 'governance' | 'agent' | 'principal' | 'approver' | 'release' | 'witness';
 export const KEY_ROLES: readonly KeyRole[] = [
   'governance',
   'agent',
   'principal',
   'approver',
   'release',
+  'witness',
 ];
 
 /** One public key in a trust store (the JSON form, also embedded in evidence bundles). */
@@ -36,15 +40,27 @@ export interface TrustedKey {
   revoked_at: string | null;
 }
 
+/**
+ * Which witnesses must have cosigned a checkpoint for it to count: at least `quorum` of the
+ * `witnesses` (key ids of `witness` keys, whose entry `name` is their cosigner key name).
+ */
+export interface WitnessPolicy {
+  quorum: number;
+  witnesses: KeyId[];
+}
+
 /** The trust store file: `application/vnd.lineage.truststore.v1+json`. */
 export interface TrustStoreDocument {
   version: 1;
   keys: TrustedKey[];
+  /** When present, checkpoints are trusted only with a quorum of these witnesses' cosignatures. */
+  witness_policy?: WitnessPolicy;
 }
 
 /** A trust store parsed once and indexed by key id. */
 export interface TrustStore {
   readonly document: TrustStoreDocument;
+  readonly witnessPolicy: WitnessPolicy | null;
   get(keyid: string): { key: TrustedKey; publicKey: Uint8Array } | undefined;
 }
 
@@ -59,6 +75,7 @@ export function keyIdOf(publicKey: Uint8Array): KeyId {
  * @throws VerificationError TRUST_STORE_MALFORMED.
  */
 export function loadTrustStore(value: unknown): TrustStore {
+  // Attacker-controlled: every field is shape-checked (TRUST_STORE_MALFORMED).
   const fail = (what: string) => new VerificationError('TRUST_STORE_MALFORMED', what);
   const o = asObject(value, 'trust store', fail);
   if (o.version !== 1) throw fail('trust store version is not 1');
@@ -101,8 +118,39 @@ export function loadTrustStore(value: unknown): TrustStore {
     index.set(keyid, { key, publicKey: raw });
     return key;
   });
-  const document: TrustStoreDocument = { version: 1, keys };
-  return { document, get: (keyid) => index.get(keyid) };
+  const policy = o.witness_policy == null ? null : readWitnessPolicy(o.witness_policy, index, fail);
+  const document: TrustStoreDocument = {
+    version: 1,
+    keys,
+    ...(policy ? { witness_policy: policy } : {}),
+  };
+  return { document, witnessPolicy: policy, get: (keyid) => index.get(keyid) };
+}
+
+// A quorum between 1 and the number of listed witnesses, each a named `witness` key of the store.
+function readWitnessPolicy(
+  value: unknown,
+  index: ReadonlyMap<string, { key: TrustedKey }>,
+  fail: (what: string) => VerificationError,
+): WitnessPolicy {
+  const o = asObject(value, 'witness_policy', fail);
+  onlyKeys(o, ['quorum', 'witnesses'], 'witness_policy', fail);
+  const witnesses = asArray(o.witnesses, 'witness_policy.witnesses', fail, 100).map((w) => {
+    const keyid = asString(w, 'witness key id', fail, 64);
+    const entry = index.get(keyid);
+    if (!entry?.key.roles.includes('witness') || !entry.key.name)
+      throw fail(`witness ${keyid} is not a named witness key of the trust store`);
+    return keyid as KeyId;
+  });
+  if (new Set(witnesses).size !== witnesses.length) throw fail('witness_policy repeats a witness');
+  const quorum = o.quorum;
+  if (
+    !Number.isSafeInteger(quorum) ||
+    (quorum as number) < 1 ||
+    (quorum as number) > witnesses.length
+  )
+    throw fail('witness_policy.quorum must be between 1 and the number of witnesses');
+  return { quorum: quorum as number, witnesses };
 }
 
 /** Why a key may not be used at an instant, or null when it may. */

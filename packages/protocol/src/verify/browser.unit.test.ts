@@ -40,6 +40,7 @@ function evidence() {
     predicate: { policy, parents: [ref] },
   });
   const keys = [trustedKey(governance, ['governance']), trustedKey(agent, ['agent'])];
+  lastKeys = keys;
   return buildBundle(
     child.statement.predicate.execution_id,
     [child.envelope, root.envelope],
@@ -47,6 +48,7 @@ function evidence() {
     [policyDocument],
   );
 }
+let lastKeys: ReturnType<typeof trustedKey>[] = [];
 
 describe('the verifier in a browser-like environment', () => {
   it('bundles without Node built-ins and verifies a bundle with no Node globals present', async () => {
@@ -73,5 +75,27 @@ describe('the verifier in a browser-like environment', () => {
     tampered.attestations.pop();
     context.input = JSON.stringify(tampered);
     expect(runInContext(verify, context)).toBe('invalid ANCESTOR_MISSING');
+  });
+
+  it('requires the witness quorum of a trust store policy, as lineage verify does', async () => {
+    const context = createContext({ TextEncoder, TextDecoder });
+    runInContext(await browserBuild(), context);
+    const bundle = evidence();
+    const witness = testKey();
+    context.input = JSON.stringify(bundle);
+    context.trustText = JSON.stringify({
+      version: 1,
+      keys: [...lastKeys, trustedKey(witness, ['witness'], { name: 'w.test/1' })],
+      witness_policy: { quorum: 1, witnesses: [witness.keyid] },
+    });
+    const verify = `(() => {
+      try {
+        const trust = Lineage.loadTrustStore(JSON.parse(trustText));
+        Lineage.verifyBundle(JSON.parse(input), { ed25519: Lineage.nobleEd25519, trust });
+        return 'valid';
+      } catch (e) { return 'invalid ' + e.code; }
+    })()`;
+    // Evidence without any witnessed checkpoint proves no common view of the ledger.
+    expect(runInContext(verify, context)).toBe('invalid WITNESS_QUORUM_MISSING');
   });
 });

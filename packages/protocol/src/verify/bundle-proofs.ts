@@ -1,12 +1,10 @@
 import { asArray, asString } from '../encoding/shape.js';
 import { BundleError, InclusionError } from '../errors.js';
 import { MAX_NOTE_LENGTH } from '../log/checkpoint.js';
-import type { InclusionProof, VerifiedCheckpoint } from '../log/inclusion.js';
-import {
-  parseInclusionProof,
-  verifyAttestationInclusion,
-  verifyLedgerCheckpoint,
-} from '../log/inclusion.js';
+import type { InclusionProof } from '../log/inclusion.js';
+import { parseInclusionProof, verifyAttestationInclusion } from '../log/inclusion.js';
+import type { VerifiedCheckpoint } from '../log/ledgercheckpoint.js';
+import { checkWitnessQuorum, verifyLedgerCheckpoint } from '../log/ledgercheckpoint.js';
 import type { VerifiedAttestation } from './attestation.js';
 import type { TrustContext } from './bundle-checks.js';
 
@@ -30,8 +28,12 @@ export function verifyProofs(
   trust: TrustContext,
 ): Set<string> {
   const proven = new Set<string>();
-  if (o.proofs === undefined && o.checkpoints === undefined && o.ledger === undefined)
+  if (o.proofs === undefined && o.checkpoints === undefined && o.ledger === undefined) {
+    // Under a witness policy, evidence without any witnessed checkpoint proves no common view.
+    if (trust.trust.witnessPolicy)
+      throw new BundleError('WITNESS_QUORUM_MISSING', 'the bundle carries no checkpoint', null);
     return proven;
+  }
   const fail = (what: string) => new BundleError('BUNDLE_MALFORMED', what, null);
   // Proofs need the ledger's name and the checkpoint notes they point at.
   const ledger = asString(o.ledger, 'ledger', fail, 1024);
@@ -94,6 +96,8 @@ function verifyProof(
   let checkpoint = ctx.checked.get(memo);
   if (!checkpoint) {
     checkpoint = verifyLedgerCheckpoint(note, ctx.ledger, proof.partition, ctx);
+    // Under a witness policy, a quorum of its witnesses must have cosigned the checkpoint.
+    checkWitnessQuorum(note, ctx);
     ctx.checked.set(memo, checkpoint);
   }
   // The attestation's leaf must be in the checkpoint's tree at its own position.
