@@ -222,11 +222,13 @@ async function provePartition(
   let before: [number, string] = [2 ** 31, '0'];
   while (pending.length > 0) {
     const lowest = Math.min(...pending.map((a) => a.sequence));
+    // ORDER BY names the table's columns: unqualified, "offset" would be the text output column.
     const { rows: candidates } = await client.query<CheckpointRow>(
       `SELECT ledger, partition, "offset"::text AS "offset", size::text AS size, root, note
        FROM ${checkpoints}
        WHERE attestation_partition = $1 AND size > $2 AND (partition, "offset") < ($3::bigint, $4::bigint)
-       ORDER BY partition DESC, "offset" DESC LIMIT ${CANDIDATES_PER_READ}`,
+       ORDER BY ${checkpoints}.partition DESC, ${checkpoints}."offset" DESC
+       LIMIT ${CANDIDATES_PER_READ}`,
       [partition, lowest, ...before],
     );
     for (const c of candidates) {

@@ -147,6 +147,23 @@ describe('bundle inclusion proofs', () => {
     expect(v.attestations.find((a) => a.digest === l.late.digest)!.included).toBe(false);
   });
 
+  it('takes the newest checkpoint by offset, past offset 9 (offsets compare as numbers)', async () => {
+    const l = ledgerOf();
+    const schema = await projected(pool, l.all);
+    schemas.push(schema);
+    // Ten notes of size 3 at offsets 0..9, then size 7 at offset 10: the newest proves all three.
+    await projectNotes(schema, [
+      ...Array.from({ length: 10 }, () => checkpointOf(l.all, 3)),
+      checkpointOf(l.all, 7),
+    ]);
+    const q = openQueries(pool, schema);
+    const bundle = await q.bundle(l.leaf.executionId, {
+      keys: [governance],
+      policies: [DEFAULT_POLICY.document],
+    });
+    expect(bundle.checkpoints).toEqual([checkpointOf(l.all, 7)]);
+  });
+
   it('fails offline when the proof, the leaf or the checkpoint is altered', async () => {
     const l = ledgerOf();
     const schema = await projected(pool, l.all);
