@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { qualifiedName, quoteSchema } from '@lineage/store';
+import { inTransaction, qualifiedName, quoteSchema } from '@lineage/store';
 
 /** Row count and content digest of one projection table. */
 export interface TableChecksum {
@@ -55,54 +55,44 @@ const TABLES = [
  */
 export async function projectionChecksum(pool: Pool, schema: string): Promise<ProjectionChecksum> {
   quoteSchema(schema);
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    try {
-      // Text renderings of timestamptz depend on these session settings: pin them.
-      await client.query(`SET LOCAL TimeZone = 'UTC'`);
-      await client.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
-      await client.query(`SET LOCAL IntervalStyle = 'postgres'`);
-      const tables: TableChecksum[] = [];
-      for (const { table, key } of TABLES) {
-        const order = key.map((k) => `r.${k}`).join(', ');
-        const { rows } = await client.query<{ rows: string; sha256: string }>(
-          `SELECT count(*)::text AS rows,
-                  encode(sha256(coalesce(string_agg(sha256(convert_to(to_jsonb(r)::text, 'UTF8')), ''::bytea ORDER BY ${order}), ''::bytea)), 'hex') AS sha256
-             FROM ${qualifiedName(schema, table)} AS r`,
-        );
-        tables.push({ rows: Number(rows[0]!.rows), sha256: rows[0]!.sha256 });
-      }
-      const offsets = await readStoredOffsets(client, schema);
-      await client.query('COMMIT');
-      const [executions, edges, policies, checkpoints, merkle] = tables as [
-        TableChecksum,
-        TableChecksum,
-        TableChecksum,
-        TableChecksum,
-        TableChecksum,
-      ];
-      const combined = createHash('sha256')
-        .update(
-          TABLES.map(({ table }, i) => `${table} ${tables[i]!.rows} ${tables[i]!.sha256}\n`).join(
-            '',
-          ),
-        )
-        .digest('hex');
-      return {
-        ...{ executions, lineage_edges: edges, policies, checkpoints, merkle_hashes: merkle },
-        ...{ combined, offsets },
-      };
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw error;
+  const read = async (client: PoolClient) => {
+    // Text renderings of timestamptz depend on these session settings: pin them.
+    await client.query(`SET LOCAL TimeZone = 'UTC'`);
+    await client.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
+    await client.query(`SET LOCAL IntervalStyle = 'postgres'`);
+    const tables: TableChecksum[] = [];
+    for (const { table, key } of TABLES) {
+      const order = key.map((k) => `r.${k}`).join(', ');
+      const { rows } = await client.query<{ rows: string; sha256: string }>(
+        `SELECT count(*)::text AS rows,
+                encode(sha256(coalesce(string_agg(sha256(convert_to(to_jsonb(r)::text, 'UTF8')), ''::bytea ORDER BY ${order}), ''::bytea)), 'hex') AS sha256
+           FROM ${qualifiedName(schema, table)} AS r`,
+      );
+      tables.push({ rows: Number(rows[0]!.rows), sha256: rows[0]!.sha256 });
     }
-  } finally {
-    client.release(broken);
-  }
+    return { tables, offsets: await readStoredOffsets(client, schema) };
+  };
+  const { tables, offsets } = await inTransaction(
+    pool,
+    read,
+    'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+  );
+  const [executions, edges, policies, checkpoints, merkle] = tables as [
+    TableChecksum,
+    TableChecksum,
+    TableChecksum,
+    TableChecksum,
+    TableChecksum,
+  ];
+  const combined = createHash('sha256')
+    .update(
+      TABLES.map(({ table }, i) => `${table} ${tables[i]!.rows} ${tables[i]!.sha256}\n`).join(''),
+    )
+    .digest('hex');
+  return {
+    ...{ executions, lineage_edges: edges, policies, checkpoints, merkle_hashes: merkle },
+    ...{ combined, offsets },
+  };
 }
 
 async function readStoredOffsets(client: PoolClient, schema: string): Promise<StoredOffset[]> {

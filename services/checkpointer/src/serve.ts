@@ -31,6 +31,7 @@ export const CHECKPOINTER_FLAGS: FlagMap = {
  * Runs the checkpointer from `settings`, with `/healthz`, `/readyz` (broker answers, ledger folded)
  * and `/metrics` (checkpoint size and age per partition) on `checkpointer.port`.
  */
+// Over 60 lines: start-up wiring in order (metrics, Kafka, ops server, service), undone on failure.
 export async function serveCheckpointer(
   settings: Settings,
   logger: Logger = serviceLogger('checkpointer'),

@@ -39,6 +39,7 @@ export const GOVERNANCE_FLAGS: FlagMap = {
  * Runs a governance instance from `settings`, with `/healthz`, `/readyz` (broker answers, group
  * joined, partitions owned or awaited) and `/metrics` on `governance.port`.
  */
+// Over 60 lines: start-up wiring in order (metrics, Kafka, ops server, service), undone on failure.
 export async function serveGovernance(
   settings: Settings,
   logger: Logger = serviceLogger('governance'),

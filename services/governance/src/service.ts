@@ -69,6 +69,7 @@ export interface GovernanceService {
  * @throws LineageKafkaError TOPICS_NOT_COPARTITIONED or RESTORE_TIMEOUT; GovernanceError
  *   STATE_LOCKED or STATE_UNREADABLE; kafkajs errors when the broker is unreachable.
  */
+// Over 60 lines: start-up in order (topics, policy feed, state index, processor), undone on failure.
 export async function startGovernance(options: GovernanceOptions): Promise<GovernanceService> {
   const groupId = options.groupId ?? 'lineage-governance';
   const log = options.log ?? (() => undefined);

@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { TopicNames } from '@lineage/kafka';
 import {
   ensureOffsetsTable,
+  inTransaction,
   isIdentifier,
   migrate,
   quoteSchema,
@@ -257,26 +258,13 @@ async function replayAll(options: RebuildOptions, plan: RebuildPlan, ends: Ends)
  */
 async function swapSchemas(pool: Pool, plan: RebuildPlan): Promise<boolean> {
   const { schema, fresh, old } = plan;
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    try {
-      const replaced = await schemaExists(client, schema);
-      if (replaced)
-        await client.query(`ALTER SCHEMA ${quoteSchema(schema)} RENAME TO ${quoteSchema(old)}`);
-      await client.query(`ALTER SCHEMA ${quoteSchema(fresh)} RENAME TO ${quoteSchema(schema)}`);
-      await client.query('COMMIT');
-      return replaced;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw error;
-    }
-  } finally {
-    client.release(broken);
-  }
+  return inTransaction(pool, async (client) => {
+    const replaced = await schemaExists(client, schema);
+    if (replaced)
+      await client.query(`ALTER SCHEMA ${quoteSchema(schema)} RENAME TO ${quoteSchema(old)}`);
+    await client.query(`ALTER SCHEMA ${quoteSchema(fresh)} RENAME TO ${quoteSchema(schema)}`);
+    return replaced;
+  });
 }
 
 /** What the rebuild did: records and rates, captured ends against stored positions, the checksum. */

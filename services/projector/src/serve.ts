@@ -33,6 +33,7 @@ export const PROJECTOR_FLAGS: FlagMap = {
  * joined) and `/metrics` (`lineage_projector_*`) on `projector.port`. A projection that stops on an
  * error it cannot restart from ends the process (exit 1), for its supervisor to restart.
  */
+// Over 60 lines: start-up wiring in order (metrics, pool, Kafka, ops server, projections).
 export async function serveProjector(
   settings: Settings,
   logger: Logger = serviceLogger('projector'),
