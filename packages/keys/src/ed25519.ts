@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Ed25519Verifier, Sha256, SignatureCheck, Signer } from '@lineage/protocol';
+import { ed25519Thread } from './thread.js';
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -66,23 +67,21 @@ export function nodeEd25519(): Ed25519Verifier {
 }
 
 /**
- * A node:crypto signer over a private KeyObject. `signAsync` signs on libuv's thread pool (the
- * callback form of `crypto.sign`): the same bytes, since Ed25519 is deterministic.
+ * A node:crypto signer over a private KeyObject. `signMany` signs a batch on the process's Ed25519
+ * thread in one hop: the same bytes, since Ed25519 is deterministic.
  */
 export function nodeSigner(key: KeyObject, keyid: string): Signer {
   return {
     keyid,
     sign: (message) => new Uint8Array(sign(null, message, key)),
-    signAsync: (message) =>
-      new Promise((resolve, reject) =>
-        sign(null, message, key, (error, signature) =>
-          error ? reject(error) : resolve(new Uint8Array(signature)),
-        ),
-      ),
+    signMany: (messages) => ed25519Thread().sign(key, messages),
   };
 }
 
 /** What verified: a message under a public key (the memo's key is the signature). */
+/** From this many checks on, a prefetch goes to the Ed25519 thread in one message. */
+const THREAD_MIN = 8;
+
 interface Verified {
   message: Uint8Array;
   publicKey: Uint8Array;
@@ -147,12 +146,17 @@ export function memoizedEd25519(inner: Ed25519Verifier, capacity = 50_000): Pref
       return true;
     },
     async prefetch(checks) {
-      const pending: Promise<void>[] = [];
-      for (const c of checks) {
-        const id = idOf(c.signature);
-        if (!known(id, c.message, c.publicKey)) pending.push(verifyOffThread(c, id));
+      const unknown = checks.filter((c) => !known(idOf(c.signature), c.message, c.publicKey));
+      if (unknown.length === 0) return;
+      // A few checks go to the thread pool one by one; a batch goes to the Ed25519 thread at once.
+      if (unknown.length < THREAD_MIN) {
+        await Promise.all(unknown.map((c) => verifyOffThread(c, idOf(c.signature))));
+        return;
       }
-      await Promise.all(pending);
+      const verified = await ed25519Thread().verify(unknown);
+      unknown.forEach((c, i) => {
+        if (verified[i] === true) remember(idOf(c.signature), c.message, c.publicKey);
+      });
     },
   };
 }

@@ -64,10 +64,14 @@ describe('off the event loop', () => {
   const pair = generateKeyPair();
   const message = new TextEncoder().encode('an attestation statement');
 
-  it('signs the same bytes on the thread pool as in line, and as noble does', async () => {
+  it('signs the same bytes on the Ed25519 thread as in line, and as noble does', async () => {
     const seed = pair.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32);
     const inline = pair.signer.sign(message);
-    expect(await pair.signer.signAsync!(message)).toEqual(inline);
+    const other = new TextEncoder().encode('another statement');
+    // A view into a larger buffer is signed over its own bytes only.
+    const view = new Uint8Array([0, ...other, 0]).subarray(1, other.length + 1);
+    const many = await pair.signer.signMany!([message, view]);
+    expect(many.map((s) => new Uint8Array(s))).toEqual([inline, pair.signer.sign(other)]);
     expect(nobleSigner(new Uint8Array(seed), pair.keyid).sign(message)).toEqual(inline);
   });
 
@@ -90,5 +94,24 @@ describe('off the event loop', () => {
     // A remembered signature over other bytes is no hit.
     expect(memo.verify(good, new TextEncoder().encode('other'), pair.publicKey)).toBe(false);
     expect(calls).toBe(2);
+  });
+
+  it('a batch prefetch verifies on the Ed25519 thread and remembers exactly the good ones', async () => {
+    const inner = nodeEd25519();
+    let calls = 0;
+    const memo = memoizedEd25519({ verify: (s, m, k) => (calls++, inner.verify(s, m, k)) });
+    const messages = Array.from({ length: 10 }, (_, i) =>
+      new TextEncoder().encode(`statement ${i}`),
+    );
+    const checks = messages.map((m, i) => {
+      const signature = pair.signer.sign(m);
+      if (i % 3 === 0) signature[0]! ^= 1;
+      return { signature, message: m, publicKey: i === 4 ? new Uint8Array(32) : pair.publicKey };
+    });
+    await memo.prefetch(checks);
+    const answers = checks.map((c) => memo.verify(c.signature, c.message, c.publicKey));
+    expect(answers).toEqual(checks.map((_, i) => i % 3 !== 0 && i !== 4));
+    // Only the ones that failed were checked again.
+    expect(calls).toBe(5);
   });
 });

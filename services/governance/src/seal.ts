@@ -43,7 +43,7 @@ export const OFF_THREAD_MIN = 8;
  * Seals a batch's drafts in order: each takes the next position of the partition's chain (sequence
  * and the digest of the attestation before it), the runtime, time and issuer, and is signed. An
  * attestation's digest is that of its payload, so the chain is built first and the batch's
- * signatures then run together, off the event loop where the signer can ({@link Signer.signAsync}).
+ * signatures then run together, off the event loop where the signer can ({@link Signer.signMany}).
  */
 export async function seal(
   drafts: readonly Attest[],
@@ -69,15 +69,14 @@ export async function seal(
     prev = digest;
     return { predicate, subjectDigest, payload, digest };
   });
-  // Governance signs each statement (DSSE PAE); the signatures of the batch run at once.
+  // Governance signs each statement (DSSE PAE); a batch's signatures are made together, off this
+  // thread in one hop where the signer can.
   const signer = ctx.signer;
-  const offThread = signer.signAsync !== undefined && unsigned.length >= OFF_THREAD_MIN;
-  const signatures = await Promise.all(
-    unsigned.map(({ payload }) => {
-      const message = pae(ATTESTATION_PAYLOAD_TYPE, payload);
-      return offThread ? signer.signAsync!(message) : signer.sign(message);
-    }),
-  );
+  const messages = unsigned.map(({ payload }) => pae(ATTESTATION_PAYLOAD_TYPE, payload));
+  const signatures =
+    signer.signMany !== undefined && messages.length >= OFF_THREAD_MIN
+      ? await signer.signMany(messages)
+      : messages.map((m) => signer.sign(m));
   return unsigned.map(({ predicate, subjectDigest, payload, digest }, i) => ({
     predicate,
     subjectDigest,

@@ -25,10 +25,11 @@ export interface Signer {
   readonly keyid: string;
   sign(message: Uint8Array): Uint8Array;
   /**
-   * The same signature, made off the caller's thread where the platform can (services: libuv's
-   * thread pool), so a batch's signatures run while the caller goes on. Optional.
+   * The same signatures of a batch of messages, in order, made off the caller's thread in one hop
+   * where the platform can (services: one Ed25519 thread), so a batch's signatures run while the
+   * caller goes on. Optional.
    */
-  signAsync?(message: Uint8Array): Promise<Uint8Array>;
+  signMany?(messages: readonly Uint8Array[]): Promise<Uint8Array[]>;
 }
 
 /** Pure-JS Ed25519 verification in strict RFC 8032 mode (zip215 off), matching node:crypto. */
