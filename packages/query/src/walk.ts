@@ -176,15 +176,8 @@ async function page(
  * One page of a walk from one execution read one statement per level, never in one statement:
  * the reference the one-statement page is tested against. Not exported by the package.
  */
-export function walkLevelByLevel(
-  pool: Pool,
-  schema: string,
-  direction: Direction,
-  executionId: string,
-  options: WalkOptions = {},
-): Promise<Page<LineageNode>> {
-  return page(pool, schema, direction, { reader: fromOne(executionId), listed: false }, options);
-}
+export const walkLevelByLevel: typeof walk = (pool, schema, direction, executionId, options = {}) =>
+  page(pool, schema, direction, { reader: fromOne(executionId), listed: false }, options);
 
 /** Whether the projection knows an execution at all (attested or linked). */
 export async function isKnown(pool: Pool, schema: string, executionId: string): Promise<boolean> {
