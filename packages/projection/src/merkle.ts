@@ -87,10 +87,53 @@ function newNodes(leaves: readonly Leaf[], stored: Map<string, Buffer>): MerkleN
 }
 
 /**
- * Adds `leaves` (of decoded attestations of Kafka partition `partition`) to that
- * partition's stored Merkle tree, in the caller's transaction: one read of the O(batch + log n)
- * stored nodes the new ones depend on, one set-based insert. `ON CONFLICT DO NOTHING` keeps the
- * stored hash of a node inserted concurrently (by a rebalanced consumer redoing the same records).
+ * Reads the stored nodes of partition `partition`'s tree that new leaves at `sequences` depend on
+ * ({@link touched}): O(batch + log n) of them, in one statement.
+ */
+export async function readTree(
+  client: PoolClient,
+  schema: string,
+  partition: number,
+  sequences: readonly number[],
+): Promise<Map<string, Buffer>> {
+  const keys = touched(sequences);
+  const { rows: found } = await client.query<{ level: number; index: string; hash: Buffer }>(
+    `SELECT m.level, m.index::text AS index, m.hash FROM ${qualifiedName(schema, TABLES.merkleHashes)} m
+     JOIN unnest($2::smallint[], $3::bigint[]) AS k(level, index)
+       ON m.level = k.level AND m.index = k.index
+     WHERE m.partition = $1`,
+    [partition, keys.map((k) => k.level), keys.map((k) => k.index)],
+  );
+  return new Map(found.map((f) => [key(f.level, Number(f.index)), f.hash]));
+}
+
+/**
+ * Stores the nodes `leaves` add to partition `partition`'s tree, given what {@link readTree} read
+ * for their sequences, in one set-based insert. `ON CONFLICT DO NOTHING` keeps the stored hash of a
+ * node inserted concurrently (by a rebalanced consumer redoing the same records).
+ */
+export async function growTree(
+  client: PoolClient,
+  schema: string,
+  partition: number,
+  leaves: readonly Leaf[],
+  stored: Map<string, Buffer>,
+): Promise<void> {
+  const added = newNodes(leaves, stored);
+  if (added.length === 0) return;
+  await client.query(
+    `INSERT INTO ${qualifiedName(schema, TABLES.merkleHashes)} (partition, level, index, hash)
+     SELECT $1, level, index, hash FROM unnest($2::smallint[], $3::bigint[], $4::bytea[])
+       AS n(level, index, hash)
+     ON CONFLICT DO NOTHING`,
+    [partition, added.map((n) => n.level), added.map((n) => n.index), added.map((n) => n.hash)],
+  );
+}
+
+/**
+ * Adds `leaves` (of decoded attestations of Kafka partition `partition`) to that partition's stored
+ * Merkle tree, in the caller's transaction: one read of the stored nodes the new ones depend on
+ * ({@link readTree}), one set-based insert ({@link growTree}).
  */
 export async function extendTree(
   client: PoolClient,
@@ -99,23 +142,11 @@ export async function extendTree(
   leaves: readonly Leaf[],
 ): Promise<void> {
   if (leaves.length === 0) return;
-  const table = qualifiedName(schema, TABLES.merkleHashes);
-  const keys = touched(leaves.map((l) => l.sequence));
-  const { rows: found } = await client.query<{ level: number; index: string; hash: Buffer }>(
-    `SELECT m.level, m.index::text AS index, m.hash FROM ${table} m
-     JOIN unnest($2::smallint[], $3::bigint[]) AS k(level, index)
-       ON m.level = k.level AND m.index = k.index
-     WHERE m.partition = $1`,
-    [partition, keys.map((k) => k.level), keys.map((k) => k.index)],
+  const stored = await readTree(
+    client,
+    schema,
+    partition,
+    leaves.map((l) => l.sequence),
   );
-  const stored = new Map(found.map((f) => [key(f.level, Number(f.index)), f.hash]));
-  const added = newNodes(leaves, stored);
-  if (added.length === 0) return;
-  await client.query(
-    `INSERT INTO ${table} (partition, level, index, hash)
-     SELECT $1, level, index, hash FROM unnest($2::smallint[], $3::bigint[], $4::bytea[])
-       AS n(level, index, hash)
-     ON CONFLICT DO NOTHING`,
-    [partition, added.map((n) => n.level), added.map((n) => n.index), added.map((n) => n.hash)],
-  );
+  await growTree(client, schema, partition, leaves, stored);
 }

@@ -1,12 +1,12 @@
 import type { PoolClient } from 'pg';
 import type { Project } from '@lineage/store';
 import { qualifiedName } from '@lineage/store';
-import type { Decoded, Skipped } from './decode.js';
+import type { Skipped } from './decode.js';
 import type { CheckpointRow, EdgeRow, ExecutionRow, PolicyRow } from './rows.js';
-import { decodeAttestation, decodeCheckpoint, decodePolicy } from './decode.js';
+import { decodeCheckpoint, decodePolicy } from './decode.js';
 import { extendTree } from './merkle.js';
-
-type Row = Extract<Decoded, { type: 'row' }>;
+import type { Row, SendPart } from './pipeline.js';
+import { StatementQueue, writeWhileDecoding } from './pipeline.js';
 
 /** Receives the records the projector leaves out, with the reason. */
 export type OnSkip = (skip: Omit<Skipped, 'type'>) => void;
@@ -15,7 +15,10 @@ export type OnSkip = (skip: Omit<Skipped, 'type'>) => void;
  * The projection of the attestations topic: decodes each record and inserts its execution row and
  * (for decisions) its lineage edges, `ON CONFLICT DO NOTHING`, so a record seen twice, or the same
  * attestation appended twice, changes nothing; and extends its partition's Merkle tree in
- * `merkle_hashes` (see `extendTree`) in the same transaction. Undecodable records are reported to `onSkip` and skipped.
+ * `merkle_hashes` (see `extendTree`) in the same transaction. Rows are written set-based, a part
+ * at a time while the rest of the batch is decoded (`writeWhileDecoding`). Undecodable records are
+ * reported to `onSkip` and skipped; a batch Postgres refuses a value of is redone row by row, so
+ * only the offending record is left out (UNSTORABLE).
  * @throws StoreError INVALID_IDENTIFIER for a bad schema name.
  */
 export function projectAttestations(schema: string, onSkip: OnSkip = () => undefined): Project {
@@ -36,27 +39,40 @@ export function projectAttestations(schema: string, onSkip: OnSkip = () => undef
     ON CONFLICT DO NOTHING`;
   const insertEdges = `
     INSERT INTO ${qualifiedName(schema, 'lineage_edges')} (child_id, parent_id, parent_attestation)
-    SELECT child_id, parent_id, parent_attestation
-    FROM jsonb_to_recordset($1::jsonb) AS r(child_id text, parent_id text, parent_attestation text)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
     ON CONFLICT DO NOTHING`;
 
-  const insert = async (client: PoolClient, rows: Row[]): Promise<void> => {
+  // A part's executions and edges, each one set-based statement.
+  const sendPart: SendPart = (client, queue, rows) => {
     const executions: ExecutionRow[] = rows.map((r) => r.row);
     const edges: EdgeRow[] = rows.flatMap((r) => r.edges);
-    await client.query(insertExecutions, [JSON.stringify(executions)]);
-    if (edges.length > 0) await client.query(insertEdges, [JSON.stringify(edges)]);
-    const leaves = rows.map((r) => ({ sequence: r.row.sequence, leaf: r.leaf }));
-    await extendTree(client, schema, executions[0]!.partition, leaves);
+    void queue.push(() => client.query(insertExecutions, [JSON.stringify(executions)]));
+    if (edges.length === 0) return;
+    const columns = [
+      edges.map((e) => e.child_id),
+      edges.map((e) => e.parent_id),
+      edges.map((e) => e.parent_attestation),
+    ];
+    void queue.push(() => client.query(insertEdges, columns));
+  };
+  // One row and its tree leaf, for the row-by-row redo of a refused batch.
+  const insertOne = async (client: PoolClient, row: Row): Promise<void> => {
+    const queue = new StatementQueue();
+    sendPart(client, queue, [row]);
+    const failed = await queue.drain();
+    if (failed !== undefined) throw failed.error;
+    await extendTree(client, schema, row.row.partition, [
+      { sequence: row.row.sequence, leaf: row.leaf },
+    ]);
   };
 
   return async (client, partition, messages) => {
-    const rows: Row[] = [];
-    for (const message of messages) {
-      const decoded = decodeAttestation(partition, message);
-      if (decoded.type === 'row') rows.push(decoded);
-      else onSkip(withoutType(decoded));
-    }
-    await insertOrSkip(client, partition, rows, insert, (r) => r.row.offset, onSkip);
+    const skip = (skipped: Skipped) => onSkip(withoutType(skipped));
+    const written = await writeWhileDecoding(client, schema, partition, messages, sendPart, skip);
+    if (written.failed === undefined) return;
+    if (!isDataException(written.failed)) throw written.failed;
+    await client.query('ROLLBACK TO SAVEPOINT batch');
+    await insertEachOrSkip(client, partition, written.rows, insertOne, (r) => r.row.offset, onSkip);
   };
 }
 
@@ -160,10 +176,22 @@ async function insertOrSkip<R>(
     if (!isDataException(error)) throw error;
     await client.query('ROLLBACK TO SAVEPOINT batch');
   }
+  await insertEachOrSkip(client, partition, rows, (c, row) => insert(c, [row]), offsetOf, onSkip);
+}
+
+/** Inserts rows one at a time, each under its own savepoint; a row Postgres refuses is skipped. */
+async function insertEachOrSkip<R>(
+  client: PoolClient,
+  partition: number,
+  rows: readonly R[],
+  insertOne: (client: PoolClient, row: R) => Promise<void>,
+  offsetOf: (row: R) => string,
+  onSkip: OnSkip,
+): Promise<void> {
   for (const row of rows) {
     await client.query('SAVEPOINT one');
     try {
-      await insert(client, [row]);
+      await insertOne(client, row);
       await client.query('RELEASE SAVEPOINT one');
     } catch (error) {
       if (!isDataException(error)) throw error;

@@ -131,30 +131,39 @@ const afterOf = (options: WalkOptions): WalkCursor =>
     ? { depth: -1, execution_id: '' }
     : decodeWalkCursor(options.cursor);
 
-/** One page of a walk whose level 0 is `starts`. */
+/** Level 0 of a walk page: how to read it, whether it is listed, the levels known in advance. */
+interface Start {
+  reader: (client: PoolClient) => StartReader;
+  /** Level 0 is part of the walk (blast radius), not only where it starts (one execution). */
+  listed: boolean;
+  /** Whole levels 0..k read in advance, by depth. */
+  known?: (
+    client: PoolClient,
+    after: WalkCursor,
+    limit: number,
+    maxDepth: number,
+  ) => Promise<string[][]>;
+}
+
+/** Level 0 is the one execution `id`. */
+const fromOne = (id: string) => () => async (afterId: string, n: number) =>
+  [id].filter((x) => x > afterId).slice(0, n);
+
+/** One page of a walk whose level 0 is `start`, level by level in one snapshot. */
 async function page(
   pool: Pool,
   schema: string,
   direction: Direction,
-  starts: { one: string } | { reader: (client: PoolClient) => StartReader },
+  start: Start,
   options: WalkOptions,
 ): Promise<Page<LineageNode>> {
   const maxDepth = depthArg(options.maxDepth);
   const limit = limitArg(options.limit);
   const after = afterOf(options);
   return inSnapshot(pool, async (client) => {
-    // From one execution: it is level 0 (not listed), and narrow levels come in one statement.
-    const levels =
-      'one' in starts
-        ? new Levels(
-            client,
-            schema,
-            direction,
-            async (afterId, n) => [starts.one].filter((id) => id > afterId).slice(0, n),
-            await narrowLevels(client, schema, direction, starts.one, after, limit, maxDepth),
-          )
-        : new Levels(client, schema, direction, starts.reader(client));
-    const found = await collect(levels, after, !('one' in starts), limit, maxDepth);
+    const known = (await start.known?.(client, after, limit, maxDepth)) ?? [];
+    const levels = new Levels(client, schema, direction, start.reader(client), known);
+    const found = await collect(levels, after, start.listed, limit, maxDepth);
     const more = found.nodes.length > limit;
     const items = await withLatest(client, schema, found.nodes.slice(0, limit));
     const last = items.at(-1);
@@ -162,6 +171,13 @@ async function page(
     return found.truncated ? { items, next, truncated: true } : { items, next };
   });
 }
+
+/**
+ * One page of a walk from one execution read one statement per level, never in one statement:
+ * the reference the one-statement page is tested against. Not exported by the package.
+ */
+export const walkLevelByLevel: typeof walk = (pool, schema, direction, executionId, options = {}) =>
+  page(pool, schema, direction, { reader: fromOne(executionId), listed: false }, options);
 
 /** Whether the projection knows an execution at all (attested or linked). */
 export async function isKnown(pool: Pool, schema: string, executionId: string): Promise<boolean> {
@@ -185,7 +201,13 @@ export async function walk(
   const [maxDepth, limit] = [depthArg(options.maxDepth), limitArg(options.limit)];
   const after = afterOf(options);
   const fast = await narrowPage(pool, schema, direction, executionId, after, limit, maxDepth);
-  const result = fast ?? (await page(pool, schema, direction, { one: executionId }, options));
+  // From one execution: it is level 0 (not listed), and narrow levels come in one statement.
+  const start: Start = {
+    reader: fromOne(executionId),
+    listed: false,
+    known: (client, a, l, d) => narrowLevels(client, schema, direction, executionId, a, l, d),
+  };
+  const result = fast ?? (await page(pool, schema, direction, start, options));
   // An empty page is a root, a leaf, the end of the walk, or an id nobody knows: tell them apart.
   if (result.items.length === 0 && !(await isKnown(pool, schema, executionId)))
     throw new QueryError('NOT_FOUND', `unknown execution ${executionId}`);
@@ -211,5 +233,5 @@ export function blastRadius(
     ]);
     return rows.map((r) => r.id);
   };
-  return page(pool, schema, 'down', { reader }, options);
+  return page(pool, schema, 'down', { reader, listed: true }, options);
 }
