@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   fromBase64,
   fromDsse,
@@ -22,7 +22,8 @@ import type {
   TrustStoreDocument,
 } from '@lineage/protocol';
 import { loadPolicy } from '@lineage/policy';
-import { runLineage } from './kit/cli.js';
+import { runLineage, startLineage } from './kit/cli.js';
+import type { BackgroundCli } from './kit/cli.js';
 import { buildGoVerifier, goInputOfBundle, runGoVerifier } from './kit/goref.js';
 
 const run = promisify(execFile);
@@ -39,6 +40,8 @@ const demoRun = async () => JSON.parse(await readFile('.lineage/demo/run.json', 
 
 let dir: string;
 let bundle: EvidenceBundle;
+/** `lineage demo --serve`, running until the test that stops it. */
+let demo: BackgroundCli;
 /** What `lineage demo` printed. */
 let printed: string;
 const TRUST = '.lineage/demo/truststore.json';
@@ -54,25 +57,45 @@ const payloadOf = (b: EvidenceBundle, i: number) =>
   JSON.parse(new TextDecoder().decode(fromBase64(b.attestations[i]!.payload)));
 
 describe('the demo, end to end, and its evidence', () => {
+  afterAll(() => void demo?.child.kill('SIGKILL'));
   beforeAll(async () => {
-    const demo = await lineage('demo');
-    expect(demo.code, demo.out).toBe(0);
-    printed = demo.out;
-    expect(demo.out).toContain('14/14 verify with only the public keys');
-    expect(demo.out).toContain('replay_rejection deny REPLAY_EXECUTION_ID');
-    expect(demo.out).toContain('PARENT_NOT_ALLOWED');
-    expect(demo.out).toContain('PARENT_PENDING_OVERRIDE');
-    expect(demo.out).toContain('override allow OVERRIDE_APPROVED');
-    expect(demo.out).toContain('refused OVERRIDE_ALREADY_RESOLVED');
-    expect(demo.out).toContain('runtime_verified: true');
-    expect(demo.out).toMatch(/14 re-derived identically, 0 mismatches/);
-    expect(demo.out).toContain('\nLedger\n');
-    expect(demo.out).toMatch(
+    // `pnpm demo --serve`: the scenario, then the stack keeps serving until SIGTERM.
+    demo = startLineage(inject('brokers'), ['demo', '--serve']);
+    await demo.until(/^ {2}token: \S+$/m, 'the demo to print its console URL and token', 240_000);
+    printed = demo.output();
+    expect(printed).toContain('14/14 verify with only the public keys');
+    expect(printed).toContain('replay_rejection deny REPLAY_EXECUTION_ID');
+    expect(printed).toContain('PARENT_NOT_ALLOWED');
+    expect(printed).toContain('PARENT_PENDING_OVERRIDE');
+    expect(printed).toContain('override allow OVERRIDE_APPROVED');
+    expect(printed).toContain('refused OVERRIDE_ALREADY_RESOLVED');
+    expect(printed).toContain('runtime_verified: true');
+    expect(printed).toMatch(/14 re-derived identically, 0 mismatches/);
+    expect(printed).toContain('\nLedger\n');
+    expect(printed).toMatch(
       /lineage log verify: ok: 14 attestations in 3 partitions, \d+ checkpoints/,
     );
-    expect(demo.out).toMatch(/pnpm lineage log verify --topic-prefix demo\.\S+\. --trust /);
+    expect(printed).toMatch(/pnpm lineage log verify --topic-prefix demo\.\S+\. --trust /);
     bundle = JSON.parse(await readFile('.lineage/demo/evidence.json', 'utf8'));
     dir = await mkdtemp(join(tmpdir(), 'lineage-e2e-'));
+  });
+
+  it('demo --serve: the query API answers with the printed token, then SIGTERM drains it (exit 0)', async () => {
+    const api = /^ {2}console: (http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(printed)![1]!;
+    const token = /^ {2}token: (\S+)$/m.exec(printed)![1]!;
+    const { executions } = await demoRun();
+    const read = (auth: string) =>
+      fetch(`${api}/v1/executions/${executions.E11}/ancestors`, {
+        headers: { authorization: auth },
+      });
+    expect((await read('Bearer not-a-token')).status).toBe(401);
+    const answer = await read(`Bearer ${token}`);
+    expect(answer.status).toBe(200);
+    // E11's ancestry reaches the root, E1.
+    expect(JSON.stringify(await answer.json())).toContain(executions.E1!);
+    expect(await demo.terminate()).toBe(0);
+    printed = demo.output();
+    expect(printed).toMatch(/SIGTERM: draining the stack/);
   });
 
   it('the demo is quiet when healthy: no error-level line (a retried broker answer is counted, at debug)', () => {
