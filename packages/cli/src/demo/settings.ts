@@ -11,8 +11,8 @@ import type { DemoWorld } from './world.js';
 export const SETTINGS_FILE = join(OUT, 'lineage.json');
 
 /**
- * Writes the demo's world as `lineage serve` reads it: the governance key, the trust store, the
- * policy, a token pepper, and {@link SETTINGS_FILE} naming them with the run's broker, database,
+ * Writes the demo's world as `lineage serve` reads it: the governance key (and the agents'), the
+ * trust store, the policy, a token pepper, and {@link SETTINGS_FILE} naming them with the run's broker, database,
  * topics, schema and groups. Every port is 0 (any free one): a `lineage serve` already running on
  * the default ports is left alone.
  */
@@ -22,6 +22,9 @@ export async function writeDemoSettings(world: DemoWorld): Promise<string> {
   await rm(file('governance'), { recursive: true, force: true });
   await mkdir(file('policies'), { recursive: true });
   await writeKeyFile(file('keys/governance.key'), world.keys.governance);
+  // The agents' keys too: they can publish to the stack `lineage serve --config` runs later.
+  for (const [name, pair] of Object.entries(world.keys.agents))
+    await writeKeyFile(file(`keys/${name}.key`), pair);
   await writeTrustStore(file('truststore.json'), world.trustDocument);
   await writeFile(file('policies/demo.json'), JSON.stringify(world.policy.document, null, 2));
   await writeFile(file('token-pepper'), randomBytes(32).toString('hex'), { mode: 0o600 });
