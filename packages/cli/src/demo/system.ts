@@ -42,21 +42,26 @@ export interface DemoSystem {
 export async function startSystem(world: DemoWorld): Promise<DemoSystem> {
   const file = await writeDemoSettings(world);
   const witness = await startWitness(world);
-  const settings = demoSettings(file, witness.url);
-  const stack = (await startStack(settings, undefined, demoLogger)) as Required<Stack>;
-  const agents = await connectAgents(world).catch(async (error: unknown) => {
-    await stopStack(stack);
+  let stack: Stack = {};
+  try {
+    const settings = demoSettings(file, witness.url);
+    stack = await startStack(settings, undefined, demoLogger);
+    const started = stack as Required<Stack>;
+    return {
+      stack: started,
+      governance: started.governance.service,
+      checkpointer: started.checkpointer.service,
+      witness,
+      settings,
+      api: `http://${settings.api.host}:${started['query-api'].port}`,
+      agents: await connectAgents(world),
+    };
+  } catch (error) {
+    // What started here stops again (startStack already stopped the roles of a failed start).
+    await stopStack(stack).catch(() => undefined);
+    await witness.close();
     throw error;
-  });
-  return {
-    stack,
-    governance: stack.governance.service,
-    checkpointer: stack.checkpointer.service,
-    witness,
-    settings,
-    api: `http://${settings.api.host}:${stack['query-api'].port}`,
-    agents,
-  };
+  }
 }
 
 /** The roles' logs: JSON lines on stderr, warnings and errors only (`LOG_LEVEL` to see more). */
