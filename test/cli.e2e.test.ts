@@ -23,7 +23,7 @@ import type {
 } from '@lineage/protocol';
 import { loadPolicy } from '@lineage/policy';
 import { runLineage, startLineage } from './kit/cli.js';
-import { buildCli, startServe } from './kit/serve.js';
+import { buildCli, metricSum, promtoolCheck, startServe } from './kit/serve.js';
 import { createKafka, topicNames } from '@lineage/kafka';
 import { readKeyFile } from '@lineage/keys';
 import { connectAgent } from '@lineage/sdk';
@@ -92,6 +92,11 @@ describe('the demo, end to end, and its evidence', () => {
       fetch(`${api}/v1/executions/${executions.E11}/ancestors`, {
         headers: { authorization: auth },
       });
+    // Governance's metrics count the demo's 14 attestations, each once.
+    const metricsUrl = /^ {2}governance\s+(http:\S+\/metrics)$/m.exec(printed)![1]!;
+    const metrics = await (await fetch(metricsUrl)).text();
+    expect(metricSum(metrics, 'lineage_governance_decisions_total')).toBe(14);
+    expect(promtoolCheck(metrics)).toEqual({ status: 0, output: '' });
     expect((await read('Bearer not-a-token')).status).toBe(401);
     const answer = await read(`Bearer ${token}`);
     expect(answer.status).toBe(200);

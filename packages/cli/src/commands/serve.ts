@@ -100,7 +100,8 @@ export function registerServe(program: Command): void {
     });
 }
 
-function hostOf(role: string, settings: Settings): string {
+/** The address a role's endpoints answer on, as a client reaches them (a wildcard becomes loopback). */
+export function hostOf(role: Role, settings: Settings): string {
   const host = role === 'query-api' ? settings.api.host : settings.ops.host;
   return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 }

@@ -1,4 +1,6 @@
 import { createToken, readPepper } from '@lineage/query-api';
+import { hostOf } from '../commands/serve.js';
+import type { Role } from '../commands/serve.js';
 import { SETTINGS_FILE } from './settings.js';
 import type { DemoRun } from './state.js';
 
@@ -19,6 +21,10 @@ export async function serveUntilSignal(run: DemoRun): Promise<void> {
   say('\nServing');
   say(`  console: ${system.api}/`);
   say(`  token: ${token}`);
+  for (const [role, running] of Object.entries(system.stack))
+    say(
+      `  ${role.padEnd(13)}http://${hostOf(role as Role, system.settings)}:${running.port}/metrics`,
+    );
   say(`  the same stack, without the demo: lineage serve --config ${SETTINGS_FILE}`);
   say('  Ctrl-C or SIGTERM drains it and stops');
   const signal = await nextSignal();
