@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   fromBase64,
   fromDsse,
@@ -22,7 +22,12 @@ import type {
   TrustStoreDocument,
 } from '@lineage/protocol';
 import { loadPolicy } from '@lineage/policy';
-import { runLineage } from './kit/cli.js';
+import { runLineage, startLineage } from './kit/cli.js';
+import { buildCli, metricSum, promtoolCheck, startServe } from './kit/serve.js';
+import { createKafka, topicNames } from '@lineage/kafka';
+import { readKeyFile } from '@lineage/keys';
+import { connectAgent } from '@lineage/sdk';
+import type { BackgroundCli } from './kit/cli.js';
 import { buildGoVerifier, goInputOfBundle, runGoVerifier } from './kit/goref.js';
 
 const run = promisify(execFile);
@@ -39,6 +44,8 @@ const demoRun = async () => JSON.parse(await readFile('.lineage/demo/run.json', 
 
 let dir: string;
 let bundle: EvidenceBundle;
+/** `lineage demo --serve`, running until the test that stops it. */
+let demo: BackgroundCli;
 /** What `lineage demo` printed. */
 let printed: string;
 const TRUST = '.lineage/demo/truststore.json';
@@ -54,25 +61,82 @@ const payloadOf = (b: EvidenceBundle, i: number) =>
   JSON.parse(new TextDecoder().decode(fromBase64(b.attestations[i]!.payload)));
 
 describe('the demo, end to end, and its evidence', () => {
+  afterAll(() => void demo?.child.kill('SIGKILL'));
   beforeAll(async () => {
-    const demo = await lineage('demo');
-    expect(demo.code, demo.out).toBe(0);
-    printed = demo.out;
-    expect(demo.out).toContain('14/14 verify with only the public keys');
-    expect(demo.out).toContain('replay_rejection deny REPLAY_EXECUTION_ID');
-    expect(demo.out).toContain('PARENT_NOT_ALLOWED');
-    expect(demo.out).toContain('PARENT_PENDING_OVERRIDE');
-    expect(demo.out).toContain('override allow OVERRIDE_APPROVED');
-    expect(demo.out).toContain('refused OVERRIDE_ALREADY_RESOLVED');
-    expect(demo.out).toContain('runtime_verified: true');
-    expect(demo.out).toMatch(/14 re-derived identically, 0 mismatches/);
-    expect(demo.out).toContain('\nLedger\n');
-    expect(demo.out).toMatch(
+    // `pnpm demo --serve`: the scenario, then the stack keeps serving until SIGTERM.
+    demo = startLineage(inject('brokers'), ['demo', '--serve']);
+    await demo.until(/^ {2}token: \S+$/m, 'the demo to print its console URL and token', 240_000);
+    printed = demo.output();
+    expect(printed).toContain('14/14 verify with only the public keys');
+    expect(printed).toContain('replay_rejection deny REPLAY_EXECUTION_ID');
+    expect(printed).toContain('PARENT_NOT_ALLOWED');
+    expect(printed).toContain('PARENT_PENDING_OVERRIDE');
+    expect(printed).toContain('override allow OVERRIDE_APPROVED');
+    expect(printed).toContain('refused OVERRIDE_ALREADY_RESOLVED');
+    expect(printed).toContain('runtime_verified: true');
+    expect(printed).toMatch(/14 re-derived identically, 0 mismatches/);
+    expect(printed).toContain('\nLedger\n');
+    expect(printed).toMatch(
       /lineage log verify: ok: 14 attestations in 3 partitions, \d+ checkpoints/,
     );
-    expect(demo.out).toMatch(/pnpm lineage log verify --topic-prefix demo\.\S+\. --trust /);
+    expect(printed).toMatch(/pnpm lineage log verify --topic-prefix demo\.\S+\. --trust /);
     bundle = JSON.parse(await readFile('.lineage/demo/evidence.json', 'utf8'));
     dir = await mkdtemp(join(tmpdir(), 'lineage-e2e-'));
+  });
+
+  it('demo --serve: the query API answers with the printed token, then SIGTERM drains it (exit 0)', async () => {
+    const api = /^ {2}console: (http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(printed)![1]!;
+    const token = /^ {2}token: (\S+)$/m.exec(printed)![1]!;
+    const { executions } = await demoRun();
+    const read = (auth: string) =>
+      fetch(`${api}/v1/executions/${executions.E11}/ancestors`, {
+        headers: { authorization: auth },
+      });
+    // Governance's metrics count the demo's 14 attestations, each once.
+    const metricsUrl = /^ {2}governance\s+(http:\S+\/metrics)$/m.exec(printed)![1]!;
+    const metrics = await (await fetch(metricsUrl)).text();
+    expect(metricSum(metrics, 'lineage_governance_decisions_total')).toBe(14);
+    expect(promtoolCheck(metrics)).toEqual({ status: 0, output: '' });
+    expect((await read('Bearer not-a-token')).status).toBe(401);
+    const answer = await read(`Bearer ${token}`);
+    expect(answer.status).toBe(200);
+    // E11's ancestry reaches the root, E1.
+    expect(JSON.stringify(await answer.json())).toContain(executions.E1!);
+    expect(await demo.terminate()).toBe(0);
+    printed = demo.output();
+    expect(printed).toMatch(/SIGTERM: draining the stack/);
+  });
+
+  it("lineage serve --config .lineage/demo/lineage.json (compiled) runs the demo's stack: its planner publishes and is answered, its token reads", async () => {
+    buildCli();
+    const served = await startServe('.lineage/demo/lineage.json');
+    try {
+      const settings = JSON.parse(await readFile('.lineage/demo/lineage.json', 'utf8')) as {
+        kafka: { topicPrefix: string };
+      };
+      const trust = loadTrustStore(JSON.parse(await readFile(TRUST, 'utf8')));
+      const planner = await connectAgent({
+        kafka: createKafka({ brokers: inject('brokers'), clientId: 'demo-planner-again' }),
+        topics: topicNames(settings.kafka.topicPrefix),
+        signer: (await readKeyFile('.lineage/demo/keys/planner.key')).signer,
+        verify: { trust, ed25519: nobleEd25519 },
+        runtime: { name: 'demo-agent', version: '1.0.0', digest: `sha256:${'d'.repeat(64)}` },
+        grant: JSON.parse(await readFile('.lineage/demo/grant.json', 'utf8')) as JsonValue,
+      });
+      const answer = await planner
+        .publishIntent({ action: 'plan.follow-up', resource: 'reports/q4' })
+        .finally(() => planner.close());
+      expect(answer.verified.predicate.decision).toBe('allow');
+      // The API reads the demo's projection with the token the demo printed.
+      const token = /^ {2}token: (\S+)$/m.exec(printed)![1]!;
+      const { executions } = await demoRun();
+      const read = await fetch(`${served.urls.get('query-api')}/v1/executions/${executions.E11}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(read.status).toBe(200);
+    } finally {
+      expect(await served.terminate()).toBe(0);
+    }
   });
 
   it('the demo is quiet when healthy: no error-level line (a retried broker answer is counted, at debug)', () => {

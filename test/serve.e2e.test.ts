@@ -97,6 +97,14 @@ describe('lineage serve', () => {
     expect(text).toMatch(
       /lineage_governance_decisions_total\{kind="decision",decision="allow",reason="none"\} \d+/,
     );
+    // Transactions by outcome, each exposed: these batches committed, none aborted or was fenced.
+    const transactions = (outcome: string) =>
+      new RegExp(
+        `^lineage_governance_transactions_total\\{outcome="${outcome}"\\} (\\d+)$`,
+        'm',
+      ).exec(text)?.[1];
+    expect(Number(transactions('committed'))).toBeGreaterThan(0);
+    expect([transactions('aborted'), transactions('fenced')]).toEqual(['0', '0']);
     expect(promtoolCheck(text).status).toBe(0);
   });
 

@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeKeyFile, writeTrustStore } from '@lineage/keys';
-import { waitUntil } from '@lineage/testkit/kafka';
+import { startCli } from './cli.js';
+import type { BackgroundCli } from './cli.js';
 import type { TestLedger } from './ledger.js';
 import { TEST_POLICY } from './ledger.js';
 
@@ -53,13 +53,9 @@ export async function writeServeConfig(ledger: TestLedger, databaseUrl: string):
 }
 
 /** `lineage serve` running from the compiled build. */
-export interface Served {
-  readonly child: ChildProcess;
+export interface Served extends BackgroundCli {
   /** Role → `http://127.0.0.1:<port>`, as `lineage serve` printed them. */
   readonly urls: ReadonlyMap<string, string>;
-  output(): string;
-  /** SIGTERM, then the exit code once it has drained. */
-  terminate(): Promise<number | null>;
 }
 
 /** Starts `node packages/cli/dist/main.js serve --config <file>` and waits until it says ready. */
@@ -67,30 +63,15 @@ export async function startServe(config: string, extra: readonly string[] = []):
   const env = { ...process.env };
   // Plain node on the compiled build: no TypeScript sources, no tsx.
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [CLI_DIST, 'serve', '--config', config, ...extra], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let gone = false;
-  void exited.then(() => (gone = true));
-  await waitUntil(() => gone || /^ready;/m.test(out), 120_000, 'lineage serve ready');
-  if (gone) throw new Error(`lineage serve exited:\n${out}`);
+  const cli = startCli([CLI_DIST, 'serve', '--config', config, ...extra], env);
+  await cli.until(/^ready;/m, 'lineage serve ready');
   const urls = new Map(
-    [...out.matchAll(/^(\S+)\s+(http:\/\/[^/\s]+)\/metrics$/gm)].map((m) => [m[1]!, m[2]!]),
+    [...cli.output().matchAll(/^(\S+)\s+(http:\/\/[^/\s]+)\/metrics$/gm)].map((m) => [
+      m[1]!,
+      m[2]!,
+    ]),
   );
-  return {
-    child,
-    urls,
-    output: () => out,
-    terminate: () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  return { ...cli, urls };
 }
 
 /** The sum of a metric's samples in a Prometheus exposition (every label set). */

@@ -22,6 +22,13 @@ export interface BatchResult {
   onCommit(sent: RecordMetadata[]): void | Promise<void>;
 }
 
+/**
+ * How one batch's transaction ended: `committed`; `aborted` on an error (the partition's state is
+ * rebuilt and the error rethrown); `fenced` when another producer took the partition's
+ * transactional id over (its records are left to the new owner).
+ */
+export type TransactionOutcome = 'committed' | 'aborted' | 'fenced';
+
 export interface TransactionalProcessorOptions<S> {
   kafka: Kafka;
   groupId: string;
@@ -46,6 +53,8 @@ export interface TransactionalProcessorOptions<S> {
   ): BatchResult | Promise<BatchResult>;
   /** Called after each committed batch. */
   onCommitted?(topic: string, partition: number, messages: number): void;
+  /** Told how each transaction ended (metrics count them); must not throw. */
+  onTransaction?(outcome: TransactionOutcome, topic: string, partition: number): void;
   /**
    * How long the group waits for a silent member (a killed or paused process) before moving its
    * partitions; default 30 s. Heartbeats go every tenth of it. The broker bounds it
@@ -213,7 +222,9 @@ export class TransactionalProcessor<S> {
       await txn.abort().catch(() => undefined);
       // State may no longer match the ledger: rebuild on the next acquisition.
       await this.release(partition);
-      if (!isFenced(error)) throw error;
+      const fenced = isFenced(error);
+      this.options.onTransaction?.(fenced ? 'fenced' : 'aborted', topic, partition);
+      if (!fenced) throw error;
       // Another member owns the partition now. Leave its records to it until a rebalance says
       // otherwise (as Kafka Streams does with a task migrated away).
       this.assigned.delete(partition);
@@ -223,6 +234,7 @@ export class TransactionalProcessor<S> {
       return false;
     }
     worker.committed.set(topic, BigInt(last) + 1n);
+    this.options.onTransaction?.('committed', topic, partition);
     try {
       await onCommit(sent);
     } catch (error) {

@@ -5,3 +5,4 @@ export type { AppendOutcome } from './tree.js';
 export { CheckpointerError } from './errors.js';
 export type { CheckpointerErrorCode } from './errors.js';
 export { CHECKPOINTER_FLAGS, serveCheckpointer } from './serve.js';
+export type { CheckpointerRole } from './serve.js';

@@ -27,6 +27,11 @@ export const CHECKPOINTER_FLAGS: FlagMap = {
   port: { path: 'checkpointer.port' },
 };
 
+/** A running checkpointer role, and the checkpointer it runs (its totals). */
+export interface CheckpointerRole extends RunningService {
+  readonly service: CheckpointerService;
+}
+
 /**
  * Runs the checkpointer from `settings`, with `/healthz`, `/readyz` (broker answers, ledger folded)
  * and `/metrics` (checkpoint size and age per partition) on `checkpointer.port`.
@@ -35,7 +40,7 @@ export const CHECKPOINTER_FLAGS: FlagMap = {
 export async function serveCheckpointer(
   settings: Settings,
   logger: Logger = serviceLogger('checkpointer'),
-): Promise<RunningService> {
+): Promise<CheckpointerRole> {
   const { kafka: k, checkpointer: c } = settings;
   const registry = createRegistry();
   const log = kafkaLog(registry, logger);
@@ -89,6 +94,7 @@ export async function serveCheckpointer(
   return {
     name: 'checkpointer',
     port: ops.port,
+    service,
     stop: async () => {
       // What is pending is published, then the consumer leaves its group.
       await service.stop();

@@ -19,5 +19,6 @@ export {
 } from './runtime.js';
 export type { RuntimeManifest } from './runtime.js';
 export { GOVERNANCE_FLAGS, serveGovernance } from './serve.js';
+export type { GovernanceRole } from './serve.js';
 export { governanceTelemetry } from './telemetry.js';
 export type { DecidedBatch, GovernanceObserver } from './observe.js';

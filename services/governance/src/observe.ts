@@ -1,4 +1,4 @@
-import type { BatchResult } from '@lineage/kafka';
+import type { BatchResult, TransactionOutcome } from '@lineage/kafka';
 import type { InputRecord } from './input.js';
 import type { Outcome, Source } from './outcome.js';
 import type { Sealed } from './seal.js';
@@ -23,4 +23,6 @@ export interface DecidedBatch {
  */
 export interface GovernanceObserver {
   decided(batch: DecidedBatch): { committed(): void } | undefined;
+  /** How each batch's transaction ended: committed, aborted or fenced. */
+  transaction?(outcome: TransactionOutcome): void;
 }

@@ -18,6 +18,7 @@ import {
 import type { FlagMap, RunningService, Settings } from '@lineage/runtime';
 import { loadRuntimeManifest, runtimeHash } from './runtime.js';
 import { startGovernance } from './service.js';
+import type { GovernanceService } from './service.js';
 import { governanceGauges, governanceTelemetry } from './telemetry.js';
 
 /** Governance's command-line flags, each overriding a setting (`--config <file>` names the file). */
@@ -35,6 +36,11 @@ export const GOVERNANCE_FLAGS: FlagMap = {
   port: { path: 'governance.port' },
 };
 
+/** A running governance role, and the instance it runs (its totals, owned partitions). */
+export interface GovernanceRole extends RunningService {
+  readonly service: GovernanceService;
+}
+
 /**
  * Runs a governance instance from `settings`, with `/healthz`, `/readyz` (broker answers, group
  * joined, partitions owned or awaited) and `/metrics` on `governance.port`.
@@ -43,7 +49,7 @@ export const GOVERNANCE_FLAGS: FlagMap = {
 export async function serveGovernance(
   settings: Settings,
   logger: Logger = serviceLogger('governance'),
-): Promise<RunningService> {
+): Promise<GovernanceRole> {
   const { kafka: k, governance: g } = settings;
   const registry = createRegistry();
   const log = kafkaLog(registry, logger);
@@ -103,6 +109,7 @@ export async function serveGovernance(
   return {
     name: 'governance',
     port: ops.port,
+    service,
     stop: async () => {
       clearInterval(stats);
       started.set(false);

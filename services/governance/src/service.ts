@@ -105,6 +105,7 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
     transactionalIdPrefix: `${groupId}-${topics.intents}`,
     restore: restorer(kafka, topics.attestations, index, log),
     sessionTimeoutMs: options.sessionTimeoutMs,
+    onTransaction: (outcome) => options.observer?.transaction?.(outcome),
     process: (ledger, topic, partition, messages) =>
       governor.processBatch(ledger, topic, partition, messages),
   });

@@ -4,9 +4,12 @@ import { SpanKind, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import type { TransactionOutcome } from '@lineage/kafka';
 import { contextOf, traceparentOf } from '@lineage/runtime';
 import type { DecidedBatch, GovernanceObserver } from './observe.js';
 import type { Attest, Outcome } from './outcome.js';
+
+const TRANSACTION_OUTCOMES: readonly TransactionOutcome[] = ['committed', 'aborted', 'fenced'];
 
 /** Latency buckets (seconds) from a millisecond to a minute. */
 const LATENCY = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -52,11 +55,13 @@ export function governanceTelemetry(options: GovernanceTelemetryOptions): Govern
         committed() {
           const now = Date.now();
           m.decideCommit.observe((performance.now() - started) / 1000);
-          m.transactions.inc({ outcome: 'committed' });
           batch.outcomes.forEach((o, i) => count(m, o, now - Number(batch.inputs[i]!.timestamp)));
           for (const span of spans) span.end();
         },
       };
+    },
+    transaction(outcome) {
+      m.transactions.inc({ outcome });
     },
   };
 }
@@ -83,12 +88,7 @@ function governanceMetrics(registry: Registry) {
       help: 'Input records answered by the attestation already issued (identical redeliveries)',
       registers,
     }),
-    transactions: new Counter({
-      name: 'lineage_governance_transactions_total',
-      help: 'Kafka transactions of decided batches, by outcome',
-      labelNames: ['outcome'],
-      registers,
-    }),
+    transactions: transactionsCounter(registry),
     decideCommit: new Histogram({
       name: 'lineage_governance_decide_commit_seconds',
       help: 'From the start of deciding a batch to the commit of its transaction',
@@ -102,6 +102,21 @@ function governanceMetrics(registry: Registry) {
       registers,
     }),
   };
+}
+
+/**
+ * `lineage_governance_transactions_total{outcome}`: every outcome exposed from the start (at 0), so
+ * an alert on aborted or fenced transactions sees a series before the first one happens.
+ */
+function transactionsCounter(registry: Registry): Counter<'outcome'> {
+  const counter = new Counter({
+    name: 'lineage_governance_transactions_total',
+    help: 'Kafka transactions of decided batches, by outcome (committed, aborted, fenced)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  for (const outcome of TRANSACTION_OUTCOMES) counter.inc({ outcome }, 0);
+  return counter;
 }
 
 function count(m: Metrics, outcome: Outcome, appendedMs: number): void {

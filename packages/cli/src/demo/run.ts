@@ -30,16 +30,20 @@ import {
   TREE,
 } from './scenario.js';
 import type { AgentName, Step } from './scenario.js';
+import { serveUntilSignal } from './serve.js';
 import { startSystem, stopSystem } from './system.js';
 import { waitForAncestry, waitForRow } from './waits.js';
 import { openWorld } from './world.js';
 
 /**
  * Plays the scenario end to end on a real broker and Postgres, prints what happens, and leaves
- * the evidence in `.lineage/demo`. The checks of what it prints live in `test/cli.e2e.test.ts`.
+ * the evidence in `.lineage/demo`; with `serve`, the stack then keeps running until a signal. The checks of what it prints live in `test/cli.e2e.test.ts`.
  * @throws RuntimeError WAIT_TIMEOUT when a service does not catch up; infrastructure errors.
  */
-export async function runDemo(say = (line = '') => console.log(line)): Promise<void> {
+export async function runDemo(
+  say = (line = '') => console.log(line),
+  options: { serve?: boolean } = {},
+): Promise<void> {
   say(TITLE);
   const world = await openWorld();
   presentSetup(world).forEach((line) => say(line));
@@ -57,6 +61,7 @@ export async function runDemo(say = (line = '') => console.log(line)): Promise<v
     await verifyLedger(run);
     await showAncestry(run);
     await finishEvidence(run);
+    if (options.serve) await serveUntilSignal(run);
   } finally {
     await stopSystem(system, world);
     if (world.broker.owned) {

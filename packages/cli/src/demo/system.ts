@@ -1,72 +1,75 @@
-import { startCheckpointer } from '@lineage/checkpointer';
+import { destination, pino } from 'pino';
+import type { Logger } from 'pino';
 import type { CheckpointerService } from '@lineage/checkpointer';
-import { runtimeHash, startGovernance } from '@lineage/governance';
 import type { GovernanceService } from '@lineage/governance';
 import type { JsonValue } from '@lineage/protocol';
 import { nodeEd25519 } from '@lineage/keys';
-import { startProjector } from '@lineage/projector';
-import type { Projector } from '@lineage/projector';
+import { traceLogFields } from '@lineage/runtime';
+import type { Settings } from '@lineage/runtime';
 import { connectAgent } from '@lineage/sdk';
 import { Witness, ledgerLogKeys, serveWitness } from '@lineage/witness';
 import type { WitnessServer } from '@lineage/witness';
 import type { LineageAgent } from '@lineage/sdk';
-import {
-  AGENTS,
-  CHECKPOINT_EVERY,
-  CHECKPOINT_INTERVAL_MS,
-  OUT,
-  PARTITIONS,
-  RUNTIME,
-} from './scenario.js';
+import { startStack, stopStack } from '../commands/serve.js';
+import type { Role, Stack } from '../commands/serve.js';
+import { demoSettings, writeDemoSettings } from './settings.js';
+import { AGENTS, OUT, RUNTIME } from './scenario.js';
 import type { AgentName } from './scenario.js';
 import type { DemoWorld } from './world.js';
 import { WITNESS_NAME } from './world.js';
 
-/** The running system: governance, the checkpointer, a projector, and one SDK client per agent. */
+/**
+ * The running system: the stack `lineage serve` runs (projector, governance, checkpointer, query
+ * API) from the demo's settings file, the local witness, and one SDK client per agent.
+ */
 export interface DemoSystem {
+  stack: Required<Stack>;
   governance: GovernanceService;
   checkpointer: CheckpointerService;
   /** One local witness (c2sp.org/tlog-witness) the checkpointer asks to cosign. */
   witness: WitnessServer;
-  projector: Projector;
+  /** What every role was started from (the demo's settings file, its witness added). */
+  settings: Settings;
+  /** The query API's base URL. */
+  api: string;
   agents: Record<AgentName, LineageAgent>;
 }
 
-/** Starts every service of the demo on its world's topics and schema, then connects the agents. */
+/**
+ * Writes the demo's settings file, starts the witness, then every role exactly as `lineage serve
+ * --config` does from that file, then connects the agents to the stack's topics.
+ */
 export async function startSystem(world: DemoWorld): Promise<DemoSystem> {
-  const { kafka, topics, run, keys } = world;
-  const governance = await startGovernance({
-    kafka,
-    topics,
-    groupId: `demo.${run}.governance`,
-    key: keys.governance,
-    trust: world.trust,
-    policy: world.policy,
-    ed25519: nodeEd25519(),
-    runtimeHash: runtimeHash(world.manifest),
-    partitions: PARTITIONS,
-  });
+  const file = await writeDemoSettings(world);
   const witness = await startWitness(world);
-  // The checkpointer signs with governance's key: checkpoints need a trusted `governance` key.
-  const checkpointer = await startCheckpointer({
-    kafka,
-    topics,
-    key: keys.governance,
-    ed25519: nodeEd25519(),
-    every: CHECKPOINT_EVERY,
-    intervalMs: CHECKPOINT_INTERVAL_MS,
-    partitions: PARTITIONS,
-    witnesses: [witness.url],
-  });
-  const projector = await startProjector({
-    kafka,
-    pool: world.pool,
-    schema: world.schema,
-    topics,
-    groupId: `demo.${run}.projector`,
-  });
-  const agents = await connectAgents(world);
-  return { governance, checkpointer, witness, projector, agents };
+  let stack: Stack = {};
+  try {
+    const settings = demoSettings(file, witness.url);
+    stack = await startStack(settings, undefined, demoLogger);
+    const started = stack as Required<Stack>;
+    return {
+      stack: started,
+      governance: started.governance.service,
+      checkpointer: started.checkpointer.service,
+      witness,
+      settings,
+      api: `http://${settings.api.host}:${started['query-api'].port}`,
+      agents: await connectAgents(world),
+    };
+  } catch (error) {
+    // What started here stops again (startStack already stopped the roles of a failed start).
+    await stopStack(stack).catch(() => undefined);
+    await witness.close();
+    throw error;
+  }
+}
+
+/** The roles' logs: JSON lines on stderr, warnings and errors only (`LOG_LEVEL` to see more). */
+function demoLogger(role: Role): Logger {
+  return pino(
+    { name: role, level: process.env.LOG_LEVEL ?? 'warn', mixin: traceLogFields },
+    destination(2),
+  );
 }
 
 /** The local witness, as `lineage witness serve` runs it, on a loopback port. */
@@ -101,10 +104,9 @@ async function connectAgents(world: DemoWorld): Promise<Record<AgentName, Lineag
 /** Closes the agents, stops the services and ends the pool (the broker is the caller's). */
 export async function stopSystem(system: DemoSystem, world: DemoWorld): Promise<void> {
   await Promise.all(Object.values(system.agents).map((a) => a.close()));
-  await system.projector.stop();
-  await system.checkpointer.stop();
+  // The checkpointer publishes what is pending, cosigned: the witness closes after it.
+  await stopStack(system.stack);
   await system.witness.close();
-  await system.governance.stop();
   await world.pool.end();
   await world.db.stop();
 }
