@@ -35,7 +35,9 @@ export {
   kafkaLogSink,
   lazyAdmin,
 } from './ops/metrics.js';
-export type { KafkaLogEntry, LagSource, Positions } from './ops/metrics.js';
+export type { LagSource, LazyAdmin, Positions } from './ops/metrics.js';
+export { openServiceEdge } from './ops/edge.js';
+export type { ServiceEdge } from './ops/edge.js';
 export { contextOf, startTracing, traceLogFields, traceparentOf } from './ops/tracing.js';
 export type { Tracing } from './ops/tracing.js';
 export { flagCheck, kafkaLog, runServiceMain, serviceLogger } from './ops/logger.js';

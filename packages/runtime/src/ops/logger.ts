@@ -6,7 +6,7 @@ import { settingsFromArgs } from '../load-settings.js';
 import type { Settings } from '../settings.js';
 import { stopOnSignals } from '../signals.js';
 import { kafkaLogSink } from './metrics.js';
-import type { KafkaLogEntry } from './metrics.js';
+import type { KafkaLogEntry } from '@lineage/kafka';
 import type { ReadinessCheck } from './server.js';
 import { startTracing, traceLogFields } from './tracing.js';
 
