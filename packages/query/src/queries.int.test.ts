@@ -1,5 +1,4 @@
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import {
   digestOf,
   newExecutionId,
@@ -10,7 +9,7 @@ import {
 } from '@lineage/protocol';
 import type { ExecutionId, KeyId } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
-import { createPool } from '@lineage/store';
+import { testDatabase } from '@lineage/testkit/pg';
 import { QueryError } from './errors.js';
 import type { FixturePolicy, LedgerRecord } from '@lineage/testkit';
 import {
@@ -30,24 +29,13 @@ import type { LineageNode, LineageQueries, Page, WalkOptions } from './types.js'
 
 const keys = generateKeyPair();
 const stranger = generateKeyPair();
-let pool: Pool;
-const schemas: string[] = [];
-
-beforeAll(() => {
-  pool = createPool(inject('databaseUrl'));
-});
-
-afterAll(async () => {
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
-});
+const { pool, dropLater } = testDatabase(inject('databaseUrl'));
 
 async function queriesOver(
   attestations: LedgerRecord[],
   policies: FixturePolicy[] = [],
 ): Promise<LineageQueries> {
-  const schema = await projected(pool, attestations, policies);
-  schemas.push(schema);
+  const schema = dropLater(await projected(pool, attestations, policies));
   return openQueries(pool, schema);
 }
 
@@ -577,8 +565,7 @@ describe('evidence bundles', () => {
 
   it('does not embed a stored policy edited after the fact when a file has the pinned one', async () => {
     const dag = smallDag();
-    const schema = await projected(pool, dag.all, [DEFAULT_POLICY]);
-    schemas.push(schema);
+    const schema = dropLater(await projected(pool, dag.all, [DEFAULT_POLICY]));
     await pool.query(
       `UPDATE "${schema}".policies SET document = jsonb_set(document, '{deny}', '[{"id":"x","agents":["*"]}]')`,
     );
