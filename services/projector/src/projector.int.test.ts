@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Message } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   canonicalize,
   digestOf,
@@ -10,15 +9,16 @@ import {
   verifyAttestation,
 } from '@lineage/protocol';
 import { policyCodec } from '@lineage/schemas';
-import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
-import type { TopicNames } from '@lineage/kafka';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
-import { createPool, readOffsets } from '@lineage/store';
+import { readOffsets } from '@lineage/store';
 import type { BatchCommitted } from '@lineage/store';
 import type { LedgerRecord } from '@lineage/testkit';
 import { LedgerBuilder, policyRecord, randomDag } from '@lineage/testkit';
+import { appendMessages } from '@lineage/testkit/kafka';
 import type { Projector, ProjectorOptions } from './service.js';
 import { startProjector } from './service.js';
+import { projectorHarness } from './testkit.js';
+import type { World } from './testkit.js';
 
 // Given attestations on the ledger topic, when the projector folds them into Postgres, then the
 // tables hold exactly those attestations and their lineage edges, whatever stops and replays happen.
@@ -30,56 +30,16 @@ const trust = loadTrustStore({
 });
 const random = () => randomBytes(6).toString('hex');
 
-let pool: Pool;
-let kafka: Kafka;
-let admin: Admin;
-const schemas: string[] = [];
+const { pool, kafka, newSchema, world, topicEnd, waitCaughtUp } = projectorHarness('projector-int');
 const running = new Set<Projector>();
-
-beforeAll(async () => {
-  pool = createPool(inject('databaseUrl'), { max: 20 });
-  kafka = createKafka({ brokers: inject('brokers'), clientId: 'projector-int' });
-  admin = kafka.admin();
-  await admin.connect();
-});
 
 afterAll(async () => {
   for (const p of running) await p.stop();
-  await admin.disconnect();
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
 });
 
-interface World {
-  schema: string;
-  topics: TopicNames;
-  groupId: string;
-}
-
-async function world(partitions = 3): Promise<World> {
-  const schema = `t_${random()}`;
-  schemas.push(schema);
-  const topics = topicNames(`t-${random()}-`);
-  await ensureTopics(kafka, topics, { partitions });
-  return { schema, topics, groupId: `projector-${random()}` };
-}
-
-/** Appends records keyed by execution id, `perSend` per request so the log holds many record batches. */
-async function append(
-  topic: string,
-  records: { key: string; value: Buffer | null }[],
-  perSend = 5,
-): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    for (let i = 0; i < records.length; i += perSend) {
-      await producer.send({ topic, acks: -1, messages: records.slice(i, i + perSend) });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
+/** Appends records, `perSend` per request so the log holds many record batches. */
+const append = (topic: string, records: Message[], perSend = 5) =>
+  appendMessages(kafka, topic, records, perSend);
 
 const recordsOf = (attestations: LedgerRecord[]) =>
   attestations.map((a) => ({ key: a.executionId, value: a.value }));
@@ -103,25 +63,6 @@ async function start(w: World, extra: Partial<ProjectorOptions> = {}): Promise<P
       await p.stop();
     },
   };
-}
-
-async function topicEnd(topic: string): Promise<Map<number, bigint>> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return new Map(offsets.filter((o) => o.high !== '0').map((o) => [o.partition, BigInt(o.high)]));
-}
-
-async function waitCaughtUp(w: World, projection = w.groupId): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const [stored, end] = await Promise.all([
-      readOffsets(pool, w.schema, projection, w.topics.attestations),
-      topicEnd(w.topics.attestations),
-    ]);
-    if ([...end].every(([p, high]) => stored.get(p) === high)) return;
-    if (Date.now() > deadline)
-      throw new Error(`projection stuck at ${JSON.stringify([...stored].map(String))}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Everything the projection holds, as sorted text lines, for exact comparison. */
@@ -340,8 +281,7 @@ describe('projector', () => {
     expect(await dump(w.schema)).toEqual(before);
 
     // A projection rebuilt from offset 0 in a fresh schema holds identical rows.
-    const rebuilt = { ...w, schema: `t_${random()}`, groupId: `projector-${random()}` };
-    schemas.push(rebuilt.schema);
+    const rebuilt = { ...w, schema: newSchema(), groupId: `projector-${random()}` };
     const fresh = await start(rebuilt);
     await waitCaughtUp(rebuilt);
     await fresh.stop();

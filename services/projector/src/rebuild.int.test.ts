@@ -2,18 +2,15 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import type { Admin, Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { generateKeyPair } from '@lineage/keys';
-import { createPool, readOffsets } from '@lineage/store';
+import { readOffsets } from '@lineage/store';
 import { projectionChecksum } from '@lineage/projection';
 import type { LedgerRecord } from '@lineage/testkit';
 import { LedgerBuilder, policyRecord, randomDag } from '@lineage/testkit';
 import { rebuildProjection } from './rebuild.js';
-import { appendLedger } from '@lineage/testkit/kafka';
-import { expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
+import { appendLedger, appendMessages } from '@lineage/testkit/kafka';
+import { expectExactlyOnceAndRebuildable, projectorCommand, projectorHarness } from './testkit.js';
 import type { World } from './testkit.js';
 import type { RebuildProgress } from './rebuild.js';
 import type { Projector } from './service.js';
@@ -26,39 +23,14 @@ import { startProjector } from './service.js';
 const keys = generateKeyPair();
 const random = () => randomBytes(6).toString('hex');
 
-let pool: Pool;
-let kafka: Kafka;
-let admin: Admin;
-const schemas: string[] = [];
+const { pool, kafka, world, topicEnd, waitCaughtUp } = projectorHarness('projector-rebuild-int');
 const running = new Set<Projector>();
 const children = new Set<ChildProcess>();
-
-beforeAll(async () => {
-  pool = createPool(inject('databaseUrl'), { max: 20 });
-  kafka = createKafka({ brokers: inject('brokers'), clientId: 'projector-rebuild-int' });
-  admin = kafka.admin();
-  await admin.connect();
-});
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   for (const p of running) await p.stop();
-  await admin.disconnect();
-  const { rows } = await pool.query<{ nspname: string }>(
-    `SELECT nspname FROM pg_namespace WHERE nspname = ANY($1) OR nspname LIKE ANY($2)`,
-    [schemas, schemas.map((s) => `${s}\\_%`)],
-  );
-  for (const { nspname } of rows) await pool.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
-  await pool.end();
 });
-
-async function world(partitions = 3): Promise<World> {
-  const schema = `t_${random()}`;
-  schemas.push(schema);
-  const topics = topicNames(`t-${random()}-`);
-  await ensureTopics(kafka, topics, { partitions });
-  return { schema, topics, groupId: `projector-${random()}` };
-}
 
 /**
  * A ledger of `decisions` multi-parent DAG decisions, then overrides and replay rejections of some of
@@ -99,46 +71,6 @@ function policyLedger(): { key: string; value: Buffer }[] {
     policyRecord('default', 3, '2025-06-01T00:00:00.000Z'),
   ];
   return records.map((p) => ({ key: p.hash, value: p.value }));
-}
-
-async function appendPolicies(topic: string): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    await producer.send({ topic, acks: -1, messages: policyLedger() });
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-async function topicEnd(topic: string): Promise<Map<number, bigint>> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return new Map(offsets.filter((o) => o.high !== '0').map((o) => [o.partition, BigInt(o.high)]));
-}
-
-async function waitCaughtUp(w: World, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const end = await topicEnd(w.topics.attestations);
-    const stored = await readOffsets(pool, w.schema, w.groupId, w.topics.attestations).catch(
-      () => new Map<number, bigint>(),
-    );
-    if ([...end].every(([p, high]) => stored.get(p) === high)) return;
-    if (Date.now() > deadline)
-      throw new Error(`projection stuck at ${JSON.stringify([...stored].map(String))}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function waitPoliciesCaughtUp(w: World, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const end = await topicEnd(w.topics.policies);
-    const stored = await readOffsets(pool, w.schema, w.groupId, w.topics.policies);
-    if ([...end].every(([p, high]) => stored.get(p) === high)) return;
-    if (Date.now() > deadline) throw new Error('policies projection stuck');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function rowCount(schema: string): Promise<number> {
@@ -204,7 +136,7 @@ describe('rebuildProjection', () => {
     expect(ledger.filter((a) => a.kind === 'override')).toHaveLength(10);
     expect(ledger.some((a) => a.parents.length > 1)).toBe(true);
     await appendLedger(kafka, w.topics.attestations, ledger);
-    await appendPolicies(w.topics.policies);
+    await appendMessages(kafka, w.topics.policies, policyLedger());
 
     const live = await startProjector({
       kafka,
@@ -217,7 +149,7 @@ describe('rebuildProjection', () => {
     });
     running.add(live);
     await waitCaughtUp(w);
-    await waitPoliciesCaughtUp(w);
+    await waitCaughtUp(w, { topic: w.topics.policies });
     const before = await projectionChecksum(pool, w.schema);
     expect(before.executions.rows).toBe(n);
     // Three distinct policies; the republished one holds its later record.
