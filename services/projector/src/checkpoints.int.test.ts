@@ -18,7 +18,6 @@ import type { Skipped } from '@lineage/projection';
 import type { LedgerRecord } from '@lineage/testkit';
 import { LedgerBuilder } from '@lineage/testkit';
 import { appendMessages } from '@lineage/testkit/kafka';
-import { rebuildProjection } from './rebuild.js';
 import { startProjector } from './service.js';
 import { projectorHarness } from './testkit.js';
 
@@ -27,7 +26,10 @@ import { projectorHarness } from './testkit.js';
 // exactly once, the others are skipped with a reason, and a rebuild from offset 0 gives equal rows.
 
 const keys = generateKeyPair();
-const { pool, kafka, world, waitCaughtUp } = projectorHarness('projector-checkpoints-int', 10);
+const { pool, kafka, world, rebuild, waitCaughtUp } = projectorHarness(
+  'projector-checkpoints-int',
+  10,
+);
 
 function note(topics: TopicNames, ledger: LedgerRecord[], size: number, origin?: string) {
   const body = formatCheckpoint({
@@ -119,13 +121,7 @@ describe('checkpoints projection', () => {
     const again = await startProjector({ kafka, pool, schema, topics, groupId, partitions: 1 });
     await again.stop();
     expect(await projectionChecksum(pool, schema)).toEqual(before);
-    const rebuilt = await rebuildProjection({
-      kafka,
-      pool,
-      schema,
-      topics,
-      projection: groupId,
-    });
+    const rebuilt = await rebuild(w);
     expect(rebuilt.checkpoints.records).toBe(5);
     expect(rebuilt.checkpoints.positions).toEqual({ 0: '5' });
     expect(rebuilt.checksum.checkpoints).toEqual(before.checkpoints);

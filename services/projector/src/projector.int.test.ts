@@ -17,7 +17,7 @@ import { LedgerBuilder, policyRecord, randomDag } from '@lineage/testkit';
 import { appendMessages } from '@lineage/testkit/kafka';
 import type { Projector, ProjectorOptions } from './service.js';
 import { startProjector } from './service.js';
-import { projectorHarness } from './testkit.js';
+import { expectedLines, projectorHarness } from './testkit.js';
 import type { World } from './testkit.js';
 
 // Given attestations on the ledger topic, when the projector folds them into Postgres, then the
@@ -30,7 +30,8 @@ const trust = loadTrustStore({
 });
 const random = () => randomBytes(6).toString('hex');
 
-const { pool, kafka, newSchema, world, topicEnd, waitCaughtUp } = projectorHarness('projector-int');
+const { pool, kafka, newSchema, world, lines, topicEnd, waitCaughtUp } =
+  projectorHarness('projector-int');
 const running = new Set<Projector>();
 
 afterAll(async () => {
@@ -85,31 +86,6 @@ async function counts(schema: string): Promise<{ executions: number; edges: numb
   return rows[0]!;
 }
 
-/** The rows the attestations must become. */
-function expected(attestations: LedgerRecord[]): { executions: string[]; edges: string[] } {
-  const executions = attestations
-    .map((a) => `${a.digest}|${a.executionId}|${a.kind}|${a.decision}`)
-    .sort();
-  const edges = attestations
-    .filter((a) => a.kind === 'decision')
-    .flatMap((a) => a.parentRefs.map((p) => `${a.executionId}|${p.execution_id}|${p.attestation}`))
-    .sort();
-  return { executions, edges };
-}
-
-async function actual(schema: string): Promise<{ executions: string[]; edges: string[] }> {
-  const executions = await pool.query<{ line: string }>(
-    `SELECT concat_ws('|', attestation_digest, execution_id, kind, decision) AS line FROM "${schema}".executions ORDER BY 1`,
-  );
-  const edges = await pool.query<{ line: string }>(
-    `SELECT concat_ws('|', child_id, parent_id, parent_attestation) AS line FROM "${schema}".lineage_edges ORDER BY 1`,
-  );
-  return {
-    executions: executions.rows.map((r) => r.line).sort(),
-    edges: edges.rows.map((r) => r.line).sort(),
-  };
-}
-
 describe('projector', () => {
   it('(a) projects 300 attestations of a multi-parent DAG into exactly their rows and edges', async () => {
     const w = await world();
@@ -130,9 +106,9 @@ describe('projector', () => {
     await waitCaughtUp(w);
     await p.stop();
 
-    const want = expected(ledger);
+    const want = expectedLines(ledger);
     expect(want.edges.length).toBeGreaterThan(285);
-    expect(await actual(w.schema)).toEqual(want);
+    expect(await lines(w)).toEqual(want);
     // Each answer names the pending decision it answers; only the overrides settle one.
     const answers = await pool.query<{ execution_id: string; kind: string; overrides: string }>(
       `SELECT x.execution_id, x.kind, x.overrides FROM "${w.schema}".executions x
@@ -205,7 +181,7 @@ describe('projector', () => {
     await waitCaughtUp(w);
     await p.stop();
 
-    expect(await actual(w.schema)).toEqual(expected([good, nul, after]));
+    expect(await lines(w)).toEqual(expectedLines([good, nul, after]));
     expect(skipped).toEqual([
       expect.objectContaining({ reason: 'UNDECODABLE', partition: 0, offset: '0' }),
       expect.objectContaining({ reason: 'EMPTY_RECORD', partition: 0, offset: '1' }),
@@ -249,7 +225,7 @@ describe('projector', () => {
     await waitCaughtUp(w);
     await second.stop();
 
-    expect(await actual(w.schema)).toEqual(expected(ledger));
+    expect(await lines(w)).toEqual(expectedLines(ledger));
     expect(projectedBySecond).toBe(300 - midway.executions);
     expect(await readOffsets(pool, w.schema, w.groupId, w.topics.attestations)).toEqual(
       await topicEnd(w.topics.attestations),

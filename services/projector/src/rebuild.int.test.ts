@@ -10,7 +10,13 @@ import type { LedgerRecord } from '@lineage/testkit';
 import { LedgerBuilder, policyRecord, randomDag } from '@lineage/testkit';
 import { rebuildProjection } from './rebuild.js';
 import { appendLedger, appendMessages } from '@lineage/testkit/kafka';
-import { expectExactlyOnceAndRebuildable, projectorCommand, projectorHarness } from './testkit.js';
+import {
+  expectExactlyOnceAndRebuildable,
+  expectedLines,
+  projectorCommand,
+  projectorHarness,
+  rowCount,
+} from './testkit.js';
 import type { World } from './testkit.js';
 import type { RebuildProgress } from './rebuild.js';
 import type { Projector } from './service.js';
@@ -23,7 +29,8 @@ import { startProjector } from './service.js';
 const keys = generateKeyPair();
 const random = () => randomBytes(6).toString('hex');
 
-const { pool, kafka, world, topicEnd, waitCaughtUp } = projectorHarness('projector-rebuild-int');
+const { pool, kafka, world, rebuild, lines, topicEnd, waitCaughtUp } =
+  projectorHarness('projector-rebuild-int');
 const running = new Set<Projector>();
 const children = new Set<ChildProcess>();
 
@@ -71,38 +78,6 @@ function policyLedger(): { key: string; value: Buffer }[] {
     policyRecord('default', 3, '2025-06-01T00:00:00.000Z'),
   ];
   return records.map((p) => ({ key: p.hash, value: p.value }));
-}
-
-async function rowCount(schema: string): Promise<number> {
-  const { rows } = await pool
-    .query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".executions`)
-    .catch(() => ({ rows: [{ n: 0 }] }));
-  return rows[0]!.n;
-}
-
-/** The rows the attestations must become, as sorted lines. */
-function expected(ledger: LedgerRecord[]): { executions: string[]; edges: string[] } {
-  const executions = ledger
-    .map((a) => `${a.digest}|${a.executionId}|${a.kind}|${a.decision}`)
-    .sort();
-  const edges = ledger
-    .filter((a) => a.kind === 'decision')
-    .flatMap((a) => a.parentRefs.map((p) => `${a.executionId}|${p.execution_id}|${p.attestation}`))
-    .sort();
-  return { executions, edges };
-}
-
-async function actual(schema: string): Promise<{ executions: string[]; edges: string[] }> {
-  const executions = await pool.query<{ line: string }>(
-    `SELECT concat_ws('|', attestation_digest, execution_id, kind, decision) AS line FROM "${schema}".executions`,
-  );
-  const edges = await pool.query<{ line: string }>(
-    `SELECT concat_ws('|', child_id, parent_id, parent_attestation) AS line FROM "${schema}".lineage_edges`,
-  );
-  return {
-    executions: executions.rows.map((r) => r.line).sort(),
-    edges: edges.rows.map((r) => r.line).sort(),
-  };
 }
 
 function spawnProjector(w: World): ChildProcess {
@@ -154,19 +129,11 @@ describe('rebuildProjection', () => {
     expect(before.executions.rows).toBe(n);
     // Three distinct policies; the republished one holds its later record.
     expect(before.policies.rows).toBe(3);
-    expect(await actual(w.schema)).toEqual(expected(ledger));
+    expect(await lines(w)).toEqual(expectedLines(ledger));
 
     // The live projector keeps running against the old schema while the rebuild replays.
     const progress: RebuildProgress[] = [];
-    const result = await rebuildProjection({
-      kafka,
-      pool,
-      schema: w.schema,
-      topics: w.topics,
-      projection: w.groupId,
-      keepOld: true,
-      onProgress: (p) => progress.push(p),
-    });
+    const result = await rebuild(w, { keepOld: true, onProgress: (p) => progress.push(p) });
     running.delete(live);
     await live.stop();
 
@@ -233,13 +200,7 @@ describe('rebuildProjection', () => {
     const w = await world(2);
     const small = ledgerOf(40, 3, 5);
     await appendLedger(kafka, w.topics.attestations, small);
-    const first = await rebuildProjection({
-      kafka,
-      pool,
-      schema: w.schema,
-      topics: w.topics,
-      projection: w.groupId,
-    });
+    const first = await rebuild(w);
     expect(first.checksum.executions.rows).toBe(small.length);
     expect(first.oldSchema).toBeUndefined();
     await new Promise((r) => setTimeout(r, 1_100)); // the schema suffix has one-second resolution
@@ -296,16 +257,9 @@ describe('rebuildProjection', () => {
       await producer.disconnect();
     }
 
-    const result = await rebuildProjection({
-      kafka,
-      pool,
-      schema: w.schema,
-      topics: w.topics,
-      projection: w.groupId,
-      stallTimeoutMs: 30_000,
-    });
+    const result = await rebuild(w, { stallTimeoutMs: 30_000 });
     expect(result.records).toBe(ledger.length);
-    expect(await actual(w.schema)).toEqual(expected(ledger));
+    expect(await lines(w)).toEqual(expectedLines(ledger));
     // The rebuilt positions stand at the topic's end, past markers and aborted records.
     const end = await topicEnd(w.topics.attestations);
     expect(
@@ -324,7 +278,7 @@ describe('rebuildProjection', () => {
     await appendLedger(kafka, w.topics.attestations, ledger.slice(0, half), 20);
     // Kill as soon as rows appear, while the rest of the ledger is still being produced.
     const deadline = Date.now() + 60_000;
-    while ((await rowCount(w.schema)) === 0) {
+    while ((await rowCount(pool, w.schema)) === 0) {
       if (Date.now() > deadline) throw new Error('the projector child projected nothing in 60 s');
       if (first.exitCode !== null) throw new Error(`the projector child exited ${first.exitCode}`);
       await new Promise((r) => setTimeout(r, 5));
@@ -332,7 +286,7 @@ describe('rebuildProjection', () => {
     const rest = appendLedger(kafka, w.topics.attestations, ledger.slice(half), 20);
     await kill(first, 'SIGKILL');
     expect(first.signalCode).toBe('SIGKILL');
-    const midway = await rowCount(w.schema);
+    const midway = await rowCount(pool, w.schema);
     expect(midway).toBeGreaterThan(0);
     expect(midway).toBeLessThan(ledger.length);
     // What was committed is whole: the rows are exactly the records below the stored positions.
@@ -344,7 +298,7 @@ describe('rebuildProjection', () => {
     await waitCaughtUp(w);
     await kill(second, 'SIGTERM');
 
-    expect(await actual(w.schema)).toEqual(expected(ledger));
+    expect(await lines(w)).toEqual(expectedLines(ledger));
     const { rebuilt } = await expectExactlyOnceAndRebuildable(kafka, pool, w, total);
     console.log(
       `kill -9 at ${midway}/3000 rows; rebuild of ${rebuilt.records} records: ${rebuilt.seconds.toFixed(2)} s, ${Math.round(rebuilt.ratePerSec)} records/s (${Math.round(rebuilt.streamingRatePerSec)}/s after the first batch at ${rebuilt.firstBatchSeconds.toFixed(2)} s)`,

@@ -11,8 +11,9 @@ import type { ProjectionChecksum } from '@lineage/projection';
 import { readOffsets } from '@lineage/store';
 import { waitUntil } from '@lineage/testkit/kafka';
 import { testDatabase } from '@lineage/testkit/pg';
+import type { LedgerRecord } from '@lineage/testkit';
 import { rebuildProjection } from './rebuild.js';
-import type { RebuildResult } from './rebuild.js';
+import type { RebuildOptions, RebuildResult } from './rebuild.js';
 
 /** A projection under test: its schema, topics and consumer group. */
 export interface World {
@@ -31,6 +32,10 @@ export interface ProjectorHarness {
   newSchema(): string;
   /** A fresh schema (dropped after the file's tests), fresh topics of `partitions` and a group id. */
   world(partitions?: number): Promise<World>;
+  /** Rebuilds the world's projection from offset 0 (its schema, topics and group). */
+  rebuild(w: World, options?: Partial<RebuildOptions>): Promise<RebuildResult>;
+  /** The world's rows as sorted lines, to compare with {@link expectedLines}. */
+  lines(w: World): Promise<ProjectedLines>;
   /** Each partition of `topic` that holds records, with its end offset. */
   topicEnd(topic: string): Promise<Map<number, bigint>>;
   /** Waits until `projection` (default: the world's group) stored the end of `topic` (default: attestations). */
@@ -68,6 +73,8 @@ export function projectorHarness(clientId: string, max = 20): ProjectorHarness {
       await ensureTopics(kafka, w.topics, { partitions });
       return w;
     },
+    rebuild: (w, options) => rebuildWorld(kafka, pool, w, options),
+    lines: (w) => projectedLines(pool, w.schema),
     topicEnd: async (topic) =>
       new Map(
         (await admin.fetchTopicOffsets(topic))
@@ -81,6 +88,63 @@ export function projectorHarness(clientId: string, max = 20): ProjectorHarness {
         `${w.schema} to reach the end of ${options.topic ?? w.topics.attestations}`,
       ),
   };
+}
+
+/** {@link rebuildProjection} of a world: its schema, topics and group as the projection's name. */
+export function rebuildWorld(
+  kafka: Kafka,
+  pool: Pool,
+  w: World,
+  options: Partial<RebuildOptions> = {},
+): Promise<RebuildResult> {
+  return rebuildProjection({
+    kafka,
+    pool,
+    schema: w.schema,
+    topics: w.topics,
+    projection: w.groupId,
+    ...options,
+  });
+}
+
+/** A projection's executions and lineage edges, as sorted `|`-joined lines. */
+export interface ProjectedLines {
+  executions: string[];
+  edges: string[];
+}
+
+/** The lines a ledger must become: one per attestation, one per parent reference of a decision. */
+export function expectedLines(ledger: readonly LedgerRecord[]): ProjectedLines {
+  const executions = ledger
+    .map((a) => `${a.digest}|${a.executionId}|${a.kind}|${a.decision}`)
+    .sort();
+  const edges = ledger
+    .filter((a) => a.kind === 'decision')
+    .flatMap((a) => a.parentRefs.map((p) => `${a.executionId}|${p.execution_id}|${p.attestation}`))
+    .sort();
+  return { executions, edges };
+}
+
+/** The lines `schema` holds, in the shape of {@link expectedLines}. */
+export async function projectedLines(pool: Pool, schema: string): Promise<ProjectedLines> {
+  const executions = await pool.query<{ line: string }>(
+    `SELECT concat_ws('|', attestation_digest, execution_id, kind, decision) AS line FROM "${schema}".executions`,
+  );
+  const edges = await pool.query<{ line: string }>(
+    `SELECT concat_ws('|', child_id, parent_id, parent_attestation) AS line FROM "${schema}".lineage_edges`,
+  );
+  return {
+    executions: executions.rows.map((r) => r.line).sort(),
+    edges: edges.rows.map((r) => r.line).sort(),
+  };
+}
+
+/** Rows of `schema`'s executions table; 0 while it does not exist (or Postgres does not answer). */
+export async function rowCount(pool: Pool, schema: string): Promise<number> {
+  const { rows } = await pool
+    .query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".executions`)
+    .catch(() => ({ rows: [{ n: 0 }] }));
+  return rows[0]!.n;
 }
 
 /** Whether the projection stored, for each partition of the topic, the partition's end offset. */
@@ -138,14 +202,7 @@ export async function expectExactlyOnceAndRebuildable(
   expect(rows[0]).toEqual({ rows: total, digests: total });
   const live = await projectionChecksum(pool, w.schema);
   // The tables equal a rebuild from offset 0.
-  const rebuilt = await rebuildProjection({
-    kafka,
-    pool,
-    schema: w.schema,
-    topics: w.topics,
-    projection: w.groupId,
-    keepOld: true,
-  });
+  const rebuilt = await rebuildWorld(kafka, pool, w, { keepOld: true });
   expect(rebuilt.records).toBe(total);
   expect(rebuilt.checksum.combined).toBe(live.combined);
   expect(rebuilt.checksum.offsets).toEqual(live.offsets);
