@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Message } from 'kafkajs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   canonicalize,
   digestOf,
@@ -15,10 +15,7 @@ import type { BatchCommitted } from '@lineage/store';
 import type { LedgerRecord } from '@lineage/testkit';
 import { LedgerBuilder, policyRecord, randomDag } from '@lineage/testkit';
 import { appendMessages } from '@lineage/testkit/kafka';
-import type { Projector, ProjectorOptions } from './service.js';
-import { startProjector } from './service.js';
 import { expectedLines, projectorHarness } from './testkit.js';
-import type { World } from './testkit.js';
 
 // Given attestations on the ledger topic, when the projector folds them into Postgres, then the
 // tables hold exactly those attestations and their lineage edges, whatever stops and replays happen.
@@ -30,41 +27,14 @@ const trust = loadTrustStore({
 });
 const random = () => randomBytes(6).toString('hex');
 
-const { pool, kafka, newSchema, world, lines, topicEnd, waitCaughtUp } =
+const { pool, kafka, newSchema, world, start, lines, topicEnd, waitCaughtUp } =
   projectorHarness('projector-int');
-const running = new Set<Projector>();
-
-afterAll(async () => {
-  for (const p of running) await p.stop();
-});
-
 /** Appends records, `perSend` per request so the log holds many record batches. */
 const append = (topic: string, records: Message[], perSend = 5) =>
   appendMessages(kafka, topic, records, perSend);
 
 const recordsOf = (attestations: LedgerRecord[]) =>
   attestations.map((a) => ({ key: a.executionId, value: a.value }));
-
-async function start(w: World, extra: Partial<ProjectorOptions> = {}): Promise<Projector> {
-  // Short long-polls: stop() waits for the fetch in flight.
-  const p = await startProjector({
-    kafka,
-    pool,
-    schema: w.schema,
-    topics: w.topics,
-    groupId: w.groupId,
-    partitions: 3,
-    consumer: { maxWaitTimeInMs: 200 },
-    ...extra,
-  });
-  running.add(p);
-  return {
-    stop: async () => {
-      running.delete(p);
-      await p.stop();
-    },
-  };
-}
 
 /** Everything the projection holds, as sorted text lines, for exact comparison. */
 async function dump(schema: string): Promise<{ executions: string[]; edges: string[] }> {

@@ -19,8 +19,6 @@ import {
 } from './testkit.js';
 import type { World } from './testkit.js';
 import type { RebuildProgress } from './rebuild.js';
-import type { Projector } from './service.js';
-import { startProjector } from './service.js';
 
 // Given a ledger projected by a live projector (in-process, or a child process killed with SIGKILL
 // mid-stream and restarted), when the projection is rebuilt from offset 0 into a fresh schema and
@@ -29,14 +27,12 @@ import { startProjector } from './service.js';
 const keys = generateKeyPair();
 const random = () => randomBytes(6).toString('hex');
 
-const { pool, kafka, world, rebuild, lines, topicEnd, waitCaughtUp } =
+const { pool, kafka, world, start, rebuild, lines, topicEnd, waitCaughtUp } =
   projectorHarness('projector-rebuild-int');
-const running = new Set<Projector>();
 const children = new Set<ChildProcess>();
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
-  for (const p of running) await p.stop();
 });
 
 /**
@@ -113,16 +109,7 @@ describe('rebuildProjection', () => {
     await appendLedger(kafka, w.topics.attestations, ledger);
     await appendMessages(kafka, w.topics.policies, policyLedger());
 
-    const live = await startProjector({
-      kafka,
-      pool,
-      schema: w.schema,
-      topics: w.topics,
-      groupId: w.groupId,
-      partitions: 3,
-      consumer: { maxWaitTimeInMs: 200 },
-    });
-    running.add(live);
+    const live = await start(w);
     await waitCaughtUp(w);
     await waitCaughtUp(w, { topic: w.topics.policies });
     const before = await projectionChecksum(pool, w.schema);
@@ -134,7 +121,6 @@ describe('rebuildProjection', () => {
     // The live projector keeps running against the old schema while the rebuild replays.
     const progress: RebuildProgress[] = [];
     const result = await rebuild(w, { keepOld: true, onProgress: (p) => progress.push(p) });
-    running.delete(live);
     await live.stop();
 
     expect(result.records).toBe(n + 4);

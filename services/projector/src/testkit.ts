@@ -13,6 +13,8 @@ import { waitUntil } from '@lineage/testkit/kafka';
 import { testDatabase } from '@lineage/testkit/pg';
 import type { LedgerRecord } from '@lineage/testkit';
 import { rebuildProjection } from './rebuild.js';
+import { startProjector } from './service.js';
+import type { Projector, ProjectorOptions } from './service.js';
 import type { RebuildOptions, RebuildResult } from './rebuild.js';
 
 /** A projection under test: its schema, topics and consumer group. */
@@ -32,6 +34,11 @@ export interface ProjectorHarness {
   newSchema(): string;
   /** A fresh schema (dropped after the file's tests), fresh topics of `partitions` and a group id. */
   world(partitions?: number): Promise<World>;
+  /**
+   * Starts a projector on the world (3 partitions, short long-polls: `stop` waits for the fetch in
+   * flight), stopped after the file's tests if the test did not.
+   */
+  start(w: World, options?: Partial<ProjectorOptions>): Promise<Projector>;
   /** Rebuilds the world's projection from offset 0 (its schema, topics and group). */
   rebuild(w: World, options?: Partial<RebuildOptions>): Promise<RebuildResult>;
   /** The world's rows as sorted lines, to compare with {@link expectedLines}. */
@@ -56,8 +63,12 @@ export function projectorHarness(clientId: string, max = 20): ProjectorHarness {
   const { pool, newSchema } = testDatabase(inject('databaseUrl'), { max });
   const kafka = createKafka({ brokers: inject('brokers'), clientId });
   const admin = kafka.admin();
+  const running = new Set<Projector>();
   beforeAll(() => admin.connect());
-  afterAll(() => admin.disconnect());
+  afterAll(async () => {
+    for (const p of running) await p.stop();
+    await admin.disconnect();
+  });
   const random = () => randomBytes(6).toString('hex');
   return {
     pool,
@@ -72,6 +83,25 @@ export function projectorHarness(clientId: string, max = 20): ProjectorHarness {
       };
       await ensureTopics(kafka, w.topics, { partitions });
       return w;
+    },
+    start: async (w, options = {}) => {
+      const p = await startProjector({
+        kafka,
+        pool,
+        schema: w.schema,
+        topics: w.topics,
+        groupId: w.groupId,
+        partitions: 3,
+        consumer: { maxWaitTimeInMs: 200 },
+        ...options,
+      });
+      running.add(p);
+      return {
+        stop: async () => {
+          running.delete(p);
+          await p.stop();
+        },
+      };
     },
     rebuild: (w, options) => rebuildWorld(kafka, pool, w, options),
     lines: (w) => projectedLines(pool, w.schema),
