@@ -67,8 +67,7 @@ describe('overrides on a real broker', () => {
     });
     const l = ledger;
     const services: GovernanceService[] = [await l.startGovernance()];
-    const producer = l.kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await l.producer();
     const agent = l.agentKeys[0]!;
     const approver = l.approverKey;
     const verify = { trust: l.trust, ed25519: nodeEd25519() };
@@ -378,8 +377,7 @@ describe('overrides on a real broker', () => {
       90_000,
       'both instances own partitions',
     );
-    const producer = l.kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await l.producer();
     const agent = l.agentKeys[0]!;
     const holds = Array.from({ length: 12 }, (_, i) =>
       intent(agent.signer, { action: 'write.split', resource: `split/${i}` }),
