@@ -15,7 +15,8 @@ import { databaseUrl, ensureDatabase, startKafka } from '@lineage/infra';
 import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
 import { startProjector } from '@lineage/projector';
 import { createPool, quoteSchema } from '@lineage/store';
-import { DEFAULT_SHAPE, GraphDrawer, seededRandom } from './lib/query-graph.js';
+import { DEFAULT_SHAPE, GraphDrawer } from './lib/query-graph.js';
+import { seededRandom } from '@lineage/testkit';
 import { RecordMaker } from './lib/query-records.js';
 
 const env = (name: string, fallback: number): number => {

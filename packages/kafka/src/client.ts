@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
-import type { LogEntry } from 'kafkajs';
+import type { LogEntry, Producer } from 'kafkajs';
 
 /** What kafkajs logged, as {@link KafkaClientOptions.log} receives it. */
 export interface KafkaLogEntry {
@@ -103,4 +103,18 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   });
   retried.set(kafka, counter);
   return kafka;
+}
+
+/**
+ * A connected idempotent producer that keeps send order (one request in flight) and never creates a
+ * topic: for writers whose records must land in the order sent.
+ */
+export async function connectOrderedProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  return producer;
 }

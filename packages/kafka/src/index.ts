@@ -1,4 +1,4 @@
-export { createKafka, retriableAnswers, retriedAnswer } from './client.js';
+export { connectOrderedProducer, createKafka, retriableAnswers, retriedAnswer } from './client.js';
 export type { KafkaClientOptions, KafkaLogEntry } from './client.js';
 export { topicNames, ensureTopics } from './topics.js';
 export type { TopicNames, TopicOptions } from './topics.js';
