@@ -1,11 +1,6 @@
 export { defaultBrokers } from './defaults.js';
-export {
-  BrokersFlag,
-  DatabaseUrlFlag,
-  PositiveIntegerFlag,
-  SchemaFlag,
-  TextFlag,
-} from './flags.js';
+// The settings' own flag types stay inside; commands that take a positive integer reuse this one.
+export { PositiveIntegerFlag } from './flags.js';
 export { checkConfig, parseConfig } from './config.js';
 export type { FlagOptions } from './config.js';
 export {
