@@ -15,8 +15,9 @@ import { databaseUrl, ensureDatabase, startKafka } from '@lineage/infra';
 import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
 import { startProjector } from '@lineage/projector';
 import { createPool, quoteSchema } from '@lineage/store';
-import { seededRandom } from '@lineage/testkit';
 import { DEFAULT_SHAPE, GraphDrawer } from './lib/query-graph.js';
+import { seededRandom } from '@lineage/testkit';
+import { onSchedule } from './lib/publish.js';
 import { RecordMaker } from './lib/query-records.js';
 
 const env = (name: string, fallback: number): number => {
@@ -37,21 +38,11 @@ interface Sample {
 
 /** Sends `values` at `rate`/s on a fixed schedule; `sentAt[i]` is when record i was handed over. */
 async function publish(producer: Producer, topic: string, values: Buffer[], sentAt: number[]) {
-  const interval = 1000 / RATE;
-  const start = performance.now();
-  let next = 0;
-  while (next < values.length) {
-    const now = performance.now();
-    const due = Math.min(values.length, Math.floor((now - start) / interval) + 1);
-    if (due <= next) {
-      await sleep(start + next * interval - now);
-      continue;
-    }
-    for (let i = next; i < due; i++) sentAt[i] = now;
-    const batch = values.slice(next, due).map((value) => ({ value, partition: 0 }));
-    next = due;
-    await producer.send({ topic, acks: -1, messages: batch });
-  }
+  await onSchedule(values.length, RATE, (from, to, now) => {
+    for (let i = from; i < to; i++) sentAt[i] = now;
+    const batch = values.slice(from, to).map((value) => ({ value, partition: 0 }));
+    return producer.send({ topic, acks: -1, messages: batch });
+  });
 }
 
 /** The lag at `now`: records sent and not projected, and how long the oldest of them has waited. */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { loadTrustStore, nobleEd25519, newExecutionId, verifyAttestation } from '@lineage/protocol';
 import type { RawEnvelope } from '@lineage/protocol';
+import type { IntentDraft } from '@lineage/sdk';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
 import { attestationCodec, envelopeRecord } from '@lineage/schemas';
 import { ANY_SCOPE, TEST_PRINCIPAL, grantFor } from './kit/authority.js';
@@ -14,7 +15,7 @@ import {
 } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { readDeadLetters, readLedger, waitUntil } from '@lineage/testkit/kafka';
+import { readLedger, waitUntil } from '@lineage/testkit/kafka';
 import { expectChains } from '@lineage/testkit/spec';
 import { expectReplayVerifies } from './kit/replay.js';
 
@@ -28,8 +29,7 @@ describe('governance on a real broker', () => {
   it('turns 1,000 linked intents into exactly 1,000 attestations that verify with only the public key', async () => {
     ledger = await createTestLedger(inject('brokers'), { partitions: 3 });
     const governance = await ledger.startGovernance();
-    const producer = ledger.kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await ledger.producer();
     const agentKey = ledger.agentKeys[0]!;
 
     // Ten roots, allowed first; then 990 children, each naming one or two of the roots as parents.
@@ -97,8 +97,7 @@ describe('governance on a real broker', () => {
   it('fails closed: every bad input gets its own signed outcome, and intents in = attestations + dead letters', async () => {
     ledger = await createTestLedger(inject('brokers'), { partitions: 3 });
     const governance = await ledger.startGovernance();
-    const producer = ledger.kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await ledger.producer();
     const agent = ledger.agentKeys[0]!;
     const stranger = generateKeyPair();
     const rogueGovernance = generateKeyPair();
@@ -153,6 +152,11 @@ describe('governance on a real broker', () => {
       expected: string[],
       carried: RawEnvelope[] = [],
     ) => cases.push({ name, key: id, value: encodeIntent(id, env, carried), expect: expected });
+    // A case from an intent the agent signs; `carry` puts its parents' attestations on the record.
+    const addIntent = (name: string, draft: IntentDraft, expected: string[], carry = false) => {
+      const c = intent(agent.signer, draft);
+      add(name, c.body.execution_id, c.envelope, expected, carry ? c.parents.slice() : []);
+    };
     const fresh = () => ({ ...base, execution_id: newExecutionId() });
 
     cases.push({
@@ -226,14 +230,15 @@ describe('governance on a real broker', () => {
         ['AGENT_KEY_UNKNOWN'],
       );
     }
-    {
-      const c = intent(agent.signer, {
+    addIntent(
+      'parent not carried',
+      {
         action: 'read.child',
         resource: 'c/1',
         parents: [okParent.envelope],
-      });
-      add('parent not carried', c.body.execution_id, c.envelope, ['PARENT_MISSING'], []);
-    }
+      },
+      ['PARENT_MISSING'],
+    );
     {
       const b = {
         ...fresh(),
@@ -248,115 +253,102 @@ describe('governance on a real broker', () => {
         [forged],
       );
     }
-    {
-      const c = intent(agent.signer, {
+    addIntent(
+      'parent denied',
+      {
         action: 'read.child',
         resource: 'c/2',
         parents: [badParent.envelope],
-      });
-      add(
-        'parent denied',
-        c.body.execution_id,
-        c.envelope,
-        ['PARENT_NOT_ALLOWED'],
-        c.parents.slice(),
-      );
-    }
-    {
-      const c = intent(agent.signer, { action: 'delete.rows', resource: 'prod/orders' });
-      add('policy deny rule', c.body.execution_id, c.envelope, [
-        'POLICY_DENIED',
-        'rule:no-prod-delete',
-      ]);
-    }
-    {
-      const c = intent(agent.signer, { action: 'launch.rocket', resource: 'pad/39a' });
-      add('no policy rule matches', c.body.execution_id, c.envelope, ['POLICY_NO_MATCH']);
-    }
+      },
+      ['PARENT_NOT_ALLOWED'],
+      true,
+    );
+    addIntent('policy deny rule', { action: 'delete.rows', resource: 'prod/orders' }, [
+      'POLICY_DENIED',
+      'rule:no-prod-delete',
+    ]);
+    addIntent('no policy rule matches', { action: 'launch.rocket', resource: 'pad/39a' }, [
+      'POLICY_NO_MATCH',
+    ]);
     // Authority: a root must carry a valid grant from a trusted principal that covers it.
-    {
-      const c = intent(agent.signer, { action: 'read.x', resource: 'g/1', grant: null });
-      add('root without a grant', c.body.execution_id, c.envelope, ['GRANT_MISSING']);
-    }
-    {
-      const c = intent(agent.signer, {
+    addIntent('root without a grant', { action: 'read.x', resource: 'g/1', grant: null }, [
+      'GRANT_MISSING',
+    ]);
+    addIntent(
+      'grant that is not a grant envelope',
+      {
         action: 'read.x',
         resource: 'g/2',
         grant: { payloadType: 'text/plain', payload: '', signatures: [] },
-      });
-      add('grant that is not a grant envelope', c.body.execution_id, c.envelope, ['GRANT_INVALID']);
-    }
-    {
-      const c = intent(agent.signer, {
+      },
+      ['GRANT_INVALID'],
+    );
+    addIntent(
+      'grant by an untrusted principal',
+      {
         action: 'read.x',
         resource: 'g/3',
         grant: grantFor(agent.keyid, { principal: stranger.signer }),
-      });
-      add('grant by an untrusted principal', c.body.execution_id, c.envelope, [
-        'GRANT_PRINCIPAL_UNTRUSTED',
-      ]);
-    }
-    {
-      const c = intent(agent.signer, {
+      },
+      ['GRANT_PRINCIPAL_UNTRUSTED'],
+    );
+    addIntent(
+      'expired grant',
+      {
         action: 'read.x',
         resource: 'g/4',
         grant: grantFor(agent.keyid, { validUntil: '2001-01-01T00:00:00.000Z' }),
-      });
-      add('expired grant', c.body.execution_id, c.envelope, ['GRANT_EXPIRED']);
-    }
-    {
-      const c = intent(agent.signer, {
+      },
+      ['GRANT_EXPIRED'],
+    );
+    addIntent(
+      'grant not covering the action',
+      {
         action: 'read.x',
         resource: 'g/5',
         grant: grantFor(agent.keyid, { scope: { actions: ['plan.*'], resources: [''] } }),
-      });
-      add('grant not covering the action', c.body.execution_id, c.envelope, ['GRANT_OUT_OF_SCOPE']);
-    }
-    {
-      const c = intent(agent.signer, {
+      },
+      ['GRANT_OUT_OF_SCOPE'],
+    );
+    addIntent(
+      'grant for another agent',
+      {
         action: 'read.x',
         resource: 'g/6',
         grant: grantFor(ledger.agentKeys[1]!.keyid),
-      });
-      add('grant for another agent', c.body.execution_id, c.envelope, ['GRANT_OUT_OF_SCOPE']);
-    }
-    {
-      const c = intent(agent.signer, {
+      },
+      ['GRANT_OUT_OF_SCOPE'],
+    );
+    addIntent(
+      'grant under another policy',
+      {
         action: 'read.x',
         resource: 'g/7',
         grant: grantFor(agent.keyid, { policy: 'another-policy' }),
-      });
-      add('grant under another policy', c.body.execution_id, c.envelope, ['GRANT_OUT_OF_SCOPE']);
-    }
-    {
-      // The parent's authority covers read.* under p/ only; the child asks for plan.* elsewhere.
-      const c = intent(agent.signer, {
+      },
+      ['GRANT_OUT_OF_SCOPE'],
+    );
+    // The parent's authority covers read.* under p/ only; the child asks for plan.* elsewhere.
+    addIntent(
+      'child outside its inherited scope',
+      {
         action: 'plan.x',
         resource: 'elsewhere/1',
         parents: [narrowParent.envelope],
-      });
-      add(
-        'child outside its inherited scope',
-        c.body.execution_id,
-        c.envelope,
-        ['GRANT_OUT_OF_SCOPE'],
-        c.parents.slice(),
-      );
-    }
-    {
-      const c = intent(agent.signer, {
+      },
+      ['GRANT_OUT_OF_SCOPE'],
+      true,
+    );
+    addIntent(
+      'allowed child',
+      {
         action: 'read.ok',
         resource: 'fine',
         parents: [okParent.envelope],
-      });
-      add(
-        'allowed child',
-        c.body.execution_id,
-        c.envelope,
-        ['rule:agents-read'],
-        c.parents.slice(),
-      );
-    }
+      },
+      ['rule:agents-read'],
+      true,
+    );
 
     await sendRaw(
       producer,
@@ -367,12 +359,7 @@ describe('governance on a real broker', () => {
     await waitUntil(() => governance.stats.intents === total, 60_000, 'all bad inputs decided');
     await producer.disconnect();
 
-    const entries = await readLedger(ledger.kafka, ledger.topics, governance.stats.attestations);
-    const deadLetters = await readDeadLetters(
-      ledger.kafka,
-      ledger.topics,
-      governance.stats.deadLetters,
-    );
+    const { entries, deadLetters } = await ledger.outcomes(governance.stats);
     expect(entries.length + deadLetters.length).toBe(total);
     // Every outcome on this ledger re-derives from the recorded inputs: `lineage replay-verify --all`.
     await expectReplayVerifies(ledger, entries.length);
@@ -415,8 +402,7 @@ describe('governance on a real broker', () => {
   it('decides each id once: identical redelivery adds nothing, a different intent is a replay_rejection, across a restart', async () => {
     ledger = await createTestLedger(inject('brokers'), { partitions: 3 });
     let governance = await ledger.startGovernance();
-    const producer = ledger.kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await ledger.producer();
     const agent = ledger.agentKeys[1]!;
     const first = intent(agent.signer, { action: 'read.once', resource: 'r/once' });
     const record = intentRecord(first);

@@ -6,7 +6,7 @@ import type { GovernanceService } from '@lineage/governance';
 import { encodeIntent, intent, sendIntents, sendRaw } from './kit/intents.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { readDeadLetters, readLedger, waitUntil } from '@lineage/testkit/kafka';
+import { readLedger, waitUntil } from '@lineage/testkit/kafka';
 import { expectReplayVerifies } from './kit/replay.js';
 import { buildCorpus } from './hostile/corpus.js';
 
@@ -50,8 +50,7 @@ describe('hostile input corpus', () => {
       partitions: 3,
     });
     const service = governance;
-    const producer = ledger.kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await ledger.producer();
     const agent = ledger.agentKeys[0]!;
 
     // Given an allowed parent on the ledger.
@@ -89,8 +88,7 @@ describe('hostile input corpus', () => {
     await producer.disconnect();
 
     const stats = service.stats;
-    const entries = await readLedger(ledger.kafka, ledger.topics, stats.attestations);
-    const deadLetters = await readDeadLetters(ledger.kafka, ledger.topics, stats.deadLetters);
+    const { entries, deadLetters } = await ledger.outcomes(stats);
     // intents in = attestations + dead letters + redeliveries, on the topics as in the counters.
     expect(entries).toHaveLength(stats.attestations);
     expect(deadLetters).toHaveLength(stats.deadLetters);
@@ -161,8 +159,7 @@ describe('hostile input: a replayed fingerprint', () => {
   it('never issues two decisions with one execution_fingerprint', async () => {
     ledger = await createTestLedger(inject('brokers'), { partitions: 3 });
     const service = await ledger.startGovernance();
-    const producer = ledger.kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await ledger.producer();
     const original = intent(ledger.agentKeys[0]!.signer, {
       action: 'read.fp',
       resource: 'hostile/fp',

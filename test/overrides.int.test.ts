@@ -6,7 +6,7 @@ import {
   utf8,
   verifyAttestation,
 } from '@lineage/protocol';
-import type { RawEnvelope } from '@lineage/protocol';
+import type { RawEnvelope, Signer } from '@lineage/protocol';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
 import type { KeyPair } from '@lineage/keys';
 import type { GovernanceService } from '@lineage/governance';
@@ -67,8 +67,7 @@ describe('overrides on a real broker', () => {
     });
     const l = ledger;
     const services: GovernanceService[] = [await l.startGovernance()];
-    const producer = l.kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await l.producer();
     const agent = l.agentKeys[0]!;
     const approver = l.approverKey;
     const verify = { trust: l.trust, ed25519: nodeEd25519() };
@@ -130,30 +129,23 @@ describe('overrides on a real broker', () => {
     // When resolutions arrive: good ones, repeated ones, and every kind of bad one.
     const id = (i: ReturnType<typeof intent>) => i.body.execution_id;
     const pendingDigest = (i: ReturnType<typeof intent>) => pendingOf(i).digest;
+    // `signer`'s resolution of the override `i` is held for.
+    const resolve = (
+      signer: Signer,
+      i: ReturnType<typeof intent>,
+      verdict: 'approve' | 'reject',
+      options?: { reason?: string; resolvedAt?: string },
+    ) => resolution(signer, id(i), pendingDigest(i), verdict, options);
     const record = (i: ReturnType<typeof intent>, env: RawEnvelope, pending?: RawEnvelope) => ({
       key: id(i),
       value: encodeOverride(id(i), env, pending ?? pendingOf(i).envelope),
     });
-    const approval = resolution(
-      approver.signer,
-      id(approveMe),
-      pendingDigest(approveMe),
-      'approve',
-    );
-    const secondApproval = resolution(
-      listedApprover.signer,
-      id(approveMe),
-      pendingDigest(approveMe),
-      'approve',
-      { reason: 'me too' },
-    );
-    const rejection = resolution(approver.signer, id(rejectMe), pendingDigest(rejectMe), 'reject');
-    const badSig = resolution(
-      approver.signer,
-      id(badResolutions),
-      pendingDigest(badResolutions),
-      'approve',
-    );
+    const approval = resolve(approver.signer, approveMe, 'approve');
+    const secondApproval = resolve(listedApprover.signer, approveMe, 'approve', {
+      reason: 'me too',
+    });
+    const rejection = resolve(approver.signer, rejectMe, 'reject');
+    const badSig = resolve(approver.signer, badResolutions, 'approve');
     const flipped = Uint8Array.from(badSig.signatures[0]!.sig);
     flipped[7]! ^= 0x01;
     const refusals: { name: string; env: RawEnvelope; subject: string; code: string }[] = [
@@ -165,19 +157,19 @@ describe('overrides on a real broker', () => {
       },
       {
         name: 'agent approving its own intent',
-        env: resolution(selfAgent.signer, id(selfHeld), pendingDigest(selfHeld), 'approve'),
+        env: resolve(selfAgent.signer, selfHeld, 'approve'),
         subject: id(selfHeld),
         code: 'OVERRIDE_SELF_APPROVAL',
       },
       {
         name: 'approver sharing an owner with the agent',
-        env: resolution(teamApprover.signer, id(teamHeld), pendingDigest(teamHeld), 'approve'),
+        env: resolve(teamApprover.signer, teamHeld, 'approve'),
         subject: id(teamHeld),
         code: 'OVERRIDE_SELF_APPROVAL',
       },
       {
         name: 'approver the rule does not list',
-        env: resolution(approver.signer, id(deployHeld), pendingDigest(deployHeld), 'approve'),
+        env: resolve(approver.signer, deployHeld, 'approve'),
         subject: id(deployHeld),
         code: 'OVERRIDE_APPROVER_NOT_ALLOWED',
       },
@@ -303,24 +295,9 @@ describe('overrides on a real broker', () => {
     // After a restart, the pending state is rebuilt from the ledger alone.
     await services[0]!.stop();
     services.push(await l.startGovernance());
-    const later = resolution(
-      approver.signer,
-      id(afterRestart),
-      pendingDigest(afterRestart),
-      'approve',
-    );
-    const laterAgain = resolution(
-      approver.signer,
-      id(afterRestart),
-      pendingDigest(afterRestart),
-      'reject',
-    );
-    const approveMeAgain = resolution(
-      approver.signer,
-      id(approveMe),
-      pendingDigest(approveMe),
-      'reject',
-    );
+    const later = resolve(approver.signer, afterRestart, 'approve');
+    const laterAgain = resolve(approver.signer, afterRestart, 'reject');
+    const approveMeAgain = resolve(approver.signer, approveMe, 'reject');
     const restartRecords = [
       record(afterRestart, later),
       record(afterRestart, laterAgain),
@@ -378,8 +355,7 @@ describe('overrides on a real broker', () => {
       90_000,
       'both instances own partitions',
     );
-    const producer = l.kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await l.producer();
     const agent = l.agentKeys[0]!;
     const holds = Array.from({ length: 12 }, (_, i) =>
       intent(agent.signer, { action: 'write.split', resource: `split/${i}` }),

@@ -14,7 +14,7 @@ import { grantFor } from './kit/authority.js';
 import { encodeIntent, intent, intentRecord, sendRaw, signBody } from './kit/intents.js';
 import { TEST_POLICY, createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
-import { readDeadLetters, readLedger, waitUntil } from '@lineage/testkit/kafka';
+import { readLedger, waitUntil } from '@lineage/testkit/kafka';
 import { expectReplayVerifies } from './kit/replay.js';
 
 // ARCHITECTURE.md §3 (fail closed): one input per reason code, one expected signed outcome, on the
@@ -58,8 +58,7 @@ describe('fail closed: one scenario per reason code, over the real broker', () =
       ],
     });
     const governance = await ledger.startGovernance();
-    const producer = ledger.kafka.producer({ idempotent: true });
-    await producer.connect();
+    const producer = await ledger.producer();
     const agent = ledger.agentKeys[0]!;
     const stranger = generateKeyPair();
     const publish = (records: { key: string; value: Buffer | null }[]) =>
@@ -275,12 +274,7 @@ describe('fail closed: one scenario per reason code, over the real broker', () =
     await producer.disconnect();
 
     // Then: exactly one outcome each — intents in = attestations + dead letters.
-    const entries = await readLedger(ledger.kafka, ledger.topics, governance.stats.attestations);
-    const letters = await readDeadLetters(
-      ledger.kafka,
-      ledger.topics,
-      governance.stats.deadLetters,
-    );
+    const { entries, deadLetters: letters } = await ledger.outcomes(governance.stats);
     expect(entries.length + letters.length).toBe(total);
     expect(letters.map((d) => d.reason).sort()).toEqual([
       'EMPTY_RECORD',

@@ -21,8 +21,9 @@ import {
   signLedgerCheckpoint,
   verifyBundle,
 } from '@lineage/protocol';
-import type { ExecutionId, TrustStore } from '@lineage/protocol';
-import { makeAttestation, testKey, trustStoreDocument, trustedKey } from '@lineage/testkit';
+import type { TrustStore } from '@lineage/protocol';
+import { attestationAt, testKey, trustStoreDocument, trustedKey } from '@lineage/testkit';
+import type { Attestation as Att } from '@lineage/testkit';
 import { Witness, ledgerLogKeys, serveWitness } from '@lineage/witness';
 import type { WitnessServer } from '@lineage/witness';
 
@@ -39,20 +40,9 @@ const keys = [
   trustedKey(witnessKey, ['witness'], { name: NAME }),
 ];
 const T = Math.floor(Date.now() / 1000);
-type Att = ReturnType<typeof makeAttestation>;
 
-function at(partition: number, sequence: number, parents: Att[] = []): Att {
-  const refs = parents.map((p) => ({
-    execution_id: p.statement.predicate.execution_id as ExecutionId,
-    attestation: attestationDigest(p.envelope),
-  }));
-  return makeAttestation({
-    governance,
-    agent,
-    intent: { parents: refs },
-    predicate: { policy, parents: refs, agent: agent.keyid, partition, sequence, prev: null },
-  });
-}
+const at = (partition: number, sequence: number, parents: Att[] = []): Att =>
+  attestationAt({ governance, agent, policy }, partition, sequence, parents);
 
 // The honest ledger, and the fork of partition 0 after its first two attestations.
 const root = at(0, 0);

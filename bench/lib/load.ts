@@ -2,7 +2,7 @@
 // started by lib/measure.ts with `fork`, it preloads the backlog, watches the output topic, paces
 // the latency phase and reports by IPC. Nothing here runs in the process under test.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKafka } from '@lineage/kafka';
+import { connectOrderedProducer, createKafka } from '@lineage/kafka';
 import { OutputObserver } from './observer.js';
 import type { Phase } from './observer.js';
 import { summarize } from './percentiles.js';
@@ -33,12 +33,7 @@ async function run(request: LoadRequest, started: Promise<void>): Promise<void> 
   const { config, spec } = request;
   const kafka = createKafka({ brokers: request.brokers, clientId: 'lineage-bench-load' });
   const observer = await OutputObserver.start(kafka, spec.outputTopic);
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
+  const producer = await connectOrderedProducer(kafka);
   try {
     const warmup = asBuffers(request.warmup);
     const backlog = asBuffers(request.throughput);

@@ -42,35 +42,50 @@ export async function publishBurst(
 }
 
 /**
- * Publishes records at `ratePerSecond` on a fixed schedule; records that fall due while a send is in
- * flight go out together in the next send. Each is marked sent when its send is issued.
- * Resolves with the achieved rate (records/s).
+ * Runs `sendDue(from, to, now)` for `count` items at `ratePerSecond` on a fixed schedule: the items
+ * that fall due while a send is in flight go out together in the next call. Resolves with the
+ * achieved rate (items/s).
+ */
+export async function onSchedule(
+  count: number,
+  ratePerSecond: number,
+  sendDue: (from: number, to: number, now: number) => Promise<unknown>,
+): Promise<number> {
+  const interval = 1000 / ratePerSecond;
+  const start = performance.now();
+  let next = 0;
+  while (next < count) {
+    const now = performance.now();
+    const due = Math.min(count, Math.floor((now - start) / interval) + 1);
+    if (due <= next) {
+      await sleep(start + next * interval - now);
+      continue;
+    }
+    const from = next;
+    next = due;
+    await sendDue(from, due, now);
+  }
+  return (count / (performance.now() - start)) * 1000;
+}
+
+/**
+ * Publishes records at `ratePerSecond` on a fixed schedule ({@link onSchedule}). Each is marked sent
+ * when its send is issued. Resolves with the achieved rate (records/s).
  * @throws KafkaJSError when a send fails.
  */
-export async function publishPaced(
+export function publishPaced(
   producer: Producer,
   topic: string,
   records: readonly BenchRecord[],
   phase: Phase,
   ratePerSecond: number,
 ): Promise<number> {
-  const interval = 1000 / ratePerSecond;
-  const start = performance.now();
-  let next = 0;
-  while (next < records.length) {
-    const now = performance.now();
-    const due = Math.min(records.length, Math.floor((now - start) / interval) + 1);
-    if (due <= next) {
-      await sleep(start + next * interval - now);
-      continue;
-    }
-    const batch = records.slice(next, due);
-    next = due;
+  return onSchedule(records.length, ratePerSecond, (from, to, now) => {
+    const batch = records.slice(from, to);
     phase.markSent(
       batch.map((r) => r.id),
       now,
     );
-    await send(producer, topic, batch);
-  }
-  return (records.length / (performance.now() - start)) * 1000;
+    return send(producer, topic, batch);
+  });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { loadTrustStore, nobleEd25519 } from '@lineage/protocol';
 import type { TrustStore, TrustStoreDocument, TrustedKey, VerifyContext } from '@lineage/protocol';
 import { createKafka, topicNames } from '@lineage/kafka';
@@ -12,6 +12,9 @@ import { loadRuntimeManifest, runtimeHash, startGovernance } from '@lineage/gove
 import type { GovernanceService } from '@lineage/governance';
 import { connectAgent } from '@lineage/sdk';
 import type { LineageAgent } from '@lineage/sdk';
+import { readDeadLetters, readLedger } from '@lineage/testkit/kafka';
+import type { LedgerEntry } from '@lineage/testkit/kafka';
+import type { DeadLetterRecord } from '@lineage/schemas';
 import { TEST_PRINCIPAL, withGrant } from './authority.js';
 
 /** The policy tests run under: agents may read and plan; nobody deletes under prod/. */
@@ -51,6 +54,13 @@ export interface TestLedger {
   startGovernance(options?: StartOptions): Promise<GovernanceService>;
   /** A connected agent; root drafts that name no grant carry the default test grant. */
   agent(index: number): Promise<LineageAgent>;
+  /** An idempotent producer, connected; disconnected by `close` if the test did not. */
+  producer(): Promise<Producer>;
+  /** The ledger's attestations and dead letters, once as many as `counted` are readable. */
+  outcomes(counted: {
+    attestations: number;
+    deadLetters: number;
+  }): Promise<{ entries: LedgerEntry[]; deadLetters: DeadLetterRecord[] }>;
   close(): Promise<void>;
 }
 
@@ -99,6 +109,7 @@ export async function createTestLedger(
   const hash = runtimeHash(await loadRuntimeManifest());
   const services: GovernanceService[] = [];
   const agents: LineageAgent[] = [];
+  const producers: Producer[] = [];
   const groupId = `${prefix}governance`;
   const ledger: TestLedger = {
     kafka,
@@ -145,7 +156,20 @@ export async function createTestLedger(
       const agent = agentKeys[index]!.signer.keyid;
       return { ...a, publishIntent: (draft) => a.publishIntent(withGrant(agent, draft)) };
     },
+    async producer() {
+      const producer = kafka.producer({ idempotent: true });
+      producers.push(producer);
+      await producer.connect();
+      return producer;
+    },
+    async outcomes(counted) {
+      return {
+        entries: await readLedger(kafka, topics, counted.attestations),
+        deadLetters: await readDeadLetters(kafka, topics, counted.deadLetters),
+      };
+    },
     async close() {
+      await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
       await Promise.all(agents.map((a) => a.close()));
       await Promise.all(services.map((s) => s.stop().catch(() => undefined)));
     },

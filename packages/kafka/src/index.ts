@@ -1,5 +1,5 @@
-export { createKafka, retriableAnswers } from './client.js';
-export type { KafkaClientOptions } from './client.js';
+export { connectOrderedProducer, createKafka, retriableAnswers, retriedAnswer } from './client.js';
+export type { KafkaClientOptions, KafkaLogEntry } from './client.js';
 export { topicNames, ensureTopics } from './topics.js';
 export type { TopicNames, TopicOptions } from './topics.js';
 export { readToEnd } from './restore.js';

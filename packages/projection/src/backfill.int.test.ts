@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { generateKeyPair } from '@lineage/keys';
 import { MIGRATION, PROJECTION_MIGRATIONS } from './index.js';
-import { createPool, migrate } from '@lineage/store';
+import { migrate } from '@lineage/store';
+import { testDatabase } from '@lineage/testkit/pg';
 import { projectionChecksum } from './checksum.js';
 import { decodeAttestation } from './index.js';
 import { LedgerBuilder, randomDag } from '@lineage/testkit';
@@ -15,23 +14,7 @@ import { projectAttestations } from './index.js';
 // projection made from scratch with every migration.
 
 const keys = generateKeyPair();
-let pool: Pool;
-const schemas: string[] = [];
-
-beforeAll(() => {
-  pool = createPool(inject('databaseUrl'));
-});
-
-afterAll(async () => {
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
-});
-
-const fresh = () => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  schemas.push(schema);
-  return schema;
-};
+const { pool, newSchema } = testDatabase(inject('databaseUrl'));
 
 const message = (value: Buffer, offset: number): KafkaMessage => ({
   key: null,
@@ -60,7 +43,7 @@ describe('migration 3', () => {
     const messages = ledger.map((a, i) => message(a.value, i));
 
     // Version 2: the columns it had, written as the projector of that version wrote them.
-    const old = fresh();
+    const old = newSchema();
     await migrate(
       pool,
       old,
@@ -93,7 +76,7 @@ describe('migration 3', () => {
     expect(result.applied[0]).toBe(MIGRATION.OVERRIDES_AUTHORITY_POLICIES);
 
     // From scratch, every migration, the projector's own write path.
-    const now = fresh();
+    const now = newSchema();
     await migrate(pool, now, PROJECTION_MIGRATIONS);
     const client = await pool.connect();
     try {

@@ -1,13 +1,13 @@
-import type { Pool, QueryResult } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { QueryResult } from 'pg';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { MAX_BUNDLE_ATTESTATIONS, MAX_PATH_EDGES, MAX_WALK_WIDTH } from '@lineage/contract';
 import { generateKeyPair } from '@lineage/keys';
-import { createPool, qualifiedName } from '@lineage/store';
+import { qualifiedName } from '@lineage/store';
 import { encodeListCursor, encodeWalkCursor } from './cursor.js';
-import { QueryError } from './errors.js';
 import { agentKey, LedgerBuilder } from '@lineage/testkit';
 import type { LedgerRecord as Attested } from '@lineage/testkit';
-import { projected } from './fixtures.js';
+import { testDatabase } from '@lineage/testkit/pg';
+import { projected, queryErrorCode } from './fixtures.js';
 import { openQueries } from './queries.js';
 import type { LineageQueries } from './types.js';
 import { levelSql } from './walk.sql.js';
@@ -19,7 +19,7 @@ import { levelSql } from './walk.sql.js';
 const WIDE = 50_000;
 const NARROW = 50;
 const keys = generateKeyPair();
-let pool: Pool;
+const { pool, dropLater } = testDatabase(inject('databaseUrl'));
 let schema: string;
 let builder: LedgerBuilder;
 let wide: Attested;
@@ -44,12 +44,11 @@ async function link(children: string, parents: string, via: string): Promise<voi
 const one = (id: string) => `SELECT '${id}'::text AS id`;
 
 beforeAll(async () => {
-  pool = createPool(inject('databaseUrl'));
   builder = new LedgerBuilder(keys.signer);
   wide = builder.decide([], { agent: AGENT });
   narrow = builder.decide();
   tooBig = builder.decide();
-  schema = await projected(pool, [wide, narrow, tooBig]);
+  schema = dropLater(await projected(pool, [wide, narrow, tooBig]));
   // wide: 50,000 children (a1…), the first three with a child each (a2…); narrow: 50 (b1…), each
   // with a child (b2…); a node (c0…) with 6,000 parents (c1…); tooBig has MAX_BUNDLE ancestors.
   await link(idsSql('a1000000', WIDE), one(wide.executionId), wide.digest);
@@ -65,11 +64,6 @@ beforeAll(async () => {
   await link(one(tooBig.executionId), idsSql('d1000000', MAX_BUNDLE_ATTESTATIONS), tooBig.digest);
   await pool.query(`ANALYZE ${qualifiedName(schema, 'lineage_edges')}`);
 }, 120_000);
-
-afterAll(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
-});
 
 /** Queries over a pool that tallies the values (array elements counted) its statements return. */
 function tallied(): { q: LineageQueries; values: () => number } {
@@ -91,15 +85,6 @@ function tallied(): { q: LineageQueries; values: () => number } {
       },
     });
   return { q: openQueries(wrap(pool), schema), values: () => values };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error: unknown = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(QueryError);
-  return (error as QueryError).code;
 }
 
 /** Index entries the plan of `levelSql` read from `lineage_edges`, by EXPLAIN ANALYZE. */
@@ -201,7 +186,7 @@ describe('bounded walks', () => {
   it('a bundle of more than MAX_BUNDLE_ATTESTATIONS attestations is RESPONSE_TOO_LARGE', async () => {
     const q = openQueries(pool, schema);
     const sources = { keys: [], policies: [] };
-    expect(await codeOf(q.bundle(tooBig.executionId, sources))).toBe('RESPONSE_TOO_LARGE');
+    expect(await queryErrorCode(q.bundle(tooBig.executionId, sources))).toBe('RESPONSE_TOO_LARGE');
     expect((await q.bundle(narrow.executionId, sources)).attestations).toHaveLength(1);
   });
 
@@ -211,6 +196,6 @@ describe('bounded walks', () => {
       attestation_digest: wide.digest,
     });
     const q = openQueries(pool, schema);
-    expect(await codeOf(q.byAgent(AGENT, { cursor }))).toBe('INVALID_CURSOR');
+    expect(await queryErrorCode(q.byAgent(AGENT, { cursor }))).toBe('INVALID_CURSOR');
   });
 });

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import {
   checkpointKeyName,
   checkpointOrigin,
@@ -23,10 +23,16 @@ import {
   projectionChecksum,
 } from '@lineage/projection';
 import { attestationCodec } from '@lineage/schemas';
-import { createPool, migrate } from '@lineage/store';
+import { migrate } from '@lineage/store';
 import type { LedgerRecord } from '@lineage/testkit';
 import { DEFAULT_POLICY, LedgerBuilder } from '@lineage/testkit';
-import { ledgerMessages, projectedSchema } from '@lineage/testkit/pg';
+import {
+  inTransaction,
+  ledgerMessages,
+  messagesOf,
+  projectedSchema,
+  testDatabase,
+} from '@lineage/testkit/pg';
 import { projected } from './fixtures.js';
 import { openQueries } from './queries.js';
 
@@ -37,17 +43,7 @@ import { openQueries } from './queries.js';
 const LEDGER = 'lineage.attestations.v1';
 const keys = generateKeyPair();
 const governance = trustedKey(keys, ['governance', 'approver']);
-let pool: Pool;
-const schemas: string[] = [];
-
-beforeAll(() => {
-  pool = createPool(inject('databaseUrl'));
-});
-
-afterAll(async () => {
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
-});
+const { pool, dropLater } = testDatabase(inject('databaseUrl'));
 
 const payloadOf = (a: LedgerRecord): Uint8Array =>
   attestationCodec.decode(a.value).envelope.payload;
@@ -64,25 +60,13 @@ function checkpointOf(ledger: LedgerRecord[], size: number, key: KeyPair = keys)
 
 /** Projects `notes` as records 0, 1, 2, … of the checkpoints topic (key: partition 0). */
 async function projectNotes(schema: string, notes: readonly (string | Buffer)[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await projectCheckpoints(schema, LEDGER)(
-      client,
-      0,
-      notes.map((n, i) => ({
-        key: Buffer.from('0'),
-        value: typeof n === 'string' ? Buffer.from(n, 'utf8') : n,
-        offset: String(i),
-        timestamp: '0',
-        attributes: 0,
-        headers: {},
-      })),
-    );
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
+  const records = notes.map((n) => ({
+    key: '0',
+    value: typeof n === 'string' ? Buffer.from(n, 'utf8') : n,
+  }));
+  await inTransaction(pool, (client) =>
+    projectCheckpoints(schema, LEDGER)(client, 0, messagesOf(records)),
+  );
 }
 
 /** root ← middle ← leaf, with unrelated decisions between them: 8 attestations in partition 0. */
@@ -111,8 +95,7 @@ const codeOf = (b: unknown): string => {
 describe('bundle inclusion proofs', () => {
   it('embeds proofs against the latest covering checkpoint; the bundle verifies offline', async () => {
     const l = ledgerOf();
-    const schema = await projected(pool, l.all);
-    schemas.push(schema);
+    const schema = dropLater(await projected(pool, l.all));
     // Checkpoints at sizes 3, 6 and 7: `late` (sequence 7) is covered by none yet.
     await projectNotes(schema, [
       checkpointOf(l.all, 3),
@@ -149,8 +132,7 @@ describe('bundle inclusion proofs', () => {
 
   it('takes the newest checkpoint by offset, past offset 9 (offsets compare as numbers)', async () => {
     const l = ledgerOf();
-    const schema = await projected(pool, l.all);
-    schemas.push(schema);
+    const schema = dropLater(await projected(pool, l.all));
     // Ten notes of size 3 at offsets 0..9, then size 7 at offset 10: the newest proves all three.
     await projectNotes(schema, [
       ...Array.from({ length: 10 }, () => checkpointOf(l.all, 3)),
@@ -166,8 +148,7 @@ describe('bundle inclusion proofs', () => {
 
   it('fails offline when the proof, the leaf or the checkpoint is altered', async () => {
     const l = ledgerOf();
-    const schema = await projected(pool, l.all);
-    schemas.push(schema);
+    const schema = dropLater(await projected(pool, l.all));
     await projectNotes(schema, [checkpointOf(l.all, 8)]);
     const q = openQueries(pool, schema);
     const bundle = await q.bundle(l.late.executionId, {
@@ -214,8 +195,7 @@ describe('bundle inclusion proofs', () => {
 
   it('skips notes that do not parse, and checkpoints whose root the projection does not reproduce', async () => {
     const l = ledgerOf();
-    const schema = await projected(pool, l.all);
-    schemas.push(schema);
+    const schema = dropLater(await projected(pool, l.all));
     // A forked checkpoint: size 8, signed, but over other leaves (root's payload changed order).
     const forked = signCheckpoint(
       formatCheckpoint({
@@ -289,8 +269,7 @@ describe('bundle inclusion from the stored Merkle tree', () => {
     for (const count of [40, 4_000]) {
       const l = longLedger(count);
       const payloads = l.all.map(payloadOf);
-      const schema = await projected(pool, l.all);
-      schemas.push(schema);
+      const schema = dropLater(await projected(pool, l.all));
       // Checkpoints at a power of two, at an odd size and at the whole partition.
       await projectNotes(schema, [
         checkpointOf(l.all, 32),
@@ -322,7 +301,7 @@ describe('bundle inclusion from the stored Merkle tree', () => {
       PROJECTION_MIGRATIONS,
       delivered.map((b) => ({ project: projectAttestations, records: ledgerMessages(b) })),
     );
-    schemas.push(schema);
+    dropLater(schema);
     const kept = (await projectionChecksum(pool, schema)).merkle_hashes;
     expect(kept.rows).toBe(1_000 + 500 + 250 + 125 + 62 + 31 + 15 + 7 + 3 + 1);
     await pool.query(`DROP TABLE "${schema}".merkle_hashes`);

@@ -1,5 +1,4 @@
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import {
   digestOf,
   newExecutionId,
@@ -10,8 +9,7 @@ import {
 } from '@lineage/protocol';
 import type { ExecutionId, KeyId } from '@lineage/protocol';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
-import { createPool } from '@lineage/store';
-import { QueryError } from './errors.js';
+import { testDatabase } from '@lineage/testkit/pg';
 import type { FixturePolicy, LedgerRecord } from '@lineage/testkit';
 import {
   agentKey,
@@ -20,7 +18,7 @@ import {
   diamondLadder,
   LedgerBuilder,
 } from '@lineage/testkit';
-import { projected } from './fixtures.js';
+import { projected, queryErrorCode } from './fixtures.js';
 import { encodeListCursor, encodeWalkCursor } from './cursor.js';
 import { openQueries } from './queries.js';
 import type { LineageNode, LineageQueries, Page, WalkOptions } from './types.js';
@@ -30,38 +28,18 @@ import type { LineageNode, LineageQueries, Page, WalkOptions } from './types.js'
 
 const keys = generateKeyPair();
 const stranger = generateKeyPair();
-let pool: Pool;
-const schemas: string[] = [];
-
-beforeAll(() => {
-  pool = createPool(inject('databaseUrl'));
-});
-
-afterAll(async () => {
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
-});
+const { pool, dropLater } = testDatabase(inject('databaseUrl'));
 
 async function queriesOver(
   attestations: LedgerRecord[],
   policies: FixturePolicy[] = [],
 ): Promise<LineageQueries> {
-  const schema = await projected(pool, attestations, policies);
-  schemas.push(schema);
+  const schema = dropLater(await projected(pool, attestations, policies));
   return openQueries(pool, schema);
 }
 
 // One key signs attestations and resolutions in these tests: it holds both roles.
 const governance = () => trustedKey(keys, ['governance', 'approver']);
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error: unknown = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(QueryError);
-  return (error as QueryError).code;
-}
 
 /** Every page of a walk, following `next`. */
 async function allPages(
@@ -461,8 +439,8 @@ describe('show and the replay indexes', () => {
       offset: '1',
     });
     expect(digestOf(stored.document)).toBe(stored.hash);
-    expect(await codeOf(q.policy(agentKey('no policy')))).toBe('NOT_FOUND');
-    expect(await codeOf(q.policy('default'))).toBe('INVALID_ARGUMENT');
+    expect(await queryErrorCode(q.policy(agentKey('no policy')))).toBe('NOT_FOUND');
+    expect(await queryErrorCode(q.policy('default'))).toBe('INVALID_ARGUMENT');
   });
 
   it('pages a replay index of many rows without duplicates or gaps', async () => {
@@ -577,8 +555,7 @@ describe('evidence bundles', () => {
 
   it('does not embed a stored policy edited after the fact when a file has the pinned one', async () => {
     const dag = smallDag();
-    const schema = await projected(pool, dag.all, [DEFAULT_POLICY]);
-    schemas.push(schema);
+    const schema = dropLater(await projected(pool, dag.all, [DEFAULT_POLICY]));
     await pool.query(
       `UPDATE "${schema}".policies SET document = jsonb_set(document, '{deny}', '[{"id":"x","agents":["*"]}]')`,
     );
@@ -616,11 +593,11 @@ describe('refusals', () => {
     const dag = smallDag();
     const q = await queriesOver(dag.all);
     const unknown: ExecutionId = newExecutionId();
-    expect(await codeOf(q.show(unknown))).toBe('NOT_FOUND');
-    expect(await codeOf(q.ancestors(unknown))).toBe('NOT_FOUND');
-    expect(await codeOf(q.descendants(unknown))).toBe('NOT_FOUND');
-    expect(await codeOf(q.authorizationPath(unknown))).toBe('NOT_FOUND');
-    expect(await codeOf(q.bundle(unknown, { keys: [], policies: [] }))).toBe('NOT_FOUND');
+    expect(await queryErrorCode(q.show(unknown))).toBe('NOT_FOUND');
+    expect(await queryErrorCode(q.ancestors(unknown))).toBe('NOT_FOUND');
+    expect(await queryErrorCode(q.descendants(unknown))).toBe('NOT_FOUND');
+    expect(await queryErrorCode(q.authorizationPath(unknown))).toBe('NOT_FOUND');
+    expect(await queryErrorCode(q.bundle(unknown, { keys: [], policies: [] }))).toBe('NOT_FOUND');
   });
 
   it('INVALID_ARGUMENT for ids that are not ids, and for depths and limits out of range', async () => {
@@ -634,32 +611,38 @@ describe('refusals', () => {
       dag.a.executionId.toUpperCase(),
     ];
     for (const bad of hostile) {
-      expect(await codeOf(q.show(bad))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.ancestors(bad))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.descendants(bad))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.agentBlastRadius(bad))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.authorizationPath(bad))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.byFingerprint(bad))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.byRuntime(bad))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.byAgent(bad))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.byPrincipal(bad))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.policy(bad))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.bundle(bad, { keys: [], policies: [] }))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.show(bad))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.ancestors(bad))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.descendants(bad))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.agentBlastRadius(bad))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.authorizationPath(bad))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.byFingerprint(bad))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.byRuntime(bad))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.byAgent(bad))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.byPrincipal(bad))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.policy(bad))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.bundle(bad, { keys: [], policies: [] }))).toBe(
+        'INVALID_ARGUMENT',
+      );
     }
     // A policy id is free text (bound as a parameter): injection-looking text just matches nothing.
     expect((await q.byPolicy("' OR 1=1 --", 3)).items).toEqual([]);
-    expect(await codeOf(q.byPolicy('', 3))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(q.byPolicy('default', -1))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(q.byPolicy('default', 1.5))).toBe('INVALID_ARGUMENT');
+    expect(await queryErrorCode(q.byPolicy('', 3))).toBe('INVALID_ARGUMENT');
+    expect(await queryErrorCode(q.byPolicy('default', -1))).toBe('INVALID_ARGUMENT');
+    expect(await queryErrorCode(q.byPolicy('default', 1.5))).toBe('INVALID_ARGUMENT');
     for (const maxDepth of [0, -1, 1.5, 1_001, Number.NaN]) {
-      expect(await codeOf(q.ancestors(dag.f.executionId, { maxDepth }))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.authorizationPath(dag.f.executionId, { maxDepth }))).toBe(
+      expect(await queryErrorCode(q.ancestors(dag.f.executionId, { maxDepth }))).toBe(
+        'INVALID_ARGUMENT',
+      );
+      expect(await queryErrorCode(q.authorizationPath(dag.f.executionId, { maxDepth }))).toBe(
         'INVALID_ARGUMENT',
       );
     }
     for (const limit of [0, 1_001, 2.5]) {
-      expect(await codeOf(q.descendants(dag.a.executionId, { limit }))).toBe('INVALID_ARGUMENT');
-      expect(await codeOf(q.byAgent(COMPROMISED, { limit }))).toBe('INVALID_ARGUMENT');
+      expect(await queryErrorCode(q.descendants(dag.a.executionId, { limit }))).toBe(
+        'INVALID_ARGUMENT',
+      );
+      expect(await queryErrorCode(q.byAgent(COMPROMISED, { limit }))).toBe('INVALID_ARGUMENT');
     }
   });
 
@@ -672,10 +655,18 @@ describe('refusals', () => {
     });
     const walkCursor = encodeWalkCursor({ depth: 1, execution_id: dag.a.executionId });
     for (const cursor of ['!!!', 'e30', "' OR 1=1 --", 'bm90IGpzb24', listCursor]) {
-      expect(await codeOf(q.ancestors(dag.f.executionId, { cursor }))).toBe('INVALID_CURSOR');
-      expect(await codeOf(q.agentBlastRadius(COMPROMISED, { cursor }))).toBe('INVALID_CURSOR');
+      expect(await queryErrorCode(q.ancestors(dag.f.executionId, { cursor }))).toBe(
+        'INVALID_CURSOR',
+      );
+      expect(await queryErrorCode(q.agentBlastRadius(COMPROMISED, { cursor }))).toBe(
+        'INVALID_CURSOR',
+      );
     }
-    expect(await codeOf(q.byAgent(COMPROMISED, { cursor: walkCursor }))).toBe('INVALID_CURSOR');
-    expect(await codeOf(q.byPolicy('default', 3, { cursor: 'e30' }))).toBe('INVALID_CURSOR');
+    expect(await queryErrorCode(q.byAgent(COMPROMISED, { cursor: walkCursor }))).toBe(
+      'INVALID_CURSOR',
+    );
+    expect(await queryErrorCode(q.byPolicy('default', 3, { cursor: 'e30' }))).toBe(
+      'INVALID_CURSOR',
+    );
   });
 });

@@ -1,11 +1,6 @@
 export { defaultBrokers } from './defaults.js';
-export {
-  BrokersFlag,
-  DatabaseUrlFlag,
-  PositiveIntegerFlag,
-  SchemaFlag,
-  TextFlag,
-} from './flags.js';
+// The settings' own flag types stay inside; commands that take a positive integer reuse this one.
+export { PositiveIntegerFlag } from './flags.js';
 export { checkConfig, parseConfig } from './config.js';
 export type { FlagOptions } from './config.js';
 export {
@@ -35,7 +30,9 @@ export {
   kafkaLogSink,
   lazyAdmin,
 } from './ops/metrics.js';
-export type { KafkaLogEntry, LagSource, Positions } from './ops/metrics.js';
+export type { LagSource, LazyAdmin, Positions } from './ops/metrics.js';
+export { openServiceEdge } from './ops/edge.js';
+export type { ServiceEdge } from './ops/edge.js';
 export { contextOf, startTracing, traceLogFields, traceparentOf } from './ops/tracing.js';
 export type { Tracing } from './ops/tracing.js';
 export { flagCheck, kafkaLog, runServiceMain, serviceLogger } from './ops/logger.js';

@@ -13,21 +13,19 @@ const source = (file: string): SchemaSource => {
 const envelopeV1 = source('lineage.envelope.v1.avsc');
 const intentV1 = source('lineage.intent.v1.avsc');
 
-// An evolved intent, as a future lineage.intent.v2.avsc could be: one field added, with a default.
-const intentV2: SchemaSource = {
+/** A future lineage.intent.v2.avsc with these fields. */
+const intentV2Of = (fields: object[]): SchemaSource => ({
   file: 'lineage.intent.v2.avsc',
-  schema: {
-    type: 'record',
-    name: 'ExecutionIntent',
-    namespace: 'dev.lineage.v1',
-    fields: [
-      { name: 'execution_id', type: 'string' },
-      { name: 'envelope', type: 'dev.lineage.v1.Envelope' },
-      { name: 'parent_attestations', type: { type: 'array', items: 'dev.lineage.v1.Envelope' } },
-      { name: 'trace', type: ['null', 'string'], default: null },
-    ],
-  },
-};
+  schema: { type: 'record', name: 'ExecutionIntent', namespace: 'dev.lineage.v1', fields },
+});
+
+// An evolved intent, as a future version could be: one field added, with a default.
+const intentV2 = intentV2Of([
+  { name: 'execution_id', type: 'string' },
+  { name: 'envelope', type: 'dev.lineage.v1.Envelope' },
+  { name: 'parent_attestations', type: { type: 'array', items: 'dev.lineage.v1.Envelope' } },
+  { name: 'trace', type: ['null', 'string'], default: null },
+]);
 
 const envelope: EnvelopeRecord = {
   payload_type: 'application/vnd.lineage.intent.v1+json',
@@ -75,18 +73,10 @@ describe('schema evolution', () => {
   });
 
   it('refuses at load a version that cannot read an older one', () => {
-    const incompatible: SchemaSource = {
-      file: 'lineage.intent.v2.avsc',
-      schema: {
-        type: 'record',
-        name: 'ExecutionIntent',
-        namespace: 'dev.lineage.v1',
-        fields: [
-          { name: 'execution_id', type: 'string' },
-          { name: 'required_without_default', type: 'string' },
-        ],
-      },
-    };
+    const incompatible = intentV2Of([
+      { name: 'execution_id', type: 'string' },
+      { name: 'required_without_default', type: 'string' },
+    ]);
     expect(() => buildRegistry([envelopeV1, intentV1, incompatible])).toThrow(
       /intent v1 cannot be read as v2/,
     );

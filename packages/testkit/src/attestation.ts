@@ -16,7 +16,9 @@ import {
 import type {
   Digest,
   DsseEnvelope,
+  ExecutionId,
   IntentBody,
+  PolicyRef,
   Predicate,
   RawEnvelope,
   Signer,
@@ -110,6 +112,35 @@ export function makeAttestation(opts: AttestationOptions): Attestation {
   const statement = buildStatement(predicate, subject);
   const envelope = sealAttestation(predicate, subject, opts.governance.signer);
   return { envelope, statement, intentPayload, intentDigest, intentEnvelope };
+}
+
+/**
+ * An attestation at `partition`/`sequence` (no chain link) whose intent and predicate name
+ * `parents`, signed by `governance` for `agent` under `policy`: a ledger position for log tests.
+ */
+export function attestationAt(
+  keys: { governance: TestKey; agent: TestKey; policy: PolicyRef },
+  partition: number,
+  sequence: number,
+  parents: readonly Attestation[] = [],
+): Attestation {
+  const refs = parents.map((p) => ({
+    execution_id: p.statement.predicate.execution_id as ExecutionId,
+    attestation: attestationDigest(p.envelope),
+  }));
+  return makeAttestation({
+    governance: keys.governance,
+    agent: keys.agent,
+    intent: { parents: refs },
+    predicate: {
+      policy: keys.policy,
+      parents: refs,
+      agent: keys.agent.keyid,
+      partition,
+      sequence,
+      prev: null,
+    },
+  });
 }
 
 export interface OverrideOptions {

@@ -50,7 +50,13 @@ export {
   signBody,
 } from './authority.js';
 export type { GrantOptions } from './authority.js';
-export { makeAttestation, makeOverride, sealAttestation, signRaw } from './attestation.js';
+export {
+  attestationAt,
+  makeAttestation,
+  makeOverride,
+  sealAttestation,
+  signRaw,
+} from './attestation.js';
 export type { Attestation, AttestationOptions, OverrideOptions } from './attestation.js';
 export { LedgerBuilder } from './ledger.js';
 export type { DecideOptions, LedgerOptions, LedgerRecord } from './ledger.js';

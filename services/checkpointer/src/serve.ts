@@ -1,19 +1,8 @@
-import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { createKafka, topicNames, untilKafkaAnswers } from '@lineage/kafka';
 import { nodeEd25519, readKeyFile } from '@lineage/keys';
-import {
-  brokerCheck,
-  createRegistry,
-  flagCheck,
-  KAFKA_FLAGS,
-  kafkaLog,
-  lazyAdmin,
-  serviceLogger,
-  startOpsServer,
-} from '@lineage/runtime';
-import type { FlagMap, RunningService, Settings } from '@lineage/runtime';
+import { flagCheck, KAFKA_FLAGS, openServiceEdge } from '@lineage/runtime';
+import type { FlagMap, RunningService, ServeRole } from '@lineage/runtime';
 import { startCheckpointer } from './service.js';
 import type { CheckpointerService } from './service.js';
 
@@ -36,57 +25,32 @@ export interface CheckpointerRole extends RunningService {
  * Runs the checkpointer from `settings`, with `/healthz`, `/readyz` (broker answers, ledger folded)
  * and `/metrics` (checkpoint size and age per partition) on `checkpointer.port`.
  */
-// Over 60 lines: start-up wiring in order (metrics, Kafka, ops server, service), undone on failure.
-export async function serveCheckpointer(
-  settings: Settings,
-  logger: Logger = serviceLogger('checkpointer'),
-): Promise<CheckpointerRole> {
+export const serveCheckpointer: ServeRole<CheckpointerRole> = async (settings, logger) => {
   const { kafka: k, checkpointer: c } = settings;
-  const registry = createRegistry();
-  const log = kafkaLog(registry, logger);
-  const kafka = createKafka({
-    brokers: k.brokers.split(','),
-    clientId: 'lineage-checkpointer',
-    log,
-  });
+  const edge = openServiceEdge(settings, 'checkpointer', logger);
   const key = await readKeyFile(settings.keys.governanceKey);
-  const admin = lazyAdmin(kafka);
   const folded = flagCheck('ledger', 'folding');
-  const ops = await startOpsServer({
-    port: c.port,
-    host: settings.ops.host,
-    registry,
-    checks: [brokerCheck(admin), folded],
-  });
+  const ops = await edge.serveOps(c.port, [folded]);
   const publishedAt = new Map<number, number>();
-  // One broker of a cluster may be down while the checkpointer starts: wait for the cluster to answer.
-  const service = await untilKafkaAnswers(
-    () =>
-      startCheckpointer({
-        kafka,
-        topics: topicNames(k.topicPrefix),
-        key,
-        ed25519: nodeEd25519(),
-        every: c.every,
-        intervalMs: c.intervalSeconds * 1000,
-        partitions: k.partitions,
-        witnesses: c.witnesses.split(',').filter((w) => w.length > 0),
-        log: (msg, fields) => {
-          if (msg === 'checkpoint published' && typeof fields?.partition === 'number')
-            publishedAt.set(fields.partition, Date.now());
-          logger.info(fields ?? {}, msg);
-        },
-      }),
-    {
-      onRetry: (error, attempt, delayMs) =>
-        logger.warn({ error: String(error), attempt, delayMs }, 'kafka unavailable, retrying'),
-    },
-  ).catch(async (error: unknown) => {
-    await Promise.all([ops.close(), admin.close()]);
-    throw error;
-  });
+  const service = await edge.untilKafkaAnswers(() =>
+    startCheckpointer({
+      kafka: edge.kafka,
+      topics: edge.topics,
+      key,
+      ed25519: nodeEd25519(),
+      every: c.every,
+      intervalMs: c.intervalSeconds * 1000,
+      partitions: k.partitions,
+      witnesses: c.witnesses.split(',').filter((w) => w.length > 0),
+      log: (msg, fields) => {
+        if (msg === 'checkpoint published' && typeof fields?.partition === 'number')
+          publishedAt.set(fields.partition, Date.now());
+        logger.info(fields ?? {}, msg);
+      },
+    }),
+  );
   folded.set(true);
-  checkpointGauges(registry, service, publishedAt);
+  checkpointGauges(edge.registry, service, publishedAt);
   logger.info(
     { every: c.every, interval: c.intervalSeconds, port: ops.port },
     'checkpointer started',
@@ -99,10 +63,10 @@ export async function serveCheckpointer(
       // What is pending is published, then the consumer leaves its group.
       await service.stop();
       logger.info({ stats: service.stats }, 'checkpointer stopped');
-      await Promise.all([ops.close(), admin.close()]);
+      await edge.close();
     },
   };
-}
+};
 
 /** Per partition: the size of its last signed checkpoint, and the seconds since this process published one. */
 function checkpointGauges(

@@ -1,21 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createKafka, topicNames, untilKafkaAnswers } from '@lineage/kafka';
 import { nodeEd25519, readKeyFile, readTrustStore } from '@lineage/keys';
 import { loadPolicy } from '@lineage/policy';
-import {
-  brokerCheck,
-  consumerLagGauge,
-  createRegistry,
-  flagCheck,
-  KAFKA_FLAGS,
-  kafkaLog,
-  lazyAdmin,
-  serviceLogger,
-  startOpsServer,
-} from '@lineage/runtime';
-import type { FlagMap, RunningService, Settings } from '@lineage/runtime';
+import { consumerLagGauge, flagCheck, KAFKA_FLAGS, openServiceEdge } from '@lineage/runtime';
+import type { FlagMap, RunningService, ServeRole } from '@lineage/runtime';
 import { loadRuntimeManifest, runtimeHash } from './runtime.js';
 import { startGovernance } from './service.js';
 import type { GovernanceService } from './service.js';
@@ -45,16 +34,10 @@ export interface GovernanceRole extends RunningService {
  * Runs a governance instance from `settings`, with `/healthz`, `/readyz` (broker answers, group
  * joined, partitions owned or awaited) and `/metrics` on `governance.port`.
  */
-// Over 60 lines: start-up wiring in order (metrics, Kafka, ops server, service), undone on failure.
-export async function serveGovernance(
-  settings: Settings,
-  logger: Logger = serviceLogger('governance'),
-): Promise<GovernanceRole> {
+export const serveGovernance: ServeRole<GovernanceRole> = async (settings, logger) => {
   const { kafka: k, governance: g } = settings;
-  const registry = createRegistry();
-  const log = kafkaLog(registry, logger);
-  const kafka = createKafka({ brokers: k.brokers.split(','), clientId: 'lineage-governance', log });
-  const topics = topicNames(k.topicPrefix);
+  const edge = openServiceEdge(settings, 'governance', logger);
+  const { registry, topics, admin } = edge;
   const manifest = await loadRuntimeManifest();
   // The manifest whose hash every attestation of this process names as `runtime_hash`.
   logger.info({ manifest, runtimeHash: runtimeHash(manifest) }, 'runtime manifest');
@@ -62,39 +45,24 @@ export async function serveGovernance(
     ? undefined
     : g.stateDir || join('.lineage', 'governance', g.group);
   const started = flagCheck('group', 'joining');
-  const admin = lazyAdmin(kafka);
-  const ops = await startOpsServer({
-    port: g.port,
-    host: settings.ops.host,
-    registry,
-    checks: [brokerCheck(admin), started],
-  });
-  // One broker of a cluster may be down while an instance starts: wait for the cluster to answer.
-  const service = await untilKafkaAnswers(
-    async () =>
-      startGovernance({
-        kafka,
-        topics,
-        groupId: g.group,
-        key: await readKeyFile(settings.keys.governanceKey),
-        trust: await readTrustStore(settings.keys.trustStore),
-        policy: loadPolicy(JSON.parse(await readFile(g.policy, 'utf8'))),
-        ed25519: nodeEd25519(),
-        runtimeHash: runtimeHash(manifest),
-        partitions: k.partitions,
-        sessionTimeoutMs: g.sessionTimeoutMs,
-        stateDir,
-        observer: governanceTelemetry({ registry, groupId: g.group }),
-        log: (msg, fields) => logger.info(fields ?? {}, msg),
-      }),
-    {
-      onRetry: (error, attempt, delayMs) =>
-        logger.warn({ error: String(error), attempt, delayMs }, 'kafka unavailable, retrying'),
-    },
-  ).catch(async (error: unknown) => {
-    await Promise.all([ops.close(), admin.close()]);
-    throw error;
-  });
+  const ops = await edge.serveOps(g.port, [started]);
+  const service = await edge.untilKafkaAnswers(async () =>
+    startGovernance({
+      kafka: edge.kafka,
+      topics,
+      groupId: g.group,
+      key: await readKeyFile(settings.keys.governanceKey),
+      trust: await readTrustStore(settings.keys.trustStore),
+      policy: loadPolicy(JSON.parse(await readFile(g.policy, 'utf8'))),
+      ed25519: nodeEd25519(),
+      runtimeHash: runtimeHash(manifest),
+      partitions: k.partitions,
+      sessionTimeoutMs: g.sessionTimeoutMs,
+      stateDir,
+      observer: governanceTelemetry({ registry, groupId: g.group }),
+      log: (msg, fields) => logger.info(fields ?? {}, msg),
+    }),
+  );
   started.set(true);
   governanceGauges(registry, stateDir, () => service.partitions());
   consumerLagGauge(registry, admin, [
@@ -116,10 +84,10 @@ export async function serveGovernance(
       // The batch in flight commits (or aborts), then the consumer leaves the group.
       await service.stop();
       logger.info({ stats: service.stats }, 'governance stopped');
-      await Promise.all([ops.close(), admin.close()]);
+      await edge.close();
     },
   };
-}
+};
 
 /** Totals and memory now and then: what an operator watches for leaks and stalls. */
 function statsTimer(

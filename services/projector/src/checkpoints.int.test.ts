@@ -1,8 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
+import { describe, expect, it } from 'vitest';
 import type { TopicNames } from '@lineage/kafka';
 import { generateKeyPair, trustedKey } from '@lineage/keys';
 import {
@@ -17,37 +13,23 @@ import {
   verifyLedgerCheckpoint,
 } from '@lineage/protocol';
 import { attestationCodec } from '@lineage/schemas';
-import { createPool, readOffsets } from '@lineage/store';
 import { projectionChecksum } from '@lineage/projection';
 import type { Skipped } from '@lineage/projection';
 import type { LedgerRecord } from '@lineage/testkit';
 import { LedgerBuilder } from '@lineage/testkit';
-import { rebuildProjection } from './rebuild.js';
+import { appendMessages } from '@lineage/testkit/kafka';
 import { startProjector } from './service.js';
+import { projectorHarness } from './testkit.js';
 
 // Given a ledger and signed checkpoints of its partition on real Kafka topics (with records that are
 // not checkpoints of it mixed in), when the projector runs, then each checkpoint becomes one row
 // exactly once, the others are skipped with a reason, and a rebuild from offset 0 gives equal rows.
 
 const keys = generateKeyPair();
-const random = () => randomBytes(6).toString('hex');
-let pool: Pool;
-let kafka: Kafka;
-let admin: Admin;
-const schemas: string[] = [];
-
-beforeAll(async () => {
-  pool = createPool(inject('databaseUrl'));
-  kafka = createKafka({ brokers: inject('brokers'), clientId: 'projector-checkpoints-int' });
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await admin.disconnect();
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
-});
+const { pool, kafka, world, rebuild, waitCaughtUp } = projectorHarness(
+  'projector-checkpoints-int',
+  10,
+);
 
 function note(topics: TopicNames, ledger: LedgerRecord[], size: number, origin?: string) {
   const body = formatCheckpoint({
@@ -60,43 +42,20 @@ function note(topics: TopicNames, ledger: LedgerRecord[], size: number, origin?:
   return signCheckpoint(body, checkpointKeyName(keys.keyid), keys.signer, keys.publicKey);
 }
 
-async function send(topic: string, messages: { key: string; value: Buffer | string }[]) {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    await producer.send({ topic, acks: -1, messages });
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-async function waitFor(schema: string, groupId: string, topic: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const end = (await admin.fetchTopicOffsets(topic)).filter((o) => o.high !== '0');
-    const stored = await readOffsets(pool, schema, groupId, topic).catch(() => new Map());
-    if (end.every((o) => stored.get(o.partition) === BigInt(o.high))) return;
-    if (Date.now() > deadline) throw new Error(`${topic} projection stuck`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('checkpoints projection', () => {
   it('projects signed checkpoints once, skips the rest, and rebuilds to the same rows', async () => {
-    const schema = `t_${random()}`;
-    schemas.push(schema);
-    const topics = topicNames(`t-${random()}-`);
-    await ensureTopics(kafka, topics, { partitions: 1 });
-    const groupId = `projector-${random()}`;
+    const w = await world(1);
+    const { schema, topics, groupId } = w;
     const builder = new LedgerBuilder(keys.signer);
     const ledger = Array.from({ length: 10 }, () => builder.decide());
-    await send(
+    await appendMessages(
+      kafka,
       topics.attestations,
       ledger.map((a) => ({ key: a.executionId, value: a.value })),
     );
     const four = note(topics, ledger, 4);
     const ten = note(topics, ledger, 10);
-    await send(topics.checkpoints, [
+    await appendMessages(kafka, topics.checkpoints, [
       { key: '0', value: four },
       { key: '0', value: 'not a signed note' },
       { key: 'zero', value: ten },
@@ -118,8 +77,8 @@ describe('checkpoints projection', () => {
       },
     });
     try {
-      await waitFor(schema, groupId, topics.attestations);
-      await waitFor(schema, groupId, topics.checkpoints);
+      await waitCaughtUp(w, { timeoutMs: 60_000 });
+      await waitCaughtUp(w, { topic: topics.checkpoints, timeoutMs: 60_000 });
     } finally {
       await projector.stop();
     }
@@ -162,13 +121,7 @@ describe('checkpoints projection', () => {
     const again = await startProjector({ kafka, pool, schema, topics, groupId, partitions: 1 });
     await again.stop();
     expect(await projectionChecksum(pool, schema)).toEqual(before);
-    const rebuilt = await rebuildProjection({
-      kafka,
-      pool,
-      schema,
-      topics,
-      projection: groupId,
-    });
+    const rebuilt = await rebuild(w);
     expect(rebuilt.checkpoints.records).toBe(5);
     expect(rebuilt.checkpoints.positions).toEqual({ 0: '5' });
     expect(rebuilt.checksum.checkpoints).toEqual(before.checkpoints);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Message } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import {
   canonicalize,
   digestOf,
@@ -10,15 +9,13 @@ import {
   verifyAttestation,
 } from '@lineage/protocol';
 import { policyCodec } from '@lineage/schemas';
-import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
-import type { TopicNames } from '@lineage/kafka';
 import { generateKeyPair, nodeEd25519, trustedKey } from '@lineage/keys';
-import { createPool, readOffsets } from '@lineage/store';
+import { readOffsets } from '@lineage/store';
 import type { BatchCommitted } from '@lineage/store';
 import type { LedgerRecord } from '@lineage/testkit';
 import { LedgerBuilder, policyRecord, randomDag } from '@lineage/testkit';
-import type { Projector, ProjectorOptions } from './service.js';
-import { startProjector } from './service.js';
+import { appendMessages } from '@lineage/testkit/kafka';
+import { expectedLines, projectorHarness } from './testkit.js';
 
 // Given attestations on the ledger topic, when the projector folds them into Postgres, then the
 // tables hold exactly those attestations and their lineage edges, whatever stops and replays happen.
@@ -30,99 +27,14 @@ const trust = loadTrustStore({
 });
 const random = () => randomBytes(6).toString('hex');
 
-let pool: Pool;
-let kafka: Kafka;
-let admin: Admin;
-const schemas: string[] = [];
-const running = new Set<Projector>();
-
-beforeAll(async () => {
-  pool = createPool(inject('databaseUrl'), { max: 20 });
-  kafka = createKafka({ brokers: inject('brokers'), clientId: 'projector-int' });
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  for (const p of running) await p.stop();
-  await admin.disconnect();
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
-});
-
-interface World {
-  schema: string;
-  topics: TopicNames;
-  groupId: string;
-}
-
-async function world(partitions = 3): Promise<World> {
-  const schema = `t_${random()}`;
-  schemas.push(schema);
-  const topics = topicNames(`t-${random()}-`);
-  await ensureTopics(kafka, topics, { partitions });
-  return { schema, topics, groupId: `projector-${random()}` };
-}
-
-/** Appends records keyed by execution id, `perSend` per request so the log holds many record batches. */
-async function append(
-  topic: string,
-  records: { key: string; value: Buffer | null }[],
-  perSend = 5,
-): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    for (let i = 0; i < records.length; i += perSend) {
-      await producer.send({ topic, acks: -1, messages: records.slice(i, i + perSend) });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
+const { pool, kafka, newSchema, world, start, lines, topicEnd, waitCaughtUp } =
+  projectorHarness('projector-int');
+/** Appends records, `perSend` per request so the log holds many record batches. */
+const append = (topic: string, records: Message[], perSend = 5) =>
+  appendMessages(kafka, topic, records, perSend);
 
 const recordsOf = (attestations: LedgerRecord[]) =>
   attestations.map((a) => ({ key: a.executionId, value: a.value }));
-
-async function start(w: World, extra: Partial<ProjectorOptions> = {}): Promise<Projector> {
-  // Short long-polls: stop() waits for the fetch in flight.
-  const p = await startProjector({
-    kafka,
-    pool,
-    schema: w.schema,
-    topics: w.topics,
-    groupId: w.groupId,
-    partitions: 3,
-    consumer: { maxWaitTimeInMs: 200 },
-    ...extra,
-  });
-  running.add(p);
-  return {
-    stop: async () => {
-      running.delete(p);
-      await p.stop();
-    },
-  };
-}
-
-async function topicEnd(topic: string): Promise<Map<number, bigint>> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return new Map(offsets.filter((o) => o.high !== '0').map((o) => [o.partition, BigInt(o.high)]));
-}
-
-async function waitCaughtUp(w: World, projection = w.groupId): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const [stored, end] = await Promise.all([
-      readOffsets(pool, w.schema, projection, w.topics.attestations),
-      topicEnd(w.topics.attestations),
-    ]);
-    if ([...end].every(([p, high]) => stored.get(p) === high)) return;
-    if (Date.now() > deadline)
-      throw new Error(`projection stuck at ${JSON.stringify([...stored].map(String))}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Everything the projection holds, as sorted text lines, for exact comparison. */
 async function dump(schema: string): Promise<{ executions: string[]; edges: string[] }> {
@@ -142,31 +54,6 @@ async function counts(schema: string): Promise<{ executions: number; edges: numb
     `SELECT (SELECT count(*)::int FROM "${schema}".executions) AS executions, (SELECT count(*)::int FROM "${schema}".lineage_edges) AS edges`,
   );
   return rows[0]!;
-}
-
-/** The rows the attestations must become. */
-function expected(attestations: LedgerRecord[]): { executions: string[]; edges: string[] } {
-  const executions = attestations
-    .map((a) => `${a.digest}|${a.executionId}|${a.kind}|${a.decision}`)
-    .sort();
-  const edges = attestations
-    .filter((a) => a.kind === 'decision')
-    .flatMap((a) => a.parentRefs.map((p) => `${a.executionId}|${p.execution_id}|${p.attestation}`))
-    .sort();
-  return { executions, edges };
-}
-
-async function actual(schema: string): Promise<{ executions: string[]; edges: string[] }> {
-  const executions = await pool.query<{ line: string }>(
-    `SELECT concat_ws('|', attestation_digest, execution_id, kind, decision) AS line FROM "${schema}".executions ORDER BY 1`,
-  );
-  const edges = await pool.query<{ line: string }>(
-    `SELECT concat_ws('|', child_id, parent_id, parent_attestation) AS line FROM "${schema}".lineage_edges ORDER BY 1`,
-  );
-  return {
-    executions: executions.rows.map((r) => r.line).sort(),
-    edges: edges.rows.map((r) => r.line).sort(),
-  };
 }
 
 describe('projector', () => {
@@ -189,9 +76,9 @@ describe('projector', () => {
     await waitCaughtUp(w);
     await p.stop();
 
-    const want = expected(ledger);
+    const want = expectedLines(ledger);
     expect(want.edges.length).toBeGreaterThan(285);
-    expect(await actual(w.schema)).toEqual(want);
+    expect(await lines(w)).toEqual(want);
     // Each answer names the pending decision it answers; only the overrides settle one.
     const answers = await pool.query<{ execution_id: string; kind: string; overrides: string }>(
       `SELECT x.execution_id, x.kind, x.overrides FROM "${w.schema}".executions x
@@ -264,7 +151,7 @@ describe('projector', () => {
     await waitCaughtUp(w);
     await p.stop();
 
-    expect(await actual(w.schema)).toEqual(expected([good, nul, after]));
+    expect(await lines(w)).toEqual(expectedLines([good, nul, after]));
     expect(skipped).toEqual([
       expect.objectContaining({ reason: 'UNDECODABLE', partition: 0, offset: '0' }),
       expect.objectContaining({ reason: 'EMPTY_RECORD', partition: 0, offset: '1' }),
@@ -308,7 +195,7 @@ describe('projector', () => {
     await waitCaughtUp(w);
     await second.stop();
 
-    expect(await actual(w.schema)).toEqual(expected(ledger));
+    expect(await lines(w)).toEqual(expectedLines(ledger));
     expect(projectedBySecond).toBe(300 - midway.executions);
     expect(await readOffsets(pool, w.schema, w.groupId, w.topics.attestations)).toEqual(
       await topicEnd(w.topics.attestations),
@@ -340,8 +227,7 @@ describe('projector', () => {
     expect(await dump(w.schema)).toEqual(before);
 
     // A projection rebuilt from offset 0 in a fresh schema holds identical rows.
-    const rebuilt = { ...w, schema: `t_${random()}`, groupId: `projector-${random()}` };
-    schemas.push(rebuilt.schema);
+    const rebuilt = { ...w, schema: newSchema(), groupId: `projector-${random()}` };
     const fresh = await start(rebuilt);
     await waitCaughtUp(rebuilt);
     await fresh.stop();

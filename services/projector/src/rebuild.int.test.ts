@@ -2,22 +2,23 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import type { Admin, Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka, ensureTopics, topicNames } from '@lineage/kafka';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { generateKeyPair } from '@lineage/keys';
-import { createPool, readOffsets } from '@lineage/store';
+import { readOffsets } from '@lineage/store';
 import { projectionChecksum } from '@lineage/projection';
 import type { LedgerRecord } from '@lineage/testkit';
 import { LedgerBuilder, policyRecord, randomDag } from '@lineage/testkit';
 import { rebuildProjection } from './rebuild.js';
-import { appendLedger } from '@lineage/testkit/kafka';
-import { expectExactlyOnceAndRebuildable, projectorCommand } from './testkit.js';
+import { appendLedger, appendMessages } from '@lineage/testkit/kafka';
+import {
+  expectExactlyOnceAndRebuildable,
+  expectedLines,
+  projectorCommand,
+  projectorHarness,
+  rowCount,
+} from './testkit.js';
 import type { World } from './testkit.js';
 import type { RebuildProgress } from './rebuild.js';
-import type { Projector } from './service.js';
-import { startProjector } from './service.js';
 
 // Given a ledger projected by a live projector (in-process, or a child process killed with SIGKILL
 // mid-stream and restarted), when the projection is rebuilt from offset 0 into a fresh schema and
@@ -26,39 +27,13 @@ import { startProjector } from './service.js';
 const keys = generateKeyPair();
 const random = () => randomBytes(6).toString('hex');
 
-let pool: Pool;
-let kafka: Kafka;
-let admin: Admin;
-const schemas: string[] = [];
-const running = new Set<Projector>();
+const { pool, kafka, world, start, rebuild, lines, topicEnd, waitCaughtUp } =
+  projectorHarness('projector-rebuild-int');
 const children = new Set<ChildProcess>();
-
-beforeAll(async () => {
-  pool = createPool(inject('databaseUrl'), { max: 20 });
-  kafka = createKafka({ brokers: inject('brokers'), clientId: 'projector-rebuild-int' });
-  admin = kafka.admin();
-  await admin.connect();
-});
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
-  for (const p of running) await p.stop();
-  await admin.disconnect();
-  const { rows } = await pool.query<{ nspname: string }>(
-    `SELECT nspname FROM pg_namespace WHERE nspname = ANY($1) OR nspname LIKE ANY($2)`,
-    [schemas, schemas.map((s) => `${s}\\_%`)],
-  );
-  for (const { nspname } of rows) await pool.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
-  await pool.end();
 });
-
-async function world(partitions = 3): Promise<World> {
-  const schema = `t_${random()}`;
-  schemas.push(schema);
-  const topics = topicNames(`t-${random()}-`);
-  await ensureTopics(kafka, topics, { partitions });
-  return { schema, topics, groupId: `projector-${random()}` };
-}
 
 /**
  * A ledger of `decisions` multi-parent DAG decisions, then overrides and replay rejections of some of
@@ -101,78 +76,6 @@ function policyLedger(): { key: string; value: Buffer }[] {
   return records.map((p) => ({ key: p.hash, value: p.value }));
 }
 
-async function appendPolicies(topic: string): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    await producer.send({ topic, acks: -1, messages: policyLedger() });
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-async function topicEnd(topic: string): Promise<Map<number, bigint>> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return new Map(offsets.filter((o) => o.high !== '0').map((o) => [o.partition, BigInt(o.high)]));
-}
-
-async function waitCaughtUp(w: World, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const end = await topicEnd(w.topics.attestations);
-    const stored = await readOffsets(pool, w.schema, w.groupId, w.topics.attestations).catch(
-      () => new Map<number, bigint>(),
-    );
-    if ([...end].every(([p, high]) => stored.get(p) === high)) return;
-    if (Date.now() > deadline)
-      throw new Error(`projection stuck at ${JSON.stringify([...stored].map(String))}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function waitPoliciesCaughtUp(w: World, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const end = await topicEnd(w.topics.policies);
-    const stored = await readOffsets(pool, w.schema, w.groupId, w.topics.policies);
-    if ([...end].every(([p, high]) => stored.get(p) === high)) return;
-    if (Date.now() > deadline) throw new Error('policies projection stuck');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function rowCount(schema: string): Promise<number> {
-  const { rows } = await pool
-    .query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".executions`)
-    .catch(() => ({ rows: [{ n: 0 }] }));
-  return rows[0]!.n;
-}
-
-/** The rows the attestations must become, as sorted lines. */
-function expected(ledger: LedgerRecord[]): { executions: string[]; edges: string[] } {
-  const executions = ledger
-    .map((a) => `${a.digest}|${a.executionId}|${a.kind}|${a.decision}`)
-    .sort();
-  const edges = ledger
-    .filter((a) => a.kind === 'decision')
-    .flatMap((a) => a.parentRefs.map((p) => `${a.executionId}|${p.execution_id}|${p.attestation}`))
-    .sort();
-  return { executions, edges };
-}
-
-async function actual(schema: string): Promise<{ executions: string[]; edges: string[] }> {
-  const executions = await pool.query<{ line: string }>(
-    `SELECT concat_ws('|', attestation_digest, execution_id, kind, decision) AS line FROM "${schema}".executions`,
-  );
-  const edges = await pool.query<{ line: string }>(
-    `SELECT concat_ws('|', child_id, parent_id, parent_attestation) AS line FROM "${schema}".lineage_edges`,
-  );
-  return {
-    executions: executions.rows.map((r) => r.line).sort(),
-    edges: edges.rows.map((r) => r.line).sort(),
-  };
-}
-
 function spawnProjector(w: World): ChildProcess {
   const child = spawn(
     process.execPath,
@@ -204,38 +107,20 @@ describe('rebuildProjection', () => {
     expect(ledger.filter((a) => a.kind === 'override')).toHaveLength(10);
     expect(ledger.some((a) => a.parents.length > 1)).toBe(true);
     await appendLedger(kafka, w.topics.attestations, ledger);
-    await appendPolicies(w.topics.policies);
+    await appendMessages(kafka, w.topics.policies, policyLedger());
 
-    const live = await startProjector({
-      kafka,
-      pool,
-      schema: w.schema,
-      topics: w.topics,
-      groupId: w.groupId,
-      partitions: 3,
-      consumer: { maxWaitTimeInMs: 200 },
-    });
-    running.add(live);
+    const live = await start(w);
     await waitCaughtUp(w);
-    await waitPoliciesCaughtUp(w);
+    await waitCaughtUp(w, { topic: w.topics.policies });
     const before = await projectionChecksum(pool, w.schema);
     expect(before.executions.rows).toBe(n);
     // Three distinct policies; the republished one holds its later record.
     expect(before.policies.rows).toBe(3);
-    expect(await actual(w.schema)).toEqual(expected(ledger));
+    expect(await lines(w)).toEqual(expectedLines(ledger));
 
     // The live projector keeps running against the old schema while the rebuild replays.
     const progress: RebuildProgress[] = [];
-    const result = await rebuildProjection({
-      kafka,
-      pool,
-      schema: w.schema,
-      topics: w.topics,
-      projection: w.groupId,
-      keepOld: true,
-      onProgress: (p) => progress.push(p),
-    });
-    running.delete(live);
+    const result = await rebuild(w, { keepOld: true, onProgress: (p) => progress.push(p) });
     await live.stop();
 
     expect(result.records).toBe(n + 4);
@@ -301,13 +186,7 @@ describe('rebuildProjection', () => {
     const w = await world(2);
     const small = ledgerOf(40, 3, 5);
     await appendLedger(kafka, w.topics.attestations, small);
-    const first = await rebuildProjection({
-      kafka,
-      pool,
-      schema: w.schema,
-      topics: w.topics,
-      projection: w.groupId,
-    });
+    const first = await rebuild(w);
     expect(first.checksum.executions.rows).toBe(small.length);
     expect(first.oldSchema).toBeUndefined();
     await new Promise((r) => setTimeout(r, 1_100)); // the schema suffix has one-second resolution
@@ -364,16 +243,9 @@ describe('rebuildProjection', () => {
       await producer.disconnect();
     }
 
-    const result = await rebuildProjection({
-      kafka,
-      pool,
-      schema: w.schema,
-      topics: w.topics,
-      projection: w.groupId,
-      stallTimeoutMs: 30_000,
-    });
+    const result = await rebuild(w, { stallTimeoutMs: 30_000 });
     expect(result.records).toBe(ledger.length);
-    expect(await actual(w.schema)).toEqual(expected(ledger));
+    expect(await lines(w)).toEqual(expectedLines(ledger));
     // The rebuilt positions stand at the topic's end, past markers and aborted records.
     const end = await topicEnd(w.topics.attestations);
     expect(
@@ -392,7 +264,7 @@ describe('rebuildProjection', () => {
     await appendLedger(kafka, w.topics.attestations, ledger.slice(0, half), 20);
     // Kill as soon as rows appear, while the rest of the ledger is still being produced.
     const deadline = Date.now() + 60_000;
-    while ((await rowCount(w.schema)) === 0) {
+    while ((await rowCount(pool, w.schema)) === 0) {
       if (Date.now() > deadline) throw new Error('the projector child projected nothing in 60 s');
       if (first.exitCode !== null) throw new Error(`the projector child exited ${first.exitCode}`);
       await new Promise((r) => setTimeout(r, 5));
@@ -400,7 +272,7 @@ describe('rebuildProjection', () => {
     const rest = appendLedger(kafka, w.topics.attestations, ledger.slice(half), 20);
     await kill(first, 'SIGKILL');
     expect(first.signalCode).toBe('SIGKILL');
-    const midway = await rowCount(w.schema);
+    const midway = await rowCount(pool, w.schema);
     expect(midway).toBeGreaterThan(0);
     expect(midway).toBeLessThan(ledger.length);
     // What was committed is whole: the rows are exactly the records below the stored positions.
@@ -412,7 +284,7 @@ describe('rebuildProjection', () => {
     await waitCaughtUp(w);
     await kill(second, 'SIGTERM');
 
-    expect(await actual(w.schema)).toEqual(expected(ledger));
+    expect(await lines(w)).toEqual(expectedLines(ledger));
     const { rebuilt } = await expectExactlyOnceAndRebuildable(kafka, pool, w, total);
     console.log(
       `kill -9 at ${midway}/3000 rows; rebuild of ${rebuilt.records} records: ${rebuilt.seconds.toFixed(2)} s, ${Math.round(rebuilt.ratePerSec)} records/s (${Math.round(rebuilt.streamingRatePerSec)}/s after the first batch at ${rebuilt.firstBatchSeconds.toFixed(2)} s)`,

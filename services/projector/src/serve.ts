@@ -1,19 +1,12 @@
-import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
-import { createKafka, topicNames } from '@lineage/kafka';
 import {
-  brokerCheck,
   consumerLagGauge,
-  createRegistry,
   ensureDatabase,
   flagCheck,
   KAFKA_FLAGS,
-  kafkaLog,
-  lazyAdmin,
-  serviceLogger,
-  startOpsServer,
+  openServiceEdge,
 } from '@lineage/runtime';
-import type { FlagMap, RunningService, Settings } from '@lineage/runtime';
+import type { FlagMap, ServeRole } from '@lineage/runtime';
 import { createPool, readOffsets } from '@lineage/store';
 import { describeError, untilPostgresAnswers } from './availability.js';
 import { startProjector } from './service.js';
@@ -34,15 +27,10 @@ export const PROJECTOR_FLAGS: FlagMap = {
  * error it cannot restart from ends the process (exit 1), for its supervisor to restart.
  */
 // Over 60 lines: start-up wiring in order (metrics, pool, Kafka, ops server, projections).
-export async function serveProjector(
-  settings: Settings,
-  logger: Logger = serviceLogger('projector'),
-): Promise<RunningService> {
+export const serveProjector: ServeRole = async (settings, logger) => {
   const { kafka: k, postgres, projector: p } = settings;
-  const registry = createRegistry();
-  const log = kafkaLog(registry, logger);
-  const kafka = createKafka({ brokers: k.brokers.split(','), clientId: 'lineage-projector', log });
-  const topics = topicNames(k.topicPrefix);
+  const edge = openServiceEdge(settings, 'projector', logger);
+  const { registry, topics } = edge;
   // A projector started while Postgres restarts waits for it instead of exiting.
   const waitForPostgres = <T>(work: () => Promise<T>): Promise<T> =>
     untilPostgresAnswers(work, {
@@ -57,18 +45,11 @@ export async function serveProjector(
     // A connection lost mid-batch rolls the batch back; it is retried once Postgres answers.
     onConnectionError: (error) => logger.warn(describeError(error), 'postgres connection lost'),
   });
-  const admin = lazyAdmin(kafka);
   const started = flagCheck('group', 'joining');
-  const ops = await startOpsServer({
-    port: p.port,
-    host: settings.ops.host,
-    registry,
-    checks: [
-      brokerCheck(admin),
-      { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      started,
-    ],
-  });
+  const ops = await edge.serveOps(p.port, [
+    { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
+    started,
+  ]);
   const records = new Counter({
     name: 'lineage_projector_records_total',
     help: 'Attestation records projected into Postgres (rate() is rows per second)',
@@ -76,7 +57,7 @@ export async function serveProjector(
   });
   const projector = await waitForPostgres(() =>
     startProjector({
-      kafka,
+      kafka: edge.kafka,
       pool,
       schema: postgres.schema,
       topics,
@@ -96,7 +77,7 @@ export async function serveProjector(
       },
     }),
   ).catch(async (error: unknown) => {
-    await Promise.all([ops.close(), admin.close(), pool.end()]);
+    await Promise.all([edge.close(), pool.end()]);
     throw error;
   });
   started.set(true);
@@ -104,7 +85,7 @@ export async function serveProjector(
   const positions = (topic: string) => () => readOffsets(pool, postgres.schema, p.group, topic);
   consumerLagGauge(
     registry,
-    admin,
+    edge.admin,
     [topics.attestations, topics.policies, topics.checkpoints].map((topic) => ({
       group: p.group,
       topic,
@@ -120,8 +101,8 @@ export async function serveProjector(
       started.set(false);
       // The batch in flight commits (or rolls back), then the consumers leave their groups.
       await projector.stop();
-      await Promise.all([ops.close(), admin.close()]);
+      await edge.close();
       await pool.end();
     },
   };
-}
+};

@@ -3,7 +3,6 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { Pool } from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -19,7 +18,7 @@ import type { LineageQueries } from '@lineage/query';
 import { PROJECTION_MIGRATIONS } from '@lineage/projection';
 import { projectAttestations, projectPolicies } from '@lineage/projection';
 import { createQueryClient, LineageQueryError } from '@lineage/sdk';
-import { createPool, migrate } from '@lineage/store';
+import { migrate } from '@lineage/store';
 import {
   DEFAULT_POLICY,
   FIXTURE_POLICY,
@@ -30,7 +29,7 @@ import {
   policyMessages,
 } from '@lineage/testkit';
 import type { LedgerRecord as FixtureAttestation } from '@lineage/testkit';
-import { inTransaction, ledgerMessages, messagesOf } from '@lineage/testkit/pg';
+import { inTransaction, ledgerMessages, messagesOf, testDatabase } from '@lineage/testkit/pg';
 import { hashToken } from './tokens.js';
 import { ROUTES } from '@lineage/contract';
 import { createToken, createQueryApi, revokeToken } from './index.js';
@@ -59,10 +58,10 @@ const release = toDsse(
   signRelease([FIXTURE_RUNTIME_MANIFEST], '2024-12-01T00:00:00Z', releaser.signer),
 );
 
-let pool: Pool;
+const { pool, newSchema } = testDatabase(inject('databaseUrl'), { max: 10 });
 let app: FastifyInstance;
 let port: number;
-const schema = `t_${randomBytes(6).toString('hex')}`;
+const schema = newSchema();
 const pepper = randomBytes(32);
 const logLines: string[] = [];
 const tokens = { read: '', exportOnly: '', both: '', revoked: '' };
@@ -131,7 +130,6 @@ async function project(attestations: FixtureAttestation[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  pool = createPool(inject('databaseUrl'), { max: 10 });
   await migrate(pool, schema, PROJECTION_MIGRATIONS);
   const ledger = new LedgerBuilder(governance.signer, approver.signer, principal);
   root = ledger.decide([], { agent: agentA });
@@ -179,8 +177,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
 });
 
 const ids = (items: unknown) =>

@@ -11,6 +11,7 @@ import { PROJECTION_MIGRATIONS } from '@lineage/projection';
 import { projectAttestations } from '@lineage/projection';
 import { createPool, migrate } from '@lineage/store';
 import { LedgerBuilder } from '@lineage/testkit';
+import { inTransaction, ledgerMessages, messagesOf, testDatabase } from '@lineage/testkit/pg';
 import type { LedgerRecord as FixtureAttestation } from '@lineage/testkit';
 import { createQueryApi, createToken, grantReader } from './index.js';
 import { raw } from './raw-http.js';
@@ -22,12 +23,12 @@ import type { Limits, QueryApiOptions } from './index.js';
 // security headers, loose integers), then each is refused by status and code. Loopback only; every
 // wait is bounded.
 
-const schema = `h_${randomBytes(6).toString('hex')}`;
 const role = `r_${randomBytes(6).toString('hex')}`;
 const pepper = randomBytes(32);
 const governance = generateKeyPair();
 const agent = generateKeyPair().keyid;
-let pool: Pool;
+const { pool, newSchema } = testDatabase(inject('databaseUrl'), { max: 10 });
+const schema = newSchema('h');
 let token = '';
 let exec: FixtureAttestation;
 const open: { app: FastifyInstance; pool?: Pool }[] = [];
@@ -64,39 +65,22 @@ const get = (port: number, path: string, auth?: string, extra = '') =>
   );
 
 beforeAll(async () => {
-  pool = createPool(inject('databaseUrl'), { max: 10 });
   await migrate(pool, schema, PROJECTION_MIGRATIONS);
   const ledger = new LedgerBuilder(governance.signer);
   exec = ledger.decide([], { agent });
   const child = ledger.decide([exec.executionId], { agent });
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await projectAttestations(schema)(
-      client,
-      0,
-      [exec, child].map((a, i) => ({
-        key: Buffer.from(a.executionId),
-        value: a.value,
-        offset: String(i),
-        timestamp: '0',
-        attributes: 0,
-        headers: {},
-      })),
-    );
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
+  await inTransaction(pool, (client) =>
+    projectAttestations(schema)(client, 0, messagesOf(ledgerMessages([exec, child]))),
+  );
   token = (await createToken(pool, schema, { name: 'probe', scopes: ['read'], pepper })).token;
 });
 
 afterAll(async () => {
   for (const o of open) await o.app.close();
   for (const o of open) await o.pool?.end();
+  // The role's grants go with the schema; then the role can go.
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await pool.query(`DROP ROLE IF EXISTS "${role}"`);
-  await pool.end();
 });
 
 describe('timeouts', () => {

@@ -8,8 +8,8 @@ import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { readTrustStore } from '@lineage/keys';
 import type { TrustedKey } from '@lineage/protocol';
-import { createRegistry, serviceLogger } from '@lineage/runtime';
-import type { FlagMap, RunningService, Settings } from '@lineage/runtime';
+import { createRegistry } from '@lineage/runtime';
+import type { FlagMap, ServeRole } from '@lineage/runtime';
 import { createPool } from '@lineage/store';
 import { QueryApiError } from './errors.js';
 import { limitsFromEnv } from './limits.js';
@@ -39,10 +39,7 @@ export const QUERY_API_FLAGS: FlagMap = {
  * @throws QueryApiError INVALID_ARGUMENT for a TLS certificate without its key (or the reverse) or a
  *   LINEAGE_API_* limit that is not a positive integer.
  */
-export async function serveQueryApi(
-  settings: Settings,
-  logger: Logger = serviceLogger('query-api'),
-): Promise<RunningService> {
+export const serveQueryApi: ServeRole = async (settings, logger) => {
   const { api, postgres } = settings;
   if ((api.tlsCert === '') !== (api.tlsKey === ''))
     throw new QueryApiError('INVALID_ARGUMENT', 'api.tlsCert and api.tlsKey go together');
@@ -95,7 +92,7 @@ export async function serveQueryApi(
     // Stops accepting connections, finishes the requests in flight, then closes the pool.
     stop: () => app.close().then(() => pool.end()),
   };
-}
+};
 
 /** The trust store's keys, for bundles; none (with a warning) when the file does not exist. */
 async function trustedKeys(path: string, logger: Logger): Promise<readonly TrustedKey[]> {

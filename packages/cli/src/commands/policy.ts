@@ -4,6 +4,7 @@ import { canonicalize } from '@lineage/protocol';
 import { PolicyError, loadPolicy } from '@lineage/policy';
 import type { LoadedPolicy } from '@lineage/policy';
 import { policyCodec } from '@lineage/schemas';
+import { connectOrderedProducer } from '@lineage/kafka';
 import type { TopicNames } from '@lineage/kafka';
 import { CliExit } from '../errors.js';
 import { brokerOptions, connection, readText } from './options.js';
@@ -19,12 +20,7 @@ export async function publishPolicy(
   policy: LoadedPolicy,
   activatedAt = new Date(),
 ): Promise<void> {
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
+  const producer = await connectOrderedProducer(kafka);
   try {
     await producer.send({
       topic: topics.policies,

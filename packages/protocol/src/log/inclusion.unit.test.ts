@@ -7,15 +7,14 @@ import { fromBase64, toBase64 } from '../encoding/bytes.js';
 import { formatCheckpoint, signCheckpoint } from './checkpoint.js';
 import { digestOf } from '../encoding/digest.js';
 import { nobleEd25519 } from '../encoding/ed25519.js';
-import type { ExecutionId } from '../records/ids.js';
 import { bundleInclusion } from './inclusion.js';
 import { checkpointSigners, verifyLedgerCheckpoint } from './ledgercheckpoint.js';
 import type { InclusionEvidence } from './inclusion.js';
 import { checkpointKeyName, checkpointOrigin } from './ledgerlog.js';
 import { inclusionProof, merkleRoot } from './merkle.js';
 import { attestationDigest } from '../verify/attestation.js';
-import { flipped, makeAttestation, testKey, trustStoreOf, trustedKey } from '@lineage/testkit';
-import type { TestKey } from '@lineage/testkit';
+import { attestationAt, flipped, testKey, trustStoreOf, trustedKey } from '@lineage/testkit';
+import type { Attestation as Att, TestKey } from '@lineage/testkit';
 
 const LEDGER = 'lineage.attestations.v1';
 const governance = testKey();
@@ -23,20 +22,9 @@ const agent = testKey();
 const policyDocument = { id: 'default', version: 3, allow: [], deny: [] };
 const policy = { id: 'default', version: 3, hash: digestOf(policyDocument) };
 const keys = [trustedKey(governance, ['governance']), trustedKey(agent, ['agent'])];
-type Att = ReturnType<typeof makeAttestation>;
 
-function at(partition: number, sequence: number, parents: Att[] = []): Att {
-  const refs = parents.map((p) => ({
-    execution_id: p.statement.predicate.execution_id as ExecutionId,
-    attestation: attestationDigest(p.envelope),
-  }));
-  return makeAttestation({
-    governance,
-    agent,
-    intent: { parents: refs },
-    predicate: { policy, parents: refs, agent: agent.keyid, partition, sequence, prev: null },
-  });
-}
+const at = (partition: number, sequence: number, parents: Att[] = []): Att =>
+  attestationAt({ governance, agent, policy }, partition, sequence, parents);
 
 // Given a ledger of two partitions: root at 0/0, middle at 0/1, target at 1/1, and fillers.
 const root = at(0, 0);

@@ -6,7 +6,7 @@ import { settingsFromArgs } from '../load-settings.js';
 import type { Settings } from '../settings.js';
 import { stopOnSignals } from '../signals.js';
 import { kafkaLogSink } from './metrics.js';
-import type { KafkaLogEntry } from './metrics.js';
+import type { KafkaLogEntry } from '@lineage/kafka';
 import type { ReadinessCheck } from './server.js';
 import { startTracing, traceLogFields } from './tracing.js';
 
@@ -25,7 +25,10 @@ export interface RunningService {
 }
 
 /** How a role is started from settings (`serveGovernance`, `serveProjector`, ...). */
-export type ServeRole = (settings: Settings, logger: Logger) => Promise<RunningService>;
+export type ServeRole<R extends RunningService = RunningService> = (
+  settings: Settings,
+  logger: Logger,
+) => Promise<R>;
 
 /**
  * A service's `main`: settings from its command line (`flags`, `--config`), its logger, tracing

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaLogEntry } from '@lineage/kafka';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReadinessCheck } from './server.js';
 
@@ -21,31 +21,15 @@ export function createRegistry(): Registry {
   return registry;
 }
 
-/** kafkajs' protocol errors: the broker's answer type (`CONCURRENT_TRANSACTIONS`) by its message text. */
-const BROKER_ANSWERS: ReadonlyMap<string, { type: string; retriable: boolean }> = (() => {
-  // kafkajs exports no table of its protocol errors; this one is its own (the version is pinned).
-  const { errorCodes } = createRequire(import.meta.url)('kafkajs/src/protocol/error') as {
-    errorCodes: { type: string; message: string; retriable: boolean }[];
-  };
-  return new Map(errorCodes.map((e) => [e.message, { type: e.type, retriable: e.retriable }]));
-})();
-
-/** What kafkajs logged, as `createKafka`'s `log` option receives it. */
-export interface KafkaLogEntry {
-  level: 'debug' | 'warn' | 'error';
-  namespace: string;
-  message: string;
-  error?: string;
-}
-
 /**
- * A `createKafka` log sink that counts broker answers kafkajs retries by their type
- * (`lineage_kafka_retriable_answers_total{type}`) and hands them to `debug`; every other entry
- * goes to `other` as it came. A healthy run then logs no error line for a retried answer.
+ * A `createKafka` log sink that counts the broker answers kafkajs retries (entries `createKafka`
+ * marks `retried`) by their type (`lineage_kafka_retriable_answers_total{type}`) and hands them to
+ * `debug`; every other entry goes to `other` as it came. A healthy run then logs no error line for a
+ * retried answer.
  */
 export function kafkaLogSink(
   registry: Registry,
-  debug: (entry: KafkaLogEntry & { type: string }) => void,
+  debug: (entry: KafkaLogEntry & { retried: string }) => void,
   other: (entry: KafkaLogEntry) => void,
 ): (entry: KafkaLogEntry) => void {
   const retriable = new Counter({
@@ -55,17 +39,21 @@ export function kafkaLogSink(
     registers: [registry],
   });
   return (entry) => {
-    const answer = entry.error === undefined ? undefined : BROKER_ANSWERS.get(entry.error);
-    // CONCURRENT_TRANSACTIONS is marked not retriable by the protocol, but the client retries it.
-    if (answer && (answer.retriable || answer.type === 'CONCURRENT_TRANSACTIONS')) {
-      retriable.inc({ type: answer.type });
-      debug({ ...entry, type: answer.type });
-    } else other(entry);
+    const { retried } = entry;
+    if (retried === undefined) return other(entry);
+    retriable.inc({ type: retried });
+    debug({ ...entry, retried });
   };
 }
 
 /** An admin client connected on first use and reused; `close` disconnects it if it was connected. */
-export function lazyAdmin(kafka: Kafka): { get(): Promise<Admin>; close(): Promise<void> } {
+export interface LazyAdmin {
+  get(): Promise<Admin>;
+  close(): Promise<void>;
+}
+
+/** A {@link LazyAdmin} of `kafka`. */
+export function lazyAdmin(kafka: Kafka): LazyAdmin {
   let admin: Promise<Admin> | undefined;
   return {
     get: () => {

@@ -55,12 +55,15 @@ describe('kafkaLogSink', () => {
     const other: string[] = [];
     const sink = kafkaLogSink(
       registry,
-      (e) => debug.push(e.type),
+      (e) => debug.push(e.retried),
       (e) => other.push(e.message),
     );
-    const concurrent =
-      'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
-    sink({ level: 'error', namespace: 'Producer', message: 'retrying', error: concurrent });
+    sink({
+      level: 'debug',
+      namespace: 'Producer',
+      message: 'retrying',
+      retried: 'CONCURRENT_TRANSACTIONS',
+    });
     sink({ level: 'error', namespace: 'Consumer', message: 'crash', error: 'something else' });
     expect(debug).toEqual(['CONCURRENT_TRANSACTIONS']);
     expect(other).toEqual(['crash']);
