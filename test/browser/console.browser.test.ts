@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,8 +12,9 @@ import type {
   Page as ApiPage,
 } from '@lineage/contract';
 import { REPO } from '../kit/serve.js';
-import { drawnGraph, launchChromium, signIn, watch } from './kit.js';
-import type { PageWatch } from './kit.js';
+import { launchChromium, watch } from '@lineage/testkit/browser';
+import type { PageWatch } from '@lineage/testkit/browser';
+import { drawnGraph, signIn } from './kit.js';
 
 // The audit console in headless Chromium against the real query API over the demo's projection
 // (test/browser/setup.ts). LINEAGE_SCREENSHOTS=1 (`pnpm docs:screenshots`) also writes the README's
@@ -60,6 +61,7 @@ describe('the audit console in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     page = await browser.newPage();
+    if (SCREENSHOTS) await mkdir(join(REPO, 'docs'), { recursive: true });
     seen = watch(page);
   });
   afterAll(async () => {

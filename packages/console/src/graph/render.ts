@@ -1,6 +1,7 @@
 import cytoscape from 'cytoscape';
 import type { Core, NodeSingular } from 'cytoscape';
 import dagre from 'cytoscape-dagre';
+import { DAGRE_LIMIT, layeredPositions } from './layout.js';
 import type { LineageGraph } from './model.js';
 
 cytoscape.use(dagre);
@@ -8,8 +9,8 @@ cytoscape.use(dagre);
 /** What a drawn graph lets the page do. */
 export interface DrawnGraph {
   cy: Core;
-  /** Selects (and centres on) an execution. */
-  select(id: string): void;
+  /** Selects an execution, and centres on it unless `centre` is false. */
+  select(id: string, centre?: boolean): void;
   destroy(): void;
 }
 
@@ -32,6 +33,8 @@ const STYLE: cytoscape.StylesheetJson = [
       'background-color': COLOURS.allow,
       label: 'data(label)',
       'font-size': 10,
+      'text-wrap': 'wrap',
+      'text-max-width': '90px',
       'min-zoomed-font-size': 7,
       'text-valign': 'bottom',
       'text-margin-y': 3,
@@ -59,9 +62,11 @@ const STYLE: cytoscape.StylesheetJson = [
       'line-color': COLOURS.edge,
       'target-arrow-color': COLOURS.edge,
       'target-arrow-shape': 'triangle',
-      'curve-style': 'bezier',
+      'curve-style': 'straight',
     },
   },
+  // Large lineages: the cheapest edges cytoscape draws (no arrowheads; parents are always above).
+  { selector: 'edge.large', style: { 'curve-style': 'haystack', 'haystack-radius': 0 } },
   {
     selector: 'edge.path',
     style: { width: 4, 'line-color': COLOURS.path, 'target-arrow-color': COLOURS.path },
@@ -70,7 +75,18 @@ const STYLE: cytoscape.StylesheetJson = [
 
 /** A node's label: its action and the end of its id (ids of one run share their time prefix). */
 function labelOf(id: string, action: string | null): string {
-  return `${action ?? '?'} …${id.slice(-4)}`;
+  return `${action ?? '?'}\n…${id.slice(-4)}`;
+}
+
+/**
+ * dagre (fewest crossings) for lineages up to {@link DAGRE_LIMIT} executions; above, its crossing
+ * minimisation takes seconds, so larger ones get the linear layered layout.
+ */
+function layoutFor(graph: LineageGraph): cytoscape.LayoutOptions {
+  if (graph.nodes.size <= DAGRE_LIMIT)
+    return { name: 'dagre', rankDir: 'TB', nodeSep: 90, rankSep: 50 } as cytoscape.LayoutOptions;
+  const positions = layeredPositions(graph);
+  return { name: 'preset', positions: Object.fromEntries(positions) };
 }
 
 /**
@@ -99,13 +115,15 @@ export function drawGraph(
     if (graph.nodes.has(e.parent) && graph.nodes.has(e.child))
       elements.push({
         data: { id: key, source: e.parent, target: e.child },
-        classes: e.onPath ? 'path' : '',
+        classes: [e.onPath && 'path', graph.nodes.size > DAGRE_LIMIT && 'large']
+          .filter(Boolean)
+          .join(' '),
       });
   const cy = cytoscape({
     container,
     elements,
     style: STYLE,
-    layout: { name: 'dagre', rankDir: 'TB', nodeSep: 30, rankSep: 60 } as cytoscape.LayoutOptions,
+    layout: layoutFor(graph),
     textureOnViewport: true,
     pixelRatio: 1,
     motionBlur: false,
@@ -113,12 +131,12 @@ export function drawGraph(
     boxSelectionEnabled: false,
     wheelSensitivity: 0.4,
   });
-  const select = (id: string) => {
+  const select = (id: string, centre = true) => {
     const node = cy.getElementById(id);
     if (node.empty()) return;
     cy.$(':selected').unselect();
     node.select();
-    cy.center(node);
+    if (centre) cy.center(node);
   };
   cy.on('select', 'node', (e) => handlers.onSelect?.((e.target as NodeSingular).id()));
   cy.on('tap', 'node', (e) => handlers.onOpen?.((e.target as NodeSingular).id()));

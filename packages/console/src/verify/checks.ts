@@ -27,55 +27,46 @@ const SIGNATURE_CODES = [
   'SUBJECT_MISMATCH',
 ];
 
+const check = (id: string, label: string, codes: readonly string[]): CheckSpec => ({
+  id,
+  label,
+  codes,
+});
+
 /** The checks of `@lineage/protocol`'s `verifyBundle`, in its order (see its steps). */
 export const CHECKS: readonly CheckSpec[] = [
-  { id: 'shape', label: 'The bundle has the documented shape', codes: ['BUNDLE_MALFORMED'] },
-  {
-    id: 'trust',
-    label: 'Every bundled key is the key the trust store names',
-    codes: ['KEY_MISMATCH', 'TRUST_STORE_MALFORMED'],
-  },
-  {
-    id: 'releases',
-    label: 'Every bundled release is signed by a trusted release key',
-    codes: ['RELEASE_INVALID'],
-  },
-  {
-    id: 'signatures',
-    label: 'Every attestation is signed by a trusted governance key',
-    codes: SIGNATURE_CODES,
-  },
-  {
-    id: 'settled',
-    label: 'The execution is decided in the bundle; its override answers it validly',
-    codes: ['BUNDLE_TARGET_MISSING', 'OVERRIDE_INVALID'],
-  },
-  {
-    id: 'ancestry',
-    label: 'Every ancestor is present and was allowed',
-    codes: ['ANCESTOR_MISSING', 'ANCESTOR_NOT_ALLOWED'],
-  },
-  {
-    id: 'intents',
-    label: "Every allowed execution's intent is signed by its agent",
-    codes: ['INTENT_SIGNATURE_INVALID', 'INTENT_MALFORMED'],
-  },
-  {
-    id: 'policies',
-    label: 'Every pinned policy is bundled and hashes to its pin',
-    codes: ['POLICY_MISSING', 'POLICY_HASH_MISMATCH'],
-  },
-  {
-    id: 'inclusion',
-    label: 'Merkle inclusion proofs lead to signed (and witnessed) checkpoints',
-    codes: [
-      'CHECKPOINT_INVALID',
-      'INCLUSION_PROOF_INVALID',
-      'WITNESS_QUORUM_MISSING',
-      'COSIGNATURE_INVALID',
-      'CONSISTENCY_PROOF_INVALID',
-    ],
-  },
+  check('shape', 'The bundle has the documented shape', ['BUNDLE_MALFORMED']),
+  check('trust', 'Every bundled key is the key the trust store names', [
+    'KEY_MISMATCH',
+    'TRUST_STORE_MALFORMED',
+  ]),
+  check('releases', 'Every bundled release is signed by a trusted release key', [
+    'RELEASE_INVALID',
+  ]),
+  check('signatures', 'Every attestation is signed by a trusted governance key', SIGNATURE_CODES),
+  check('settled', 'The execution is decided in the bundle; its override answers it validly', [
+    'BUNDLE_TARGET_MISSING',
+    'OVERRIDE_INVALID',
+  ]),
+  check('ancestry', 'Every ancestor is present and was allowed', [
+    'ANCESTOR_MISSING',
+    'ANCESTOR_NOT_ALLOWED',
+  ]),
+  check('intents', "Every allowed execution's intent is signed by its agent", [
+    'INTENT_SIGNATURE_INVALID',
+    'INTENT_MALFORMED',
+  ]),
+  check('policies', 'Every pinned policy is bundled and hashes to its pin', [
+    'POLICY_MISSING',
+    'POLICY_HASH_MISMATCH',
+  ]),
+  check('inclusion', 'Merkle inclusion proofs lead to signed (and witnessed) checkpoints', [
+    'CHECKPOINT_INVALID',
+    'INCLUSION_PROOF_INVALID',
+    'WITNESS_QUORUM_MISSING',
+    'COSIGNATURE_INVALID',
+    'CONSISTENCY_PROOF_INVALID',
+  ]),
 ];
 
 export type CheckStatus = 'pass' | 'fail' | 'skipped' | 'info';
@@ -112,7 +103,10 @@ export function verifyInPage(bundle: unknown, trustDocument?: unknown): Verifica
   try {
     if (trustDocument !== undefined) trust = loadTrustStore(trustDocument);
     const result = verifyBundle(bundle, { ed25519: nobleEd25519, ...(trust && { trust }) });
-    return { valid: true, code: null, execution: null, checks: passed(result), result, keys };
+    return {
+      ...{ valid: true, code: null, execution: null, result, keys },
+      checks: passed(result, trust !== undefined),
+    };
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
     const execution = error instanceof BundleError ? error.executionId : null;
@@ -121,9 +115,18 @@ export function verifyInPage(bundle: unknown, trustDocument?: unknown): Verifica
 }
 
 // Every check passed; inclusion and runtime provenance say how much the bundle proves.
-function passed(result: VerifiedBundle): CheckResult[] {
+function passed(result: VerifiedBundle, withTrust: boolean): CheckResult[] {
   const n = result.attestations.length;
   const checks: CheckResult[] = CHECKS.map((c) => ({ ...c, status: 'pass', detail: '' }));
+  // Without a trust store the bundle's own keys are the only keys: nothing to compare them with.
+  if (!withTrust)
+    Object.assign(
+      checks.find((c) => c.id === 'trust')!,
+      {
+        status: 'info',
+        detail: "no trust store given: the bundle's own keys were used",
+      },
+    );
   checks.find((c) => c.id === 'signatures')!.detail = `${n} attestations`;
   const proven = result.attestations.filter((a) => a.included).length;
   const inclusion = checks.find((c) => c.id === 'inclusion')!;

@@ -162,7 +162,7 @@ export async function graphView(main: HTMLElement, request: GraphRequest): Promi
       onSelect: (id) => show(side, details(graph, id, request)),
       onOpen: (id) => (location.hash = hrefOf({ ...request, id })),
     });
-    drawn.select(request.id);
+    drawn.select(request.id, false);
     show(alt, textAlternative(graph));
     more.hidden = graph.next === null;
   };
