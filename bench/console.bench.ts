@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Console benchmark: the audit console's graph renderer (packages/console: cytoscape + dagre on a
 // canvas) drawing synthetic layered lineages in headless Chromium. For each size: time to first
 // graph (build, layout, first paint) and frames while panning for two seconds (requestAnimationFrame
