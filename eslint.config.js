@@ -157,6 +157,8 @@ export default tseslint.config(
       'packages/policy/src/**/*.ts',
       'packages/contract/src/**/*.ts',
       'packages/openlineage/src/**/*.ts',
+      // The console runs in the browser: no node built-ins, no I/O package of ours.
+      'packages/console/src/**/*.ts',
     ],
     // Tests and their fixtures may use node (to cross-check against node:crypto and openssl).
     ignores: ['**/*.test.ts', '**/__fixtures__/**'],

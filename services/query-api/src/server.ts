@@ -14,6 +14,7 @@ import { requireVersion, SERVING_VERSION } from '@lineage/projection';
 import { openQueries } from '@lineage/query';
 import type { BundleSources, LineageQueries } from '@lineage/query';
 import { accessTrail } from './access.js';
+import { consoleRoutes } from './console.js';
 import { Authenticator } from './auth.js';
 import {
   classify,
@@ -95,6 +96,7 @@ export function createQueryApi(options: QueryApiOptions): FastifyInstance {
   });
   // The OpenAPI document collects the routes registered after it.
   void app.register(swagger, OPENAPI);
+  consoleRoutes(app);
   void app.register(async (scope) => {
     openRoutes(scope, options.pool, options.schema);
     lineageRoutes(scope, options, limits);
