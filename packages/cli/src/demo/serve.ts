@@ -1,6 +1,7 @@
 import { createToken, readPepper } from '@lineage/query-api';
 import { hostOf } from '../commands/serve.js';
 import type { Role } from '../commands/serve.js';
+import { APPROVED_CHILD } from './scenario.js';
 import { SETTINGS_FILE } from './settings.js';
 import type { DemoRun } from './state.js';
 
@@ -19,8 +20,10 @@ export async function serveUntilSignal(run: DemoRun): Promise<void> {
     pepper,
   });
   say('\nServing');
+  const deepest = run.results.get(APPROVED_CHILD.label)!.verified.predicate.execution_id;
   say(`  console: ${system.api}/`);
   say(`  token: ${token}`);
+  say(`  the deepest execution's lineage: ${system.api}/#/graph/${deepest}?mode=lineage`);
   for (const [role, running] of Object.entries(system.stack))
     say(
       `  ${role.padEnd(13)}http://${hostOf(role as Role, system.settings)}:${running.port}/metrics`,
