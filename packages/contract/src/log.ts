@@ -30,8 +30,6 @@ export const TileParams = Type.Object(
 export interface LogRouteContract {
   /** fastify path. */
   path: string;
-  /** The OpenAPI path it is documented under. */
-  documented: string;
   summary: string;
   /** The scope a token needs, or null: no token at all. */
   scope: ApiScope | null;
@@ -47,7 +45,6 @@ const Bytes = (description: string) =>
 export const LOG_ROUTES = {
   logCheckpoint: {
     path: '/v1/log/:partition/checkpoint',
-    documented: '/v1/log/{partition}/checkpoint',
     summary:
       "The partition's newest checkpoint (C2SP signed note, with the witnesses' cosignatures) whose root the projection reproduces; no token; `Cache-Control: public, max-age=5`",
     scope: null,
@@ -57,7 +54,6 @@ export const LOG_ROUTES = {
   },
   logEntries: {
     path: '/v1/log/:partition/tile/entries/*',
-    documented: '/v1/log/{partition}/tile/entries/{N}',
     summary:
       'An entry bundle: the DSSE payloads of 256 attestations (fewer in a partial bundle), each a big-endian uint16 length and the bytes; scope `read`; gzip when accepted; full bundles `immutable`',
     scope: 'read',
@@ -67,7 +63,6 @@ export const LOG_ROUTES = {
   },
   logTile: {
     path: '/v1/log/:partition/tile/*',
-    documented: '/v1/log/{partition}/tile/{L}/{N}',
     summary:
       'A hash tile: 256 consecutive Merkle Tree Hashes of level L (fewer in a partial tile `.p/<W>`); no token; full tiles `immutable`, partial ones `max-age=60`',
     scope: null,

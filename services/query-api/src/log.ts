@@ -55,7 +55,7 @@ export function logRoutes(app: FastifyInstance, options: LogRoutesOptions): void
           params: route.params,
           response: {
             200: { description: 'OK', content: { [route.mediaType]: { schema: route.response } } },
-            ...errorResponses(route.scope ?? 'none'),
+            ...answers(route.scope),
           },
         },
       },
@@ -77,6 +77,13 @@ export function logRoutes(app: FastifyInstance, options: LogRoutesOptions): void
       },
     );
   }
+}
+
+// The error answers of a route: without a token there is no 401 or 403.
+function answers(scope: LogRouteContract['scope']) {
+  if (scope !== null) return errorResponses(scope);
+  const { 401: _unauthenticated, 403: _forbidden, ...rest } = errorResponses('none');
+  return rest;
 }
 
 /** The methods-other-than-GET guard wants the routes' fastify paths. */
