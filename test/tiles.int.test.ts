@@ -40,6 +40,8 @@ import { waitUntil } from '@lineage/testkit/kafka';
 import { Witness, ledgerLogKeys, serveWitness } from '@lineage/witness';
 import type { WitnessServer } from '@lineage/witness';
 import { runLineage } from './kit/cli.js';
+import { buildGoVerifier, runGoVerifier } from './kit/goref.js';
+import type { GoInput } from './kit/goref.js';
 import { createTestLedger } from './kit/ledger.js';
 import type { TestLedger } from './kit/ledger.js';
 import { readLedgerCopy, signedCheckpoint } from './kit/tamper.js';
@@ -64,6 +66,8 @@ describe('tlog-tiles over the query API, and pinned consistency proofs in bundle
   const payloads = new Map<number, Buffer[]>();
   let notes: { partition: number; note: string }[] = [];
   let executionIds: string[] = [];
+  /** Each partition's served tree head, as the rebuild read it. */
+  const roots = new Map<number, { size: number; root: string }>();
 
   beforeAll(async () => {
     ledger = await createTestLedger(inject('brokers'), { partitions: 2 });
@@ -158,6 +162,9 @@ describe('tlog-tiles over the query API, and pinned consistency proofs in bundle
     fetch(`${base}/v1/log/${path}`, { headers });
   const bytesOf = async (res: Response) => new Uint8Array(await res.arrayBuffer());
 
+  /** Every hash tile fetched, per partition, by its path after `tile/` (for the Go reference). */
+  const fetched = new Map<number, Record<string, string>>();
+
   /** A hash tile or entry bundle, checked for status, type and caching. */
   async function tile(partition: number, t: TilePath): Promise<Uint8Array> {
     const headers: Record<string, string> =
@@ -169,7 +176,13 @@ describe('tlog-tiles over the query API, and pinned consistency proofs in bundle
     expect(cache).toContain(t.width === TILE_WIDTH ? 'immutable' : 'max-age=60');
     expect(cache).toContain(t.level === 'entries' ? 'private' : 'public');
     if (t.level === 'entries') expect(res.headers.get('content-encoding')).toBe('gzip');
-    return bytesOf(res);
+    const bytes = await bytesOf(res);
+    if (t.level !== 'entries') {
+      const tiles = fetched.get(partition) ?? {};
+      tiles[formatTilePath(t)] = toBase64(bytes);
+      fetched.set(partition, tiles);
+    }
+    return bytes;
   }
 
   it('rebuilds every partition from its tiles: the topic entries and the signed root', async () => {
@@ -218,7 +231,34 @@ describe('tlog-tiles over the query API, and pinned consistency proofs in bundle
           expect(bytesEqual(h, merkleRootOfHashes(full))).toBe(true);
         });
       }
+      roots.set(partition, { size: checkpoint.size, root: toBase64(checkpoint.root) });
     }
+  });
+
+  it('the Go reference (sumdb/tlog TileHashReader) reads the same trees from the tiles', async () => {
+    const binary = await buildGoVerifier();
+    const input = (): GoInput => ({
+      notes: [],
+      inclusion: [],
+      consistency: [],
+      tiled: [...payloads].map(([partition, entries]) => ({
+        ...roots.get(partition)!,
+        tiles: { ...fetched.get(partition)! },
+        entries: entries.map((e) => toBase64(e)),
+      })),
+    });
+    const ok = await runGoVerifier(binary, input());
+    expect(ok.out).toBe(
+      `ok: 0 notes, 0 inclusion proofs, 0 consistency proofs, 2 tiled logs (${INTENTS} entries)`,
+    );
+    expect(ok.code).toBe(0);
+    // One flipped bit in a served tile: Go refuses the tree.
+    const bad = input();
+    const [path, data] = Object.entries(bad.tiled![0]!.tiles)[0]!;
+    const bytes = Buffer.from(data, 'base64');
+    bytes[5] = bytes[5]! ^ 1;
+    bad.tiled![0]!.tiles[path] = bytes.toString('base64');
+    expect((await runGoVerifier(binary, bad)).code).toBe(1);
   });
 
   it('answers hostile or out-of-tree paths 400 or 404, never 500; entries need a read token', async () => {
@@ -303,17 +343,25 @@ describe('tlog-tiles over the query API, and pinned consistency proofs in bundle
     hashes[0] = toBase64(randomBytes(32));
     expect(verify(tampered, [pinned])).toBe('CONSISTENCY_PROOF_INVALID');
 
-    // The CLI: lineage verify --pin, exit 0 and 1 with the code.
-    await writeFile(join(dir, 'bundle.json'), JSON.stringify(bundle));
+    // The CLI: lineage export --pin writes the proofs, lineage verify --pin checks them (exit 0),
+    // and fails a forked pin or a tampered proof (exit 1 with the code).
     await writeFile(join(dir, 'tampered.json'), JSON.stringify(tampered));
     await writeFile(join(dir, 'pinned.note'), pinned);
     await writeFile(join(dir, 'forked.note'), forked);
     await writeTrustStore(join(dir, 'truststore.json'), ledger.trustDocument);
+    const lineage = (...args: string[]) => runLineage(inject('brokers'), args);
+    process.env.DATABASE_URL = inject('databaseUrl');
+    const exported = await lineage(
+      ...['export', target, '--out', join(dir, 'bundle.json'), '--schema', schema],
+      ...['--trust', join(dir, 'truststore.json'), '--pin', join(dir, 'pinned.note')],
+    ).finally(() => delete process.env.DATABASE_URL);
+    expect(exported.code, exported.out).toBe(0);
+    expect(exported.out).toContain(', 1 consistency proofs');
     const cli = (file: string, pin: string) =>
-      runLineage(inject('brokers'), [
+      lineage(
         ...['verify', join(dir, file), '--trust', join(dir, 'truststore.json')],
         ...['--pin', join(dir, pin)],
-      ]);
+      );
     const good = await cli('bundle.json', 'pinned.note');
     expect(good.code, good.out).toBe(0);
     expect(good.out).toContain(`pinned: 1 of 1 pins consistent (partitions ${partition})`);
