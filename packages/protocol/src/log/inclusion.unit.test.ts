@@ -82,6 +82,21 @@ const proven = (xs: Att[] = [target, middle, root], proofs: Att[] = xs) =>
     ),
   );
 
+// target, middle and root, each proven against the checkpoint of its partition in `notes`.
+const bundleOn = (notes: string[], consistency: ConsistencyEvidence[] = []) =>
+  buildBundle(
+    target.statement.predicate.execution_id,
+    [target, middle, root].map((x) => x.envelope),
+    keys,
+    [policyDocument],
+    [],
+    bundleInclusion(
+      LEDGER,
+      [target, middle, root].map((x) => evidence(x, notes)),
+      consistency,
+    ),
+  );
+
 const codeOf = (b: unknown, trust?: ReturnType<typeof trustStoreOf>) => {
   try {
     verifyBundle(b, { ed25519: nobleEd25519, trust });
@@ -110,18 +125,7 @@ describe('inclusion proofs in bundles', () => {
   });
 
   it('accepts an older checkpoint that already covers the attestation', () => {
-    const notes = [note(0, 2), note(1, 2)];
-    const b = buildBundle(
-      target.statement.predicate.execution_id,
-      [target, middle, root].map((x) => x.envelope),
-      keys,
-      [policyDocument],
-      [],
-      bundleInclusion(
-        LEDGER,
-        [target, middle, root].map((x) => evidence(x, notes)),
-      ),
-    );
+    const b = bundleOn([note(0, 2), note(1, 2)]);
     expect(verifyBundle(b, { ed25519: nobleEd25519 }).included).toBe(true);
   });
 
@@ -304,19 +308,7 @@ describe('consistency proofs to pinned checkpoints', () => {
       size: pin,
       hashes: consistencyProof(payloads[0]!, Math.min(pin, size), Math.max(pin, size)),
     }));
-    const b = buildBundle(
-      target.statement.predicate.execution_id,
-      [target, middle, root].map((x) => x.envelope),
-      keys,
-      [policyDocument],
-      [],
-      bundleInclusion(
-        LEDGER,
-        [target, middle, root].map((x) => evidence(x, notes)),
-        consistency,
-      ),
-    );
-    return JSON.parse(JSON.stringify(b)) as EvidenceBundle;
+    return JSON.parse(JSON.stringify(bundleOn(notes, consistency))) as EvidenceBundle;
   };
   const verdictOf = (b: unknown, pins: string[]) => {
     try {

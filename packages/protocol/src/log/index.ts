@@ -74,16 +74,4 @@ export type {
 } from './audit-report.js';
 export { parseAddCheckpoint, formatAddCheckpoint, TLOG_SIZE_CONTENT_TYPE } from './witnessing.js';
 export type { AddCheckpointRequest } from './witnessing.js';
-export {
-  decodeEntryBundle,
-  encodeEntryBundle,
-  formatTilePath,
-  parseTilePath,
-  tileHashes,
-  tileSpan,
-  tilesOfLevel,
-  MAX_BUNDLED_ENTRY,
-  TILE_HEIGHT,
-  TILE_WIDTH,
-} from './tiles.js';
-export type { TilePath } from './tiles.js';
+export * from './tiles.js';
