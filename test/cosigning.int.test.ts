@@ -2,9 +2,6 @@
 // cosigned note; a witness that is down or hangs delays cosigning, never a checkpoint.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCheckpointer } from '@lineage/checkpointer';
 import type { CheckpointerService } from '@lineage/checkpointer';
@@ -12,9 +9,9 @@ import { nodeEd25519 } from '@lineage/keys';
 import { generateKeyPair } from '@lineage/keys';
 import { nobleEd25519, verifyCosignature, verifyLedgerCheckpoint } from '@lineage/protocol';
 import { waitUntil } from '@lineage/testkit/kafka';
-import { Witness, ledgerLogKeys, serveWitness } from '@lineage/witness';
 import type { WitnessServer } from '@lineage/witness';
 import { createTestLedger } from './kit/ledger.js';
+import { serveLedgerWitness } from './kit/witness.js';
 import type { TestLedger } from './kit/ledger.js';
 import { readLedgerCopy } from './kit/tamper.js';
 
@@ -30,15 +27,7 @@ describe('the checkpointer asks witnesses', () => {
   beforeAll(async () => {
     ledger = await createTestLedger(inject('brokers'), { partitions: 2 });
     await ledger.startGovernance();
-    const w = new Witness({
-      name: NAME,
-      key: witnessKey,
-      logKeys: ledgerLogKeys(ledger.trust, [ledger.topics.attestations]),
-      ed25519: nodeEd25519(),
-      stateDir: await mkdtemp(join(tmpdir(), 'lineage-cosigning-')),
-    });
-    await w.open();
-    witness = await serveWitness(w);
+    witness = await serveLedgerWitness(ledger, NAME, witnessKey);
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const hungUrl = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
     checkpointer = await startCheckpointer({

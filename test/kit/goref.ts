@@ -32,6 +32,11 @@ export interface GoInput {
   notes: GoNote[];
   inclusion: { leaf: string; index: number; note: string; proof: string[] }[];
   consistency: { old: string; new: string; proof: string[] }[];
+  /**
+   * Logs as a tlog-tiles client fetched them: tree size and root (base64), hash tiles by their path
+   * after `tile/` (base64), and the entries in order (base64), each proven from the tiles.
+   */
+  tiled?: { size: number; root: string; tiles: Record<string, string>; entries: string[] }[];
 }
 
 /** The golang.org/x/mod/sumdb/note verifier key of an Ed25519 note key `name`. */

@@ -7,9 +7,27 @@ import { expect, inject } from 'vitest';
 import { writeTrustStore } from '@lineage/keys';
 import { startProjector } from '@lineage/projector';
 import { createPool } from '@lineage/store';
+import type { Pool } from 'pg';
 import { runLineage } from './cli.js';
 import type { TestLedger } from './ledger.js';
+import type { Projector } from '@lineage/projector';
 import { waitUntil } from '@lineage/testkit/kafka';
+
+/** The projector over a test ledger's topics into `schema`, in its own consumer group (`group`). */
+export function projectLedger(
+  ledger: TestLedger,
+  pool: Pool,
+  schema: string,
+  group: string,
+): Promise<Projector> {
+  return startProjector({
+    kafka: ledger.kafka,
+    pool,
+    schema,
+    topics: ledger.topics,
+    groupId: `${ledger.groupId}-${group}`,
+  });
+}
 
 /**
  * Runs `lineage replay-verify --all` — the real CLI, as an auditor would — over a test ledger: projects
@@ -25,13 +43,7 @@ export async function replayVerifyAll(
 ): Promise<{ code: number; out: string }> {
   const schema = `rv_${randomUUID().slice(0, 8)}`;
   const pool = createPool(databaseUrl);
-  const projector = await startProjector({
-    kafka: ledger.kafka,
-    pool,
-    schema,
-    topics: ledger.topics,
-    groupId: `${ledger.groupId}-replay-${schema}`,
-  });
+  const projector = await projectLedger(ledger, pool, schema, `replay-${schema}`);
   const dir = await mkdtemp(join(tmpdir(), 'lineage-rv-'));
   try {
     await writeTrustStore(join(dir, 'truststore.json'), trust);

@@ -1,8 +1,9 @@
 // Command verify checks Lineage checkpoints and proofs with the Go reference implementations of
 // C2SP signed notes and RFC 6962 trees: golang.org/x/mod/sumdb/note and golang.org/x/mod/sumdb/tlog.
 // It holds no Lineage code. Input (stdin, JSON): notes with the log's verifier key (vkey) and the
-// cosigners to require, inclusion proofs and consistency proofs. It prints one summary line and
-// exits 0 when everything verifies, 1 (naming the first failure) otherwise.
+// cosigners to require, inclusion proofs, consistency proofs, and logs served as C2SP tlog-tiles
+// (hash tiles by path, read through tlog.TileHashReader). It prints one summary line and exits 0
+// when everything verifies, 1 (naming the first failure) otherwise.
 package main
 
 import (
@@ -44,10 +45,75 @@ type consistency struct {
 	Proof []string `json:"proof"`
 }
 
+// tiled is one log as a tlog-tiles client fetched it: the tree head, its hash tiles by the path
+// after `tile/` (base64) and its entries in order.
+type tiled struct {
+	Size    int64             `json:"size"`
+	Root    string            `json:"root"`
+	Tiles   map[string]string `json:"tiles"`
+	Entries []string          `json:"entries"`
+}
+
 type input struct {
 	Notes       []signedNote  `json:"notes"`
 	Inclusion   []inclusion   `json:"inclusion"`
 	Consistency []consistency `json:"consistency"`
+	Tiled       []tiled       `json:"tiled"`
+}
+
+// tileReader serves the tiles tlog.TileHashReader asks for from their tlog-tiles paths, which are
+// the sumdb tile paths without the height element ("tile/8/").
+type tileReader struct{ tiles map[string]string }
+
+func (r tileReader) Height() int { return 8 }
+func (r tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		path := strings.TrimPrefix(t.Path(), "tile/8/")
+		b64, ok := r.tiles[path]
+		if !ok {
+			return nil, fmt.Errorf("tile %s was not fetched", path)
+		}
+		data, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = data
+	}
+	return out, nil
+}
+func (r tileReader) SaveTiles([]tlog.Tile, [][]byte) {}
+
+// checkTiled reads the tree through its tiles: the tree hash, and every entry's inclusion proof
+// built from the tiles, each checked against the root (TileHashReader also checks every tile it
+// reads against the root).
+func checkTiled(t tiled) error {
+	root, err := tlog.ParseHash(t.Root)
+	if err != nil {
+		return err
+	}
+	r := tlog.TileHashReader(tlog.Tree{N: t.Size, Hash: root}, tileReader{t.Tiles})
+	h, err := tlog.TreeHash(t.Size, r)
+	if err != nil {
+		return err
+	}
+	if h != root {
+		return fmt.Errorf("tree hash %v is not the root %v", h, root)
+	}
+	for i, e := range t.Entries {
+		data, err := base64.StdEncoding.DecodeString(e)
+		if err != nil {
+			return err
+		}
+		proof, err := tlog.ProveRecord(t.Size, int64(i), r)
+		if err != nil {
+			return fmt.Errorf("entry %d: %v", i, err)
+		}
+		if err := tlog.CheckRecord(proof, t.Size, root, int64(i), tlog.RecordHash(data)); err != nil {
+			return fmt.Errorf("entry %d: %v", i, err)
+		}
+	}
+	return nil
 }
 
 // cosignatureV1 is a note.Verifier for c2sp.org/tlog-cosignature Ed25519 cosignatures: the
@@ -185,6 +251,11 @@ func run(in input) error {
 			return fmt.Errorf("consistency %d: %v", i, err)
 		}
 	}
+	for i, t := range in.Tiled {
+		if err := checkTiled(t); err != nil {
+			return fmt.Errorf("tiled log %d: %v", i, err)
+		}
+	}
 	return nil
 }
 
@@ -198,6 +269,14 @@ func main() {
 		fmt.Println(err)
 		os.Exit(1)
 	}
-	fmt.Printf("ok: %d notes, %d inclusion proofs, %d consistency proofs\n",
+	summary := fmt.Sprintf("ok: %d notes, %d inclusion proofs, %d consistency proofs",
 		len(in.Notes), len(in.Inclusion), len(in.Consistency))
+	if len(in.Tiled) > 0 {
+		entries := 0
+		for _, t := range in.Tiled {
+			entries += len(t.Entries)
+		}
+		summary += fmt.Sprintf(", %d tiled logs (%d entries)", len(in.Tiled), entries)
+	}
+	fmt.Println(summary)
 }

@@ -2,6 +2,7 @@
 // pg, no fastify): the server, `@lineage/query` and the SDK all import it.
 export {
   AgentParams,
+  BundleQuery,
   DepthQuery,
   DigestParam,
   ExecutionIdParam,
@@ -47,3 +48,5 @@ export {
 } from './caps.js';
 export { API_SCOPES, ApiScope, ROUTES } from './routes.js';
 export type { OperationId, ParamsOf, QueryOf, ResponseOf, RouteContract } from './routes.js';
+export { LOG_ROUTES, LogParams, TileParams } from './log.js';
+export type { LogOperationId, LogRouteContract } from './log.js';

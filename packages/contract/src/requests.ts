@@ -82,6 +82,19 @@ export type WalkQuery = Static<typeof WalkQuery>;
 /** Flat listings: paging. */
 export const PageQuery = Strict({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) });
 export type PageQuery = Static<typeof PageQuery>;
+/** Bundles: the checkpoints the caller pinned, as `<partition>:<size>` pairs. */
+export const BundleQuery = Strict({
+  pin: Type.Optional(
+    Type.String({
+      description:
+        'checkpoints the verifier pinned, `<partition>:<size>[,<partition>:<size>…]` (at most 64): the bundle carries a consistency proof between each and every bundled checkpoint of its partition',
+      pattern:
+        '^(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,15})(,(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,15})){0,63}$',
+      maxLength: 2048,
+    }),
+  ),
+});
+export type BundleQuery = Static<typeof BundleQuery>;
 /** The authorization path: depth only. */
 export const DepthQuery = Strict({ depth: Type.Optional(Depth) });
 export type DepthQuery = Static<typeof DepthQuery>;

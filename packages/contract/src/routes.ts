@@ -60,10 +60,11 @@ export const ROUTES = {
   },
   bundle: {
     path: '/v1/executions/:id/bundle',
-    summary: 'The evidence bundle of the execution and all its ancestors (scope `export`)',
+    summary:
+      'The evidence bundle of the execution and all its ancestors (scope `export`), with consistency proofs to the checkpoints `pin` names',
     scope: 'export',
     params: request.ExecutionParams,
-    querystring: request.NoQuery,
+    querystring: request.BundleQuery,
     response: shape.EvidenceBundle,
     mediaType: BUNDLE_MEDIA_TYPE,
   },

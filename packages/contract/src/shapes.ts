@@ -245,6 +245,12 @@ const InclusionProof = Type.Object({
   checkpoint: Type.Integer(),
   hashes: Type.Array(Type.String({ contentEncoding: 'base64' })),
 });
+const PinnedConsistency = Type.Object({
+  partition: Type.Integer(),
+  checkpoint: Type.Integer(),
+  size: Type.Integer(),
+  hashes: Type.Array(Type.String({ contentEncoding: 'base64' })),
+});
 
 /** The evidence bundle as the API serves it; its type is the protocol's, which builds and verifies it. */
 export const EvidenceBundle = Type.Unsafe<ProtocolBundle>(
@@ -270,6 +276,12 @@ export const EvidenceBundle = Type.Unsafe<ProtocolBundle>(
         Type.Array(InclusionProof, {
           description:
             'RFC 6962 inclusion proofs: attestation `index` (its sequence) of `partition` is in the tree `checkpoints[checkpoint]` signs; attestations no checkpoint covers yet have none',
+        }),
+      ),
+      consistency: Type.Optional(
+        Type.Array(PinnedConsistency, {
+          description:
+            'RFC 6962 consistency proofs between the pinned tree of `size` leaves of `partition` (query `pin`) and the tree `checkpoints[checkpoint]` signs, from the smaller size to the larger',
         }),
       ),
     },

@@ -19,6 +19,8 @@ export const MIGRATION = {
   API_TOKEN_HARDENING: 6,
   /** The `merkle_hashes` table: each partition's Merkle tree, filled from the projected envelopes. */
   MERKLE_HASHES: 7,
+  /** An index of `executions` by (partition, sequence): the entry bundles of the tiled log. */
+  LOG_POSITIONS: 9,
 } as const;
 
 /**
@@ -233,6 +235,15 @@ export const PROJECTION_MIGRATIONS: readonly Migration[] = [
           l := l + 1;
         END LOOP;
       END $$;
+    `,
+  },
+  {
+    version: MIGRATION.LOG_POSITIONS,
+    name: 'log positions',
+    // The query API serves each partition's entries in sequence ranges (C2SP tlog-tiles entry
+    // bundles); without this index each bundle would scan every execution.
+    sql: (s) => `
+      CREATE INDEX executions_position ON ${s}.executions (partition, sequence, "offset");
     `,
   },
 ];

@@ -9,8 +9,11 @@ import { MIGRATION } from './migrations.js';
  */
 export const QUERYABLE_VERSION = MIGRATION.MERKLE_HASHES;
 
-/** The version the query API serves from: the queries plus peppered, expiring `api_tokens` (6). */
-export const SERVING_VERSION = MIGRATION.MERKLE_HASHES;
+/**
+ * The version the query API serves from: the queries, peppered, expiring `api_tokens` (6), and the
+ * index its tlog-tiles entry bundles read `executions` by (9).
+ */
+export const SERVING_VERSION = MIGRATION.LOG_POSITIONS;
 
 /**
  * Checks that `schema` is migrated to `minimum` or later.

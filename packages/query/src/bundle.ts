@@ -10,14 +10,17 @@ import {
   attestationLeaf,
   bytesEqual,
   parseStatement,
+  pinnedCheckpoint,
   ProtocolError,
 } from '@lineage/protocol';
 import type {
   BundledInclusion,
+  ConsistencyEvidence,
   DsseEnvelope,
   EvidenceBundle,
   InclusionEvidence,
   JsonValue,
+  PinnedSize,
   Predicate,
   RawEnvelope,
 } from '@lineage/protocol';
@@ -26,7 +29,8 @@ import { TABLES } from '@lineage/projection';
 import { qualifiedName } from '@lineage/store';
 import { QueryError } from './errors.js';
 import { StoredTree } from './tree.js';
-import type { BundleSources } from './types.js';
+import { MAX_PINS } from './types.js';
+import type { BundleOptions, BundleSources } from './types.js';
 import { ancestorCountSql, bundleAncestorsSql } from './walk.sql.js';
 
 interface EnvelopeRow {
@@ -53,11 +57,15 @@ interface EnvelopeRow {
  * Cost: per partition in the bundle, checkpoints read newest first 16 at a time until each
  * attestation is decided, and per checkpoint tried one read of the O(log n) stored nodes its root
  * and the proofs need: nothing proportional to the partition's length.
+ * Pins (`options.pins`): for each, a consistency proof between its tree size and every chosen
+ * checkpoint of its partition, from the stored tree (none when a node it needs is not stored, e.g.
+ * a pinned size beyond the projection's tree: verification then fails CONSISTENCY_PROOF_INVALID).
  * The bundle verifies with `verifyBundle` when the projection and the sources are complete.
  * At most MAX_BUNDLE_ATTESTATIONS attestations (`@lineage/contract`): the ancestors are counted,
  * up to that cap only, before any envelope is read.
  * @throws QueryError NOT_FOUND when the execution has no decision, RESPONSE_TOO_LARGE when the
- *   bundle would hold more than MAX_BUNDLE_ATTESTATIONS attestations; VerificationError
+ *   bundle would hold more than MAX_BUNDLE_ATTESTATIONS attestations, INVALID_ARGUMENT for more
+ *   than MAX_PINS pins or one that is not a partition and a size; VerificationError
  *   ENVELOPE_MALFORMED if a stored envelope is not DSSE JSON (the projector only stores DSSE);
  *   ProtocolError when a release in `sources` is not DSSE JSON.
  */
@@ -67,7 +75,9 @@ export async function bundle(
   schema: string,
   executionId: string,
   sources: BundleSources,
+  options: BundleOptions = {},
 ): Promise<EvidenceBundle> {
+  const pins = pinsArg(options.pins ?? []);
   const executions = qualifiedName(schema, TABLES.executions);
   const client = await pool.connect();
   let rows: EnvelopeRow[];
@@ -111,7 +121,7 @@ export async function bundle(
       [[...new Set(rows.map((r) => r.policy_hash))]],
     );
     stored = new Map(policies.rows.map((p) => [p.hash, p.document]));
-    inclusion = await proveInclusion(client, schema, rows);
+    inclusion = await proveInclusion(client, schema, rows, pins);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -178,6 +188,7 @@ async function proveInclusion(
   client: PoolClient,
   schema: string,
   rows: readonly EnvelopeRow[],
+  pins: readonly PinnedSize[],
 ): Promise<BundledInclusion | undefined> {
   const wanted = new Map<number, Wanted[]>();
   for (const row of rows) {
@@ -188,11 +199,57 @@ async function proveInclusion(
     wanted.set(partition, list);
   }
   const evidence: InclusionEvidence[] = [];
+  const consistency: ConsistencyEvidence[] = [];
   const ledger: { name?: string } = {};
   for (const [partition, attestations] of wanted) {
-    evidence.push(...(await provePartition(client, schema, partition, attestations, ledger)));
+    const tree = new StoredTree(client, schema, partition);
+    const proved = await provePartition(client, schema, tree, attestations, ledger);
+    evidence.push(...proved);
+    const sizes = pins.filter((p) => p.partition === partition).map((p) => p.size);
+    consistency.push(...(await proveConsistency(tree, partition, proved, sizes)));
   }
-  return ledger.name === undefined ? undefined : bundleInclusion(ledger.name, evidence);
+  return ledger.name === undefined
+    ? undefined
+    : bundleInclusion(ledger.name, evidence, consistency);
+}
+
+/**
+ * Consistency proofs between each pinned size and each checkpoint `proved` uses (their sizes are
+ * read from the notes, which the projection stored as checkpoints), from the stored tree.
+ */
+async function proveConsistency(
+  tree: StoredTree,
+  partition: number,
+  proved: readonly InclusionEvidence[],
+  pinned: readonly number[],
+): Promise<ConsistencyEvidence[]> {
+  const out: ConsistencyEvidence[] = [];
+  for (const note of new Set(proved.map((e) => e.note))) {
+    const size = pinnedCheckpoint(note).size;
+    for (const pin of pinned) {
+      const [small, large] = pin <= size ? [pin, size] : [size, pin];
+      await tree.load(large, [], [small]);
+      const hashes = tree.consistency(small, large);
+      if (hashes !== undefined) out.push({ partition, note, size: pin, hashes });
+    }
+  }
+  return out;
+}
+
+// Pins as the caller gave them: a bounded list of partitions and tree sizes.
+function pinsArg(pins: readonly PinnedSize[]): readonly PinnedSize[] {
+  if (pins.length > MAX_PINS)
+    throw new QueryError('INVALID_ARGUMENT', `at most ${MAX_PINS} pinned checkpoints`);
+  for (const p of pins)
+    if (
+      !Number.isSafeInteger(p.partition) ||
+      p.partition < 0 ||
+      p.partition > 2_147_483_647 ||
+      !Number.isSafeInteger(p.size) ||
+      p.size < 0
+    )
+      throw new QueryError('INVALID_ARGUMENT', 'a pin is a partition and a tree size');
+  return pins;
 }
 
 interface Wanted {
@@ -212,12 +269,12 @@ interface Wanted {
 async function provePartition(
   client: PoolClient,
   schema: string,
-  partition: number,
+  tree: StoredTree,
   attestations: readonly Wanted[],
   ledger: { name?: string },
 ): Promise<InclusionEvidence[]> {
   const checkpoints = qualifiedName(schema, TABLES.checkpoints);
-  const tree = new StoredTree(client, schema, partition);
+  const partition = tree.partition;
   const evidence: InclusionEvidence[] = [];
   let pending = [...attestations];
   let before: [number, string] = [2 ** 31, '0'];

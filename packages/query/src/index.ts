@@ -9,9 +9,11 @@ export {
 } from './cursor.js';
 export type { ListCursor, WalkCursor } from './cursor.js';
 export { DEFAULT_DEPTH, DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT } from './validate.js';
+export { MAX_PINS } from './types.js';
 export type {
   AuthorityView,
   AuthorizationPath,
+  BundleOptions,
   BundleSources,
   ExecutionSummary,
   ExecutionView,
@@ -23,3 +25,5 @@ export type {
   PageOptions,
   WalkOptions,
 } from './types.js';
+export { openLog } from './log.js';
+export type { TransparencyLog } from './log.js';

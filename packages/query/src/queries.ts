@@ -34,7 +34,8 @@ export function openQueries(pool: Pool, schema: string): LineageQueries {
     byPrincipal: async (principal, options) =>
       listPage(pool, schema, 'principal', [keyIdArg(principal)], options),
     policy: async (hash) => policy(pool, schema, digestArg(hash, 'policy hash')),
-    bundle: async (id, sources) => bundle(pool, schema, executionIdArg(id), sources),
+    bundle: async (id, sources, options) =>
+      bundle(pool, schema, executionIdArg(id), sources, options),
   };
 }
 

@@ -42,6 +42,30 @@ function auditPath(m: number, lo: number, hi: number, get: Lookup): Uint8Array[]
 }
 
 /**
+ * SUBPROOF(m, D[lo:hi], b) of RFC 6962 §2.1.2 from stored nodes: the consistency proof between the
+ * first m leaves of the range and the whole range; undefined when a node is missing.
+ */
+function subproof(
+  m: number,
+  lo: number,
+  hi: number,
+  whole: boolean,
+  get: Lookup,
+): Uint8Array[] | undefined {
+  if (m === hi - lo) {
+    if (whole) return [];
+    const root = rangeRoot(lo, hi, get);
+    return root && [root];
+  }
+  const k = splitPoint(hi - lo);
+  const [below, sibling] =
+    m <= k
+      ? [subproof(m, lo, lo + k, whole, get), rangeRoot(lo + k, hi, get)]
+      : [subproof(m - k, lo + k, hi, false, get), rangeRoot(lo, lo + k, get)];
+  return below && sibling ? [...below, sibling] : undefined;
+}
+
+/**
  * One attestation partition's Merkle tree as the projection stores it (`merkle_hashes`), read in
  * the caller's snapshot: roots and inclusion proofs of any size from O(log n) stored nodes, fetched
  * in one statement per {@link load}, never the partition's leaves.
@@ -52,11 +76,18 @@ export class StoredTree {
   constructor(
     private readonly client: PoolClient,
     private readonly schema: string,
-    private readonly partition: number,
+    readonly partition: number,
   ) {}
 
-  /** Fetches the nodes that the root of `size` and the proofs of `indexes` in it need (leaves too). */
-  async load(size: number, indexes: readonly number[]): Promise<void> {
+  /**
+   * Fetches the nodes that the root of `size`, the proofs of `indexes` in it (leaves too) and the
+   * consistency proofs to it from the sizes `from` need.
+   */
+  async load(
+    size: number,
+    indexes: readonly number[],
+    from: readonly number[] = [],
+  ): Promise<void> {
     const wanted = new Map<string, { level: number; index: number }>();
     const collect: Lookup = (level, index) => {
       const k = `${level}:${index}`;
@@ -68,6 +99,7 @@ export class StoredTree {
       collect(0, i);
       auditPath(i, 0, size, collect);
     }
+    for (const m of from) if (m > 0 && m < size) subproof(m, 0, size, true, collect);
     if (wanted.size === 0) return;
     const keys = [...wanted.values()];
     const { rows } = await this.client.query<{ level: number; index: string; hash: Buffer }>(
@@ -97,5 +129,14 @@ export class StoredTree {
   /** The audit path of leaf `index` in the tree of `size`, if its nodes were loaded and stored. */
   proof(index: number, size: number): Uint8Array[] | undefined {
     return auditPath(index, 0, size, this.#get);
+  }
+
+  /**
+   * The consistency proof from the tree of `m` leaves to the tree of `size` (RFC 6962 §2.1.2; empty
+   * when m is 0 or `size`), if its nodes were loaded and are stored.
+   */
+  consistency(m: number, size: number): Uint8Array[] | undefined {
+    if (m === 0 || m === size) return [];
+    return m < size ? subproof(m, 0, size, true, this.#get) : undefined;
   }
 }

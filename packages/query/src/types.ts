@@ -6,7 +6,13 @@ import type {
   Page,
   StoredPolicy,
 } from '@lineage/contract';
-import type { DsseEnvelope, EvidenceBundle, JsonValue, TrustedKey } from '@lineage/protocol';
+import type {
+  DsseEnvelope,
+  EvidenceBundle,
+  JsonValue,
+  PinnedSize,
+  TrustedKey,
+} from '@lineage/protocol';
 
 // The shapes queries answer with are the query API's contract (one declaration, TypeBox): re-exported
 // here so callers of the queries need not know where they are declared.
@@ -46,6 +52,18 @@ export interface BundleSources {
   releases?: readonly DsseEnvelope[];
 }
 
+/** What a bundle export proves beyond inclusion. */
+export interface BundleOptions {
+  /**
+   * Checkpoints the verifier pinned (partition, tree size): the bundle carries a consistency proof
+   * between each and every bundled checkpoint of its partition. At most {@link MAX_PINS}.
+   */
+  pins?: readonly PinnedSize[];
+}
+
+/** The most pinned checkpoints one bundle export takes. */
+export const MAX_PINS = 64;
+
 /**
  * The one implementation of every lineage query, used by the HTTP API, the CLI and (through the
  * API) the SDK. Every id argument is validated; bad input throws QueryError INVALID_ARGUMENT.
@@ -78,5 +96,9 @@ export interface LineageQueries {
   /** The policy document stored under a hash. @throws QueryError NOT_FOUND. */
   policy(hash: string): Promise<StoredPolicy>;
   /** The evidence bundle of an execution and all its ancestors. @throws QueryError NOT_FOUND. */
-  bundle(executionId: string, sources: BundleSources): Promise<EvidenceBundle>;
+  bundle(
+    executionId: string,
+    sources: BundleSources,
+    options?: BundleOptions,
+  ): Promise<EvidenceBundle>;
 }

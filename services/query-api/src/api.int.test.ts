@@ -31,7 +31,7 @@ import {
 import type { LedgerRecord as FixtureAttestation } from '@lineage/testkit';
 import { inTransaction, ledgerMessages, messagesOf, testDatabase } from '@lineage/testkit/pg';
 import { hashToken } from './tokens.js';
-import { ROUTES } from '@lineage/contract';
+import { LOG_ROUTES, ROUTES } from '@lineage/contract';
 import { createToken, createQueryApi, revokeToken } from './index.js';
 import { openApiPath } from './openapi.js';
 
@@ -673,7 +673,7 @@ describe('routes, errors and the OpenAPI document', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     const expected = [
-      ...Object.values(ROUTES).map((r) => openApiPath(r.path)),
+      ...[...Object.values(ROUTES), ...Object.values(LOG_ROUTES)].map((r) => openApiPath(r.path)),
       '/healthz',
       '/readyz',
       '/openapi.json',

@@ -4,8 +4,9 @@ import type { TSchema } from '@sinclair/typebox';
 import { ErrorBody } from '@lineage/contract';
 import type { RouteContract } from '@lineage/contract';
 
-/** `/v1/executions/:id` → `/v1/executions/{id}`. */
-export const openApiPath = (path: string): string => path.replace(/:([A-Za-z]+)/g, '{$1}');
+/** `/v1/executions/:id` → `/v1/executions/{id}`; a trailing wildcard `*` → `{*}`. */
+export const openApiPath = (path: string): string =>
+  path.replace(/:([A-Za-z]+)/g, '{$1}').replace(/\*$/, '{*}');
 
 const errorBody = (description: string) => Type.Object(ErrorBody.properties, { description });
 
@@ -48,7 +49,7 @@ export const OPENAPI: FastifyDynamicSwaggerOptions = {
       title: 'Lineage query API',
       version: '1.0.0',
       description:
-        'Read-only queries over the execution-lineage projections. Every /v1 route needs `Authorization: Bearer <token>` (create one with `lineage tokens create`); errors are `{ "error": { "code", "message" } }`.',
+        'Read-only queries over the execution-lineage projections. Every /v1 route needs `Authorization: Bearer <token>` (create one with `lineage tokens create`) but the tiled log\'s checkpoints and hash tiles under /v1/log/ (C2SP tlog-tiles), which are public; errors are `{ "error": { "code", "message" } }`.',
     },
     components: {
       securitySchemes: {

@@ -30,6 +30,12 @@ const pageOptions = (q: PageQuery): PageOptions => ({
   ...(q.limit !== undefined && { limit: q.limit }),
   ...(q.cursor !== undefined && { cursor: q.cursor }),
 });
+// `<partition>:<size>,…`, its shape already checked against `BundleQuery`.
+const pinsOf = (pin: string | undefined) =>
+  (pin === undefined ? [] : pin.split(',')).map((p) => {
+    const [partition, size] = p.split(':').map(Number);
+    return { partition: partition!, size: size! };
+  });
 const depthOption = (q: DepthQuery) => (q.depth !== undefined ? { maxDepth: q.depth } : {});
 
 /** The handler of every lineage endpoint under /v1 (their shapes are `ROUTES` of `@lineage/contract`). */
@@ -39,7 +45,8 @@ export const HANDLERS: { readonly [K in OperationId]: Handler<K> } = {
   descendants: ({ queries, params, query }) => queries.descendants(params.id, walkOptions(query)),
   authorizationPath: ({ queries, params, query }) =>
     queries.authorizationPath(params.id, depthOption(query)),
-  bundle: ({ queries, params, sources }) => queries.bundle(params.id, sources()),
+  bundle: ({ queries, params, query, sources }) =>
+    queries.bundle(params.id, sources(), { pins: pinsOf(query.pin) }),
   agentExecutions: ({ queries, params, query }) =>
     queries.byAgent(params.keyid, pageOptions(query)),
   agentBlastRadius: ({ queries, params, query }) =>

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
  * Security headers on every answer (`@fastify/helmet`): a CSP of `default-src 'none'` and
  * `frame-ancestors 'none'` (the API serves JSON, never pages), nosniff, `X-Frame-Options: DENY`,
  * `Referrer-Policy: no-referrer`, CORP and COOP `same-origin`, HSTS only when serving TLS; and
- * `Cache-Control: no-store` on everything but the OpenAPI document.
+ * `Cache-Control: no-store` on everything but the OpenAPI document and the answers that set their
+ * own (the tiled log's, see `logRoutes`).
  */
 export function securityHeaders(app: FastifyInstance, tls: boolean): void {
   void app.register(helmet, {
@@ -22,7 +23,7 @@ export function securityHeaders(app: FastifyInstance, tls: boolean): void {
     hsts: tls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.routeOptions.url !== '/openapi.json')
+    if (request.routeOptions.url !== '/openapi.json' && !reply.hasHeader('cache-control'))
       void reply.header('cache-control', 'no-store');
     return payload;
   });

@@ -28,6 +28,7 @@ import { ConcurrencyGate, DEFAULT_LIMITS } from './limits.js';
 import type { Limits } from './limits.js';
 import { errorResponses, OPENAPI, routeSchema } from './openapi.js';
 import { validatingSerializer } from './response.js';
+import { LOG_PATHS, logRoutes } from './log.js';
 import { HANDLERS } from './routes.js';
 import type { Handler } from './routes.js';
 import { corsPolicy, securityHeaders } from './security.js';
@@ -102,7 +103,13 @@ export function createQueryApi(options: QueryApiOptions): FastifyInstance {
     lineageRoutes(scope, options, limits);
     methodNotAllowed(
       scope,
-      ['/healthz', '/readyz', '/openapi.json', ...Object.values(ROUTES).map((r) => r.path)],
+      [
+        '/healthz',
+        '/readyz',
+        '/openapi.json',
+        ...Object.values(ROUTES).map((r) => r.path),
+        ...LOG_PATHS,
+      ],
       {
         withOptions: (options.corsOrigins ?? []).length === 0,
       },
@@ -215,6 +222,7 @@ function lineageRoutes(app: FastifyInstance, options: QueryApiOptions, limits: L
   const log = options.log ?? app.log;
   const auth = new Authenticator({ pool, schema, pepper: options.pepper, limits, log });
   const gate = new ConcurrencyGate(limits.heavyPerToken, limits.heavyTotal);
+  logRoutes(app, { pool, schema, auth });
   for (const id of Object.keys(ROUTES) as OperationId[]) {
     const route: RouteContract = ROUTES[id];
     const handle = HANDLERS[id] as Handler<OperationId>;

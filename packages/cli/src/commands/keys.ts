@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { KEY_ROLES, loadTrustStore } from '@lineage/protocol';
+import { KEY_ROLES, LineageError, isNoteKeyName, loadTrustStore } from '@lineage/protocol';
 import type { KeyRole, TrustStoreDocument } from '@lineage/protocol';
 import {
   generateKeyPair,
@@ -15,15 +15,60 @@ import {
 import { CliExit } from '../errors.js';
 
 /**
+ * Why a key's trust-store name was refused. Tests assert these, never the message text.
+ *
+ * - `KEY_NAME_TAKEN`: a `witness` key of the trust store already has the name, or the new key is a
+ *   witness and another key has its cosigner name: a verifier finds a witness's cosignature lines by
+ *   that name, so it must name one witness and nothing else.
+ * - `KEY_NAME_INVALID`: a cosigner name that is not a signed-note key name, one given to a key
+ *   that is not a witness, or one a ledger checkpoint origin (`lineage.dev/ledger/…`, the log's own
+ *   key name) could take.
+ */
+export class KeyNameError extends LineageError<'KEY_NAME_TAKEN' | 'KEY_NAME_INVALID'> {}
+
+// Rule-2 checkpoints are signed under key name = origin, and every origin starts with this.
+const ORIGIN_PREFIX = 'lineage.dev/ledger/';
+
+/**
+ * The trust-store name of a new key: its file name, or for a witness its cosigner name.
+ * @throws KeyNameError KEY_NAME_INVALID or KEY_NAME_TAKEN.
+ */
+export function checkKeyName(
+  doc: TrustStoreDocument,
+  name: string,
+  roles: readonly KeyRole[],
+  cosigner?: string,
+): string {
+  const witness = roles.includes('witness');
+  if (cosigner !== undefined) {
+    if (!witness) throw new KeyNameError('KEY_NAME_INVALID', 'only a witness has a cosigner name');
+    if (!isNoteKeyName(cosigner) || cosigner.startsWith(ORIGIN_PREFIX))
+      throw new KeyNameError('KEY_NAME_INVALID', `${cosigner} cannot be a cosigner name`);
+  }
+  const entryName = cosigner ?? name;
+  const clash = doc.keys.find(
+    (k) => k.name === entryName && (witness || k.roles.includes('witness')),
+  );
+  if (clash)
+    throw new KeyNameError(
+      'KEY_NAME_TAKEN',
+      `${entryName} is already the name of ${clash.roles.includes('witness') ? 'witness' : 'key'} ${clash.keyid}`,
+    );
+  return entryName;
+}
+
+/**
  * Creates a key holding `roles` under dir/keys/<name>.key and registers it (with its owner, if
- * given: keys sharing an owner cannot approve each other's work) in dir/truststore.json.
- * @throws CliExit 2 when the key file exists.
+ * given: keys sharing an owner cannot approve each other's work) in dir/truststore.json, under
+ * `name`, or for a witness under its `cosigner` name when given.
+ * @throws CliExit 2 when the key file exists; KeyNameError (see {@link checkKeyName}).
  */
 export async function addKey(
   dir: string,
   name: string,
   roles: KeyRole | KeyRole[],
   owner?: string,
+  cosigner?: string,
 ): Promise<{ keyid: string; path: string }> {
   const path = join(dir, 'keys', `${name}.key`);
   if (existsSync(path))
@@ -32,17 +77,17 @@ export async function addKey(
   const doc: TrustStoreDocument = existsSync(trustPath)
     ? (await readTrustStore(trustPath)).document
     : { version: 1, keys: [] };
+  const roleList = Array.isArray(roles) ? roles : [roles];
+  const entryName = checkKeyName(doc, name, roleList, cosigner);
   const pair = generateKeyPair();
   await writeKeyFile(path, pair);
+  // The rest of the document (its witness policy) stays as it was.
   const next: TrustStoreDocument = {
-    version: 1,
+    ...doc,
     keys: [
       ...doc.keys,
       {
-        ...trustedKey(pair, Array.isArray(roles) ? roles : [roles], {
-          name,
-          validFrom: new Date().toISOString(),
-        }),
+        ...trustedKey(pair, roleList, { name: entryName, validFrom: new Date().toISOString() }),
         ...(owner !== undefined ? { owner } : {}),
       },
     ],
@@ -83,7 +128,7 @@ export async function rotateKey(
   if (!entry) throw new CliExit('USAGE', `key ${old.keyid} (${name}) is not in ${trustPath}`);
   const pair = generateKeyPair();
   const next: TrustStoreDocument = {
-    version: 1,
+    ...doc,
     keys: [
       ...doc.keys.map((k) => (k.keyid === old.keyid ? { ...k, valid_until: at } : k)),
       {
@@ -109,7 +154,7 @@ export async function revokeKey(dir: string, keyid: string, at: string): Promise
   if (!doc.keys.some((k) => k.keyid === keyid))
     throw new CliExit('USAGE', `key ${keyid} is not in ${trustPath}`);
   const next: TrustStoreDocument = {
-    version: 1,
+    ...doc,
     keys: doc.keys.map((k) => (k.keyid === keyid ? { ...k, revoked_at: at } : k)),
   };
   loadTrustStore(next);
@@ -132,30 +177,47 @@ export function registerKeys(program: Command): void {
     });
   keys
     .command('add <name>')
-    .description('create a key for an agent, principal, approver or release signer and register it')
+    .description(
+      'create a key for an agent, principal, approver, release signer or witness and register it',
+    )
     .option(
       '--role <roles>',
-      'agent | principal | approver | release | governance (comma separated for several)',
+      'agent | principal | approver | release | governance | witness (comma separated for several)',
       'agent',
     )
     .option(
       '--owner <owner>',
       'who answers for the key; keys of one owner cannot approve each other',
     )
+    .option(
+      '--cosigner <name>',
+      'a witness key: its cosigner key name (e.g. witness.example.org/w1), registered as its name',
+    )
     .option('--dir <dir>', 'where keys/ and truststore.json live', '.lineage')
-    .action(async (name: string, opts: { dir: string; role: string; owner?: string }) => {
-      if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name))
-        throw new CliExit('USAGE', 'key name must be lowercase letters, digits and dashes');
-      const roles = opts.role.split(',').map((r) => r.trim());
-      const unknown = roles.filter((r) => !KEY_ROLES.includes(r as KeyRole));
-      if (unknown.length > 0 || roles.length === 0)
-        throw new CliExit(
-          'USAGE',
-          `unknown role ${unknown.join(',')}: use ${KEY_ROLES.join(' | ')}`,
-        );
-      const { keyid, path } = await addKey(opts.dir, name, roles as KeyRole[], opts.owner);
-      console.log(`${roles.join(',')} key ${name} ${keyid}\n  private key: ${path}`);
-    });
+    .action(
+      async (
+        name: string,
+        opts: { dir: string; role: string; owner?: string; cosigner?: string },
+      ) => {
+        if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name))
+          throw new CliExit('USAGE', 'key name must be lowercase letters, digits and dashes');
+        const roles = opts.role.split(',').map((r) => r.trim());
+        const unknown = roles.filter((r) => !KEY_ROLES.includes(r as KeyRole));
+        if (unknown.length > 0 || roles.length === 0)
+          throw new CliExit(
+            'USAGE',
+            `unknown role ${unknown.join(',')}: use ${KEY_ROLES.join(' | ')}`,
+          );
+        let added: { keyid: string; path: string };
+        try {
+          added = await addKey(opts.dir, name, roles as KeyRole[], opts.owner, opts.cosigner);
+        } catch (e) {
+          if (e instanceof KeyNameError) throw new CliExit('USAGE', `${e.code}: ${e.message}`);
+          throw e;
+        }
+        console.log(`${roles.join(',')} key ${name} ${added.keyid}\n  private key: ${added.path}`);
+      },
+    );
   keys
     .command('rotate <name>')
     .description(

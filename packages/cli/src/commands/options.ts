@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import ms from 'ms';
 import type { Static, TObject } from '@sinclair/typebox';
+import { pinnedCheckpoint } from '@lineage/protocol';
 import type { TrustStore } from '@lineage/protocol';
 import { kafkaBrokers } from '@lineage/infra';
 import { createKafka, topicNames } from '@lineage/kafka';
@@ -20,6 +21,32 @@ export async function readText(path: string): Promise<string> {
   } catch {
     throw new CliExit('USAGE', `cannot read ${path}`);
   }
+}
+
+/** Commander's collector of a repeatable option: every value given, in order. */
+export const repeated = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/**
+ * The checkpoint notes in `paths` (`--pin`), each with the partition its origin names and its size.
+ * @throws CliExit USAGE when a file cannot be read or is not a checkpoint note.
+ */
+export async function readPins(
+  paths: readonly string[],
+): Promise<{ note: string; partition: number; size: number }[]> {
+  return Promise.all(
+    paths.map(async (path) => {
+      const note = await readText(path);
+      try {
+        const { origin, size } = pinnedCheckpoint(note);
+        // A ledger checkpoint's origin ends in its partition (`checkpointOrigin`).
+        const partition = /\/(0|[1-9][0-9]{0,9})$/.exec(origin)?.[1];
+        if (partition === undefined) throw new Error('its origin names no partition');
+        return { note, partition: Number(partition), size };
+      } catch (e) {
+        throw new CliExit('USAGE', `${path} is not a checkpoint note: ${(e as Error).message}`);
+      }
+    }),
+  );
 }
 
 /** Flags of every command that talks to the broker. */

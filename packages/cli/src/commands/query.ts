@@ -4,10 +4,16 @@ import { Type } from '@sinclair/typebox';
 import type { DsseEnvelope, EvidenceBundle } from '@lineage/protocol';
 import { databaseUrl } from '@lineage/runtime';
 import { QueryError, openQueries } from '@lineage/query';
-import type { BundleSources, LineageNode, LineageQueries, Page } from '@lineage/query';
+import type {
+  BundleOptions,
+  BundleSources,
+  LineageNode,
+  LineageQueries,
+  Page,
+} from '@lineage/query';
 import { createPool } from '@lineage/store';
 import { CliExit } from '../errors.js';
-import { checkFlags } from './options.js';
+import { checkFlags, readPins, repeated } from './options.js';
 import { loadBundleSources } from './sources.js';
 
 interface QueryFlags {
@@ -51,8 +57,9 @@ export async function exportBundle(
   executionId: string,
   schema: string,
   sources: BundleSources,
+  options: BundleOptions = {},
 ): Promise<EvidenceBundle> {
-  return withQueries(schema, (q) => q.bundle(executionId, sources));
+  return withQueries(schema, (q) => q.bundle(executionId, sources, options));
 }
 
 /** `--depth` and `--limit` of the walks (their ranges are the query package's to check). */
@@ -106,11 +113,24 @@ export function registerQueries(program: Command): void {
     )
     .option('--policies <dir>', 'directory of policy documents', 'infra/policy')
     .option('--release <file>', 'a signed release manifest to embed (runtime provenance)')
+    .option(
+      '--pin <checkpoint>',
+      'a checkpoint note the verifier pinned (repeatable): the bundle proves its checkpoints of that partition consistent with it',
+      repeated,
+      [],
+    )
     .option('--schema <schema>', 'projection schema', 'lineage')
     .action(
       async (
         id: string,
-        o: { out: string; trust: string; policies: string; schema: string; release?: string },
+        o: {
+          out: string;
+          trust: string;
+          policies: string;
+          schema: string;
+          release?: string;
+          pin: string[];
+        },
       ) => {
         const sources = await loadBundleSources(o.trust, o.policies);
         let releases: DsseEnvelope[] = [];
@@ -121,14 +141,15 @@ export function registerQueries(program: Command): void {
             throw new CliExit('USAGE', `cannot read release ${o.release}`);
           }
         }
-        const bundle = await exportBundle(id, o.schema, { ...sources, releases });
+        const pins = (await readPins(o.pin)).map(({ partition, size }) => ({ partition, size }));
+        const bundle = await exportBundle(id, o.schema, { ...sources, releases }, { pins });
         try {
           await writeFile(o.out, JSON.stringify(bundle, null, 2) + '\n');
         } catch {
           throw new CliExit('USAGE', `cannot write ${o.out}`);
         }
         console.log(
-          `wrote ${o.out}: ${bundle.attestations.length} attestations, ${bundle.keys.length} keys, ${bundle.policies.length} policies`,
+          `wrote ${o.out}: ${bundle.attestations.length} attestations, ${bundle.keys.length} keys, ${bundle.policies.length} policies, ${bundle.consistency?.length ?? 0} consistency proofs`,
         );
       },
     );

@@ -13,7 +13,7 @@ import {
 import type { TrustStore } from '@lineage/protocol';
 import { readTrustStore } from '@lineage/keys';
 import { CliExit } from '../errors.js';
-import { readText } from './options.js';
+import { readPins, readText, repeated } from './options.js';
 
 async function readJson(path: string): Promise<unknown> {
   const text = await readText(path);
@@ -30,13 +30,17 @@ async function readJson(path: string): Promise<unknown> {
  * `runtime_verified: true|false`: whether a signed release (the bundle's, or `releasePath`) vouches
  * for the runtime that decided. An unknown runtime is reported, not invalid. For a bundle, also
  * `included: true|false`: whether every attestation carries a Merkle inclusion proof against a
- * signed checkpoint of its ledger partition (a bundle without proofs is valid, not included).
+ * signed checkpoint of its ledger partition (a bundle without proofs is valid, not included), and
+ * with `pinPaths` (checkpoint notes the auditor pinned) `pinned: <partitions>`: those whose pin
+ * the bundle's checkpoints were proven consistent with (CONSISTENCY_PROOF_INVALID otherwise).
  */
 export async function verifyFile(
   path: string,
   trustPath: string | undefined,
   releasePath?: string,
+  pinPaths: readonly string[] = [],
 ): Promise<string> {
+  const pins = (await readPins(pinPaths)).map((p) => p.note);
   const value = await readJson(path);
   const release = releasePath === undefined ? undefined : await readJson(releasePath);
   let trust: TrustStore | undefined;
@@ -57,16 +61,16 @@ export async function verifyFile(
               ...(value as object),
               releases: [...((value as { releases?: unknown[] }).releases ?? []), release],
             };
-      const { target, attestations, runtimeVerified, included } = verifyBundle(withRelease, {
-        ed25519: nobleEd25519,
-        trust,
-      });
+      const { target, attestations, runtimeVerified, included, pinned } = verifyBundle(
+        withRelease,
+        { ed25519: nobleEd25519, trust, pins },
+      );
       const p = target.predicate;
       const keys = trust
         ? 'keys pinned by the trust store'
         : 'keys taken from the bundle itself (pass --trust to pin them)';
       const proven = attestations.filter((a) => a.included).length;
-      return `valid bundle: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}); ${attestations.length} attestations, every ancestor present and allowed, policies match; ${keys}; runtime_verified: ${runtimeVerified}; included: ${included} (${proven}/${attestations.length} proven in signed checkpoints)`;
+      return `valid bundle: execution ${p.execution_id} ${p.kind} ${p.decision} (${p.reasons.join(', ')}); ${attestations.length} attestations, every ancestor present and allowed, policies match; ${keys}; runtime_verified: ${runtimeVerified}; included: ${included} (${proven}/${attestations.length} proven in signed checkpoints)${pins.length > 0 ? `; pinned: ${pinned.length} of ${pins.length} pins consistent (partitions ${pinned.join(', ') || 'none'})` : ''}`;
     }
     if (!trust)
       throw new CliExit('USAGE', 'verifying a single envelope needs --trust <truststore.json>');
@@ -96,7 +100,13 @@ export function registerVerify(program: Command): void {
     .description('verify an attestation envelope or an evidence bundle offline')
     .option('--trust <truststore>', 'trust store JSON (required for a single envelope)')
     .option('--release <file>', 'a signed release manifest vouching for governance runtimes')
-    .action(async (file: string, opts: { trust?: string; release?: string }) => {
-      console.log(await verifyFile(file, opts.trust, opts.release));
+    .option(
+      '--pin <checkpoint>',
+      'a checkpoint note you hold (repeatable): the bundle must prove its checkpoints of that partition consistent with it',
+      repeated,
+      [],
+    )
+    .action(async (file: string, opts: { trust?: string; release?: string; pin: string[] }) => {
+      console.log(await verifyFile(file, opts.trust, opts.release, opts.pin));
     });
 }

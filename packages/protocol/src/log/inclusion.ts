@@ -2,6 +2,7 @@ import { fromBase64, toBase64 } from '../encoding/bytes.js';
 import type { Checkpoint } from './checkpoint.js';
 import { InclusionError, MerkleError } from '../errors.js';
 import type { Digest } from '../records/ids.js';
+import type { PinnedConsistency } from './pinned.js';
 import { attestationLeaf } from './ledgerlog.js';
 import { verifyInclusion } from './merkle.js';
 import { asArray, asInt, asObject, asString } from '../encoding/shape.js';
@@ -32,24 +33,41 @@ export interface InclusionEvidence {
   hashes: readonly Uint8Array[];
 }
 
-/** What a bundle carries for inclusion: the ledger's name, the notes (deduplicated) and the proofs. */
+/**
+ * A consistency proof as a bundle builder receives it: between the pinned tree of `size` leaves of
+ * `partition` and the tree of `note` (one of the inclusion evidence's notes), raw hashes.
+ */
+export interface ConsistencyEvidence {
+  partition: number;
+  note: string;
+  size: number;
+  hashes: readonly Uint8Array[];
+}
+
+/**
+ * What a bundle carries for inclusion: the ledger's name, the notes (deduplicated), the proofs, and
+ * the consistency proofs to the checkpoints a verifier pinned.
+ */
 export interface BundledInclusion {
   /** The attestations topic the checkpoints' origins name. */
   ledger: string;
   checkpoints: string[];
   proofs: InclusionProof[];
+  consistency: PinnedConsistency[];
 }
 
 /** Upper bound on an audit path: a tree of 2^63 leaves needs 63 hashes. */
 const MAX_PATH = 64;
 
 /**
- * Deduplicates the checkpoint notes of `evidence` and numbers the proofs against them.
+ * Deduplicates the checkpoint notes of `evidence` and numbers the proofs against them, and the
+ * consistency proofs (whose notes not among the evidence's are left out: no proof points at them).
  * @throws nothing: the notes and hashes are taken as they are (verification checks them).
  */
 export function bundleInclusion(
   ledger: string,
   evidence: readonly InclusionEvidence[],
+  pinned: readonly ConsistencyEvidence[] = [],
 ): BundledInclusion {
   const checkpoints: string[] = [];
   const indexOf = new Map<string, number>();
@@ -67,7 +85,12 @@ export function bundleInclusion(
       hashes: e.hashes.map(toBase64),
     };
   });
-  return { ledger, checkpoints, proofs };
+  const consistency = pinned.flatMap((c): PinnedConsistency[] => {
+    const checkpoint = indexOf.get(c.note);
+    if (checkpoint === undefined) return [];
+    return [{ partition: c.partition, checkpoint, size: c.size, hashes: c.hashes.map(toBase64) }];
+  });
+  return { ledger, checkpoints, proofs, consistency };
 }
 
 /**

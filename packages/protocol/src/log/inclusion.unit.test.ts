@@ -9,9 +9,9 @@ import { digestOf } from '../encoding/digest.js';
 import { nobleEd25519 } from '../encoding/ed25519.js';
 import { bundleInclusion } from './inclusion.js';
 import { checkpointSigners, verifyLedgerCheckpoint } from './ledgercheckpoint.js';
-import type { InclusionEvidence } from './inclusion.js';
+import type { ConsistencyEvidence, InclusionEvidence } from './inclusion.js';
 import { checkpointKeyName, checkpointOrigin } from './ledgerlog.js';
-import { inclusionProof, merkleRoot } from './merkle.js';
+import { consistencyProof, inclusionProof, merkleRoot } from './merkle.js';
 import { attestationDigest } from '../verify/attestation.js';
 import { attestationAt, flipped, testKey, trustStoreOf, trustedKey } from '@lineage/testkit';
 import type { Attestation as Att, TestKey } from '@lineage/testkit';
@@ -70,6 +70,21 @@ const proven = (xs: Att[] = [target, middle, root], proofs: Att[] = xs) =>
     ),
   );
 
+// target, middle and root, each proven against the checkpoint of its partition in `notes`.
+const bundleOn = (notes: string[], consistency: ConsistencyEvidence[] = []) =>
+  buildBundle(
+    target.statement.predicate.execution_id,
+    [target, middle, root].map((x) => x.envelope),
+    keys,
+    [policyDocument],
+    [],
+    bundleInclusion(
+      LEDGER,
+      [target, middle, root].map((x) => evidence(x, notes)),
+      consistency,
+    ),
+  );
+
 const codeOf = (b: unknown, trust?: ReturnType<typeof trustStoreOf>) => {
   try {
     verifyBundle(b, { ed25519: nobleEd25519, trust });
@@ -98,18 +113,7 @@ describe('inclusion proofs in bundles', () => {
   });
 
   it('accepts an older checkpoint that already covers the attestation', () => {
-    const notes = [note(0, 2), note(1, 2)];
-    const b = buildBundle(
-      target.statement.predicate.execution_id,
-      [target, middle, root].map((x) => x.envelope),
-      keys,
-      [policyDocument],
-      [],
-      bundleInclusion(
-        LEDGER,
-        [target, middle, root].map((x) => evidence(x, notes)),
-      ),
-    );
+    const b = bundleOn([note(0, 2), note(1, 2)]);
     expect(verifyBundle(b, { ed25519: nobleEd25519 }).included).toBe(true);
   });
 
@@ -269,5 +273,72 @@ describe('inclusion proofs in bundles', () => {
       code = e instanceof InclusionError ? e.code : e;
     }
     expect(code).toBe('CHECKPOINT_INVALID');
+  });
+});
+
+// A verifier holds an earlier (or later) checkpoint of a partition; the bundle proves its own
+// checkpoint of that partition consistent with it, and a fork cannot.
+describe('consistency proofs to pinned checkpoints', () => {
+  const forkedRoot = merkleRoot([payloads[0]![0]!, at(0, 1).envelope.payload]);
+  const forkNote = signCheckpoint(
+    formatCheckpoint({ origin: checkpointOrigin(LEDGER, 0), size: 2, root: forkedRoot }),
+    checkpointKeyName(governance.keyid),
+    governance.signer,
+    governance.publicKey,
+  );
+  // The bundle of `proven()` with its partition-0 checkpoint at `size`, proving consistency to
+  // the pinned sizes (from the honest ledger).
+  const pinnedBundle = (size: number, pins: number[]) => {
+    const notes = [note(0, size), note(1, 3)];
+    const consistency: ConsistencyEvidence[] = pins.map((pin) => ({
+      partition: 0,
+      note: notes[0]!,
+      size: pin,
+      hashes: consistencyProof(payloads[0]!, Math.min(pin, size), Math.max(pin, size)),
+    }));
+    return JSON.parse(JSON.stringify(bundleOn(notes, consistency))) as EvidenceBundle;
+  };
+  const verdictOf = (b: unknown, pins: string[]) => {
+    try {
+      return verifyBundle(b, { ed25519: nobleEd25519, pins }).pinned;
+    } catch (e) {
+      return (e as BundleError).code;
+    }
+  };
+
+  it('verifies the bundle checkpoint extends an earlier pin, or is a prefix of a later one', () => {
+    expect(pinnedBundle(5, [2]).consistency).toHaveLength(1);
+    expect(verdictOf(pinnedBundle(5, [2]), [note(0, 2)])).toEqual([0]);
+    expect(verdictOf(pinnedBundle(2, [5]), [note(0, 5)])).toEqual([0]);
+    expect(verdictOf(pinnedBundle(5, [5]), [note(0, 5)])).toEqual([0]);
+    // A pin of a partition, or a log, the bundle has no checkpoint of does not apply.
+    const elsewhere = note(0, 2, governance, checkpointOrigin('other.attestations.v1', 0));
+    expect(verdictOf(pinnedBundle(5, []), [elsewhere])).toEqual([]);
+    // Without pins the consistency proofs are not needed.
+    expect(verdictOf(pinnedBundle(5, [2]), [])).toEqual([]);
+  });
+
+  it('CONSISTENCY_PROOF_INVALID: a pin from a forked log, a tampered or missing proof', () => {
+    // The operator signed a fork of partition 0 at size 2: nothing proves it a prefix of size 5.
+    const forked = pinnedBundle(5, [2]);
+    expect(verdictOf(forked, [forkNote])).toBe('CONSISTENCY_PROOF_INVALID');
+    const tampered = pinnedBundle(5, [2]);
+    tampered.consistency![0]!.hashes[0] = toBase64(
+      flipped(fromBase64(tampered.consistency![0]!.hashes[0]!), 7),
+    );
+    expect(verdictOf(tampered, [note(0, 2)])).toBe('CONSISTENCY_PROOF_INVALID');
+    const short = pinnedBundle(5, [2]);
+    short.consistency![0]!.hashes.pop();
+    expect(verdictOf(short, [note(0, 2)])).toBe('CONSISTENCY_PROOF_INVALID');
+    expect(verdictOf(pinnedBundle(5, []), [note(0, 2)])).toBe('CONSISTENCY_PROOF_INVALID');
+    expect(verdictOf(pinnedBundle(5, [3]), [note(0, 2)])).toBe('CONSISTENCY_PROOF_INVALID');
+    const malformed = pinnedBundle(5, [2]) as unknown as { consistency: unknown };
+    malformed.consistency = [{ partition: 0 }];
+    expect(verdictOf(malformed, [note(0, 2)])).toBe('CONSISTENCY_PROOF_INVALID');
+  });
+
+  it('CHECKPOINT_INVALID: a pin not signed by a governance key, or not a note', () => {
+    expect(verdictOf(pinnedBundle(5, [2]), [note(0, 2, agent)])).toBe('CHECKPOINT_INVALID');
+    expect(verdictOf(pinnedBundle(5, [2]), ['not a note'])).toBe('CHECKPOINT_INVALID');
   });
 });

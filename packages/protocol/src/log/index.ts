@@ -41,7 +41,19 @@ export {
 } from './cosignature.js';
 export type { CosignerKey } from './cosignature.js';
 export { bundleInclusion, parseInclusionProof, verifyAttestationInclusion } from './inclusion.js';
-export type { BundledInclusion, InclusionEvidence, InclusionProof } from './inclusion.js';
+export type {
+  BundledInclusion,
+  ConsistencyEvidence,
+  InclusionEvidence,
+  InclusionProof,
+} from './inclusion.js';
+export {
+  parsePinnedConsistency,
+  partitionOfOrigin,
+  pinnedCheckpoint,
+  verifyPinnedConsistency,
+} from './pinned.js';
+export type { PinnedConsistency, PinnedSize } from './pinned.js';
 export {
   checkpointSigners,
   checkWitnessQuorum,
@@ -62,3 +74,4 @@ export type {
 } from './audit-report.js';
 export { parseAddCheckpoint, formatAddCheckpoint, TLOG_SIZE_CONTENT_TYPE } from './witnessing.js';
 export type { AddCheckpointRequest } from './witnessing.js';
+export * from './tiles.js';

@@ -5,6 +5,14 @@ import type { InclusionProof } from '../log/inclusion.js';
 import { parseInclusionProof, verifyAttestationInclusion } from '../log/inclusion.js';
 import type { VerifiedCheckpoint } from '../log/ledgercheckpoint.js';
 import { checkWitnessQuorum, verifyLedgerCheckpoint } from '../log/ledgercheckpoint.js';
+import type { PinnedConsistency } from '../log/pinned.js';
+import {
+  parsePinnedConsistency,
+  partitionOfOrigin,
+  pinnedCheckpoint,
+  verifyPinnedConsistency,
+} from '../log/pinned.js';
+import { CheckpointError } from '../errors.js';
 import type { VerifiedAttestation } from './attestation.js';
 import type { TrustContext } from './bundle-checks.js';
 
@@ -16,23 +24,33 @@ interface ProofContext extends TrustContext {
   checked: Map<string, VerifiedCheckpoint>;
 }
 
+/** What the proofs of a bundle establish. */
+export interface ProvenInclusion {
+  /** Digests of the attestations proven included. */
+  proven: Set<string>;
+  /** Partitions of the pinned checkpoints proven consistent with the bundle's checkpoints. */
+  pinned: number[];
+}
+
 /**
- * Verifies the bundle's inclusion proofs (`ledger`, `checkpoints`, `proofs`; all absent is none);
- * returns the digests of the attestations they prove.
- * @throws BundleError BUNDLE_MALFORMED, CHECKPOINT_INVALID or INCLUSION_PROOF_INVALID.
+ * Verifies the bundle's inclusion proofs (`ledger`, `checkpoints`, `proofs`; all absent is none),
+ * then its consistency proofs to the checkpoints the verifier pinned (`pins`, signed notes).
+ * @throws BundleError BUNDLE_MALFORMED, CHECKPOINT_INVALID, INCLUSION_PROOF_INVALID, the witness
+ *   policy's codes, or CONSISTENCY_PROOF_INVALID (see {@link verifyPins}).
  */
 export function verifyProofs(
   o: Record<string, unknown>,
   byDigest: ReadonlyMap<string, VerifiedAttestation>,
   payloads: ReadonlyMap<string, Uint8Array>,
   trust: TrustContext,
-): Set<string> {
+  pins: readonly string[] = [],
+): ProvenInclusion {
   const proven = new Set<string>();
   if (o.proofs === undefined && o.checkpoints === undefined && o.ledger === undefined) {
     // Under a witness policy, evidence without any witnessed checkpoint proves no common view.
     if (trust.trust.witnessPolicy)
       throw new BundleError('WITNESS_QUORUM_MISSING', 'the bundle carries no checkpoint', null);
-    return proven;
+    return { proven, pinned: [] };
   }
   const fail = (what: string) => new BundleError('BUNDLE_MALFORMED', what, null);
   // Proofs need the ledger's name and the checkpoint notes they point at.
@@ -53,7 +71,56 @@ export function verifyProofs(
     naming(v.predicate.execution_id, () => verifyProof(proof, v, payloads.get(v.digest)!, ctx));
     proven.add(v.digest);
   }
-  return proven;
+  return { proven, pinned: naming(null, () => verifyPins(o.consistency, pins, ctx)) };
+}
+
+/**
+ * Each pinned checkpoint (a note the verifier holds) of a partition of the bundle's ledger must be
+ * signed like any checkpoint, and every bundled checkpoint of that partition that a proof uses
+ * must come with a consistency proof from it that verifies: the bundle's view of the log extends
+ * (or is extended by) the pinned one. A pin of a partition no proof of the bundle uses, or of
+ * another log, is not applicable and is left out of the answer.
+ * @throws InclusionError CHECKPOINT_INVALID (a pin's signature), CONSISTENCY_PROOF_INVALID.
+ */
+function verifyPins(raw: unknown, pins: readonly string[], ctx: ProofContext): number[] {
+  const proofs: PinnedConsistency[] =
+    raw === undefined
+      ? []
+      : asArray(
+          raw,
+          'consistency',
+          (what) => new InclusionError('CONSISTENCY_PROOF_INVALID', what),
+          100_000,
+        ).map(parsePinnedConsistency);
+  const pinned = new Set<number>();
+  for (const note of pins) {
+    let origin: string;
+    try {
+      origin = pinnedCheckpoint(note).origin;
+    } catch (error) {
+      if (!(error instanceof CheckpointError)) throw error;
+      throw new InclusionError('CHECKPOINT_INVALID', `pinned checkpoint: ${error.message}`);
+    }
+    const partition = partitionOfOrigin(origin, ctx.ledger);
+    if (partition === null) continue;
+    const used = [...ctx.checked].filter(([memo]) => memo.split('/')[1] === String(partition));
+    if (used.length === 0) continue;
+    const pin = verifyLedgerCheckpoint(note, ctx.ledger, partition, ctx);
+    for (const [memo, checkpoint] of used) {
+      const index = Number(memo.split('/')[0]);
+      const proof = proofs.find(
+        (p) => p.partition === partition && p.checkpoint === index && p.size === pin.size,
+      );
+      if (!proof)
+        throw new InclusionError(
+          'CONSISTENCY_PROOF_INVALID',
+          `no consistency proof between the pinned checkpoint of partition ${partition} (size ${pin.size}) and checkpoint ${index}`,
+        );
+      verifyPinnedConsistency(pin, checkpoint, proof);
+    }
+    pinned.add(partition);
+  }
+  return [...pinned].sort((a, b) => a - b);
 }
 
 // The attestation a proof is for; it must be in the bundle.

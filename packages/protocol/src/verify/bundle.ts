@@ -6,6 +6,7 @@ import type { Ed25519Verifier } from '../encoding/ed25519.js';
 import { asArray, asObject, asString } from '../encoding/shape.js';
 import { BundleError } from '../errors.js';
 import type { BundledInclusion, InclusionProof } from '../log/inclusion.js';
+import type { PinnedConsistency } from '../log/pinned.js';
 import type { Digest } from '../records/ids.js';
 import type { TrustStore, TrustedKey } from '../trust/store.js';
 import { loadTrustStore } from '../trust/store.js';
@@ -45,6 +46,11 @@ export interface EvidenceBundle {
   checkpoints?: string[];
   /** Merkle inclusion proofs of attestations against `checkpoints`; at most one per attestation. */
   proofs?: InclusionProof[];
+  /**
+   * Consistency proofs between checkpoints the exporter was asked to pin (by partition and size)
+   * and the bundled `checkpoints` of their partitions; present when pins were given.
+   */
+  consistency?: PinnedConsistency[];
 }
 
 /** A verified attestation, and whether the bundle proves it is on the ledger. */
@@ -67,6 +73,11 @@ export interface VerifiedBundle {
    * A bundle without proofs (older bundles, or a ledger not yet checkpointed) is valid but false.
    */
   included: boolean;
+  /**
+   * The partitions whose pinned checkpoint (`pins` of {@link verifyBundle}) the bundle's checkpoints
+   * were proven consistent with; pins of partitions the bundle has no checkpoint of are not here.
+   */
+  pinned: number[];
 }
 
 /**
@@ -94,6 +105,7 @@ export function buildBundle(
           ledger: inclusion.ledger,
           checkpoints: [...inclusion.checkpoints],
           proofs: [...inclusion.proofs],
+          ...(inclusion.consistency.length > 0 && { consistency: [...inclusion.consistency] }),
         }
       : {}),
   };
@@ -117,12 +129,14 @@ export function isBundle(value: unknown): boolean {
  * checkpoint is signed by a trusted `governance` key (note key name `checkpointKeyName(keyid)`) and
  * its origin is the proof's partition of the bundle's `ledger`, its index is the attestation's
  * sequence and inside the tree, and its audit path leads from the attestation's leaf to the root.
- * A bundle without proofs is valid, with `included: false`.
+ * A bundle without proofs is valid, with `included: false`. Each checkpoint in `pins` (signed notes
+ * the verifier holds, e.g. the last it saw of a partition) must, when the bundle has checkpoints of
+ * its partition, be consistent with each of them by a bundled consistency proof.
  * @throws BundleError with the code of the first failing check and the execution it concerns.
  */
 export function verifyBundle(
   value: unknown,
-  ctx: { ed25519: Ed25519Verifier; trust?: TrustStore },
+  ctx: { ed25519: Ed25519Verifier; trust?: TrustStore; pins?: readonly string[] },
 ): VerifiedBundle {
   const { ed25519 } = ctx;
   // The bundle must have the documented shape.
@@ -147,8 +161,15 @@ export function verifyBundle(
   // Each pinned policy must be bundled, and the document must hash to the pinned hash.
   checkPolicies(verified, bundle.policies);
   // Each inclusion proof must lead from its attestation to a checkpoint signed for its partition.
-  const proven = verifyProofs(bundle.fields, byDigest, payloads, { trust, ed25519 });
-  return verdict(verified, { decision, head }, proven);
+  // Each checkpoint the verifier pinned must be consistent with the bundle's of its partition.
+  const { proven, pinned } = verifyProofs(
+    bundle.fields,
+    byDigest,
+    payloads,
+    { trust, ed25519 },
+    ctx.pins,
+  );
+  return { ...verdict(verified, { decision, head }, proven), pinned };
 }
 
 /** The parts of a bundle read before any signature is checked. */
@@ -187,7 +208,7 @@ function verdict(
   verified: readonly VerifiedAttestation[],
   settled: { decision: VerifiedAttestation; head: VerifiedAttestation },
   proven: ReadonlySet<string>,
-): VerifiedBundle {
+): Omit<VerifiedBundle, 'pinned'> {
   const mark = (v: VerifiedAttestation): IncludedAttestation => ({
     ...v,
     included: proven.has(v.digest),
