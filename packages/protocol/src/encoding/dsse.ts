@@ -22,8 +22,26 @@ export interface DsseEnvelope {
  * `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, lengths as ASCII decimal byte counts.
  */
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
+  const prefix = paePrefix(payloadType);
+  const length = String(payload.length);
+  // One buffer written once: `DSSEv1 LEN(type) type `, the body's length in ASCII digits, SP, body.
+  const out = new Uint8Array(prefix.length + length.length + 1 + payload.length);
+  out.set(prefix);
+  let o = prefix.length;
+  for (let i = 0; i < length.length; i++) out[o++] = length.charCodeAt(i);
+  out[o++] = 0x20;
+  out.set(payload, o);
+  return out;
+}
+
+// `DSSEv1 LEN(type) type ` of the last payload type: a service signs and checks one or two all day.
+let lastPrefix: { type: string; bytes: Uint8Array } | undefined;
+function paePrefix(payloadType: string): Uint8Array {
+  if (lastPrefix?.type === payloadType) return lastPrefix.bytes;
   const type = utf8(payloadType);
-  return concatBytes(utf8(`DSSEv1 ${type.length} `), type, utf8(` ${payload.length} `), payload);
+  const bytes = concatBytes(utf8(`DSSEv1 ${type.length} `), type, utf8(' '));
+  lastPrefix = { type: payloadType, bytes };
+  return bytes;
 }
 
 /** Signs a payload into a one-signature envelope. */
