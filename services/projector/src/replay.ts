@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { LineageKafkaError } from '@lineage/kafka';
 import { readOffsets, runProjection } from '@lineage/store';
 import type { Project, RunningProjection } from '@lineage/store';
-import type { RebuildOptions } from './rebuild.js';
+import type { RebuildOptions } from './rebuild-options.js';
 
 /** A rebuild's replay of one topic into the fresh schema, until it reaches the captured ends. */
 
