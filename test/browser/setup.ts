@@ -1,17 +1,14 @@
 // vitest globalSetup of the browser tier, after test/setup/global.ts (Kafka and Postgres): builds the
-// console, runs the real demo (`lineage demo`: governance, projector, checkpointer on the real broker)
-// and serves its projection with the real query API, which serves the built console. Tests read
+// console and runs `lineage demo --serve` (governance, projector, checkpointer and the query API on
+// the real broker and Postgres, as `lineage serve` runs them), which keeps serving the demo's
+// projection and the built console at the URL it prints, with the token it prints. Tests read
 // `inject('console')`.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
-import { readTrustStore } from '@lineage/keys';
-import type { DsseEnvelope } from '@lineage/protocol';
-import { createQueryApi, createToken } from '@lineage/query-api';
-import { createPool } from '@lineage/store';
+import { startCli } from '../kit/cli.js';
 import { REPO } from '../kit/serve.js';
 import './context.js';
 
@@ -27,40 +24,32 @@ interface DemoRun {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { databaseUrl, brokers } = project.getProvidedContext();
   await run('pnpm', ['--filter', '@lineage/console', 'build'], { cwd: REPO });
-  await run('npx', ['tsx', 'packages/cli/src/main.ts', 'demo'], {
-    cwd: REPO,
-    env: { ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(',') },
-    maxBuffer: 16 * 1024 * 1024,
+  // What a newcomer runs: `pnpm demo --serve`, then the console URL and token it prints.
+  const demo = startCli(['--import', 'tsx', 'packages/cli/src/main.ts', 'demo', '--serve'], {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: brokers.join(','),
   });
-  const demo = JSON.parse(await readFile(join(DEMO_DIR, 'run.json'), 'utf8')) as DemoRun;
-  const keys = (await readTrustStore(join(DEMO_DIR, 'truststore.json'))).document.keys;
-  const release = JSON.parse(
-    await readFile(join(DEMO_DIR, 'release.json'), 'utf8'),
-  ) as DsseEnvelope;
-  const pool = createPool(databaseUrl, { max: 4 });
-  const pepper = randomBytes(32);
-  const { token } = await createToken(pool, demo.schema, {
-    name: 'browser-tier',
-    scopes: ['read', 'export'],
-    pepper,
-  });
-  const api = createQueryApi({
-    pool,
-    schema: demo.schema,
-    pepper,
-    bundleSources: () => ({ keys, policies: [], releases: [release] }),
-  });
-  await api.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = api.server.address() as { port: number };
-  project.provide('console', {
-    baseUrl: `http://127.0.0.1:${port}`,
-    token,
-    executions: demo.executions,
-    demoDir: DEMO_DIR,
-  });
+  try {
+    const [, baseUrl] = await demo.until(SERVING, 'demo --serve prints its console', 600_000);
+    const [, token] = /^ {2}token: (\S+)$/m.exec(demo.output())!;
+    const recorded = JSON.parse(await readFile(join(DEMO_DIR, 'run.json'), 'utf8')) as DemoRun;
+    project.provide('console', {
+      baseUrl: baseUrl!,
+      token: token!,
+      executions: recorded.executions,
+      demoDir: DEMO_DIR,
+    });
+  } catch (error) {
+    await demo.terminate();
+    throw error;
+  }
   return async () => {
-    await api.close();
-    await pool.query(`DROP SCHEMA IF EXISTS "${demo.schema}" CASCADE`);
-    await pool.end();
+    // Ctrl-C's SIGTERM drains the demo's stack; it exits 0.
+    const code = await demo.terminate();
+    if (code !== 0) throw new Error(`demo --serve exited ${code}:\n${demo.output()}`);
   };
 }
+
+// The console's line of `demo --serve`, after the token line it prints before it.
+const SERVING = /^ {2}console: (http:\/\/127\.0\.0\.1:\d+)\/\n {2}token: \S+$/m;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeKeyFile, writeTrustStore } from '@lineage/keys';
 import { loadSettings } from '@lineage/runtime';
 import type { Settings } from '@lineage/runtime';
+import { releaseCurrentRuntime } from '../commands/runtime.js';
 import { CHECKPOINT_EVERY, CHECKPOINT_INTERVAL_MS, OUT, PARTITIONS } from './scenario.js';
 import type { DemoWorld } from './world.js';
 
@@ -12,7 +13,7 @@ export const SETTINGS_FILE = join(OUT, 'lineage.json');
 
 /**
  * Writes the demo's world as `lineage serve` reads it: the governance key (and the agents'), the
- * trust store, the policy, a token pepper, and {@link SETTINGS_FILE} naming them with the run's broker, database,
+ * trust store, the policy, a token pepper, the signed release of this runtime, and {@link SETTINGS_FILE} naming them with the run's broker, database,
  * topics, schema and groups. Every port is 0 (any free one): a `lineage serve` already running on
  * the default ports is left alone.
  */
@@ -28,6 +29,10 @@ export async function writeDemoSettings(world: DemoWorld): Promise<string> {
   await writeTrustStore(file('truststore.json'), world.trustDocument);
   await writeFile(file('policies/demo.json'), JSON.stringify(world.policy.document, null, 2));
   await writeFile(file('token-pepper'), randomBytes(32).toString('hex'), { mode: 0o600 });
+  // The release manager vouches for this checkout's runtime from the start, so the query API's
+  // bundles (the console's "Verify here") say runtime_verified: true.
+  const release = await releaseCurrentRuntime(world.keys.release.signer);
+  await writeFile(file('release.json'), JSON.stringify(release, null, 2) + '\n');
   const settings = {
     kafka: {
       brokers: world.broker.brokers.join(','),
@@ -49,7 +54,12 @@ export async function writeDemoSettings(world: DemoWorld): Promise<string> {
       intervalSeconds: CHECKPOINT_INTERVAL_MS / 1000,
       port: 0,
     },
-    api: { port: 0, policies: file('policies'), tokenPepperFile: file('token-pepper') },
+    api: {
+      port: 0,
+      policies: file('policies'),
+      tokenPepperFile: file('token-pepper'),
+      releases: [file('release.json')],
+    },
     ops: { host: '127.0.0.1' },
   };
   // It may name a database password: readable by its owner only.
