@@ -107,38 +107,6 @@ describe('the demo, end to end, and its evidence', () => {
     expect(printed).toMatch(/SIGTERM: draining the stack/);
   });
 
-  it("lineage serve --config .lineage/demo/lineage.json (compiled) runs the demo's stack: its planner publishes and is answered, its token reads", async () => {
-    buildCli();
-    const served = await startServe('.lineage/demo/lineage.json');
-    try {
-      const settings = JSON.parse(await readFile('.lineage/demo/lineage.json', 'utf8')) as {
-        kafka: { topicPrefix: string };
-      };
-      const trust = loadTrustStore(JSON.parse(await readFile(TRUST, 'utf8')));
-      const planner = await connectAgent({
-        kafka: createKafka({ brokers: inject('brokers'), clientId: 'demo-planner-again' }),
-        topics: topicNames(settings.kafka.topicPrefix),
-        signer: (await readKeyFile('.lineage/demo/keys/planner.key')).signer,
-        verify: { trust, ed25519: nobleEd25519 },
-        runtime: { name: 'demo-agent', version: '1.0.0', digest: `sha256:${'d'.repeat(64)}` },
-        grant: JSON.parse(await readFile('.lineage/demo/grant.json', 'utf8')) as JsonValue,
-      });
-      const answer = await planner
-        .publishIntent({ action: 'plan.follow-up', resource: 'reports/q4' })
-        .finally(() => planner.close());
-      expect(answer.verified.predicate.decision).toBe('allow');
-      // The API reads the demo's projection with the token the demo printed.
-      const token = /^ {2}token: (\S+)$/m.exec(printed)![1]!;
-      const { executions } = await demoRun();
-      const read = await fetch(`${served.urls.get('query-api')}/v1/executions/${executions.E11}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      expect(read.status).toBe(200);
-    } finally {
-      expect(await served.terminate()).toBe(0);
-    }
-  });
-
   it('the demo is quiet when healthy: no error-level line (a retried broker answer is counted, at debug)', () => {
     const errors = printed
       .split('\n')
@@ -644,5 +612,39 @@ describe('the demo, end to end, and its evidence', () => {
     expect((await lineage('verify')).code).toBe(2);
     expect((await lineage('verify', join(dir, 'missing.json'), '--trust', TRUST)).code).toBe(2);
     expect((await lineage('verify', '.lineage/demo/attestation.json')).code).toBe(2);
+  });
+
+  // Last: the demo's stack run again by `lineage serve` appends to the demo's ledger (one more
+  // attestation, checkpoints without the demo's witness), which the tests above count and audit.
+  it("lineage serve --config .lineage/demo/lineage.json (compiled) runs the demo's stack: its planner publishes and is answered, its token reads", async () => {
+    buildCli();
+    const served = await startServe('.lineage/demo/lineage.json');
+    try {
+      const settings = JSON.parse(await readFile('.lineage/demo/lineage.json', 'utf8')) as {
+        kafka: { topicPrefix: string };
+      };
+      const trust = loadTrustStore(JSON.parse(await readFile(TRUST, 'utf8')));
+      const planner = await connectAgent({
+        kafka: createKafka({ brokers: inject('brokers'), clientId: 'demo-planner-again' }),
+        topics: topicNames(settings.kafka.topicPrefix),
+        signer: (await readKeyFile('.lineage/demo/keys/planner.key')).signer,
+        verify: { trust, ed25519: nobleEd25519 },
+        runtime: { name: 'demo-agent', version: '1.0.0', digest: `sha256:${'d'.repeat(64)}` },
+        grant: JSON.parse(await readFile('.lineage/demo/grant.json', 'utf8')) as JsonValue,
+      });
+      const answer = await planner
+        .publishIntent({ action: 'plan.follow-up', resource: 'reports/q4' })
+        .finally(() => planner.close());
+      expect(answer.verified.predicate.decision).toBe('allow');
+      // The API reads the demo's projection with the token the demo printed.
+      const token = /^ {2}token: (\S+)$/m.exec(printed)![1]!;
+      const { executions } = await demoRun();
+      const read = await fetch(`${served.urls.get('query-api')}/v1/executions/${executions.E11}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(read.status).toBe(200);
+    } finally {
+      expect(await served.terminate()).toBe(0);
+    }
   });
 });
