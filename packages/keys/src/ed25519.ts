@@ -79,9 +79,6 @@ export function nodeSigner(key: KeyObject, keyid: string): Signer {
 }
 
 /** What verified: a message under a public key (the memo's key is the signature). */
-/** From this many checks on, a prefetch goes to the Ed25519 thread in one message. */
-const THREAD_MIN = 8;
-
 interface Verified {
   message: Uint8Array;
   publicKey: Uint8Array;
@@ -92,19 +89,19 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
-/** A verifier that remembers what verified and can check a batch on the thread pool ahead of use. */
+/** A verifier that remembers what verified and can check a batch off the event loop ahead of use. */
 export interface PrefetchingEd25519 extends Ed25519Verifier {
   /**
-   * Verifies every check with node:crypto's callback form (libuv's thread pool, off the event
-   * loop), all at once, and remembers the ones that verified, so that `verify` answers them
-   * without work. Failures are not remembered: `verify` checks them again and says false.
+   * Verifies every check on the process's Ed25519 thread, in one message, and remembers the ones
+   * that verified, so that `verify` answers them without work. Failures are not remembered:
+   * `verify` checks them again and says false.
    */
   prefetch(checks: readonly SignatureCheck[]): Promise<void>;
 }
 
 /**
  * Remembers signatures that verified, so a grant or parent attestation carried by many intents is
- * checked once, and checks a batch's signatures on the thread pool ahead of its decisions
+ * checked once, and checks a batch's signatures on the Ed25519 thread ahead of its decisions
  * ({@link PrefetchingEd25519.prefetch}). A memo entry is the signature with the public key and
  * exact message that verified under it; a hit needs the same message byte for byte, which
  * Ed25519's determinism makes as good as verifying again. Only successes are kept (failures stay
@@ -113,7 +110,6 @@ export interface PrefetchingEd25519 extends Ed25519Verifier {
  */
 export function memoizedEd25519(inner: Ed25519Verifier, capacity = 50_000): PrefetchingEd25519 {
   const verified = new Map<string, Verified>();
-  const keyOf = keyObjects();
   const idOf = (signature: Uint8Array) =>
     Buffer.from(signature.buffer, signature.byteOffset, signature.length).toString('base64');
   const remember = (id: string, message: Uint8Array, publicKey: Uint8Array) => {
@@ -128,15 +124,6 @@ export function memoizedEd25519(inner: Ed25519Verifier, capacity = 50_000): Pref
     verified.set(id, v);
     return true;
   };
-  const verifyOffThread = (c: SignatureCheck, id: string) =>
-    new Promise<void>((resolve) => {
-      const key = keyOf(c.publicKey);
-      if (key === null || c.signature.length !== 64) return resolve();
-      verify(null, c.message, key, c.signature, (error, ok) => {
-        if (error === null && ok) remember(id, c.message, c.publicKey);
-        resolve();
-      });
-    });
   return {
     verify(signature, message, publicKey) {
       const id = idOf(signature);
@@ -146,16 +133,17 @@ export function memoizedEd25519(inner: Ed25519Verifier, capacity = 50_000): Pref
       return true;
     },
     async prefetch(checks) {
-      const unknown = checks.filter((c) => !known(idOf(c.signature), c.message, c.publicKey));
-      if (unknown.length === 0) return;
-      // A few checks go to the thread pool one by one; a batch goes to the Ed25519 thread at once.
-      if (unknown.length < THREAD_MIN) {
-        await Promise.all(unknown.map((c) => verifyOffThread(c, idOf(c.signature))));
-        return;
+      const unknown: { check: SignatureCheck; id: string }[] = [];
+      for (const check of checks) {
+        const id = idOf(check.signature);
+        if (!known(id, check.message, check.publicKey)) unknown.push({ check, id });
       }
-      const verified = await ed25519Thread().verify(unknown);
-      unknown.forEach((c, i) => {
-        if (verified[i] === true) remember(idOf(c.signature), c.message, c.publicKey);
+      if (unknown.length === 0) return;
+      // One message to the Ed25519 thread however few: the event loop serves every partition, so
+      // even one signature moved off it lets another partition's batch go on.
+      const verified = await ed25519Thread().verify(unknown.map((u) => u.check));
+      unknown.forEach(({ check, id }, i) => {
+        if (verified[i] === true) remember(id, check.message, check.publicKey);
       });
     },
   };

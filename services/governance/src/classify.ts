@@ -29,7 +29,6 @@ import { decodeRecord, readIntent, receivedAt } from './input.js';
 import type { InputRecord, ReadIntent } from './input.js';
 import { intentKey, resolutionKey, subjectName } from './ledger.js';
 import { signatureChecks } from './prefetch.js';
-import { OFF_THREAD_MIN } from './seal.js';
 import type { LedgerView } from './ledger.js';
 import type { Draft, Outcome } from './outcome.js';
 import type { PolicyBook } from './policies.js';
@@ -62,11 +61,9 @@ export async function classifyIntents(
   ctx: ClassifyContext,
 ): Promise<Outcome[]> {
   // Decode the intents first, so that what the ledger knows of them is looked up in one go, while
-  // their signatures are checked on the thread pool.
+  // their signatures are checked off the event loop.
   const reads = inputs.map((input) => readIntent(input, ctx.sha256));
-  // (A batch too small to gain from the hop is checked in line.)
-  const verified =
-    inputs.length >= OFF_THREAD_MIN ? ctx.prefetch?.(signatureChecks(reads, ctx.trust)) : undefined;
+  const verified = ctx.prefetch?.(signatureChecks(reads, ctx.trust));
   await view.prefetch(
     reads.flatMap((r) =>
       r.type !== 'intent'

@@ -11,7 +11,7 @@ const MAX_SIGNATURES_AHEAD = 4;
 /**
  * The signatures a batch of intents will be checked for, known before any is parsed: each
  * envelope signature (the agent's) and each carried parent attestation's, by a key the trust store
- * holds. Checking them ahead, on the thread pool, is only an optimisation: deciding still checks
+ * holds. Checking them ahead, on the Ed25519 thread, is only an optimisation: deciding still checks
  * every signature it relies on, and finds these remembered.
  */
 export function signatureChecks(

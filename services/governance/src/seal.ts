@@ -34,12 +34,6 @@ export interface Sealed {
 }
 
 /**
- * Below this many signatures a batch signs in line: a hop to the thread pool and back costs more
- * latency than the few signatures it would move (a light load is served fastest in line).
- */
-export const OFF_THREAD_MIN = 8;
-
-/**
  * Seals a batch's drafts in order: each takes the next position of the partition's chain (sequence
  * and the digest of the attestation before it), the runtime, time and issuer, and is signed. An
  * attestation's digest is that of its payload, so the chain is built first and the batch's
@@ -69,12 +63,13 @@ export async function seal(
     prev = digest;
     return { predicate, subjectDigest, payload, digest };
   });
-  // Governance signs each statement (DSSE PAE); a batch's signatures are made together, off this
-  // thread in one hop where the signer can.
+  // Governance signs each statement (DSSE PAE); a batch's signatures are made together, off the
+  // event loop in one hop where the signer can, however few: the event loop serves every
+  // partition, and a hop costs less of it than even one signature.
   const signer = ctx.signer;
   const messages = unsigned.map(({ payload }) => pae(ATTESTATION_PAYLOAD_TYPE, payload));
   const signatures =
-    signer.signMany !== undefined && messages.length >= OFF_THREAD_MIN
+    signer.signMany !== undefined
       ? await signer.signMany(messages)
       : messages.map((m) => signer.sign(m));
   return unsigned.map(({ predicate, subjectDigest, payload, digest }, i) => ({

@@ -82,7 +82,7 @@ export async function startGovernance(options: GovernanceOptions): Promise<Gover
   const feed = await followPolicies(kafka, topics.policies, groupId, policies, log);
   // The governor decides with the keys and trust loaded once, here. Grants and parent attestations
   // recur across intents: each distinct signature is verified once. A batch's signatures are
-  // checked ahead on the thread pool, and its attestations signed there, while the event loop
+  // checked ahead on the Ed25519 thread, and its attestations signed there, while the event loop
   // goes on deciding.
   const ed25519 = memoizedEd25519(options.ed25519);
   const governor = new Governor({
