@@ -24,15 +24,27 @@ export interface KafkaClientOptions {
   log?: (entry: KafkaLogEntry) => void;
 }
 
-/** Retriable broker answers each client's kafkajs retried, by client. */
-const retried = new WeakMap<Kafka, { count: number }>();
+/** Retriable broker answers retried for each client, and where its log goes, by client. */
+const retried = new WeakMap<Kafka, { count: number; sink: (entry: KafkaLogEntry) => void }>();
 
 /**
  * How many retriable broker answers (CONCURRENT_TRANSACTIONS, a leader moving, …) kafkajs met and
- * retried by itself for clients made by {@link createKafka}; 0 for any other client.
+ * retried by itself, or the project's code retried ({@link noteRetried}), for clients made by
+ * {@link createKafka}; 0 for any other client.
  */
 export function retriableAnswers(kafka: Kafka): number {
   return retried.get(kafka)?.count ?? 0;
+}
+
+/**
+ * Counts and logs at debug a retriable broker answer that the project's own code retried (where
+ * kafkajs does not), as kafkajs' own retries are.
+ */
+export function noteRetried(kafka: Kafka, namespace: string, message: string, answer: string) {
+  const client = retried.get(kafka);
+  if (client === undefined) return;
+  client.count++;
+  client.sink({ level: 'debug', namespace, message, retried: answer });
 }
 
 /** kafkajs' protocol errors: the broker's answer type (`CONCURRENT_TRANSACTIONS`) by its message text. */
@@ -65,20 +77,21 @@ export function retriedAnswer(
 
 /** A kafkajs client with quiet, structured logging. */
 export function createKafka(options: KafkaClientOptions): Kafka {
-  const counter = { count: 0 };
-  const sink =
+  const sink: (entry: KafkaLogEntry) => void =
     options.log ??
-    ((e) =>
-      e.level !== 'debug' &&
-      process.stderr.write(
-        JSON.stringify({
-          level: e.level,
-          source: 'kafkajs',
-          namespace: e.namespace,
-          msg: e.message,
-          error: e.error,
-        }) + '\n',
-      ));
+    ((e) => {
+      if (e.level !== 'debug')
+        process.stderr.write(
+          JSON.stringify({
+            level: e.level,
+            source: 'kafkajs',
+            namespace: e.namespace,
+            msg: e.message,
+            error: e.error,
+          }) + '\n',
+        );
+    });
+  const counter = { count: 0, sink };
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,

@@ -6,10 +6,12 @@ import type {
   Producer,
   RecordMetadata,
   TopicMessages,
+  Transaction,
 } from 'kafkajs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { copartitionedAssigner } from './assigner.js';
+import { noteRetried } from './client.js';
 
 /** What processing one batch produced: records to append, and state changes to keep on commit. */
 export interface BatchResult {
@@ -62,10 +64,10 @@ export interface TransactionalProcessorOptions<S> {
    */
   sessionTimeoutMs?: number;
   /**
-   * The least time between one transaction's commit and the next one's first append on the same
+   * The least time between one transaction's commit and the next one's first request on the same
    * producer; default 10 ms. The coordinator finishes a commit (its markers) after answering it,
-   * and an AddPartitionsToTxn arriving meanwhile is refused with CONCURRENT_TRANSACTIONS, which
-   * kafkajs retries after refreshing the metadata. Processing the next batch overlaps the wait.
+   * and a request arriving meanwhile is refused with CONCURRENT_TRANSACTIONS (retried, and
+   * counted). Processing the next batch overlaps the wait.
    */
   commitGapMs?: number;
 }
@@ -81,6 +83,9 @@ interface Worker<S> {
   /** When this producer's last commit was answered (`performance.now()`); 0 before any. */
   committedAt: number;
 }
+
+/** How often a transaction's offsets are sent again after CONCURRENT_TRANSACTIONS (~50 s). */
+const OFFSETS_RETRIES = 100;
 
 /** Broker errors that say another producer with our transactional id has taken over. */
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
@@ -198,28 +203,44 @@ export class TransactionalProcessor<S> {
     const from = worker.committed.get(topic) ?? 0n;
     const messages = batch.filter((m) => BigInt(m.offset) >= from);
     if (messages.length === 0) return true;
-    const { sends, onCommit } = await this.options.process(
-      worker.state,
-      topic,
-      partition,
-      messages,
-    );
-    const sent: RecordMetadata[] = [];
-    // Leave the coordinator the time to finish the previous commit before this one adds partitions.
+    // The transaction's consumer offset is known before the batch is processed: it goes to the
+    // coordinators (AddOffsetsToTxn, TxnOffsetCommit: two round trips) while processing runs. The
+    // producer first leaves the coordinator the time to finish the previous commit.
+    const offset = (BigInt(last) + 1n).toString();
     const wait = worker.committedAt + (this.options.commitGapMs ?? 10) - performance.now();
-    if (wait > 0) await sleep(wait);
-    const txn = await worker.producer.transaction();
-    try {
-      for (const s of sends)
-        if (s.messages.length > 0) sent.push(...(await txn.send({ ...s, acks: -1 })));
-      await txn.sendOffsets({
+    const begun = (async () => {
+      if (wait > 0) await sleep(wait);
+      const txn = await worker.producer.transaction();
+      const offsets = this.sendOffsets(txn, {
         consumerGroupId: this.options.groupId,
-        topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
+        topics: [{ topic, partitions: [{ partition, offset }] }],
       });
+      return { txn, offsets };
+    })();
+    const processed = (async () =>
+      this.options.process(worker.state, topic, partition, messages))();
+    // Each is awaited below; these only keep one that fails first from counting as unhandled.
+    begun.then(({ offsets }) => offsets.catch(() => undefined)).catch(() => undefined);
+    processed.catch(() => undefined);
+    let opened: { txn: Transaction; offsets: Promise<void> } | undefined;
+    let onCommit: BatchResult['onCommit'];
+    const sent: RecordMetadata[] = [];
+    try {
+      opened = await begun;
+      const txn = opened.txn;
+      const result = await processed;
+      onCommit = result.onCommit;
+      await opened.offsets;
+      for (const s of result.sends)
+        if (s.messages.length > 0) sent.push(...(await txn.send({ ...s, acks: -1 })));
       await txn.commit();
       worker.committedAt = performance.now();
     } catch (error) {
-      await txn.abort().catch(() => undefined);
+      if (opened !== undefined) {
+        // An abort waits for the offsets' requests, so it is the transaction's last.
+        await opened.offsets.catch(() => undefined);
+        await opened.txn.abort().catch(() => undefined);
+      }
       // State may no longer match the ledger: rebuild on the next acquisition.
       await this.release(partition);
       const fenced = isFenced(error);
@@ -243,6 +264,27 @@ export class TransactionalProcessor<S> {
       throw error;
     }
     return true;
+  }
+
+  /**
+   * `txn.sendOffsets`, again after CONCURRENT_TRANSACTIONS: a transaction's first request can meet
+   * the coordinator still finishing the previous commit. kafkajs retries that answer on sends, not
+   * on offsets; the retry is counted and logged at debug like kafkajs' own.
+   */
+  private async sendOffsets(
+    txn: Transaction,
+    offsets: Parameters<Transaction['sendOffsets']>[0],
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await txn.sendOffsets(offsets);
+      } catch (error) {
+        const type = (error as { type?: unknown }).type;
+        if (type !== 'CONCURRENT_TRANSACTIONS' || attempt >= OFFSETS_RETRIES) throw error;
+        noteRetried(this.options.kafka, 'Transaction', 'offsets retried', type);
+        await sleep(Math.min(5 * 2 ** attempt, 500));
+      }
+    }
   }
 
   private acquire(partitions: number[]): Promise<Worker<S>>[] {
