@@ -32,10 +32,11 @@ function nodeOf(left: Buffer, right: Buffer): Buffer {
 
 /**
  * The nodes whose stored hash the new leaves at `sequences` may depend on: at every level, each
- * ancestor of a new leaf and that ancestor's sibling, up to the level where the only ancestor is
- * node 0 and its sibling would start beyond the highest new sequence.
+ * ancestor of a new leaf (when `own`) and that ancestor's sibling, up to the level where the only
+ * ancestor is node 0 and its sibling would start beyond the highest new sequence. Without `own`,
+ * only siblings outside the batch's own subtrees: the O(log n) frontier the batch hashes onto.
  */
-function touched(sequences: readonly number[]): { level: number; index: number }[] {
+function touched(sequences: readonly number[], own: boolean): { level: number; index: number }[] {
   const out: { level: number; index: number }[] = [];
   // Arithmetic, not `^ 1`: sequences may pass 2^31, where bitwise operators wrap.
   const sibling = (i: number) => (i % 2 === 0 ? i + 1 : i - 1);
@@ -43,7 +44,7 @@ function touched(sequences: readonly number[]): { level: number; index: number }
   let level = new Set(sequences);
   for (let l = 0; l < 63; l++) {
     for (const i of level) {
-      out.push({ level: l, index: i });
+      if (own) out.push({ level: l, index: i });
       if (!level.has(sibling(i))) out.push({ level: l, index: sibling(i) });
     }
     if (level.size === 1 && level.has(0) && 2 ** l > highest) break;
@@ -88,7 +89,10 @@ function newNodes(leaves: readonly Leaf[], stored: Map<string, Buffer>): MerkleN
 
 /**
  * Reads the stored nodes of partition `partition`'s tree that new leaves at `sequences` depend on
- * ({@link touched}): O(batch + log n) of them, in one statement.
+ * ({@link touched}). A batch that starts after the last stored leaf — every batch but a redelivery
+ * — has none of its own nodes stored, and needs only the O(log n) frontier it hashes onto: one
+ * statement reads that and the last stored leaf's index; only when the batch does not start after
+ * it, a second reads the batch's own nodes too, O(batch + log n).
  */
 export async function readTree(
   client: PoolClient,
@@ -96,15 +100,24 @@ export async function readTree(
   partition: number,
   sequences: readonly number[],
 ): Promise<Map<string, Buffer>> {
-  const keys = touched(sequences);
-  const { rows: found } = await client.query<{ level: number; index: string; hash: Buffer }>(
-    `SELECT m.level, m.index::text AS index, m.hash FROM ${qualifiedName(schema, TABLES.merkleHashes)} m
-     JOIN unnest($2::smallint[], $3::bigint[]) AS k(level, index)
-       ON m.level = k.level AND m.index = k.index
-     WHERE m.partition = $1`,
-    [partition, keys.map((k) => k.level), keys.map((k) => k.index)],
-  );
-  return new Map(found.map((f) => [key(f.level, Number(f.index)), f.hash]));
+  const table = qualifiedName(schema, TABLES.merkleHashes);
+  const read = (keys: { level: number; index: number }[], last: boolean) =>
+    client.query<{ level: number; index: string | null; hash: Buffer | null }>(
+      `SELECT m.level, m.index::text AS index, m.hash FROM ${table} m
+       JOIN unnest($2::smallint[], $3::bigint[]) AS k(level, index)
+         ON m.level = k.level AND m.index = k.index
+       WHERE m.partition = $1
+       ${last ? `UNION ALL SELECT -1, max(index)::text, NULL FROM ${table} WHERE partition = $1 AND level = 0` : ''}`,
+      [partition, keys.map((k) => k.level), keys.map((k) => k.index)],
+    );
+  const { rows } = await read(touched(sequences, false), true);
+  const lastLeaf = rows.find((r) => r.level === -1)?.index ?? null;
+  const first = sequences.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
+  const found =
+    lastLeaf === null || Number(lastLeaf) < first
+      ? rows.filter((r) => r.level !== -1)
+      : (await read(touched(sequences, true), false)).rows;
+  return new Map(found.map((f) => [key(f.level, Number(f.index)), f.hash!]));
 }
 
 /**
