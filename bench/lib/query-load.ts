@@ -14,7 +14,7 @@ import { EXECUTION_COLUMNS } from './query-records.js';
  */
 export async function createBareTables(pool: Pool, bare: string, projector: string): Promise<void> {
   await pool.query(`CREATE SCHEMA ${quoteSchema(bare)}`);
-  for (const table of ['executions', 'lineage_edges']) {
+  for (const table of ['executions', 'lineage_edges', 'merkle_hashes']) {
     await pool.query(
       `CREATE TABLE ${qualifiedName(bare, table)} (LIKE ${qualifiedName(projector, table)} INCLUDING ALL)`,
     );
@@ -50,10 +50,12 @@ export class BareWriter {
   private readonly sql = new Map<string, string>();
   private readonly executions: string;
   private readonly edges: string;
+  private readonly nodes: string;
 
   constructor(schema: string) {
     this.executions = `INSERT INTO ${qualifiedName(schema, 'executions')} (${EXECUTION_COLUMNS.map((c) => `"${c}"`).join(',')}) VALUES `;
     this.edges = `INSERT INTO ${qualifiedName(schema, 'lineage_edges')} (child_id, parent_id, parent_attestation) VALUES `;
+    this.nodes = `INSERT INTO ${qualifiedName(schema, 'merkle_hashes')} (partition, level, index, hash) VALUES `;
   }
 
   private statement(prefix: string, rows: number, columns: number): string {
@@ -77,6 +79,11 @@ export class BareWriter {
       const edges = batch.flatMap((r) => r.edges);
       if (edges.length > 0)
         await client.query(this.statement(this.edges, edges.length, 3), edges.flat());
+      const nodes = batch.flatMap((r) => r.nodes);
+      await client.query(
+        this.statement(this.nodes, nodes.length, 4),
+        nodes.flatMap((n) => [0, ...n]),
+      );
     });
   }
 }
@@ -100,8 +107,9 @@ export function projectBatch(
 }
 
 /**
- * Counts rows among the first `count` offsets that differ between the two schemas (executions and
- * their edges): 0 means the bare insert wrote exactly what the projector wrote.
+ * Counts rows among the first `count` offsets that differ between the two schemas (executions,
+ * their edges, and the Merkle tree nodes over them): 0 means the bare insert wrote exactly what the
+ * projector wrote.
  */
 export async function countDifferences(
   pool: Pool,
@@ -115,10 +123,15 @@ export async function countDifferences(
   const edges = (s: string) =>
     `SELECT e.child_id, e.parent_id, e.parent_attestation FROM ${qualifiedName(s, 'lineage_edges')} e
      JOIN ${qualifiedName(s, 'executions')} x ON x.execution_id = e.child_id WHERE x."offset" < $1`;
+  // The tree's nodes over those offsets (partition 0, sequence = offset).
+  const nodes = (s: string) =>
+    `SELECT level, index, hash FROM ${qualifiedName(s, 'merkle_hashes')}
+     WHERE partition = 0 AND (index + 1) * (2::numeric ^ level) <= $1`;
   const both = (a: string, b: string) =>
     `SELECT count(*) FROM ((${a} EXCEPT ALL ${b}) UNION ALL (${b} EXCEPT ALL ${a})) d`;
   const { rows } = await pool.query<{ n: string }>(
-    `SELECT (${both(executions(projector), executions(bare))}) + (${both(edges(projector), edges(bare))}) AS n`,
+    `SELECT (${both(executions(projector), executions(bare))}) + (${both(edges(projector), edges(bare))})
+       + (${both(nodes(projector), nodes(bare))}) AS n`,
     [count],
   );
   return Number(rows[0]!.n);

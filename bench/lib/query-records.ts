@@ -2,6 +2,7 @@
 // appends them: each embeds an agent-signed intent (when asked) and is signed by the governance key.
 // Keys come from labels and ids from the seeded generator, so (Ed25519 being deterministic) every run
 // produces the same bytes.
+import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { newExecutionId, sha256Hex, toDsse, utf8 } from '@lineage/protocol';
 import type { Decision, ExecutionId, KeyId, Predicate } from '@lineage/protocol';
@@ -29,6 +30,12 @@ export const EXECUTION_COLUMNS = [
   'offset',
   'sequence',
   'envelope',
+  'overrides',
+  'approver',
+  'resolution',
+  'grant_digest',
+  'principals',
+  'depth',
 ] as const;
 
 /** One attestation: the Kafka record the projector reads, and the same row ready-made for the bare insert. */
@@ -38,6 +45,11 @@ export interface BenchRecord {
   row: unknown[];
   /** `[child_id, parent_id, parent_attestation]` per parent. */
   edges: [string, string, string][];
+  /**
+   * `[level, index, hash]` of the partition's Merkle tree nodes this attestation completes (its
+   * leaf, and each parent whose right child it completes), as the projector stores them.
+   */
+  nodes: [number, number, Buffer][];
 }
 
 const ACTIONS = ['docs.read', 'docs.write', 'tickets.update', 'email.send', 'payments.quote'];
@@ -55,6 +67,8 @@ export class RecordMaker {
   private readonly agents = Array.from({ length: 16 }, (_, i) => labelledKey(`bench agent ${i}`));
   private readonly ledger = new LedgerBuilder(this.governance.signer, { chained: true });
   private readonly runtime = sha256Hex(utf8('bench governance runtime'));
+  /** The tree's right edge: per level, the complete subtree waiting for its right sibling. */
+  private readonly frontier: Buffer[] = [];
 
   /**
    * @param embedIntent whether the attestation embeds the agent-signed intent, as governance does
@@ -107,7 +121,27 @@ export class RecordMaker {
       },
       row: rowOf(a.predicate, a.digest, String(i), toDsse(a.envelope)),
       edges: a.parentRefs.map((p) => [executionId, p.execution_id, p.attestation]),
+      nodes: this.grow(i, a.envelope.payload),
     };
+  }
+
+  // Appends leaf `index` (RFC 6962: SHA-256(0x00 ‖ payload)) and returns the nodes it completes.
+  private grow(index: number, payload: Uint8Array): [number, number, Buffer][] {
+    const sha = (...parts: Uint8Array[]) => {
+      const h = createHash('sha256');
+      for (const p of parts) h.update(p);
+      return h.digest();
+    };
+    let hash = sha(Uint8Array.of(0), payload);
+    const nodes: [number, number, Buffer][] = [[0, index, hash]];
+    let level = 0;
+    for (let i = index; i % 2 === 1; i = (i - 1) / 2) {
+      hash = sha(Uint8Array.of(1), this.frontier[level]!, hash);
+      level++;
+      nodes.push([level, (i - 1) / 2, hash]);
+    }
+    this.frontier[level] = hash;
+    return nodes;
   }
 }
 
@@ -133,5 +167,11 @@ function rowOf(p: Predicate, digest: string, offset: string, envelope: unknown):
     offset,
     p.sequence,
     JSON.stringify(envelope),
+    p.override?.pending ?? null,
+    null,
+    null,
+    p.authorization.grant,
+    p.authorization.principals,
+    p.authorization.depth,
   ];
 }
