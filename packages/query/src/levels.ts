@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { prepared } from '@lineage/store';
 import type { Direction } from './walk.sql.js';
 import { levelSql } from './walk.sql.js';
 
@@ -32,8 +33,7 @@ export class Levels {
     if (known !== undefined) return known.filter((id) => id > afterId).slice(0, n);
     if (this.depth === 0) return this.starts(afterId, n);
     const { rows } = await this.client.query<{ id: string }>(
-      levelSql(this.schema, this.direction),
-      [this.frontier, this.seen, afterId, n],
+      prepared(levelSql(this.schema, this.direction), [this.frontier, this.seen, afterId, n]),
     );
     return rows.map((r) => r.id);
   }

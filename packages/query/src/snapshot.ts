@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { WalkCursor } from './cursor.js';
 import type { LineageNode } from './types.js';
+import { prepared } from '@lineage/store';
 import { latestSql } from './walk.sql.js';
 
 /** Runs `body` on one client inside a read-only snapshot, so every statement sees the same graph. */
@@ -29,9 +30,9 @@ export async function withLatest(
   nodes: readonly WalkCursor[],
 ): Promise<LineageNode[]> {
   if (nodes.length === 0) return [];
-  const { rows } = await client.query<Omit<LineageNode, 'depth'>>(latestSql(schema), [
-    nodes.map((n) => n.execution_id),
-  ]);
+  const { rows } = await client.query<Omit<LineageNode, 'depth'>>(
+    prepared(latestSql(schema), [nodes.map((n) => n.execution_id)]),
+  );
   const latest = new Map(rows.map((r) => [r.execution_id, r]));
   return nodes.map((n) => {
     const l = latest.get(n.execution_id);

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { MAX_WALK_WIDTH } from '@lineage/contract';
+import { prepared } from '@lineage/store';
 import type { WalkCursor } from './cursor.js';
 import { decodeWalkCursor, encodeWalkCursor } from './cursor.js';
 import { QueryError } from './errors.js';
@@ -85,11 +86,13 @@ async function narrowPage(
   limit: number,
   maxDepth: number,
 ): Promise<Page<LineageNode> | null> {
-  const { rows } = await pool.query<NarrowRow>(narrowPageSql(schema, direction), [
-    ...narrowParams(start, after, limit, maxDepth),
-    after.depth,
-    after.execution_id,
-  ]);
+  const { rows } = await pool.query<NarrowRow>(
+    prepared(narrowPageSql(schema, direction), [
+      ...narrowParams(start, after, limit, maxDepth),
+      after.depth,
+      after.execution_id,
+    ]),
+  );
   const nodes = rows.filter((r) => r.execution_id !== null);
   if (nodes.length <= limit && rows[0]?.ended !== true) return null;
   const items = nodes.slice(0, limit).map(({ execution_id, depth, decision, action, agent }) => ({
@@ -114,8 +117,7 @@ async function narrowLevels(
   maxDepth: number,
 ): Promise<string[][]> {
   const { rows } = await client.query<{ depth: number; ids: string[]; whole: boolean }>(
-    narrowLevelsSql(schema, direction),
-    narrowParams(start, after, limit, maxDepth),
+    prepared(narrowLevelsSql(schema, direction), narrowParams(start, after, limit, maxDepth)),
   );
   const known: string[][] = [];
   for (const row of rows) {
@@ -181,7 +183,7 @@ export const walkLevelByLevel: typeof walk = (pool, schema, direction, execution
 
 /** Whether the projection knows an execution at all (attested or linked). */
 export async function isKnown(pool: Pool, schema: string, executionId: string): Promise<boolean> {
-  const { rows } = await pool.query<{ known: boolean }>(knownSql(schema), [executionId]);
+  const { rows } = await pool.query<{ known: boolean }>(prepared(knownSql(schema), [executionId]));
   return rows[0]?.known === true;
 }
 

@@ -6,6 +6,7 @@ export type { Migration, MigrationResult } from './migrate.js';
 export { ensureOffsetsTable, readOffsets } from './offsets.js';
 export { runProjection } from './projection.js';
 export { inTransaction } from './transaction.js';
+export { prepared } from './prepared.js';
 export type {
   BatchCommitted,
   Project,
