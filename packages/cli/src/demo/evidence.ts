@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nobleEd25519, toDsse, verifyBundle } from '@lineage/protocol';
 import type { DsseEnvelope, EvidenceBundle, JsonValue } from '@lineage/protocol';
@@ -7,7 +7,7 @@ import { writeTrustStore } from '@lineage/keys';
 import { auditTopics, describeAudit } from '../commands/log.js';
 import { exportBundle } from '../commands/query.js';
 import { describeMismatch, describeReport, replayVerify } from '../commands/replay.js';
-import { currentRuntime, releaseCurrentRuntime } from '../commands/runtime.js';
+import { currentRuntime } from '../commands/runtime.js';
 import { presentEvidence, presentRuntime } from './present.js';
 import type { DemoRun } from './state.js';
 import { APPROVED_CHILD, OUT } from './scenario.js';
@@ -63,11 +63,14 @@ async function auditLedger(run: DemoRun, deepestId: string): Promise<BundleSourc
   return sources;
 }
 
-/** Runtime provenance: the release manager vouches for this checkout's governance runtime. */
+/**
+ * Runtime provenance: the release manager's statement for this checkout's governance runtime, the
+ * one signed before the stack started (the query API serves it with every bundle).
+ */
 async function vouchForRuntime(run: DemoRun): Promise<DsseEnvelope> {
   run.say('\nRuntime');
   const runtime = await currentRuntime();
-  const release = await releaseCurrentRuntime(run.world.keys.release.signer);
+  const release = JSON.parse(await readFile(join(OUT, 'release.json'), 'utf8')) as DsseEnvelope;
   run.say(presentRuntime(run.world, runtime.hash));
   return release;
 }
@@ -93,7 +96,6 @@ async function exportEvidence(
     `  runtime_verified: ${checked.runtimeVerified} (with the signed release); ${withoutRelease.runtimeVerified} without it — unknown, not invalid`,
   );
   await writeJson('evidence.json', bundle);
-  await writeJson('release.json', release);
   await writeJson('grant.json', world.grant);
   return { bundle, overrides };
 }
