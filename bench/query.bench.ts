@@ -223,7 +223,7 @@ async function main(): Promise<void> {
       `batches     ${s.batch} records per transaction, both paths; batches alternate which path goes first`,
       `bare        plain INSERT ... VALUES (...),(...) of the same ready-made rows, no decoding or verification, no ON CONFLICT,`,
       `            into tables LIKE the projector's INCLUDING ALL (same columns, primary keys, indexes); measured on the first ${int(s.bareRows)} records`,
-      `check       first ${int(checked)} records: bare and projector rows identical (executions and edges)`,
+      `check       first ${int(checked)} records: bare and projector rows identical (executions, edges and Merkle tree)`,
       `stored      ${int(Number(stored.executions))} executions, ${int(Number(stored.edges))} edges, ${mib(Number(stored.bytes))} with indexes; VACUUM (ANALYZE) ${(analyzeMs / 1000).toFixed(1)} s`,
       `queries     ${s.queries} seeded random starts (same for both), depth ${MAX_DEPTH}, limit ${PAGE}, first page only, sequential, after ${WARMUP_QUERIES} warm-up calls; @lineage/query openQueries`,
       '',
