@@ -119,7 +119,6 @@ class Ed25519Thread {
   private thread(): Worker {
     if (this.worker !== undefined) return this.worker;
     const worker = new Worker(THREAD_SOURCE, { eval: true });
-    worker.unref();
     worker.on('message', (reply: Reply) => {
       const waiting = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
@@ -135,6 +134,9 @@ class Ed25519Thread {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the Ed25519 thread exited with ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker again, and a referenced
+    // thread would keep a stopped service's process alive.
+    worker.unref();
     this.worker = worker;
     return worker;
   }
