@@ -2,9 +2,15 @@
 // appends them: each embeds an agent-signed intent (when asked) and is signed by the governance key.
 // Keys come from labels and ids from the seeded generator, so (Ed25519 being deterministic) every run
 // produces the same bytes.
-import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { newExecutionId, sha256Hex, toDsse, utf8 } from '@lineage/protocol';
+import {
+  attestationLeaf,
+  newExecutionId,
+  nodeHash,
+  sha256Hex,
+  toDsse,
+  utf8,
+} from '@lineage/protocol';
 import type { Decision, ExecutionId, KeyId, Predicate } from '@lineage/protocol';
 import { LedgerBuilder, labelledKey } from '@lineage/testkit';
 import type { TestKey } from '@lineage/testkit';
@@ -125,18 +131,13 @@ export class RecordMaker {
     };
   }
 
-  // Appends leaf `index` (RFC 6962: SHA-256(0x00 ‖ payload)) and returns the nodes it completes.
+  // Appends leaf `index` (the protocol's attestation leaf) and returns the nodes it completes.
   private grow(index: number, payload: Uint8Array): [number, number, Buffer][] {
-    const sha = (...parts: Uint8Array[]) => {
-      const h = createHash('sha256');
-      for (const p of parts) h.update(p);
-      return h.digest();
-    };
-    let hash = sha(Uint8Array.of(0), payload);
+    let hash = Buffer.from(attestationLeaf(payload));
     const nodes: [number, number, Buffer][] = [[0, index, hash]];
     let level = 0;
     for (let i = index; i % 2 === 1; i = (i - 1) / 2) {
-      hash = sha(Uint8Array.of(1), this.frontier[level]!, hash);
+      hash = Buffer.from(nodeHash(this.frontier[level]!, hash));
       level++;
       nodes.push([level, (i - 1) / 2, hash]);
     }

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
+import { prepared } from '@lineage/store';
 import type { WalkCursor } from './cursor.js';
 import type { LineageNode } from './types.js';
-import { prepared } from '@lineage/store';
 import { latestSql } from './walk.sql.js';
 
 /** Runs `body` on one client inside a read-only snapshot, so every statement sees the same graph. */
