@@ -1,10 +1,11 @@
 // Projection lag benchmark: the projector service (`startProjector`, its real consumer, write path
-// and Merkle tree upkeep) folds a fresh attestations topic fed at governance's measured peak rate,
-// and the lag — records appended but not yet projected, and the age of the oldest of them — is
-// sampled every 250 ms. `pnpm bench:projection`; settings BENCH_PROJECTION_RATE (records/s, default
-// 1,350: governance's peak in `bench:e2e`), BENCH_PROJECTION_SECONDS (default 20),
-// BENCH_EMBED_INTENT=1 (records embed the agent-signed intent, as governance's do). One partition:
-// the projector's worst case (no partition runs beside another). Records are signed before any clock.
+// and Merkle tree upkeep) folds a fresh attestations topic fed at a fixed rate, and the lag — records
+// appended but not yet projected, and the age of the oldest of them — is sampled every 250 ms.
+// `pnpm bench:projection`; settings BENCH_PROJECTION_RATE (records/s, default 3,000),
+// BENCH_PROJECTION_SECONDS (default 20), BENCH_PROJECTION_PARTITIONS (default 6, as the topics
+// governance creates; records go round-robin, as governance's outputs follow its intents' keys;
+// 1 is the projector's worst case: no partition runs beside another), BENCH_EMBED_INTENT=1 (records
+// embed the agent-signed intent, as governance's do). Records are signed before any clock.
 // Last lines: `lag_max_records <n>`, `lag_max_s <s>`, `lag_last_quarter_max_s <s>` (while sending).
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -25,8 +26,9 @@ const env = (name: string, fallback: number): number => {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be > 0`);
   return value;
 };
-const RATE = env('BENCH_PROJECTION_RATE', 1_350);
+const RATE = env('BENCH_PROJECTION_RATE', 3_000);
 const SECONDS = env('BENCH_PROJECTION_SECONDS', 20);
+const PARTITIONS = Math.round(env('BENCH_PROJECTION_PARTITIONS', 6));
 const DRAIN_LIMIT_MS = 120_000;
 
 interface Sample {
@@ -36,24 +38,41 @@ interface Sample {
   seconds: number;
 }
 
-/** Sends `values` at `rate`/s on a fixed schedule; `sentAt[i]` is when record i was handed over. */
-async function publish(producer: Producer, topic: string, values: Buffer[], sentAt: number[]) {
+/**
+ * Sends `values` at `rate`/s on a fixed schedule, record i to partition i mod PARTITIONS;
+ * `sentAt[p][k]` is when partition p's k-th record (its offset k) was handed over.
+ */
+async function publish(producer: Producer, topic: string, values: Buffer[], sentAt: number[][]) {
   await onSchedule(values.length, RATE, (from, to, now) => {
-    for (let i = from; i < to; i++) sentAt[i] = now;
-    const batch = values.slice(from, to).map((value) => ({ value, partition: 0 }));
+    const batch = [];
+    for (let i = from; i < to; i++) {
+      const partition = i % PARTITIONS;
+      sentAt[partition]!.push(now);
+      batch.push({ value: values[i]!, partition });
+    }
     return producer.send({ topic, acks: -1, messages: batch });
   });
 }
 
-/** The lag at `now`: records sent and not projected, and how long the oldest of them has waited. */
-function lagAt(sending: boolean, sentAt: readonly number[], projected: number): Sample {
-  const waiting = Math.max(0, sentAt.length - projected);
+/**
+ * The lag at `now`: records sent and not projected over all partitions, and how long the oldest of
+ * them has waited.
+ */
+function lagAt(
+  sending: boolean,
+  sentAt: readonly number[][],
+  projected: readonly number[],
+): Sample {
   const now = performance.now();
-  return {
-    sending,
-    records: waiting,
-    seconds: waiting === 0 ? 0 : (now - sentAt[projected]!) / 1000,
-  };
+  let records = 0;
+  let seconds = 0;
+  sentAt.forEach((sent, p) => {
+    const done = projected[p]!;
+    if (sent.length <= done) return;
+    records += sent.length - done;
+    seconds = Math.max(seconds, (now - sent[done]!) / 1000);
+  });
+  return { sending, records, seconds };
 }
 
 function report(samples: readonly Sample[], count: number, drainMs: number, signMs: number) {
@@ -66,7 +85,9 @@ function report(samples: readonly Sample[], count: number, drainMs: number, sign
       Math.floor(((q + 1) * publishing.length) / 4),
     );
   console.log(`records     ${count} (signed in ${(signMs / 1000).toFixed(1)} s, not timed)`);
-  console.log(`offered     ${RATE}/s for ${SECONDS} s on one partition`);
+  console.log(
+    `offered     ${RATE}/s for ${SECONDS} s over ${PARTITIONS} partition${PARTITIONS === 1 ? '' : 's'}`,
+  );
   for (let q = 0; q < 4; q++)
     console.log(
       `quarter ${q + 1}   lag max ${max(quarter(q), 'records')} records, ${max(quarter(q), 'seconds').toFixed(2)} s`,
@@ -88,21 +109,23 @@ async function main(): Promise<void> {
 
   const url = databaseUrl('lineage_bench');
   await ensureDatabase(url);
-  const pool = createPool(url, { max: 4 });
+  // The attestations projection writes up to four partitions at once; policies and checkpoints one.
+  const pool = createPool(url, { max: 8 });
   const broker = await startKafka();
   const kafka = createKafka({ brokers: broker.brokers, clientId: 'lineage-bench' });
   const tag = randomUUID().slice(0, 8);
   const topics = topicNames(`bench-${tag}-`);
   const schema = `bench_projection_${tag}`;
-  await ensureTopics(kafka, topics, { partitions: 1 });
+  await ensureTopics(kafka, topics, { partitions: PARTITIONS });
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
-  const sentAt: number[] = [];
-  let projected = 0;
+  const sentAt = Array.from({ length: PARTITIONS }, (): number[] => []);
+  const projected = new Array<number>(PARTITIONS).fill(0);
+  const total = () => projected.reduce((a, b) => a + b, 0);
   let sending = true;
   const projector = await startProjector({
-    ...{ kafka, pool, schema, topics, partitions: 1, groupId: `bench-${tag}` },
-    onBatch: (b) => void (projected = Number(b.nextOffset)),
+    ...{ kafka, pool, schema, topics, partitions: PARTITIONS, groupId: `bench-${tag}` },
+    onBatch: (b) => void (projected[b.partition] = Number(b.nextOffset)),
   });
   const samples: Sample[] = [];
   let drainMs = 0;
@@ -112,8 +135,8 @@ async function main(): Promise<void> {
     sending = false;
     const sent = performance.now();
     const drainUntil = performance.now() + DRAIN_LIMIT_MS;
-    while (projected < count && performance.now() < drainUntil) await sleep(50);
-    if (projected < count) throw new Error(`projected ${projected} of ${count} records`);
+    while (total() < count && performance.now() < drainUntil) await sleep(50);
+    if (total() < count) throw new Error(`projected ${total()} of ${count} records`);
     drainMs = performance.now() - sent;
   } finally {
     clearInterval(sampler);

@@ -21,6 +21,11 @@ export const MIGRATION = {
   MERKLE_HASHES: 7,
   /** An index of `executions` by (partition, sequence): the entry bundles of the tiled log. */
   LOG_POSITIONS: 9,
+  /**
+   * `executions_latest`, by execution id with the latest decision's columns, in place of
+   * `executions_execution_id`: a walk reads each node's latest decision from the index alone.
+   */
+  LATEST_INDEX: 10,
 } as const;
 
 /**
@@ -244,6 +249,22 @@ export const PROJECTION_MIGRATIONS: readonly Migration[] = [
     // bundles); without this index each bundle would scan every execution.
     sql: (s) => `
       CREATE INDEX executions_position ON ${s}.executions (partition, sequence, "offset");
+    `,
+  },
+  {
+    version: MIGRATION.LATEST_INDEX,
+    name: 'latest decision index',
+    // Every node a walk lists needs its latest decision, action and agent. By the bare id index
+    // that is an index probe plus a heap page (rows of ~3.5 kB, two to a page), and at 1,000,000
+    // executions the heap page is nearly always outside shared_buffers: one buffer read per node.
+    // This index orders an execution's attestations as the walk does and carries what it reads,
+    // so the walk is an index-only scan of pages ~15x denser; it serves every by-id lookup the
+    // old index did.
+    sql: (s) => `
+      CREATE INDEX executions_latest
+        ON ${s}.executions (execution_id, issued_at DESC, sequence DESC, attestation_digest)
+        INCLUDE (kind, decision, action, agent);
+      DROP INDEX ${s}.executions_execution_id;
     `,
   },
 ];
