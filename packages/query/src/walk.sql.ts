@@ -90,7 +90,8 @@ export function narrowLevelsSql(schema: string, direction: Direction): string {
  * `$1`..`$6`) hold it: the nodes after (depth `$7`, id `$8`), at most `$4` + 1, in (depth, id)
  * order, with their latest decision, action and agent (as {@link latestSql}); each row says
  * whether the walk `ended` within those levels. One row with null node columns when none. The page
- * is complete when it has `$4` + 1 nodes or the walk ended; otherwise the caller reads on.
+ * is complete when it has `$4` + 1 nodes or the walk ended; otherwise the caller reads on. Each
+ * node's latest decision is an index-only read of `executions_latest`.
  */
 export function narrowPageSql(schema: string, direction: Direction): string {
   const executions = qualifiedName(schema, TABLES.executions);
@@ -129,7 +130,7 @@ export function agentExecutionsSql(schema: string): string {
 
 /**
  * The latest `decision` or `override` of each execution in `$1::text[]` (replay rejections are
- * about another intent reusing the id and are ignored).
+ * about another intent reusing the id and are ignored). Served by `executions_latest`, index-only.
  */
 export function latestSql(schema: string): string {
   return `SELECT DISTINCT ON (x.execution_id) x.execution_id, x.decision, x.action, x.agent
