@@ -18,6 +18,8 @@ import { createPool, migrate, qualifiedName, quoteSchema } from '@lineage/store'
 import { mulberry32 } from '@lineage/testkit';
 import { DEFAULT_SHAPE, GraphDrawer } from './lib/query-graph.js';
 import { table } from './lib/report.js';
+import type { WalkBuffers } from './lib/query-buffers.js';
+import { buffersPerWalk, ioTimingOption } from './lib/query-buffers.js';
 import type { WalkResult } from './lib/query-latency.js';
 import { measureWalk } from './lib/query-latency.js';
 import { BareWriter, countDifferences, createBareTables, projectBatch } from './lib/query-load.js';
@@ -76,6 +78,9 @@ function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
 }
+
+/** A kind of walk's latency, and the buffers each walk found in shared buffers or read in. */
+type Walked = WalkResult & { buffers: WalkBuffers };
 
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const ms = (x: number) => `${x.toFixed(2)} ms`;
@@ -189,22 +194,29 @@ async function main(): Promise<void> {
     const startAt = () => ids[Math.floor(pick() * s.executions)]!;
     const warmup = Array.from({ length: WARMUP_QUERIES }, startAt);
     const starts = Array.from({ length: s.queries }, startAt);
-    const queries = openQueries(pool, projectorSchema);
     const options = { maxDepth: MAX_DEPTH, limit: PAGE };
-    const walks: WalkResult[] = [
-      await measureWalk(
-        'ancestors',
-        async (id) => (await queries.ancestors(id, options)).items.length,
-        starts,
-        warmup,
-      ),
-      await measureWalk(
-        'descendants',
-        async (id) => (await queries.descendants(id, options)).items.length,
-        starts,
-        warmup,
-      ),
-    ];
+    const timing = await ioTimingOption(pool);
+    // Each kind walks through a pool of its own, ended afterwards, so the database's buffer
+    // counters over its walks are its own (a backend reports them when it exits).
+    const measure = async (name: 'ancestors' | 'descendants'): Promise<Walked> => {
+      let walked: WalkResult | undefined;
+      const buffers = await buffersPerWalk(pool, WARMUP_QUERIES + s.queries, async () => {
+        const walkPool = createPool(url, { max: 4, ...timing });
+        try {
+          const queries = openQueries(walkPool, projectorSchema);
+          walked = await measureWalk(
+            name,
+            async (id) => (await queries[name](id, options)).items.length,
+            starts,
+            warmup,
+          );
+        } finally {
+          await walkPool.end();
+        }
+      });
+      return { ...walked!, buffers };
+    };
+    const walks = [await measure('ancestors'), await measure('descendants')];
 
     const projectorRate = s.executions / (projectorMs / 1000);
     const projectorOnBareRate = s.bareRows / (projectorOnBareRowsMs / 1000);
@@ -226,6 +238,8 @@ async function main(): Promise<void> {
       `check       first ${int(checked)} records: bare and projector rows identical (executions, edges and Merkle tree)`,
       `stored      ${int(Number(stored.executions))} executions, ${int(Number(stored.edges))} edges, ${mib(Number(stored.bytes))} with indexes; VACUUM (ANALYZE) ${(analyzeMs / 1000).toFixed(1)} s`,
       `queries     ${s.queries} seeded random starts (same for both), depth ${MAX_DEPTH}, limit ${PAGE}, first page only, sequential, after ${WARMUP_QUERIES} warm-up calls; @lineage/query openQueries`,
+      `buffers     per walk, warm-up included, from pg_stat_database: pages found in shared buffers (hit) and read in from the OS (read);`,
+      `            time per read by track_io_timing, set for the walks' sessions where the role may (a read comes from the OS page cache or from disk)`,
       '',
       table([
         ['write path', 'records', 'time', 'rate'],
@@ -250,7 +264,18 @@ async function main(): Promise<void> {
       ]),
       '',
       table([
-        ['query', 'p50', 'p99', 'max', 'mean', 'mean nodes', 'empty'],
+        [
+          'query',
+          'p50',
+          'p99',
+          'max',
+          'mean',
+          'mean nodes',
+          'empty',
+          'buffers hit',
+          'buffers read',
+          'per read',
+        ],
         ...walks.map((w) => [
           w.name,
           ms(w.latency.p50),
@@ -259,6 +284,9 @@ async function main(): Promise<void> {
           ms(w.latency.mean),
           w.meanNodes.toFixed(1),
           String(w.empty),
+          w.buffers.hit.toFixed(0),
+          w.buffers.read.toFixed(0),
+          w.buffers.readUs === null ? 'untimed' : `${w.buffers.readUs.toFixed(1)} µs`,
         ]),
       ]),
       '',
