@@ -83,13 +83,29 @@ describe.runIf(local)('a 3-node KRaft cluster losing a broker under load', () =>
     const ours = (await partitions(admin)).filter((p) => p.topic === names.intents);
     expect(ours).toHaveLength(PARTITIONS);
     for (const p of ours) expect(p.replicas).toHaveLength(3);
-    const configs = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [
-        { type: TOPIC_RESOURCE, name: names.intents, configNames: ['min.insync.replicas'] },
-      ],
-    });
-    expect(configs.resources[0]?.configEntries[0]?.configValue).toBe('2');
+    // Each broker applies a new topic from the metadata log in its own time: the one asked may not
+    // know it yet (UNKNOWN_TOPIC_OR_PARTITION), and is asked again.
+    let minInsync: string | undefined;
+    await waitFor(
+      'the topic config on the broker asked',
+      async () => {
+        try {
+          const configs = await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: [
+              { type: TOPIC_RESOURCE, name: names.intents, configNames: ['min.insync.replicas'] },
+            ],
+          });
+          minInsync = configs.resources[0]?.configEntries[0]?.configValue;
+          return true;
+        } catch (error) {
+          if ((error as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
+          throw error;
+        }
+      },
+      30_000,
+    );
+    expect(minInsync).toBe('2');
   });
 
   it('loses and duplicates nothing when a broker is SIGKILLed mid-load, and the broker rejoins', async () => {
