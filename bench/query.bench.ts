@@ -19,7 +19,7 @@ import { mulberry32 } from '@lineage/testkit';
 import { DEFAULT_SHAPE, GraphDrawer } from './lib/query-graph.js';
 import { table } from './lib/report.js';
 import type { WalkBuffers } from './lib/query-buffers.js';
-import { buffersPerWalk, ioTimingOption } from './lib/query-buffers.js';
+import { ioTimingOption, withBuffersPerWalk } from './lib/query-buffers.js';
 import type { WalkResult } from './lib/query-latency.js';
 import { measureWalk } from './lib/query-latency.js';
 import { BareWriter, countDifferences, createBareTables, projectBatch } from './lib/query-load.js';
@@ -199,22 +199,25 @@ async function main(): Promise<void> {
     // Each kind walks through a pool of its own, ended afterwards, so the database's buffer
     // counters over its walks are its own (a backend reports them when it exits).
     const measure = async (name: 'ancestors' | 'descendants'): Promise<Walked> => {
-      let walked: WalkResult | undefined;
-      const buffers = await buffersPerWalk(pool, WARMUP_QUERIES + s.queries, async () => {
-        const walkPool = createPool(url, { max: 4, ...timing });
-        try {
-          const queries = openQueries(walkPool, projectorSchema);
-          walked = await measureWalk(
-            name,
-            async (id) => (await queries[name](id, options)).items.length,
-            starts,
-            warmup,
-          );
-        } finally {
-          await walkPool.end();
-        }
-      });
-      return { ...walked!, buffers };
+      const { result, buffers } = await withBuffersPerWalk(
+        pool,
+        WARMUP_QUERIES + s.queries,
+        async () => {
+          const walkPool = createPool(url, { max: 4, ...timing });
+          try {
+            const queries = openQueries(walkPool, projectorSchema);
+            return await measureWalk(
+              name,
+              async (id) => (await queries[name](id, options)).items.length,
+              starts,
+              warmup,
+            );
+          } finally {
+            await walkPool.end();
+          }
+        },
+      );
+      return { ...result, buffers };
     };
     const walks = [await measure('ancestors'), await measure('descendants')];
 

@@ -54,31 +54,34 @@ const REPORT_MS = 11_000;
 
 /**
  * Runs `walks` (which ends the pool it walks through: a backend reports its counters when it
- * exits) and returns the database's buffer counters per walk over that time. It first waits until
- * earlier work has reported its own. Anything else using the database meanwhile counts too; the
- * bench walks alone.
+ * exits) and returns its result with the database's buffer counters per walk over that time. It
+ * first waits until earlier work has reported its own. Anything else using the database meanwhile
+ * counts too; the bench walks alone.
  */
-export async function buffersPerWalk(
+export async function withBuffersPerWalk<T>(
   pool: Pool,
   count: number,
-  walks: () => Promise<void>,
-): Promise<WalkBuffers> {
+  walks: () => Promise<T>,
+): Promise<{ result: T; buffers: WalkBuffers }> {
   await sleep(REPORT_MS);
   const before = await counters(pool);
-  await walks();
-  // An exiting backend's counters reach pg_stat_database shortly after its connection closes.
+  const result = await walks();
+  // An exiting backend's counters reach pg_stat_database shortly after its connection closes:
+  // read them until two readings agree.
+  await sleep(250);
   let after = await counters(pool);
   for (let i = 0; i < 20; i++) {
     await sleep(250);
     const next = await counters(pool);
-    if (next.hit === after.hit && next.read === after.read && i > 0) break;
+    if (next.hit === after.hit && next.read === after.read) break;
     after = next;
   }
   const read = after.read - before.read;
   const readMs = after.readMs - before.readMs;
-  return {
+  const buffers = {
     hit: (after.hit - before.hit) / count,
     read: read / count,
     readUs: readMs > 0 && read > 0 ? (1000 * readMs) / read : null,
   };
+  return { result, buffers };
 }
